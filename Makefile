@@ -1,0 +1,38 @@
+# ShopGuard: `make run` prepares and serves the demo, `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test lint check messages clean
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet ".[dev]"
+	touch $@
+
+.env: | $(BIN)/.installed
+	$(BIN)/python shopguard/envfile.py .env
+
+run: $(BIN)/.installed .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	@echo
+	@echo "ShopGuard is starting on http://127.0.0.1:$(PORT)/admin/"
+	@$(BIN)/python manage.py demo_logins
+	@echo
+	$(BIN)/python manage.py runserver --insecure --noreload 127.0.0.1:$(PORT)
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Rebuild the compiled translations after editing locale/*/LC_MESSAGES/django.po.
+messages: $(BIN)/.installed
+	cd locale && ../$(BIN)/python ../manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

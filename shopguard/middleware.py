@@ -1,0 +1,61 @@
+"""Request-wide safety: a request id, the absolute session lifetime, no caching."""
+
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import logout
+
+from shopguard.log import request_id_var
+
+
+class RequestIdMiddleware:
+    """Give every request an id (reused from X-Request-ID when it is a clean uuid)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        try:
+            request.request_id = str(uuid.UUID(incoming))
+        except ValueError:
+            request.request_id = str(uuid.uuid4())
+        token = request_id_var.set(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class SessionLifetimeMiddleware:
+    """End a signed-in session 12 hours after sign-in, however active it has been."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            started = request.session.get("signed_in_at")
+            if started is None or time.time() - started > settings.SESSION_ABSOLUTE_LIFETIME:
+                logout(request)
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Forbid caching of every page unless a view deliberately allowed it.
+
+    Any page of the admin can show customer data, and a shared browser's cache is one of
+    the leaks ShopGuard exists to prevent, so the default is ``no-store``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control") or request.user.is_authenticated:
+            response["Cache-Control"] = "no-store, private"
+        return response

@@ -1,0 +1,244 @@
+"""ShopGuard settings: one file, read from the environment (and ``.env`` when present).
+
+A variable set in the environment wins over ``.env``. Secrets are required and checked
+at start-up; a missing or weak one stops the process with a message naming it.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from shopguard.keys import decode_key, parse_field_keys
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+ENV_FILE = Path(env.str("SHOPGUARD_ENV_FILE", default=str(BASE_DIR / ".env")))
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE, overwrite=False)
+
+
+def envbool(name, default):
+    """Read a yes/no variable; anything other than 1/0/true/false/yes/no/on/off is an error."""
+    raw = env.str(name, default="").strip().lower()
+    if raw == "":
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0, not {raw!r}.")
+
+
+def envint(name, default):
+    """Read a whole-number variable, naming it when it is not one."""
+    raw = env.str(name, default="").strip()
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number.") from None
+
+
+def envsecret(name):
+    """Read a required secret; a missing one stops start-up naming the variable."""
+    value = env.str(name, default="").strip()
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Run `make run` once to write a local .env, or set it "
+            "in the environment (see README, 'Key handling')."
+        )
+    return value
+
+
+def checked_secret_key():
+    value = envsecret("SECRET_KEY")
+    if len(value) < 50 or len(set(value)) < 5 or value.startswith("django-insecure"):
+        raise ImproperlyConfigured("SECRET_KEY is too weak: use at least 50 random characters.")
+    return value
+
+
+DEBUG = envbool("DEBUG", False)
+# HTTPS is assumed unless switched off for the one-machine demo on 127.0.0.1.
+HTTPS = envbool("SHOPGUARD_HTTPS", True)
+
+SECRET_KEY = checked_secret_key()
+FIELD_ENCRYPTION_KEYS = parse_field_keys(envsecret("FIELD_ENCRYPTION_KEYS"))
+BLIND_INDEX_KEY = decode_key("BLIND_INDEX_KEY", envsecret("BLIND_INDEX_KEY"))
+AUDIT_CHAIN_KEY = decode_key("AUDIT_CHAIN_KEY", envsecret("AUDIT_CHAIN_KEY"))
+_all_keys = [SECRET_KEY.encode(), BLIND_INDEX_KEY, AUDIT_CHAIN_KEY, *FIELD_ENCRYPTION_KEYS.values()]
+if len(set(_all_keys)) != len(_all_keys):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEYS, BLIND_INDEX_KEY, AUDIT_CHAIN_KEY and SECRET_KEY must all differ."
+    )
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+INSTALLED_APPS = [
+    "shopguard.apps.ShopGuardAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "auditlog",
+    "shopguard.apps.ShopGuardConfig",
+    "audit",
+    "customers",
+    "policy",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "shopguard.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "shopguard.middleware.SessionLifetimeMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "shopguard.middleware.NoStoreMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "shopguard.urls"
+WSGI_APPLICATION = "shopguard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "shopguard.context_processors.shopguard",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    # 12 characters: the shop's people sign in to every customer's data with it.
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+
+# Lock a username+IP pair after 5 failures for 30 minutes: enough for typos, far too few
+# to guess a 12-character password, and short enough that the shop is not locked out long.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "shopguard/lockout.html"
+AXES_VERBOSE = False
+
+# Sessions: 15 minutes idle (renewed on every request), 12 hours at most from sign-in.
+SESSION_COOKIE_AGE = 15 * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Two-factor sign-in is on unless switched off for the local demo.
+SHOPGUARD_REQUIRE_2FA = envbool("SHOPGUARD_REQUIRE_2FA", True)
+# Re-authentication is valid for 10 minutes before a dangerous action.
+SHOPGUARD_REAUTH_SECONDS = 10 * 60
+OTP_TOTP_ISSUER = "ShopGuard"
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shopguard@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"no_personal_data": {"()": "shopguard.log.PersonalDataFilter"}},
+    "formatters": {"json": {"()": "shopguard.log.JsonFormatter"}},
+    "handlers": {
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["no_personal_data"],
+        }
+    },
+    "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import include, path
+
+from shopguard import views
+
+handler400 = "shopguard.views.bad_request"
+handler403 = "shopguard.views.permission_denied"
+handler404 = "shopguard.views.page_not_found"
+handler500 = "shopguard.views.server_error"
+
+urlpatterns = [
+    path("", lambda request: redirect("privacy:current"), name="home"),
+    path("admin/reauth/", views.reauth, name="reauth"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("privacy/", include("policy.urls")),
+]

@@ -1,0 +1,38 @@
+"""The one shared set of named people for every test.
+
+alice is the owner, bob the manager, carol staff, dave the auditor, erin an outsider
+with an account but no role, and frank a deactivated staff member.
+"""
+
+from types import SimpleNamespace
+
+from django.contrib.auth import get_user_model
+
+from shopguard.roles import AUDITOR, MANAGER, OWNER, STAFF, set_role
+
+PASSWORD = "correct horse battery staple"
+PEOPLE = {
+    "alice": OWNER,
+    "bob": MANAGER,
+    "carol": STAFF,
+    "dave": AUDITOR,
+    "erin": None,
+    "frank": STAFF,
+}
+
+
+def make_person(username, role, password=PASSWORD, active=True):
+    """Create a user with exactly ``role`` (or none) and the shared test password."""
+    user = get_user_model().objects.create_user(username=username, password=password)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    set_role(user, role)
+    return user
+
+
+def make_people():
+    """Create the whole cast and return it as attributes (people.alice, ...)."""
+    cast = {name: make_person(name, role) for name, role in PEOPLE.items()}
+    cast["frank"].is_active = False
+    cast["frank"].save(update_fields=["is_active"])
+    return SimpleNamespace(**cast)
