@@ -1,0 +1,103 @@
+"""Customers and their purchases. Every personal field is encrypted (shopguard.encryption);
+e-mail, phone and name carry a blind index for exact search."""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from shopguard.blind_index import blind_index
+from shopguard.encryption import EncryptedDateField, EncryptedTextField
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("女性")
+    MALE = "male", _("男性")
+    OTHER = "other", _("その他")
+    UNANSWERED = "unanswered", _("回答しない")
+
+
+class Customer(models.Model):
+    # The pk exists before the first save: it is part of every field's associated data.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = EncryptedTextField(_("氏名"), max_length=100)
+    name_kana = EncryptedTextField(_("フリガナ"), max_length=100, blank=True)
+    gender = EncryptedTextField(
+        _("性別"), max_length=20, choices=Gender.choices, default=Gender.UNANSWERED
+    )
+    postal_code = EncryptedTextField(_("郵便番号"), max_length=10, blank=True)
+    address = EncryptedTextField(_("住所"), max_length=300, blank=True)
+    phone = EncryptedTextField(_("電話番号"), max_length=30, blank=True)
+    email = EncryptedTextField(_("メールアドレス"), max_length=254, blank=True)
+    card_token = EncryptedTextField(_("カードトークン"), max_length=100, blank=True)
+    card_brand = EncryptedTextField(_("カードブランド"), max_length=20, blank=True)
+    card_last4 = EncryptedTextField(_("カード下4桁"), max_length=4, blank=True)
+    card_exp = EncryptedTextField(_("カード有効期限"), max_length=7, blank=True)
+    email_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    phone_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    name_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("顧客")
+        verbose_name_plural = _("顧客")
+        permissions = [
+            ("reveal_customer", _("顧客の個人情報を表示する")),
+            ("import_customers", _("顧客をインポートする")),
+        ]
+
+    def __str__(self):
+        return f"{_('顧客')} {self.short_id}"
+
+    @property
+    def short_id(self):
+        return str(self.pk)[:8]
+
+    def refresh_blind_indexes(self):
+        """Recompute the blind indexes from the current plaintext values."""
+        self.email_index = blind_index("email", self.email)
+        self.phone_index = blind_index("phone", self.phone)
+        self.name_index = blind_index("name", self.name)
+
+    def save(self, *args, **kwargs):
+        self.refresh_blind_indexes()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "email_index", "phone_index", "name_index"}
+        super().save(*args, **kwargs)
+
+
+class Category(models.Model):
+    code = models.SlugField(unique=True)
+    name_ja = models.CharField(_("名称（日本語）"), max_length=60)
+    name_en = models.CharField(_("名称（英語）"), max_length=60)
+    # Sensitive categories (medicine, hair growth, adult goods...) reveal health or private
+    # life; staff see only how many such purchases a customer has.
+    sensitive = models.BooleanField(_("要配慮"), default=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("商品カテゴリ")
+        verbose_name_plural = _("商品カテゴリ")
+
+    def __str__(self):
+        return self.name_ja
+
+
+class Purchase(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
+    product_name = EncryptedTextField(_("商品名"), max_length=200)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="purchases")
+    amount = models.PositiveIntegerField(_("金額（円）"))
+    purchased_on = models.DateField(_("購入日"))
+
+    class Meta:
+        ordering = ["-purchased_on"]
+        verbose_name = _("購入履歴")
+        verbose_name_plural = _("購入履歴")
+
+    def __str__(self):
+        return f"{_('購入')} {str(self.pk)[:8]}"

@@ -1,0 +1,232 @@
+"""Encrypted model fields: AES-256-GCM with a key id, key rotation and bound ciphertext.
+
+Every stored value looks like ``gcm1:<key id>:<base64url(nonce || ciphertext || tag)>``.
+The first key of ``settings.FIELD_ENCRYPTION_KEYS`` encrypts; every listed key decrypts.
+The associated data is ``<app>.<model>:<field>:<primary key>``, so a value copied into
+another row or column fails to decrypt. The primary key must therefore exist before the
+first save: models with encrypted fields use a UUID primary key with a default.
+
+Values are decrypted lazily, on first attribute access, because only then is the row's
+primary key known. A value that cannot be decrypted raises ``DecryptionError`` naming the
+model, field and row; it is never returned as ciphertext and never saved back.
+Lookups other than ``isnull`` raise ``FieldError``: use a blind index to search.
+"""
+
+import base64
+import binascii
+import json
+import os
+from datetime import date
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django import forms
+from django.conf import settings
+from django.core.exceptions import FieldError
+from django.core.validators import MaxLengthValidator
+from django.db import models
+
+PREFIX = "gcm1"
+NONCE_BYTES = 12  # GCM's standard nonce; random nonces are safe far beyond shop scale.
+
+
+class DecryptionError(Exception):
+    """A stored value could not be decrypted (wrong key, moved or altered ciphertext)."""
+
+
+class Sealed(str):
+    """Ciphertext as read from or written to the database, not yet decrypted."""
+
+    __slots__ = ()
+
+
+_keyring_cache = {"source": None, "ciphers": {}, "current": None}
+
+
+def _keyring():
+    """Return (current key id, {key id: AESGCM}) for the configured keys, cached."""
+    source = settings.FIELD_ENCRYPTION_KEYS
+    if _keyring_cache["source"] is not source:
+        _keyring_cache["ciphers"] = {kid: AESGCM(raw) for kid, raw in source.items()}
+        _keyring_cache["current"] = next(iter(source))
+        _keyring_cache["source"] = source
+    return _keyring_cache["current"], _keyring_cache["ciphers"]
+
+
+def current_key_id():
+    """The id of the key new values are encrypted with (the first configured key)."""
+    return _keyring()[0]
+
+
+def key_id_of(token):
+    """The key id a stored value was encrypted with, or None if it is not ours."""
+    parts = str(token).split(":", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+
+
+def encrypt(plain: bytes, associated: bytes) -> Sealed:
+    """Encrypt bytes under the current key, bound to ``associated``."""
+    key_id, ciphers = _keyring()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = nonce + ciphers[key_id].encrypt(nonce, plain, associated)
+    return Sealed(f"{PREFIX}:{key_id}:{base64.urlsafe_b64encode(sealed).decode('ascii')}")
+
+
+def decrypt(token: str, associated: bytes) -> bytes:
+    """Decrypt a stored value; raise DecryptionError (without the value) on any failure."""
+    try:
+        prefix, key_id, body = token.split(":", 2)
+    except ValueError:
+        raise DecryptionError("value is not ShopGuard ciphertext") from None
+    cipher = _keyring()[1].get(key_id)
+    if prefix != PREFIX or cipher is None:
+        raise DecryptionError(f"no configured key has id {key_id!r}")
+    try:
+        raw = base64.urlsafe_b64decode(body)
+        return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated)
+    except (InvalidTag, binascii.Error, ValueError):
+        raise DecryptionError("authentication failed (wrong key, or value moved/altered)") from None
+
+
+class _EncryptedAttribute:
+    """Descriptor that decrypts the stored value on first access, once the pk is known."""
+
+    def __init__(self, field):
+        self.field = field
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        data = instance.__dict__
+        name = self.field.attname
+        if name not in data:
+            instance.refresh_from_db(fields=[name])
+        value = data[name]
+        if isinstance(value, Sealed):
+            value = data[name] = self.field.open(value, instance)
+        return value
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = value
+
+
+class EncryptedField(models.TextField):
+    """Base for encrypted fields: subclasses convert their Python type to and from bytes."""
+
+    descriptor_class = _EncryptedAttribute
+
+    def __init__(self, *args, **kwargs):
+        # max_length is enforced on the plaintext (forms, validation), not on the column.
+        self.plain_max_length = kwargs.pop("max_length", None)
+        super().__init__(*args, **kwargs)
+        if self.plain_max_length:
+            self.validators.append(MaxLengthValidator(self.plain_max_length))
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.plain_max_length:
+            kwargs["max_length"] = self.plain_max_length
+        return name, path, args, kwargs
+
+    def to_bytes(self, value):
+        return str(value).encode("utf-8")
+
+    def from_bytes(self, raw):
+        return raw.decode("utf-8")
+
+    def associated_data(self, instance):
+        if instance.pk is None:
+            raise ValueError(f"{self.model._meta.label}: encrypted fields need a pk before save.")
+        return f"{self.model._meta.label_lower}:{self.name}:{instance.pk}".encode()
+
+    def seal(self, value, instance):
+        """Encrypt ``value`` for this field of ``instance``."""
+        return encrypt(self.to_bytes(value), self.associated_data(instance))
+
+    def open(self, token, instance):
+        """Decrypt ``token`` read from this field of ``instance``."""
+        try:
+            return self.from_bytes(decrypt(token, self.associated_data(instance)))
+        except DecryptionError as error:
+            raise DecryptionError(
+                f"Cannot decrypt {self.model._meta.label}.{self.name} of row {instance.pk}: {error}"
+            ) from None
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else Sealed(value)
+
+    def to_python(self, value):
+        return value
+
+    def pre_save(self, model_instance, add):
+        value = model_instance.__dict__.get(self.attname)
+        if value is None or isinstance(value, Sealed):
+            return value
+        return self.seal(value, model_instance)
+
+    def get_prep_value(self, value):
+        if value is None or isinstance(value, Sealed):
+            return value
+        raise FieldError(
+            f"{self.model._meta.label}.{self.name} is encrypted: write it with save() or "
+            "bulk_update() on instances, not with update() or lookups."
+        )
+
+    def get_lookup(self, lookup_name):
+        if lookup_name == "isnull":
+            return super().get_lookup(lookup_name)
+        raise FieldError(
+            f"{self.model._meta.label}.{self.name} is encrypted and cannot be searched with "
+            f"'{lookup_name}'. Search through its blind index instead."
+        )
+
+    def get_transform(self, lookup_name):
+        raise FieldError(f"{self.model._meta.label}.{self.name} is encrypted.")
+
+    def value_to_string(self, obj):
+        # Serialisers (dumpdata, auditlog) get a redaction, never the plaintext.
+        return "[encrypted]"
+
+    def formfield(self, **kwargs):
+        defaults = {"max_length": self.plain_max_length}
+        if not self.choices:
+            defaults["widget"] = forms.TextInput
+        defaults.update(kwargs)
+        return super().formfield(**defaults)
+
+
+class EncryptedTextField(EncryptedField):
+    """An encrypted string (use ``max_length`` to limit the plaintext)."""
+
+
+class EncryptedDateField(EncryptedField):
+    """An encrypted ``datetime.date``."""
+
+    def to_bytes(self, value):
+        if isinstance(value, str):
+            value = date.fromisoformat(value)
+        return value.isoformat().encode("ascii")
+
+    def from_bytes(self, raw):
+        return date.fromisoformat(raw.decode("ascii"))
+
+    def formfield(self, **kwargs):
+        return models.Field.formfield(self, form_class=forms.DateField, **kwargs)
+
+
+class EncryptedJSONField(EncryptedField):
+    """Encrypted JSON: dicts, lists, numbers, strings, booleans keep their types."""
+
+    def to_bytes(self, value):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def from_bytes(self, raw):
+        return json.loads(raw)
+
+    def formfield(self, **kwargs):
+        return models.Field.formfield(self, form_class=forms.JSONField, **kwargs)
+
+
+def encrypted_fields(model):
+    """The encrypted fields of ``model``."""
+    return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
