@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from shopguard.blind_index import blind_index
-from shopguard.encryption import EncryptedDateField, EncryptedTextField
+from shopguard.encryption import EncryptedTextField
 
 
 class Gender(models.TextChoices):
@@ -51,6 +51,13 @@ class Customer(models.Model):
     def __str__(self):
         return f"{_('顧客')} {self.short_id}"
 
+    def save(self, *args, **kwargs):
+        self.refresh_blind_indexes()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "email_index", "phone_index", "name_index"}
+        super().save(*args, **kwargs)
+
     @property
     def short_id(self):
         return str(self.pk)[:8]
@@ -60,13 +67,6 @@ class Customer(models.Model):
         self.email_index = blind_index("email", self.email)
         self.phone_index = blind_index("phone", self.phone)
         self.name_index = blind_index("name", self.name)
-
-    def save(self, *args, **kwargs):
-        self.refresh_blind_indexes()
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "email_index", "phone_index", "name_index"}
-        super().save(*args, **kwargs)
 
 
 class Category(models.Model):
