@@ -71,5 +71,5 @@ class JsonFormatter(logging.Formatter):
             data["exception"] = record.exc_text
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
-                data[key] = value if isinstance(value, int | float | bool) else str(value)
+                data[key] = value if isinstance(value, int | float | bool) else scrub(value)
         return json.dumps(data, ensure_ascii=False)

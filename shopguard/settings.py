@@ -165,6 +165,7 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 30 minutes, not renewed by retries
 AXES_LOCKOUT_TEMPLATE = "shopguard/lockout.html"
 AXES_VERBOSE = False
 

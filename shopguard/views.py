@@ -10,6 +10,9 @@ from django.views.decorators.cache import never_cache
 
 from shopguard.reauth import mark_reauthenticated
 
+# Error pages never echo the requested path (it could carry personal data).
+ERROR_CONTEXT = {"language_next": "/"}
+
 
 class ReauthForm(forms.Form):
     password = forms.CharField(label=_("パスワード"), widget=forms.PasswordInput)
@@ -48,16 +51,16 @@ def reauth(request):
 
 
 def bad_request(request, exception=None):
-    return render(request, "400.html", status=400)
+    return render(request, "400.html", ERROR_CONTEXT, status=400)
 
 
 def permission_denied(request, exception=None):
-    return render(request, "403.html", status=403)
+    return render(request, "403.html", ERROR_CONTEXT, status=403)
 
 
 def page_not_found(request, exception=None):
-    return render(request, "404.html", status=404)
+    return render(request, "404.html", ERROR_CONTEXT, status=404)
 
 
 def server_error(request):
-    return render(request, "500.html", status=500)
+    return render(request, "500.html", ERROR_CONTEXT, status=500)

@@ -16,7 +16,11 @@ def people(db):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """Move time without sleeping: clock.advance(seconds) shifts time.time and now()."""
+    """Move time without sleeping: clock.advance(seconds) shifts time.time and now().
+
+    Modules that imported ``now`` or ``time`` by name (django-axes does) are patched too.
+    """
+    import sys
     import time as time_module
     from datetime import timedelta
 
@@ -29,8 +33,22 @@ def clock(monkeypatch):
             self.offset += seconds
 
     clock = Clock()
-    real_time = time_module.time
-    real_now = timezone.now
-    monkeypatch.setattr(time_module, "time", lambda: real_time() + clock.offset)
-    monkeypatch.setattr(timezone, "now", lambda: real_now() + timedelta(seconds=clock.offset))
+    real_time, real_now = time_module.time, timezone.now
+
+    def fake_time():
+        return real_time() + clock.offset
+
+    def fake_now():
+        return real_now() + timedelta(seconds=clock.offset)
+
+    monkeypatch.setattr(time_module, "time", fake_time)
+    monkeypatch.setattr(timezone, "now", fake_now)
+    for module in list(sys.modules.values()):
+        for name, real, fake in (("now", real_now, fake_now), ("time", real_time, fake_time)):
+            try:
+                found = getattr(module, name, None) is real and module is not time_module
+            except Exception:  # noqa: BLE001 - lazy modules may refuse attribute access
+                found = False
+            if found:
+                monkeypatch.setattr(module, name, fake)
     return clock
