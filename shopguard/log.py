@@ -40,6 +40,11 @@ def scrub(text):
     return DIGITS_RE.sub("[number]", text)
 
 
+def looks_personal(text):
+    """True when ``text`` holds something ``scrub`` would hide (an e-mail, a long number)."""
+    return scrub(text) != unicodedata.normalize("NFKC", str(text))
+
+
 class PersonalDataFilter(logging.Filter):
     """Scrub the message and drop personal extra fields; the record itself is kept."""
 

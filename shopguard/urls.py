@@ -12,6 +12,7 @@ handler500 = "shopguard.views.server_error"
 urlpatterns = [
     path("", lambda request: redirect("privacy:current"), name="home"),
     path("admin/reauth/", views.reauth, name="reauth"),
+    path("admin/exports/", include("customers.export_urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("privacy/", include("policy.urls")),

@@ -1,0 +1,167 @@
+"""Exports: the one way customer data leaves ShopGuard, as an AES-256 archive.
+
+A request names its purpose, its recipient and the fields it needs. A manager's request
+waits for an owner's approval; an owner's own request is approved when made (the owner
+may take everything, and it is still recorded). The person who asked downloads it once,
+within DOWNLOAD_WINDOW, after re-authentication; the archive is a zip encrypted with
+AES-256 (WinZip AES) under a password shown to them once. Every step is in the ledger,
+written in the same transaction as the step itself.
+"""
+
+import csv
+import hashlib
+import io
+import secrets
+from datetime import timedelta
+
+import pyzipper
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.ledger import record
+from customers.models import Customer, ExportRequest
+from shopguard.log import looks_personal
+from shopguard.roles import OWNER, role_of
+
+# An approval is for the task at hand, not a standing permit to take the list later.
+DOWNLOAD_WINDOW = timedelta(hours=24)
+# Card tokens stay with the payment provider's integration; they are never exported.
+EXPORTABLE_FIELDS = ["name", "name_kana", "gender", "postal_code", "address", "phone", "email"]
+# Rows fetched per database round trip while writing the archive: memory stays flat.
+CHUNK_ROWS = 2000
+PERSONAL_PURPOSE_MESSAGE = gettext_lazy(
+    "利用目的にメールアドレスや電話番号などの個人情報を書かないでください。"
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def request_export(user, *, purpose, recipient, fields, recipient_name="", request=None):
+    """Create an export request; an owner's own request is approved at once."""
+    unknown = set(fields) - set(EXPORTABLE_FIELDS)
+    if not fields or unknown:
+        raise ValidationError(_("エクスポートできる項目を1つ以上選んでください。"))
+    if looks_personal(purpose):
+        raise ValidationError(PERSONAL_PURPOSE_MESSAGE)
+    with transaction.atomic():
+        export = ExportRequest.objects.create(
+            requested_by=user,
+            purpose=purpose,
+            recipient=recipient,
+            recipient_name=recipient_name,
+            fields=[f for f in EXPORTABLE_FIELDS if f in fields],
+        )
+        record("export.request", request=request, actor=user, target=export, detail=_facts(export))
+        if role_of(user) == OWNER:
+            _decide(export, user, approve=True, request=request, self_approved=True)
+    return export
+
+
+def decide(export, approver, *, approve, request=None):
+    """Approve or reject someone else's pending request (owners only)."""
+    if role_of(approver) != OWNER or approver.pk == export.requested_by_id:
+        raise PermissionDenied
+    with transaction.atomic():
+        export = ExportRequest.objects.select_for_update().get(pk=export.pk)
+        if export.status != ExportRequest.Status.PENDING:
+            raise ValidationError(_("この申請はすでに処理されています。"))
+        _decide(export, approver, approve=approve, request=request)
+    return export
+
+
+def _decide(export, approver, *, approve, request, self_approved=False):
+    export.status = ExportRequest.Status.APPROVED if approve else ExportRequest.Status.REJECTED
+    export.decided_by = approver
+    export.decided_at = timezone.now()
+    export.save(update_fields=["status", "decided_by", "decided_at"])
+    record(
+        "export.approve" if approve else "export.reject",
+        request=request,
+        actor=approver,
+        target=export,
+        detail={"self_approved": self_approved},
+    )
+
+
+def download_problem(export, user):
+    """Why ``user`` may not download ``export`` now, or None when they may."""
+    if export.requested_by_id != user.pk:
+        return _("ダウンロードできるのは申請した本人だけです。")
+    if export.status == ExportRequest.Status.DOWNLOADED:
+        return _("このエクスポートはすでにダウンロードされています。")
+    if export.status != ExportRequest.Status.APPROVED:
+        return _("このエクスポートはまだ承認されていません。")
+    if timezone.now() - export.decided_at > DOWNLOAD_WINDOW:
+        return _("承認から24時間が過ぎたため、ダウンロードできません。もう一度申請してください。")
+    return None
+
+
+def new_archive_password():
+    """A fresh archive password: 20 URL-safe characters, about 120 bits."""
+    return secrets.token_urlsafe(15)
+
+
+def claim_download(export, user, password, fileobj, *, request=None):
+    """Write the archive to ``fileobj`` and mark the export downloaded, in one transaction.
+
+    The download is recorded only if the archive was written, and the archive is handed
+    out only once its record is committed; a second claim finds the export downloaded.
+    """
+    with transaction.atomic():
+        export = ExportRequest.objects.select_for_update().get(pk=export.pk)
+        problem = download_problem(export, user)
+        if problem:
+            raise ValidationError(problem)
+        export.row_count = write_archive(fileobj, export.fields, password)
+        export.archive_sha256 = _sha256_of(fileobj)
+        export.status = ExportRequest.Status.DOWNLOADED
+        export.downloaded_at = timezone.now()
+        export.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
+        record("export.download", request=request, actor=user, target=export, detail=_facts(export))
+    return export
+
+
+def write_archive(fileobj, fields, password):
+    """Stream every customer's ``fields`` as CSV into an AES-256 zip; return the row count."""
+    rows = 0
+    with pyzipper.AESZipFile(fileobj, "w", compression=pyzipper.ZIP_DEFLATED) as archive:
+        archive.setpassword(password.encode())
+        archive.setencryption(pyzipper.WZ_AES, nbits=256)
+        with archive.open("customers.csv", "w", force_zip64=True) as member:
+            text = io.TextIOWrapper(member, encoding="utf-8-sig", newline="")
+            writer = csv.writer(text)
+            writer.writerow(["id", *fields])
+            queryset = Customer.objects.only("id", *fields).order_by("created_at", "id")
+            for customer in queryset.iterator(chunk_size=CHUNK_ROWS):
+                writer.writerow([customer.pk, *(_cell(getattr(customer, f)) for f in fields)])
+                rows += 1
+            text.flush()
+            text.detach()
+    return rows
+
+
+def _cell(value):
+    """Neutralise values a spreadsheet would run as a formula."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _sha256_of(fileobj):
+    digest = hashlib.sha256()
+    fileobj.seek(0)
+    for block in iter(lambda: fileobj.read(1 << 20), b""):
+        digest.update(block)
+    fileobj.seek(0)
+    return digest.hexdigest()
+
+
+def _facts(export):
+    """Non-personal facts of an export for its ledger entries."""
+    return {
+        "fields": export.fields,
+        "recipient": export.recipient,
+        "rows": export.row_count,
+        "purpose": export.purpose,
+    }
