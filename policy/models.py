@@ -12,7 +12,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from policy.content import canonical_articles, content_hash
+from policy.content import body_blocks, canonical_articles, content_hash
 from shopguard.encryption import EncryptedTextField
 
 
@@ -61,6 +61,7 @@ class ShopProfile(models.Model):
         names = {f.name[: -len(suffix) - 1] for f in self._meta.fields if f.name.endswith("_ja")}
         facts = {name: getattr(self, f"{name}_{suffix}") for name in names}
         facts.update(contact_email=self.contact_email, contact_phone=self.contact_phone)
+        facts["safety_measures_blocks"] = body_blocks(facts["safety_measures"])
         return facts
 
 
