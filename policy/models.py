@@ -119,15 +119,30 @@ class PolicyVersion(models.Model):
     articles = models.JSONField(_("条文"), default=list)
     content_hash = models.CharField(_("内容ハッシュ（SHA-256）"), max_length=64, editable=False)
     based_on = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("元にした版"),
     )
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作成者"),
     )
     published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("公開者"),
     )
 
     objects = PolicyVersionQuerySet.as_manager()
@@ -211,7 +226,12 @@ class ConsentRecord(models.Model):
     consented_at = models.DateTimeField(_("同意日時"), default=timezone.now)
     channel = models.CharField(_("経路"), max_length=10, choices=Channel.choices)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録者"),
     )
 
     class Meta:
@@ -335,7 +355,12 @@ class ThirdPartyProvision(models.Model):
     consent_evidence = models.TextField(_("同意等の証跡"), blank=True)
     recorded_on = models.DateField(_("記録作成日"), default=timezone.localdate, editable=False)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録者"),
     )
 
     class Meta:
