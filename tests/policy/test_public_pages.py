@@ -1,4 +1,5 @@
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -124,7 +125,5 @@ def test_pages_print_cleanly_with_their_own_stylesheet(client, version1):
     body = client.get("/privacy/").content.decode()
     assert "policy/policy.css" in body
     assert "style=" not in body
-    from pathlib import Path
-
     css = Path(__file__).resolve().parents[2].joinpath("static/policy/policy.css").read_text()
     assert "@media print" in css
