@@ -1,6 +1,155 @@
-from django.shortcuts import render
+"""Public pages: the policy and its versions, comparisons, consent links, data requests."""
+
+import hashlib
+
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods
+
+from audit.ledger import client_ip
+from policy import services
+from policy.content import compare_articles, localised_articles
+from policy.forms import DataRequestForm
+from policy.models import ConsentInvitation, PolicyVersion, ShopProfile
+
+CONSENT_SESSION_KEY = "policy_consent_token"
+REQUEST_SESSION_KEY = "policy_request_reference"
+# Five data requests per address per hour: a person rarely needs a second one, and a
+# script cannot bury the owner's list under fake requests.
+REQUESTS_PER_HOUR = 5
+
+
+def page_language():
+    return "en" if (get_language() or "").startswith("en") else "ja"
+
+
+def get_published_version(number):
+    """A published version by number; drafts and unknown numbers are 404."""
+    return get_object_or_404(PolicyVersion.objects.published(), number=number)
 
 
 def current(request):
-    """The shop's current privacy policy (filled in by the policy app)."""
-    return render(request, "policy/current.html")
+    """The policy in effect today."""
+    version = PolicyVersion.objects.current()
+    if version is None:
+        raise Http404
+    return render_version(request, version, version)
+
+
+def version_detail(request, number):
+    """One published version, current or not."""
+    return render_version(request, get_published_version(number), PolicyVersion.objects.current())
+
+
+def render_version(request, version, current_version):
+    language = page_language()
+    newest = PolicyVersion.objects.consent_target()
+    asks_consent = version == newest and version.material_change
+    context = {
+        "version": version,
+        "current_version": current_version,
+        "upcoming": newest if newest.number > current_version.number else None,
+        "articles": localised_articles(version.articles, language),
+        "change_summary": version.change_summary(language),
+        "profile": ShopProfile.load().localised(language),
+        "asks_consent": asks_consent,
+        "previous": version.previous() if asks_consent else None,
+    }
+    return render(request, "policy/version.html", context)
+
+
+def history(request):
+    """Every published version, newest first, with links to compare each to the one before."""
+    language = page_language()
+    versions = list(PolicyVersion.objects.published().order_by("-number"))
+    rows = []
+    for index, version in enumerate(versions):
+        previous = versions[index + 1] if index + 1 < len(versions) else None
+        rows.append(
+            {"version": version, "summary": version.change_summary(language), "previous": previous}
+        )
+    return render(request, "policy/history.html", {"rows": rows, "versions": versions})
+
+
+def compare_select(request):
+    """The history page's form: turn ?a=&b= into the comparison's own address."""
+    try:
+        a, b = int(request.GET["a"]), int(request.GET["b"])
+    except (KeyError, ValueError):
+        return redirect("privacy:history")
+    return redirect("privacy:compare", a=a, b=b)
+
+
+def compare(request, a, b):
+    """What changed from version ``a`` to version ``b``, article by article."""
+    old, new = get_published_version(a), get_published_version(b)
+    changes = compare_articles(old.articles, new.articles, page_language())
+    context = {
+        "old": old,
+        "new": new,
+        "changes": changes,
+        "changed": [change for change in changes if change.changed],
+    }
+    return render(request, "policy/compare.html", context)
+
+
+def consent_link(request, token):
+    """A customer's one-time link: keep the token in the session, off the address bar."""
+    if ConsentInvitation.find_valid(token) is None:
+        return render(request, "policy/consent_invalid.html", status=404)
+    request.session[CONSENT_SESSION_KEY] = token
+    return redirect("privacy:consent")
+
+
+@require_http_methods(["GET", "POST"])
+def consent(request):
+    """Show the version the customer is asked to agree to, and record their agreement."""
+    invitation = ConsentInvitation.find_valid(request.session.get(CONSENT_SESSION_KEY))
+    if invitation is None:
+        return render(request, "policy/consent_invalid.html", status=404)
+    version = invitation.version
+    if request.method == "POST":
+        accepted = services.accept_invitation(request, invitation)
+        request.session.pop(CONSENT_SESSION_KEY, None)
+        if accepted is None:
+            return render(request, "policy/consent_invalid.html", status=404)
+        return render(request, "policy/consent_done.html", {"version": version})
+    language = page_language()
+    context = {
+        "version": version,
+        "articles": localised_articles(version.articles, language),
+        "change_summary": version.change_summary(language),
+        "previous": version.previous(),
+    }
+    return render(request, "policy/consent.html", context)
+
+
+def too_many_requests(request):
+    """Count this address's data requests in the last hour; True past the limit."""
+    address = client_ip(request) or "unknown"
+    key = "policy:data-request:" + hashlib.sha256(address.encode()).hexdigest()
+    cache.add(key, 0, timeout=60 * 60)
+    return cache.incr(key) > REQUESTS_PER_HOUR
+
+
+@require_http_methods(["GET", "POST"])
+def data_request(request):
+    """A customer asks to see, correct or delete their own information (Article 6)."""
+    form = DataRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if too_many_requests(request):
+            return render(request, "policy/request_limited.html", status=429)
+        received = services.receive_data_request(request, **form.cleaned_data)
+        request.session[REQUEST_SESSION_KEY] = received.reference
+        return redirect("privacy:request_done")
+    return render(request, "policy/request_form.html", {"form": form})
+
+
+def data_request_done(request):
+    """Thank the customer and show their reference number (once)."""
+    reference = request.session.pop(REQUEST_SESSION_KEY, None)
+    if reference is None:
+        return redirect("privacy:requests")
+    return render(request, "policy/request_done.html", {"reference": reference})

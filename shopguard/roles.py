@@ -18,6 +18,22 @@ _CUSTOMER_WORK = [
     "customers.change_purchase",
     "customers.reveal_customer",
 ]
+# The privacy policy and everything recorded under it are the owner's alone.
+_POLICY_WORK = [
+    "policy.view_shopprofile",
+    "policy.change_shopprofile",
+    "policy.view_policyversion",
+    "policy.change_policyversion",
+    "policy.delete_policyversion",
+    "policy.publish_policyversion",
+    "policy.view_consentrecord",
+    "policy.add_consentrecord",
+    "policy.view_thirdpartyprovision",
+    "policy.add_thirdpartyprovision",
+    "policy.change_thirdpartyprovision",
+    "policy.view_datarequest",
+    "policy.change_datarequest",
+]
 ROLE_PERMISSIONS = {
     OWNER: [
         *_CUSTOMER_WORK,
@@ -32,6 +48,7 @@ ROLE_PERMISSIONS = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        *_POLICY_WORK,
     ],
     MANAGER: [
         *_CUSTOMER_WORK,

@@ -1,0 +1,460 @@
+"""The owner's policy work: the shop profile, versions (edit, publish), consent, third-party
+provision records and customers' data requests. Every page here is the owner's alone."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from audit.ledger import record
+from policy import services
+from policy.content import compare_articles
+from policy.forms import (
+    PolicyVersionForm,
+    PublishForm,
+    ThirdPartyProvisionForm,
+    article_field_name,
+)
+from policy.models import (
+    Channel,
+    ConsentRecord,
+    DataRequest,
+    PolicyVersion,
+    ShopProfile,
+    ThirdPartyProvision,
+    customers_without_consent,
+)
+from shopguard.reauth import require_recent_auth
+from shopguard.roles import OWNER, has_role
+
+# One page of customers awaiting consent: enough to work through, small enough to send.
+PENDING_PAGE_SIZE = 200
+
+
+class OwnerOnlyAdmin(admin.ModelAdmin):
+    """Everything policy-related is the owner's (DESIGN.md); the permission must match too."""
+
+    def has_module_permission(self, request):
+        return has_role(request.user, OWNER) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return has_role(request.user, OWNER) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return has_role(request.user, OWNER) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return has_role(request.user, OWNER) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return has_role(request.user, OWNER) and super().has_delete_permission(request, obj)
+
+
+def changed_field_names(form):
+    return sorted(form.changed_data)
+
+
+@admin.register(ShopProfile)
+class ShopProfileAdmin(OwnerOnlyAdmin):
+    fieldsets = [
+        (_("事業者"), {"fields": [("business_name_ja", "business_name_en")]}),
+        (
+            None,
+            {"fields": [("address_ja", "address_en"), ("representative_ja", "representative_en")]},
+        ),
+        (
+            _("開示等の請求・苦情の窓口"),
+            {
+                "fields": [
+                    ("contact_desk_ja", "contact_desk_en"),
+                    ("contact_email", "contact_phone"),
+                    ("contact_hours_ja", "contact_hours_en"),
+                    "request_procedure_ja",
+                    "request_procedure_en",
+                    ("request_fee_ja", "request_fee_en"),
+                ]
+            },
+        ),
+        (_("安全管理措置の概要"), {"fields": ["safety_measures_ja", "safety_measures_en"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        profile = ShopProfile.load()
+        return redirect("admin:policy_shopprofile_change", profile.pk)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record(
+            "policy.edit",
+            request=request,
+            target=obj,
+            detail={"step": "profile_changed", "fields": changed_field_names(form)},
+        )
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(OwnerOnlyAdmin):
+    form = PolicyVersionForm
+    list_display = ["__str__", "status", "effective_date", "material_change", "published_at"]
+    list_filter = ["status", "material_change"]
+    change_form_template = "policy/admin/version_change_form.html"
+    change_list_template = "policy/admin/version_change_list.html"
+    frozen_fields = [
+        "number",
+        "status",
+        "effective_date",
+        "material_change",
+        "change_summary_ja",
+        "change_summary_en",
+        "content_hash",
+        "published_at",
+        "published_by",
+        "based_on",
+        "articles_display",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # a draft always starts as a copy: see new_draft_view
+
+    def may_edit(self, request):
+        return has_role(request.user, OWNER) and request.user.has_perm(
+            "policy.change_policyversion"
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False  # published versions are read-only; edit a new draft instead
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        return {}  # no bulk delete: published versions are kept
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or not self.has_change_permission(request, obj):
+            return self.frozen_fields
+        return ["number", "status", "based_on", "content_hash"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or not self.has_change_permission(request, obj):
+            return [(None, {"fields": self.frozen_fields})]
+        fieldsets = [
+            (
+                _("この下書きについて"),
+                {
+                    "fields": [
+                        "status",
+                        "based_on",
+                        "material_change",
+                        "change_summary_ja",
+                        "change_summary_en",
+                    ]
+                },
+            )
+        ]
+        for article in obj.articles:
+            number = article["number"]
+            fields = [
+                article_field_name(number, key) for key, _l, _w in PolicyVersionForm.article_keys()
+            ]
+            fieldsets.append((_("第%(number)s条") % {"number": number}, {"fields": fields}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The article fields are added by the form itself, not by the model.
+        kwargs["fields"] = PolicyVersionForm.Meta.fields
+        return super().get_form(request, obj, change, **kwargs)
+
+    @admin.display(description=_("条文"))
+    def articles_display(self, obj):
+        return format_html_join(
+            "",
+            '<h3>{}. {} / {}</h3><div class="policy-admin-body">{}</div>'
+            '<div class="policy-admin-body">{}</div>',
+            (
+                (a["number"], a["title_ja"], a["title_en"], a["body_ja"], a["body_en"])
+                for a in obj.articles
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record(
+            "policy.edit",
+            request=request,
+            target=obj,
+            detail={"step": "draft_changed", "fields": changed_field_names(form)},
+        )
+
+    def delete_model(self, request, obj):
+        record("policy.edit", request=request, target=obj, detail={"step": "draft_deleted"})
+        super().delete_model(request, obj)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("new-draft/", wrap(self.new_draft_view), name="policy_policyversion_new_draft"),
+            path(
+                "pending-consent/",
+                wrap(self.pending_consent_view),
+                name="policy_policyversion_pending_consent",
+            ),
+            path(
+                "<int:object_id>/new-draft/",
+                wrap(self.new_draft_view),
+                name="policy_policyversion_new_draft_from",
+            ),
+            path(
+                "<int:object_id>/publish/",
+                wrap(self.publish_view),
+                name="policy_policyversion_publish",
+            ),
+            *super().get_urls(),
+        ]
+
+    def new_draft_view(self, request, object_id=None):
+        """POST: a new draft copied from this version (or the newest published one)."""
+        if not self.may_edit(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if object_id is None:
+            source = PolicyVersion.objects.consent_target()
+        else:
+            source = get_object_or_404(PolicyVersion, pk=object_id)
+        draft = services.create_draft(request, source)
+        self.message_user(request, _("下書きを作成しました。編集して公開してください。"))
+        return redirect("admin:policy_policyversion_change", draft.pk)
+
+    def publish_view(self, request, object_id):
+        """Confirm and publish a draft: the owner only, with a fresh password."""
+        if not (self.may_edit(request) and request.user.has_perm("policy.publish_policyversion")):
+            raise PermissionDenied
+        return require_recent_auth(self.confirm_publish)(request, object_id)
+
+    def confirm_publish(self, request, object_id):
+        draft = get_object_or_404(PolicyVersion, pk=object_id, status=PolicyVersion.Status.DRAFT)
+        form = PublishForm(
+            request.POST or None, version=draft, initial={"effective_date": timezone.localdate()}
+        )
+        if request.method == "POST" and form.is_valid():
+            services.publish_version(request, draft, form.cleaned_data["effective_date"])
+            self.message_user(
+                request, _("第%(number)s版を公開しました。") % {"number": draft.number}
+            )
+            return redirect("admin:policy_policyversion_change", draft.pk)
+        previous = draft.previous()
+        old_articles = previous.articles if previous else []
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("ポリシーを公開する"),
+            "opts": self.opts,
+            "draft": draft,
+            "previous": previous,
+            "form": form,
+            "changes_ja": compare_articles(old_articles, draft.articles, "ja"),
+            "changes_en": compare_articles(old_articles, draft.articles, "en"),
+        }
+        return TemplateResponse(request, "policy/admin/publish.html", context)
+
+    def pending_consent_view(self, request):
+        """Customers who have not agreed since the last material change; make their links."""
+        if not self.may_edit(request):
+            raise PermissionDenied
+        target = PolicyVersion.objects.consent_target()
+        pending = customers_without_consent().order_by("created_at")
+        links = []
+        if request.method == "POST" and target is not None:
+            chosen = pending.filter(pk__in=request.POST.getlist("customer"))[:PENDING_PAGE_SIZE]
+            links = [
+                (
+                    customer,
+                    request.build_absolute_uri(reverse("privacy:consent_link", args=[token])),
+                )
+                for customer, token in services.issue_invitations(request, list(chosen), target)
+            ]
+        shown = list(pending[:PENDING_PAGE_SIZE])
+        record(
+            "policy.consent_status",
+            request=request,
+            customers=[customer.pk for customer in shown],
+            detail={"shown": len(shown)},
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("同意をいただいていないお客様"),
+            "opts": self.opts,
+            "target": target,
+            "required": PolicyVersion.objects.last_material_change(),
+            "customers": shown,
+            "total": pending.count(),
+            "links": links,
+        }
+        return TemplateResponse(request, "policy/admin/pending_consent.html", context)
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(OwnerOnlyAdmin):
+    list_display = ["customer", "version", "channel", "consented_at", "content_hash"]
+    list_filter = ["channel", "version"]
+    list_select_related = ["customer", "version"]
+    raw_id_fields = ["customer"]
+    fields = ["customer", "version", "channel"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "version" in form.base_fields:
+            form.base_fields["version"].queryset = PolicyVersion.objects.published()
+            form.base_fields["channel"].choices = [(Channel.SHOP, Channel.SHOP.label)]
+            form.base_fields["channel"].initial = Channel.SHOP
+            form.base_fields["channel"].help_text = _(
+                "店頭で書面などにより同意をいただいた場合に記録します。"
+                "ウェブでの同意はお客様ご自身の操作で記録されます。"
+            )
+        return form
+
+    def has_change_permission(self, request, obj=None):
+        return False  # consent is evidence: recorded once, never edited
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        consent = services.record_consent(
+            obj.customer, obj.version, obj.channel, request=request, actor=request.user
+        )
+        obj.pk = consent.pk
+
+
+@admin.register(ThirdPartyProvision)
+class ThirdPartyProvisionAdmin(OwnerOnlyAdmin):
+    form = ThirdPartyProvisionForm
+    list_display = ["recipient_name", "provided_on", "basis", "recorded_on", "keep_until"]
+    list_filter = ["basis"]
+    raw_id_fields = ["customers"]
+    readonly_fields = ["recorded_on", "keep_until"]
+
+    @admin.display(description=_("保存期限"))
+    def keep_until(self, obj):
+        return obj.keep_until
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removed only by purge_provision_records after the retention period
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        step = "changed" if change else "created"
+        services.record_provision_entry(form.instance, request=request, step=step)
+
+
+@admin.register(DataRequest)
+class DataRequestAdmin(OwnerOnlyAdmin):
+    list_display = ["reference", "kind", "step", "received_at", "identity_confirmed_at", "done_at"]
+    list_filter = ["step", "kind"]
+    raw_id_fields = ["customer"]
+    change_form_template = "policy/admin/request_change_form.html"
+    fields = [
+        "reference",
+        "kind",
+        "step",
+        "received_at",
+        "name",
+        "email",
+        "phone",
+        "details",
+        "identity_confirmed_at",
+        "done_at",
+        "customer",
+        "note",
+    ]
+    readonly_fields = [
+        "reference",
+        "kind",
+        "step",
+        "received_at",
+        "name",
+        "email",
+        "phone",
+        "details",
+        "identity_confirmed_at",
+        "done_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # requests come from customers through the public form
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<uuid:object_id>/advance/",
+                wrap(self.advance_view),
+                name="policy_datarequest_advance",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Opening a request shows the customer's contact details: that look is recorded.
+        with transaction.atomic():
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if request.method == "GET" and response.status_code == 200:
+                record(
+                    "policy.data_request_view",
+                    request=request,
+                    target=("policy.datarequest", object_id),
+                )
+        return response
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        record(
+            "policy.data_request",
+            request=request,
+            target=obj,
+            customers=[obj.customer_id] if obj.customer_id else [],
+            detail={"step": "note_changed", "fields": changed_field_names(form)},
+        )
+
+    def advance_view(self, request, object_id):
+        """POST: the next step (identity confirmed, then done)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        data_request = get_object_or_404(DataRequest, pk=object_id)
+        if data_request.step == DataRequest.Step.DONE:
+            messages.error(request, _("このご請求はすでに対応完了です。"))
+        else:
+            step = services.advance_data_request(request, data_request)
+            self.message_user(
+                request,
+                _("進捗を「%(step)s」にしました。") % {"step": DataRequest.Step(step).label},
+            )
+        return redirect("admin:policy_datarequest_change", data_request.pk)

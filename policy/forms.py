@@ -1,0 +1,160 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.validators import refuse_card_numbers, validate_phone
+from policy.models import DataRequest, PolicyVersion, ThirdPartyProvision
+
+# Long enough for any article of a shop's policy, short enough that comparing two
+# versions character by character stays instant.
+ARTICLE_BODY_MAX = 5000
+
+
+class DataRequestForm(forms.ModelForm):
+    """The public form: a customer asks to see, correct or delete their information."""
+
+    email = forms.EmailField(
+        label=_("メールアドレス"), max_length=254, help_text=_("ご本人確認とご連絡に使います。")
+    )
+
+    class Meta:
+        model = DataRequest
+        fields = ["kind", "name", "email", "phone", "details"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "details": forms.Textarea(attrs={"rows": 5}),
+        }
+        help_texts = {
+            "details": _(
+                "訂正の場合は正しい内容を、それ以外は分かる範囲でご記入ください。"
+                "カード番号は書かないでください。"
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].validators.append(validate_phone)
+        for name in ("name", "phone", "details"):
+            self.fields[name].validators.append(refuse_card_numbers)
+
+
+class PublishForm(forms.Form):
+    effective_date = forms.DateField(
+        label=_("施行日"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    confirm = forms.BooleanField(
+        label=_("この内容で公開します。公開した版は変更できません。"), required=True
+    )
+
+    def __init__(self, *args, version, **kwargs):
+        self.version = version
+        super().__init__(*args, **kwargs)
+
+    def clean_effective_date(self):
+        day = self.cleaned_data["effective_date"]
+        if day < timezone.localdate():
+            raise forms.ValidationError(_("施行日に過去の日付は指定できません。"))
+        return day
+
+    def clean(self):
+        previous = self.version.previous()
+        if previous is not None:
+            if not self.version.change_summary_ja.strip():
+                raise forms.ValidationError(
+                    _("変更の概要（日本語）を入力してから公開してください。")
+                )
+            if previous.content_hash == self.version.content_hash:
+                raise forms.ValidationError(_("前の版と内容が同じです。条文を変更してください。"))
+        return super().clean()
+
+
+def article_field_name(number, key):
+    return f"article_{number}_{key}"
+
+
+class PolicyVersionForm(forms.ModelForm):
+    """A draft's details plus one title and body per article and language."""
+
+    class Meta:
+        model = PolicyVersion
+        fields = ["material_change", "change_summary_ja", "change_summary_en"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for article in self.instance.articles:
+            number = article["number"]
+            for key, label, widget in self.article_keys():
+                self.fields[article_field_name(number, key)] = forms.CharField(
+                    label=label,
+                    initial=article.get(key, ""),
+                    max_length=200 if key.startswith("title") else ARTICLE_BODY_MAX,
+                    widget=widget,
+                    validators=[refuse_card_numbers],
+                    strip=True,
+                )
+
+    @staticmethod
+    def article_keys():
+        body = forms.Textarea(attrs={"rows": 8, "cols": 80})
+        return [
+            ("title_ja", _("見出し（日本語）"), forms.TextInput(attrs={"size": 60})),
+            ("title_en", _("見出し（英語）"), forms.TextInput(attrs={"size": 60})),
+            ("body_ja", _("本文（日本語）"), body),
+            ("body_en", _("本文（英語）"), body),
+        ]
+
+    def save(self, commit=True):
+        self.instance.articles = [
+            {
+                "number": article["number"],
+                **{
+                    key: self.cleaned_data[article_field_name(article["number"], key)]
+                    for key, _label, _widget in self.article_keys()
+                },
+            }
+            for article in self.instance.articles
+        ]
+        return super().save(commit)
+
+
+class ThirdPartyProvisionForm(forms.ModelForm):
+    data_items = forms.MultipleChoiceField(
+        label=_("提供した項目"),
+        choices=ThirdPartyProvision.DataItem.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ThirdPartyProvision
+        fields = [
+            "recipient_name",
+            "recipient_address",
+            "recipient_representative",
+            "provided_on",
+            "customers",
+            "data_items",
+            "basis",
+            "consent_evidence",
+        ]
+        help_texts = {
+            "basis": _(
+                "業務委託先（配送業者、決済代行会社など、当店の業務をお客様のために委託する"
+                "事業者）への提供は、第三者提供に当たらないため記録は不要です"
+                "（第4条(2)、個人情報保護法第27条第5項第1号）。ここには委託以外の提供だけを"
+                "記録してください。"
+            ),
+            "consent_evidence": _(
+                "同意の場合は、同意を得た日・方法・同意書などの所在を記入してください"
+                "（個人情報は書かないでください）。"
+            ),
+            "customers": _("提供したデータに含まれるお客様。"),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        basis = cleaned.get("basis")
+        if basis == ThirdPartyProvision.Basis.CONSENT and not cleaned.get("consent_evidence"):
+            self.add_error(
+                "consent_evidence", _("本人の同意に基づく提供では、同意の証跡が必要です。")
+            )
+        return cleaned

@@ -1,0 +1,455 @@
+"""Privacy-policy versions, the shop's published facts, consent, third-party provision
+records and customers' own data requests."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from policy.content import body_blocks, canonical_articles, content_hash
+from shopguard.encryption import EncryptedTextField
+
+
+class PublishedVersionError(Exception):
+    """Someone tried to change or delete a published policy version."""
+
+
+class ShopProfile(models.Model):
+    """The facts APPI requires the shop to publish; one row, edited by the owner."""
+
+    business_name_ja = models.CharField(_("事業者名（日本語）"), max_length=200)
+    business_name_en = models.CharField(_("事業者名（英語）"), max_length=200)
+    address_ja = models.CharField(_("住所（日本語）"), max_length=300)
+    address_en = models.CharField(_("住所（英語）"), max_length=300)
+    representative_ja = models.CharField(_("代表者（日本語）"), max_length=200)
+    representative_en = models.CharField(_("代表者（英語）"), max_length=200)
+    contact_desk_ja = models.CharField(_("窓口の名称（日本語）"), max_length=200)
+    contact_desk_en = models.CharField(_("窓口の名称（英語）"), max_length=200)
+    contact_email = models.EmailField(_("窓口のメールアドレス"), blank=True)
+    contact_phone = models.CharField(_("窓口の電話番号"), max_length=30, blank=True)
+    contact_hours_ja = models.CharField(_("受付時間（日本語）"), max_length=200, blank=True)
+    contact_hours_en = models.CharField(_("受付時間（英語）"), max_length=200, blank=True)
+    request_procedure_ja = models.TextField(_("請求・苦情の手続（日本語）"))
+    request_procedure_en = models.TextField(_("請求・苦情の手続（英語）"))
+    request_fee_ja = models.CharField(_("手数料（日本語）"), max_length=200)
+    request_fee_en = models.CharField(_("手数料（英語）"), max_length=200)
+    safety_measures_ja = models.TextField(_("安全管理措置の概要（日本語）"))
+    safety_measures_en = models.TextField(_("安全管理措置の概要（英語）"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("事業者情報")
+        verbose_name_plural = _("事業者情報")
+
+    def __str__(self):
+        return str(_("事業者情報"))
+
+    @classmethod
+    def load(cls):
+        """The one profile row (created empty if the seed migration's row was removed)."""
+        return cls.objects.get_or_create(pk=1)[0]
+
+    def localised(self, language):
+        """The profile's texts in one language, keyed without the language suffix."""
+        suffix = "en" if language == "en" else "ja"
+        names = {f.name[: -len(suffix) - 1] for f in self._meta.fields if f.name.endswith("_ja")}
+        facts = {name: getattr(self, f"{name}_{suffix}") for name in names}
+        facts.update(contact_email=self.contact_email, contact_phone=self.contact_phone)
+        facts["safety_measures_blocks"] = body_blocks(facts["safety_measures"])
+        return facts
+
+
+class PolicyVersionQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=PolicyVersion.Status.PUBLISHED)
+
+    def current(self):
+        """The published version in effect today (the newest one if none is in effect yet)."""
+        newest = self.published().order_by("-number")
+        return newest.filter(effective_date__lte=timezone.localdate()).first() or newest.first()
+
+    def consent_target(self):
+        """The newest published version: the one customers are asked to agree to."""
+        return self.published().order_by("-number").first()
+
+    def last_material_change(self):
+        """The newest published version that changed something material (or version 1)."""
+        published = self.published()
+        return published.filter(Q(material_change=True) | Q(number=1)).order_by("-number").first()
+
+    def update(self, **kwargs):
+        if self.filter(status=PolicyVersion.Status.PUBLISHED).exists():
+            raise PublishedVersionError("Published policy versions cannot be changed.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(status=PolicyVersion.Status.PUBLISHED).exists():
+            raise PublishedVersionError("Published policy versions cannot be deleted.")
+        return super().delete()
+
+
+class PolicyVersion(models.Model):
+    """One version of the policy. A draft has no number; publishing gives it the next one
+    and freezes it: a published version is never changed or deleted."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("下書き")
+        PUBLISHED = "published", _("公開済み")
+
+    number = models.PositiveIntegerField(_("版"), null=True, blank=True, unique=True)
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    effective_date = models.DateField(_("施行日"), null=True, blank=True)
+    change_summary_ja = models.TextField(_("変更の概要（日本語）"), blank=True)
+    change_summary_en = models.TextField(_("変更の概要（英語）"), blank=True)
+    material_change = models.BooleanField(
+        _("重要な変更"),
+        default=False,
+        help_text=_(
+            "利用目的や第三者提供の変更など、お客様に改めて同意をいただく必要がある変更です。"
+        ),
+    )
+    articles = models.JSONField(_("条文"), default=list)
+    content_hash = models.CharField(_("内容ハッシュ（SHA-256）"), max_length=64, editable=False)
+    based_on = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("元にした版"),
+    )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作成者"),
+    )
+    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("公開者"),
+    )
+
+    objects = PolicyVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("number").desc(nulls_first=True), "-created_at"]
+        verbose_name = _("ポリシーの版")
+        verbose_name_plural = _("ポリシーの版")
+        permissions = [("publish_policyversion", _("ポリシーを公開する"))]
+
+    def __str__(self):
+        if self.number:
+            return str(_("第%(number)s版") % {"number": self.number})
+        return str(_("下書き（%(id)s）") % {"id": self.pk or "-"})
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.is_stored_published():
+            raise PublishedVersionError(f"Version {self.number} is published and cannot change.")
+        self.articles = canonical_articles(self.articles)
+        self.content_hash = content_hash(self.articles)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_stored_published():
+            raise PublishedVersionError(f"Version {self.number} is published; it is kept.")
+        return super().delete(*args, **kwargs)
+
+    def is_stored_published(self):
+        """True when the row in the database is published (whatever this object says)."""
+        stored = PolicyVersion.objects.filter(pk=self.pk)
+        return stored.filter(status=self.Status.PUBLISHED).exists()
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def change_summary(self, language):
+        return self.change_summary_en if language == "en" else self.change_summary_ja
+
+    def previous(self):
+        """The published version just before this one, or None."""
+        earlier = PolicyVersion.objects.published()
+        if self.number:
+            earlier = earlier.filter(number__lt=self.number)
+        return earlier.order_by("-number").first()
+
+    def new_draft(self, user):
+        """A new draft with this version's articles, to be edited instead of this one."""
+        return PolicyVersion.objects.create(
+            articles=self.articles, based_on=self, created_by=user, effective_date=None
+        )
+
+    def publish(self, user, effective_date):
+        """Freeze this draft as the next numbered version (call inside transaction.atomic)."""
+        locked = PolicyVersion.objects.select_for_update().get(pk=self.pk)
+        if locked.status != self.Status.DRAFT:
+            raise PublishedVersionError("Only a draft can be published.")
+        highest = PolicyVersion.objects.aggregate(Max("number"))["number__max"] or 0
+        self.number = highest + 1
+        self.status = self.Status.PUBLISHED
+        self.effective_date = effective_date
+        self.published_at = timezone.now()
+        self.published_by = user
+        self.save()
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("ウェブ")
+    SHOP = "shop", _("店頭")
+    IMPORT = "import", _("インポート")
+
+
+class ConsentRecord(models.Model):
+    """A customer agreed to one version (its content hash is kept as it was then)."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="policy_consents"
+    )
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="consents")
+    content_hash = models.CharField(_("内容ハッシュ（SHA-256）"), max_length=64, editable=False)
+    consented_at = models.DateTimeField(_("同意日時"), default=timezone.now)
+    channel = models.CharField(_("経路"), max_length=10, choices=Channel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録者"),
+    )
+
+    class Meta:
+        ordering = ["-consented_at"]
+        verbose_name = _("同意記録")
+        verbose_name_plural = _("同意記録")
+
+    def __str__(self):
+        return f"{self.customer} / {self.version}"
+
+    def save(self, *args, **kwargs):
+        self.content_hash = self.version.content_hash
+        super().save(*args, **kwargs)
+
+
+def customers_without_consent():
+    """Customers who have not agreed to the last material change (or anything newer)."""
+    from customers.models import Customer
+
+    required = PolicyVersion.objects.last_material_change()
+    if required is None:
+        return Customer.objects.none()
+    agreed = ConsentRecord.objects.filter(version__number__gte=required.number)
+    return Customer.objects.exclude(pk__in=agreed.values("customer_id"))
+
+
+def _token_digest(token):
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class ConsentInvitation(models.Model):
+    """A one-time link the shop sends a customer to agree to a version on the web.
+
+    Only the SHA-256 of the random token is stored, so the database cannot be used to
+    forge links; the link names no customer.
+    """
+
+    # A month: long enough for a customer to read the shop's mail, short enough that a
+    # forwarded or forgotten link stops working.
+    LIFETIME = timedelta(days=30)
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="policy_invitations"
+    )
+    version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("同意依頼リンク")
+        verbose_name_plural = _("同意依頼リンク")
+
+    def __str__(self):
+        return f"{self.customer} / {self.version}"
+
+    @classmethod
+    def issue(cls, customer, version):
+        """Create an invitation and return ``(invitation, token)``; the token is shown once."""
+        token = secrets.token_urlsafe(32)
+        invitation = cls.objects.create(
+            customer=customer,
+            version=version,
+            token_digest=_token_digest(token),
+            expires_at=timezone.now() + cls.LIFETIME,
+        )
+        return invitation, token
+
+    @classmethod
+    def find_valid(cls, token):
+        """The unused, unexpired invitation for ``token``, or None."""
+        return (
+            cls.objects.select_related("version")
+            .filter(
+                token_digest=_token_digest(token or ""),
+                used_at__isnull=True,
+                expires_at__gt=timezone.now(),
+            )
+            .first()
+        )
+
+
+def shift_years(day, years):
+    """The same calendar day ``years`` later (or earlier); 29 February becomes the 28th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class ThirdPartyProvision(models.Model):
+    """A record of giving customers' data to a third party (APPI art. 29, Article 4)."""
+
+    # APPI's enforcement rules keep these records for three years from their making.
+    RETENTION_YEARS = 3
+
+    class Basis(models.TextChoices):
+        CONSENT = "consent", _("第4条(1) ご本人の同意")
+        LAW = "law", _("第4条(3) 法令に基づく場合")
+        VITAL = "vital", _("第4条(4) 生命・身体・財産の保護（同意取得が困難）")
+        OPT_OUT = "opt_out", _("第4条(5) 事前の公表（オプトアウト）")
+
+    class DataItem(models.TextChoices):
+        NAME = "name", _("氏名")
+        GENDER = "gender", _("性別")
+        ADDRESS = "address", _("住所")
+        PHONE = "phone", _("電話番号")
+        EMAIL = "email", _("メールアドレス")
+        PURCHASES = "purchases", _("購入履歴")
+
+    recipient_name = models.CharField(_("提供先の名称"), max_length=200)
+    recipient_address = models.CharField(_("提供先の住所"), max_length=300)
+    recipient_representative = models.CharField(_("提供先の代表者"), max_length=200)
+    provided_on = models.DateField(_("提供日"))
+    customers = models.ManyToManyField(
+        "customers.Customer", related_name="third_party_provisions", verbose_name=_("対象の顧客")
+    )
+    data_items = models.JSONField(_("提供した項目"), default=list)
+    basis = models.CharField(_("根拠（第4条の該当号）"), max_length=10, choices=Basis.choices)
+    consent_evidence = models.TextField(_("同意等の証跡"), blank=True)
+    recorded_on = models.DateField(_("記録作成日"), default=timezone.localdate, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("記録者"),
+    )
+
+    class Meta:
+        ordering = ["-provided_on", "-id"]
+        verbose_name = _("第三者提供記録")
+        verbose_name_plural = _("第三者提供記録")
+
+    def __str__(self):
+        return f"{self.recipient_name} ({self.provided_on})"
+
+    @classmethod
+    def expired(cls, today=None):
+        """Records kept longer than RETENTION_YEARS, counted from the day each was made."""
+        cutoff = shift_years(today or timezone.localdate(), -cls.RETENTION_YEARS)
+        return cls.objects.filter(recorded_on__lt=cutoff)
+
+    @property
+    def keep_until(self):
+        """The last day this record must be kept."""
+        return shift_years(self.recorded_on, self.RETENTION_YEARS)
+
+
+class DataRequest(models.Model):
+    """A customer's own request to see, correct or delete their information (Article 6)."""
+
+    class Kind(models.TextChoices):
+        DISCLOSE = "disclose", _("開示（内容を知りたい）")
+        CORRECT = "correct", _("訂正")
+        DELETE = "delete", _("削除")
+
+    class Step(models.TextChoices):
+        RECEIVED = "received", _("受付済み")
+        IDENTITY_CONFIRMED = "identity_confirmed", _("本人確認済み")
+        DONE = "done", _("対応完了")
+
+    # The pk exists before the first save: it binds the encrypted fields to this row.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    reference = models.CharField(_("受付番号"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(_("ご請求の種類"), max_length=10, choices=Kind.choices)
+    name = EncryptedTextField(_("お名前"), max_length=100)
+    email = EncryptedTextField(_("メールアドレス"), max_length=254)
+    phone = EncryptedTextField(_("電話番号"), max_length=30, blank=True)
+    details = EncryptedTextField(_("ご請求の内容"), max_length=2000, blank=True)
+    note = EncryptedTextField(_("対応メモ"), max_length=2000, blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="policy_data_requests",
+        verbose_name=_("該当する顧客"),
+    )
+    step = models.CharField(
+        _("進捗"), max_length=20, choices=Step.choices, default=Step.RECEIVED, db_index=True
+    )
+    received_at = models.DateTimeField(_("受付日時"), default=timezone.now)
+    identity_confirmed_at = models.DateTimeField(_("本人確認日時"), null=True, blank=True)
+    identity_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    done_at = models.DateTimeField(_("完了日時"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("個人情報に関するご請求")
+        verbose_name_plural = _("個人情報に関するご請求")
+
+    def __str__(self):
+        return self.reference
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            self.reference = f"REQ-{secrets.token_hex(4).upper()}"
+        super().save(*args, **kwargs)
+
+    # The steps happen in this order; each may be taken only from the one before it.
+    NEXT_STEP = {Step.RECEIVED: Step.IDENTITY_CONFIRMED, Step.IDENTITY_CONFIRMED: Step.DONE}
+
+    def advance(self, user):
+        """Move to the next step, stamping who and when; return the new step."""
+        new_step = self.NEXT_STEP.get(self.step)
+        if new_step is None:
+            raise ValueError("This request is already done.")
+        prefix = "identity_confirmed" if new_step == self.Step.IDENTITY_CONFIRMED else "done"
+        setattr(self, f"{prefix}_at", timezone.now())
+        setattr(self, f"{prefix}_by", user)
+        self.step = new_step
+        self.save(update_fields=["step", f"{prefix}_at", f"{prefix}_by"])
+        return new_step

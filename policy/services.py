@@ -1,0 +1,182 @@
+"""Policy actions that must be audited: each does its work and writes its ledger entry in
+one transaction, so neither happens without the other.
+
+Other apps call ``record_consent`` (the import, with channel "import") and
+``record_provision`` (the export, for data handed to a third party).
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.ledger import record
+from policy.models import (
+    Channel,
+    ConsentInvitation,
+    ConsentRecord,
+    DataRequest,
+    ThirdPartyProvision,
+)
+
+
+def create_draft(request, source):
+    """A new draft copied from ``source`` (editing a published version starts here)."""
+    with transaction.atomic():
+        draft = source.new_draft(request.user)
+        record(
+            "policy.edit",
+            request=request,
+            target=draft,
+            detail={"step": "draft_created", "based_on": source.number or str(source.pk)},
+        )
+    return draft
+
+
+def publish_version(request, version, effective_date):
+    """Publish a draft as the next numbered version and record it."""
+    with transaction.atomic():
+        version.publish(request.user, effective_date)
+        record(
+            "policy.publish",
+            request=request,
+            target=version,
+            detail={
+                "number": version.number,
+                "effective_date": effective_date.isoformat(),
+                "material_change": version.material_change,
+                "content_hash": version.content_hash,
+            },
+        )
+    return version
+
+
+def record_consent(customer, version, channel, *, request=None, actor=None):
+    """Record that ``customer`` agreed to ``version`` through ``channel`` (web/shop/import)."""
+    if not version.is_published:
+        raise ValueError("Consent can only be given to a published version.")
+    with transaction.atomic():
+        consent = ConsentRecord.objects.create(
+            customer=customer,
+            version=version,
+            channel=channel,
+            recorded_by=actor if channel != Channel.WEB else None,
+        )
+        record(
+            "policy.consent",
+            request=request,
+            actor=actor,
+            target=consent,
+            customers=[customer.pk],
+            detail={"version": version.number, "channel": channel},
+        )
+    return consent
+
+
+def accept_invitation(request, invitation):
+    """A customer followed their link and agreed: record consent and spend the link."""
+    with transaction.atomic():
+        locked = ConsentInvitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.used_at is not None:
+            return None
+        locked.used_at = timezone.now()
+        locked.save(update_fields=["used_at"])
+        return record_consent(locked.customer, locked.version, Channel.WEB, request=request)
+
+
+def issue_invitations(request, customers, version):
+    """One-time consent links for ``customers``; returns ``[(customer, token), ...]``."""
+    links = []
+    with transaction.atomic():
+        for customer in customers:
+            links.append((customer, ConsentInvitation.issue(customer, version)[1]))
+        record(
+            "policy.consent_link",
+            request=request,
+            target=version,
+            customers=[customer.pk for customer, _ in links],
+            detail={"version": version.number, "count": len(links)},
+        )
+    return links
+
+
+def record_provision(
+    *,
+    recipient_name,
+    recipient_address,
+    recipient_representative,
+    provided_on,
+    customers,
+    data_items,
+    basis,
+    consent_evidence="",
+    request=None,
+    actor=None,
+):
+    """Keep the APPI art. 29 record of giving ``customers``' data to a third party."""
+    actor = actor or getattr(request, "user", None)
+    with transaction.atomic():
+        provision = ThirdPartyProvision.objects.create(
+            recipient_name=recipient_name,
+            recipient_address=recipient_address,
+            recipient_representative=recipient_representative,
+            provided_on=provided_on,
+            data_items=list(data_items),
+            basis=basis,
+            consent_evidence=consent_evidence,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        provision.customers.set(customers)
+        record_provision_entry(provision, request=request, actor=actor, step="created")
+    return provision
+
+
+def record_provision_entry(provision, *, request=None, actor=None, step):
+    """The ledger entry for creating or correcting a provision record."""
+    record(
+        "policy.provision",
+        request=request,
+        actor=actor,
+        target=provision,
+        customers=list(provision.customers.values_list("pk", flat=True)),
+        detail={"step": step, "basis": provision.basis, "items": list(provision.data_items)},
+    )
+
+
+def purge_provision_records(today=None):
+    """Delete provision records past their retention; record how many went."""
+    with transaction.atomic():
+        expired = ThirdPartyProvision.expired(today)
+        ids = list(expired.values_list("pk", flat=True))
+        if ids:
+            ThirdPartyProvision.objects.filter(pk__in=ids).delete()
+        record(
+            "policy.provision_purge",
+            detail={"deleted": len(ids), "retention_years": ThirdPartyProvision.RETENTION_YEARS},
+        )
+    return len(ids)
+
+
+def receive_data_request(request, **fields):
+    """Store a customer's data request (its contact details encrypted) and record it."""
+    with transaction.atomic():
+        data_request = DataRequest.objects.create(**fields)
+        record(
+            "policy.data_request",
+            request=request,
+            target=data_request,
+            detail={"step": DataRequest.Step.RECEIVED, "kind": data_request.kind},
+        )
+    return data_request
+
+
+def advance_data_request(request, data_request):
+    """Move a data request to its next step (identity confirmed, then done) and record it."""
+    with transaction.atomic():
+        step = data_request.advance(request.user)
+        record(
+            "policy.data_request",
+            request=request,
+            target=data_request,
+            customers=[data_request.customer_id] if data_request.customer_id else [],
+            detail={"step": step, "kind": data_request.kind},
+        )
+    return step

@@ -1,0 +1,118 @@
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+from audit.models import AuditEntry
+from policy.models import DataRequest
+from policy.views import REQUESTS_PER_HOUR
+from tests.policy.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+FORM = "/privacy/requests/"
+MARKER = {
+    "kind": "correct",
+    "name": "目印 花子",
+    "email": "marker-hanako@example.com",
+    "phone": "090-1234-5678",
+    "details": "住所を新しいものに直してください。",
+}
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    cache.clear()
+
+
+def submit(client, **overrides):
+    return client.post(FORM, {**MARKER, **overrides})
+
+
+def test_a_customer_submits_a_request_and_gets_a_reference(client, version1):
+    assert client.get(FORM).status_code == 200
+    response = submit(client)
+    assert response.status_code == 302 and response.url == "/privacy/requests/received/"
+    request = DataRequest.objects.get()
+    done = client.get(response.url)
+    assert done.status_code == 200 and request.reference in done.content.decode()
+    assert client.get(response.url).status_code == 302  # shown once
+    assert request.step == "received" and request.kind == "correct"
+    assert request.email == MARKER["email"]
+    entry = AuditEntry.objects.get(action="policy.data_request")
+    assert entry.detail == {"step": "received", "kind": "correct"}
+    assert "marker" not in str(entry.detail) and entry.actor_username == ""
+
+
+def test_contact_details_are_stored_encrypted(client, version1):
+    submit(client)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, email, phone, details FROM policy_datarequest")
+        row = cursor.fetchone()
+    assert all(value.startswith("gcm1:") for value in row)
+    assert "marker" not in " ".join(row) and "目印" not in " ".join(row)
+
+
+def test_a_bad_request_changes_nothing(client, version1):
+    response = submit(client, email="not-an-email", details="4242 4242 4242 4242")
+    assert response.status_code == 200
+    assert "カード番号のような数字は保存できません" in response.content.decode()
+    assert not DataRequest.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_html_typed_into_the_form_is_escaped_when_shown_back(client, version1):
+    response = submit(client, email="<script>bad()</script>")
+    assert "<script>bad()" not in response.content.decode()
+
+
+def test_requests_are_limited_per_address(client, version1):
+    for _ in range(REQUESTS_PER_HOUR):
+        assert submit(client).status_code == 302
+    assert submit(client).status_code == 429
+    assert DataRequest.objects.count() == REQUESTS_PER_HOUR
+
+
+def test_the_owner_lists_and_advances_requests(client, people, version1):
+    submit(client)
+    request = DataRequest.objects.get()
+    sign_in(client, people.alice)
+    listing = client.get("/admin/policy/datarequest/")
+    assert listing.status_code == 200
+    assert request.reference in listing.content.decode()
+    assert "marker-hanako" not in listing.content.decode()
+    detail = client.get(f"/admin/policy/datarequest/{request.pk}/change/")
+    assert detail.status_code == 200 and "marker-hanako@example.com" in detail.content.decode()
+    assert AuditEntry.objects.filter(action="policy.data_request_view").count() == 1
+    advance = f"/admin/policy/datarequest/{request.pk}/advance/"
+    assert client.post(advance).status_code == 302
+    request.refresh_from_db()
+    assert request.step == "identity_confirmed" and request.identity_confirmed_by == people.alice
+    assert client.post(advance).status_code == 302
+    request.refresh_from_db()
+    assert request.step == "done" and request.done_at is not None
+    steps = [
+        e.detail["step"]
+        for e in AuditEntry.objects.filter(action="policy.data_request").order_by("seq")
+    ]
+    assert steps == ["received", "identity_confirmed", "done"]
+    client.post(advance)
+    assert AuditEntry.objects.filter(action="policy.data_request").count() == 3
+
+
+@pytest.mark.parametrize("name", ["bob", "carol", "dave"])
+def test_other_roles_cannot_see_or_advance_requests(client, people, version1, name):
+    submit(client)
+    request = DataRequest.objects.get()
+    sign_in(client, getattr(people, name))
+    assert client.get(f"/admin/policy/datarequest/{request.pk}/change/").status_code == 403
+    assert client.post(f"/admin/policy/datarequest/{request.pk}/advance/").status_code == 403
+    assert DataRequest.objects.get().step == "received"
+    assert not AuditEntry.objects.filter(action="policy.data_request_view").exists()
+
+
+def test_anonymous_cannot_advance_requests(client, version1):
+    submit(client)
+    request = DataRequest.objects.get()
+    response = client.post(f"/admin/policy/datarequest/{request.pk}/advance/")
+    assert response.status_code == 302 and "/admin/login/" in response.url
+    assert DataRequest.objects.get().step == "received"
