@@ -30,10 +30,21 @@ class ExportRequestForm(forms.ModelForm):
 
     class Meta:
         model = ExportRequest
-        fields = ["purpose", "recipient", "recipient_name", "fields"]
+        fields = [
+            "purpose",
+            "recipient",
+            "recipient_name",
+            "recipient_address",
+            "recipient_representative",
+            "provision_basis",
+            "consent_evidence",
+            "fields",
+        ]
         help_texts = {
             "recipient": _(
-                "第三者提供の場合は、プライバシーポリシー第4条のいずれに当たるかを利用目的に書いてください。"
+                "委託先（配送業者・決済代行など、お客様へのサービスのために業務を任せる先）への"
+                "提供は第三者提供に当たらず、記録は不要です。第三者提供では、ダウンロード時に"
+                "第三者提供記録が自動で作成されます。"
             ),
         }
 
@@ -49,6 +60,10 @@ class ExportRequestForm(forms.ModelForm):
             "recipient_name"
         ):
             self.add_error("recipient_name", _("社外への提供には提供先の名称が必要です。"))
+        if cleaned.get("recipient") == ExportRequest.Recipient.THIRD_PARTY:
+            for name in ("recipient_address", "recipient_representative", "provision_basis"):
+                if not cleaned.get(name):
+                    self.add_error(name, _("第三者提供の記録に必要です（個人情報保護法第29条）。"))
         return cleaned
 
 

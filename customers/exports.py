@@ -38,8 +38,12 @@ PERSONAL_PURPOSE_MESSAGE = gettext_lazy(
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def request_export(user, *, purpose, recipient, fields, recipient_name="", request=None):
-    """Create an export request; an owner's own request is approved at once."""
+def request_export(user, *, purpose, recipient, fields, request=None, **recipient_facts):
+    """Create an export request; an owner's own request is approved at once.
+
+    ``recipient_facts`` are the optional recipient_name, recipient_address,
+    recipient_representative, provision_basis and consent_evidence.
+    """
     unknown = set(fields) - set(EXPORTABLE_FIELDS)
     if not fields or unknown:
         raise ValidationError(_("エクスポートできる項目を1つ以上選んでください。"))
@@ -50,7 +54,7 @@ def request_export(user, *, purpose, recipient, fields, recipient_name="", reque
             requested_by=user,
             purpose=purpose,
             recipient=recipient,
-            recipient_name=recipient_name,
+            **recipient_facts,
             fields=[f for f in EXPORTABLE_FIELDS if f in fields],
         )
         record("export.request", request=request, actor=user, target=export, detail=_facts(export))
@@ -120,7 +124,39 @@ def claim_download(export, user, password, fileobj, *, request=None):
         export.downloaded_at = timezone.now()
         export.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
         record("export.download", request=request, actor=user, target=export, detail=_facts(export))
+        if export.recipient == ExportRequest.Recipient.THIRD_PARTY:
+            _record_provision(export, request=request, actor=user)
     return export
+
+
+# Export fields as the provision record names them (APPI art. 29 data items).
+_PROVISION_ITEMS = {
+    "name": "name",
+    "name_kana": "name",
+    "gender": "gender",
+    "postal_code": "address",
+    "address": "address",
+    "phone": "phone",
+    "email": "email",
+}
+
+
+def _record_provision(export, *, request, actor):
+    """Keep the third-party provision record for a downloaded third-party export."""
+    from policy.services import record_provision
+
+    record_provision(
+        recipient_name=export.recipient_name,
+        recipient_address=export.recipient_address,
+        recipient_representative=export.recipient_representative,
+        provided_on=timezone.localdate(),
+        customers=Customer.objects.values_list("pk", flat=True),
+        data_items=sorted({_PROVISION_ITEMS[f] for f in export.fields}),
+        basis=export.provision_basis,
+        consent_evidence=export.consent_evidence,
+        request=request,
+        actor=actor,
+    )
 
 
 def write_archive(fileobj, fields, password):

@@ -103,6 +103,16 @@ class Purchase(models.Model):
         return f"{_('購入')} {str(self.pk)[:8]}"
 
 
+# The cases of privacy-policy Article 4 a third-party provision may rest on; the same
+# codes as policy.ThirdPartyProvision.Basis, which records the provision.
+PROVISION_BASIS_CHOICES = [
+    ("consent", _("第4条(1) ご本人の同意")),
+    ("law", _("第4条(3) 法令に基づく場合")),
+    ("vital", _("第4条(4) 生命・身体・財産の保護（同意取得が困難）")),
+    ("opt_out", _("第4条(5) 事前の公表（オプトアウト）")),
+]
+
+
 class ExportRequest(models.Model):
     """A request to take customer data out of ShopGuard as a password-protected archive.
 
@@ -130,6 +140,13 @@ class ExportRequest(models.Model):
     purpose = models.CharField(_("利用目的"), max_length=300)
     recipient = models.CharField(_("提供先の区分"), max_length=20, choices=Recipient.choices)
     recipient_name = models.CharField(_("提供先の名称"), max_length=200, blank=True)
+    # For a third party, the facts APPI art. 29 asks the provision record to keep.
+    recipient_address = models.CharField(_("提供先の住所"), max_length=300, blank=True)
+    recipient_representative = models.CharField(_("提供先の代表者"), max_length=200, blank=True)
+    provision_basis = models.CharField(
+        _("根拠（第4条の該当号）"), max_length=10, blank=True, choices=PROVISION_BASIS_CHOICES
+    )
+    consent_evidence = models.CharField(_("同意等の証跡"), max_length=300, blank=True)
     fields = models.JSONField(_("項目"), default=list)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(

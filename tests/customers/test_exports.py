@@ -201,3 +201,47 @@ def test_a_failed_archive_records_no_download(people, customers_, monkeypatch):
     export.refresh_from_db()
     assert export.status == "approved"
     assert not AuditEntry.objects.filter(action="export.download").exists()
+
+
+@pytest.mark.django_db
+def test_a_third_party_export_needs_the_provision_facts(client, people, customers_):
+    response = new_request(
+        reauthenticated(client, people.bob), recipient="third_party", recipient_name="株式会社例"
+    )
+    errors = response.context["form"].errors
+    assert {"recipient_address", "recipient_representative", "provision_basis"} <= set(errors)
+    assert not ExportRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_downloaded_third_party_export_leaves_a_provision_record(client, people, customers_):
+    from policy.models import ThirdPartyProvision
+
+    new_request(
+        reauthenticated(client, people.alice),
+        recipient="third_party",
+        recipient_name="株式会社サンプル物産",
+        recipient_address="東京都千代田区サンプル1-1",
+        recipient_representative="代表取締役 見本 一郎",
+        provision_basis="consent",
+        consent_evidence="2026年11月のキャンペーン応募時の同意",
+        fields=["name", "postal_code", "email"],
+    )
+    export = ExportRequest.objects.get()
+    assert not ThirdPartyProvision.objects.exists()  # nothing is provided until downloaded
+    response, _ = download(client, export)
+    assert response.status_code == 200
+    provision = ThirdPartyProvision.objects.get()
+    assert provision.recipient_name == "株式会社サンプル物産" and provision.basis == "consent"
+    assert provision.data_items == ["address", "email", "name"]
+    assert provision.customers.count() == Customer.objects.count() == 2
+    assert AuditEntry.objects.filter(action="policy.provision").exists()
+
+
+@pytest.mark.django_db
+def test_an_internal_export_leaves_no_provision_record(client, people, customers_):
+    from policy.models import ThirdPartyProvision
+
+    new_request(reauthenticated(client, people.alice))
+    download(client, ExportRequest.objects.get())
+    assert not ThirdPartyProvision.objects.exists()
