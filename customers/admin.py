@@ -3,6 +3,7 @@ change forms that never show a stored value, and an audit record for every page.
 
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminTextInputWidget
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
@@ -16,6 +17,7 @@ from customers import masking, services
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
 from customers.urls import customer_admin_urls, purchase_admin_urls
+from shopguard.encryption import EncryptedTextField
 from shopguard.reauth import require_recent_auth
 from shopguard.roles import OWNER, has_role
 
@@ -38,6 +40,8 @@ class AuditedAdmin(admin.ModelAdmin):
 
     # Bulk deletion would skip the re-authentication and per-object records.
     actions = None
+    # Encrypted fields are TextFields underneath; they hold one line, not a text area.
+    formfield_overrides = {EncryptedTextField: {"widget": AdminTextInputWidget}}
 
     def customer_ids_of(self, objects):
         raise NotImplementedError

@@ -91,8 +91,8 @@ class Customer(models.Model):
     email_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     phone_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     name_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     anonymised_at = models.DateTimeField(_("匿名化日時"), null=True, blank=True, editable=False)
 
     class Meta:

@@ -8,13 +8,17 @@ from customers import views
 customer_admin_urls = [
     path("search/", views.search_customers, name="customers_customer_search"),
     path(
-        "<uuid:pk>/reveal/<slug:field>/",
+        "<uuid:object_id>/reveal/<slug:field>/",
         views.reveal_customer_field,
         name="customers_customer_reveal",
     ),
-    path("<uuid:pk>/anonymise/", views.anonymise_customer, name="customers_customer_anonymise"),
+    path(
+        "<uuid:object_id>/anonymise/", views.anonymise_customer, name="customers_customer_anonymise"
+    ),
 ]
 
 purchase_admin_urls = [
-    path("<uuid:pk>/reveal/", views.reveal_purchase_product, name="customers_purchase_reveal"),
+    path(
+        "<uuid:object_id>/reveal/", views.reveal_purchase_product, name="customers_purchase_reveal"
+    ),
 ]

@@ -40,14 +40,14 @@ def customer_work(permission):
     return decorator
 
 
-def get_customer_for(request, pk):
-    """The customer ``pk`` (the decorator has checked the person's permission), or 404."""
-    return get_object_or_404(Customer, pk=pk)
+def get_customer_for(request, object_id):
+    """The customer ``object_id`` (the decorator has checked the permission), or 404."""
+    return get_object_or_404(Customer, pk=object_id)
 
 
-def get_purchase_for(request, pk):
+def get_purchase_for(request, object_id):
     """A purchase the person may see (staff never get sensitive ones), or 404."""
-    return get_object_or_404(Purchase.objects.visible_to(request.user), pk=pk)
+    return get_object_or_404(Purchase.objects.visible_to(request.user), pk=object_id)
 
 
 def known_values(customer):
@@ -88,8 +88,8 @@ def reveal_page(request, customer, label, reveal):
 
 
 @customer_work("customers.reveal_customer")
-def reveal_customer_field(request, pk, field):
-    customer = get_customer_for(request, pk)
+def reveal_customer_field(request, object_id, field):
+    customer = get_customer_for(request, object_id)
     if field not in PERSONAL_FIELDS:
         raise Http404
     label = Customer._meta.get_field(field).verbose_name
@@ -99,8 +99,8 @@ def reveal_customer_field(request, pk, field):
 
 
 @customer_work("customers.reveal_customer")
-def reveal_purchase_product(request, pk):
-    purchase = get_purchase_for(request, pk)
+def reveal_purchase_product(request, object_id):
+    purchase = get_purchase_for(request, object_id)
     label = Purchase._meta.get_field("product_name").verbose_name
     return reveal_page(
         request,
@@ -127,9 +127,9 @@ def search_customers(request):
 
 @customer_work("customers.delete_customer")
 @require_recent_auth
-def anonymise_customer(request, pk):
+def anonymise_customer(request, object_id):
     """Owner only, after re-authentication: overwrite a customer's personal data."""
-    customer = get_customer_for(request, pk)
+    customer = get_customer_for(request, object_id)
     context = admin_context(request, customer, _("顧客の匿名化"))
     if request.method == "POST":
         services.anonymise_customer(request, customer)

@@ -315,3 +315,30 @@ def test_the_owner_anonymises_a_customer_and_keeps_the_amounts(client, people, h
     assert kept.amount == 9800 and kept.product_name == "（匿名化済み）"
     entry = entries("customer.anonymise").get()
     assert entry.customer_ids == [str(hanako.pk)] and entry.detail == {"purchases_kept": 1}
+
+
+def test_the_owner_deletes_a_purchase_after_reauthentication(client, people, hanako):
+    purchase = make_purchase(hanako)
+    signed_in(client, people.alice)
+    response = client.post(f"{PURCHASES}{purchase.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and response["Location"].startswith("/admin/reauth/")
+    assert Purchase.objects.filter(pk=purchase.pk).exists()
+    reauthenticate(client)
+    response = client.post(f"{PURCHASES}{purchase.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Purchase.objects.filter(pk=purchase.pk).exists()
+    assert entries("purchase.delete").get().customer_ids == [str(hanako.pk)]
+
+
+@pytest.mark.parametrize("person", ["bob", "carol"])
+def test_only_the_owner_may_delete_purchases(client, people, hanako, person):
+    purchase = make_purchase(hanako)
+    signed_in(client, getattr(people, person))
+    reauthenticate(client)
+    assert client.post(f"{PURCHASES}{purchase.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Purchase.objects.filter(pk=purchase.pk).exists()
+
+
+def test_personal_fields_are_single_line_inputs(client, people, hanako):
+    page = signed_in(client, people.carol).get(change_url(hanako)).content.decode()
+    assert "<textarea" not in page
