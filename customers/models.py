@@ -1,13 +1,46 @@
 """Customers and their purchases. Every personal field is encrypted (shopguard.encryption);
 e-mail, phone and name carry a blind index for exact search."""
 
+import re
+import unicodedata
 import uuid
 
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, RegexValidator
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.validators import (
+    CARD_NUMBER_MESSAGE,
+    contains_card_number,
+    refuse_card_numbers,
+    validate_phone,
+)
 from shopguard.blind_index import blind_index
-from shopguard.encryption import EncryptedTextField
+from shopguard.encryption import EncryptedField, EncryptedTextField, Sealed
+
+# Every personal text field refuses card numbers (DESIGN invariant 4).
+NO_CARDS = [refuse_card_numbers]
+validate_card_last4 = RegexValidator(
+    r"^[0-9]{4}$", _("カード下4桁は半角数字4桁で入力してください。"), code="card_last4"
+)
+validate_card_exp = RegexValidator(
+    r"^(0[1-9]|1[0-2])/([0-9]{2}|[0-9]{4})$",
+    _("有効期限は MM/YY または MM/YYYY の形式で入力してください。"),
+    code="card_exp",
+)
+_POSTAL_CODE = re.compile(r"^[0-9]{3}-?[0-9]{4}$")
+
+
+def validate_postal_code(value):
+    """Validator: a Japanese postal code, 123-4567 or 1234567 (full-width digits too)."""
+    if value and not _POSTAL_CODE.match(unicodedata.normalize("NFKC", value).replace("ー", "-")):
+        raise ValidationError(_("郵便番号は 123-4567 の形式で入力してください。"), code="postal")
+
+
+ANONYMISED_NAME = "匿名化済み"
+ANONYMISED_PRODUCT = "（匿名化済み）"
 
 
 class Gender(models.TextChoices):
@@ -20,24 +53,47 @@ class Gender(models.TextChoices):
 class Customer(models.Model):
     # The pk exists before the first save: it is part of every field's associated data.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = EncryptedTextField(_("氏名"), max_length=100)
-    name_kana = EncryptedTextField(_("フリガナ"), max_length=100, blank=True)
+    name = EncryptedTextField(_("氏名"), max_length=100, validators=NO_CARDS)
+    name_kana = EncryptedTextField(_("フリガナ"), max_length=100, blank=True, validators=NO_CARDS)
     gender = EncryptedTextField(
         _("性別"), max_length=20, choices=Gender.choices, default=Gender.UNANSWERED
     )
-    postal_code = EncryptedTextField(_("郵便番号"), max_length=10, blank=True)
-    address = EncryptedTextField(_("住所"), max_length=300, blank=True)
-    phone = EncryptedTextField(_("電話番号"), max_length=30, blank=True)
-    email = EncryptedTextField(_("メールアドレス"), max_length=254, blank=True)
-    card_token = EncryptedTextField(_("カードトークン"), max_length=100, blank=True)
-    card_brand = EncryptedTextField(_("カードブランド"), max_length=20, blank=True)
-    card_last4 = EncryptedTextField(_("カード下4桁"), max_length=4, blank=True)
-    card_exp = EncryptedTextField(_("カード有効期限"), max_length=7, blank=True)
+    postal_code = EncryptedTextField(
+        _("郵便番号"), max_length=10, blank=True, validators=[validate_postal_code]
+    )
+    address = EncryptedTextField(_("住所"), max_length=300, blank=True, validators=NO_CARDS)
+    phone = EncryptedTextField(
+        _("電話番号"), max_length=30, blank=True, validators=[*NO_CARDS, validate_phone]
+    )
+    email = EncryptedTextField(
+        _("メールアドレス"), max_length=254, blank=True, validators=[*NO_CARDS, EmailValidator()]
+    )
+    card_token = EncryptedTextField(
+        _("カードトークン"),
+        max_length=100,
+        blank=True,
+        validators=NO_CARDS,
+        help_text=_("決済代行会社が発行したトークン。カード番号は入力できません。"),
+    )
+    card_brand = EncryptedTextField(
+        _("カードブランド"), max_length=20, blank=True, validators=NO_CARDS
+    )
+    card_last4 = EncryptedTextField(
+        _("カード下4桁"), max_length=4, blank=True, validators=[validate_card_last4]
+    )
+    card_exp = EncryptedTextField(
+        _("カード有効期限"),
+        max_length=7,
+        blank=True,
+        validators=[validate_card_exp],
+        help_text=_("MM/YY または MM/YYYY"),
+    )
     email_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     phone_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     name_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    anonymised_at = models.DateTimeField(_("匿名化日時"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -52,6 +108,7 @@ class Customer(models.Model):
         return f"{_('顧客')} {self.short_id}"
 
     def save(self, *args, **kwargs):
+        refuse_card_numbers_in(self)
         self.refresh_blind_indexes()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
@@ -67,6 +124,23 @@ class Customer(models.Model):
         self.email_index = blind_index("email", self.email)
         self.phone_index = blind_index("phone", self.phone)
         self.name_index = blind_index("name", self.name)
+
+    @transaction.atomic
+    def anonymise(self):
+        """Overwrite every personal field with a non-personal placeholder.
+
+        Purchases keep their category, amount and date (the shop's accounts need them)
+        but lose their product names, which can say much about a person.
+        """
+        for field in PERSONAL_FIELDS:
+            setattr(self, field, "")
+        self.name = ANONYMISED_NAME
+        self.gender = Gender.UNANSWERED
+        self.anonymised_at = timezone.now()
+        self.save()
+        for purchase in self.purchases.all():
+            purchase.product_name = ANONYMISED_PRODUCT
+            purchase.save(update_fields=["product_name"])
 
 
 class Category(models.Model):
@@ -86,21 +160,74 @@ class Category(models.Model):
         return self.name_ja
 
 
+class PurchaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Purchases ``user`` may see: staff never see sensitive categories' purchases."""
+        queryset = self.select_related("category")
+        if user.has_perm("customers.view_sensitive_purchase"):
+            return queryset
+        return queryset.filter(category__sensitive=False)
+
+
 class Purchase(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
-    product_name = EncryptedTextField(_("商品名"), max_length=200)
+    product_name = EncryptedTextField(_("商品名"), max_length=200, validators=NO_CARDS)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="purchases")
     amount = models.PositiveIntegerField(_("金額（円）"))
     purchased_on = models.DateField(_("購入日"))
+
+    objects = PurchaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-purchased_on"]
         verbose_name = _("購入履歴")
         verbose_name_plural = _("購入履歴")
+        permissions = [
+            ("view_sensitive_purchase", _("要配慮カテゴリの購入履歴を見る")),
+        ]
 
     def __str__(self):
-        return f"{_('購入')} {str(self.pk)[:8]}"
+        return f"{_('購入')} {self.short_id}"
+
+    def save(self, *args, **kwargs):
+        refuse_card_numbers_in(self)
+        super().save(*args, **kwargs)
+
+    @property
+    def short_id(self):
+        return str(self.pk)[:8]
+
+
+# The personal fields of a customer, in the order forms and detail pages show them.
+PERSONAL_FIELDS = (
+    "name",
+    "name_kana",
+    "gender",
+    "postal_code",
+    "address",
+    "phone",
+    "email",
+    "card_token",
+    "card_brand",
+    "card_last4",
+    "card_exp",
+)
+
+
+def refuse_card_numbers_in(instance):
+    """Last line of defence behind full_clean(): no save() stores a card number.
+
+    Only values typed since loading are checked (stored ones are still sealed, and were
+    checked when they were written), so saving a loaded row decrypts nothing extra.
+    """
+    for field in instance._meta.concrete_fields:
+        if not isinstance(field, EncryptedField):
+            continue
+        value = instance.__dict__.get(field.attname)
+        if isinstance(value, str) and not isinstance(value, Sealed):
+            if contains_card_number(value):
+                raise ValidationError({field.name: CARD_NUMBER_MESSAGE}, code="card_number")
 
 
 # The cases of privacy-policy Article 4 a third-party provision may rest on; the same

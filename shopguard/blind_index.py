@@ -55,11 +55,19 @@ def normalise(kind, value):
 
 def blind_index(kind, value, key=None):
     """The hex blind index of ``value`` (of ``kind`` email/phone/name), '' for empty values."""
+    return full_digest(kind, value, key)[:INDEX_HEX_CHARS]
+
+
+def full_digest(kind, value, key=None):
+    """The whole 256-bit keyed digest whose prefix is the blind index ('' for empty values).
+
+    Search keeps it instead of the term itself, and compares it with each candidate's
+    digest to drop the false matches a short index lets through.
+    """
     if value is None:
         return ""
     normalised = normalise(kind, str(value))
     if not normalised:
         return ""
     message = f"{kind}\x00{normalised}".encode()
-    digest = hmac.new(key or settings.BLIND_INDEX_KEY, message, hashlib.sha256).hexdigest()
-    return digest[:INDEX_HEX_CHARS]
+    return hmac.new(key or settings.BLIND_INDEX_KEY, message, hashlib.sha256).hexdigest()

@@ -37,6 +37,7 @@ _POLICY_WORK = [
 ROLE_PERMISSIONS = {
     OWNER: [
         *_CUSTOMER_WORK,
+        "customers.view_sensitive_purchase",
         "customers.add_customer",
         "customers.delete_customer",
         "customers.add_purchase",
@@ -52,6 +53,7 @@ ROLE_PERMISSIONS = {
     ],
     MANAGER: [
         *_CUSTOMER_WORK,
+        "customers.view_sensitive_purchase",
         "customers.add_customer",
         "customers.add_purchase",
         "customers.import_customers",

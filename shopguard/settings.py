@@ -208,6 +208,8 @@ CONTENT_SECURITY_POLICY = {
 SHOPGUARD_REQUIRE_2FA = envbool("SHOPGUARD_REQUIRE_2FA", True)
 # Re-authentication is valid for 10 minutes before a dangerous action.
 SHOPGUARD_REAUTH_SECONDS = 10 * 60
+# 20 reveals an hour covers a busy hour of customer calls; more looks like copying the list.
+SHOPGUARD_STAFF_REVEALS_PER_HOUR = envint("SHOPGUARD_STAFF_REVEALS_PER_HOUR", 20)
 OTP_TOTP_ISSUER = "ShopGuard"
 
 LANGUAGE_CODE = "ja"

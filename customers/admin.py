@@ -1,0 +1,247 @@
+"""Admin for customers and purchases: masked lists, exact search through the blind index,
+change forms that never show a stored value, and an audit record for every page."""
+
+from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AdminTextInputWidget
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from audit import ledger
+from customers import masking, services
+from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
+from customers.models import Category, Customer, Purchase
+from customers.urls import customer_admin_urls, purchase_admin_urls
+from shopguard.encryption import EncryptedTextField
+from shopguard.reauth import require_recent_auth
+from shopguard.roles import OWNER, has_role
+
+# Where the audit app lists the entries about one customer (owner only).
+WHO_LOOKED_URL = "/admin/audit/auditentry/?customer={}"
+
+
+class TokenSearchChangeList(ChangeList):
+    """The search token ``?s=`` is not a field lookup: keep it out of the filters."""
+
+    def get_filters_params(self, params=None):
+        lookup_params = super().get_filters_params(params)
+        lookup_params.pop(services.SEARCH_TOKEN_VAR, None)
+        return lookup_params
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Records every list page (ids shown, kind of search) and every detail page, and asks
+    for re-authentication before a deletion, which it records too."""
+
+    # Bulk deletion would skip the re-authentication and per-object records.
+    actions = None
+    # Encrypted fields are TextFields underneath; they hold one line, not a text area.
+    formfield_overrides = {EncryptedTextField: {"widget": AdminTextInputWidget}}
+
+    def customer_ids_of(self, objects):
+        raise NotImplementedError
+
+    def changelist_view(self, request, extra_context=None):
+        with transaction.atomic():
+            response = super().changelist_view(request, extra_context)
+            changelist = getattr(response, "context_data", {}).get("cl")
+            if changelist is not None:
+                rows = list(changelist.result_list)
+                search = services.recalled_search(request)
+                ledger.record(
+                    "customer.list",
+                    request=request,
+                    customers=self.customer_ids_of(rows),
+                    detail={
+                        "model": self.opts.model_name,
+                        "search": search["kind"] if search else "none",
+                        "shown": len(rows),
+                    },
+                )
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        with transaction.atomic():
+            response = super().change_view(request, object_id, form_url, extra_context)
+            original = getattr(response, "context_data", {}).get("original")
+            if request.method == "GET" and original is not None:
+                ledger.record(
+                    "customer.view",
+                    request=request,
+                    target=original,
+                    customers=self.customer_ids_of([original]),
+                )
+        return response
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        view = require_recent_auth(super().delete_view)
+        return view(request, object_id, extra_context)
+
+    def delete_model(self, request, obj):
+        services.record_deletion(request, obj)
+        super().delete_model(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        ledger.record(
+            f"{self.opts.model_name}.{'change' if change else 'add'}",
+            request=request,
+            target=obj,
+            customers=self.customer_ids_of([obj]),
+            detail={"fields": sorted(form.changed_data)},
+        )
+
+
+@admin.register(Customer)
+class CustomerAdmin(AuditedAdmin):
+    form = CustomerForm
+    list_display = ("display_id", "masked_name", "masked_email", "masked_phone", "masked_area")
+    list_display += ("purchase_count", "created_at")
+    list_display_links = ("display_id",)
+    list_per_page = 50
+    # One COUNT(*) per page is enough; the "of N in total" count would be a second one.
+    show_full_result_count = False
+    readonly_fields = ("display_id", "created_at", "updated_at", "anonymised_at")
+    fieldsets = [
+        (None, {"fields": ["display_id", "created_at", "updated_at", "anonymised_at"]}),
+        (_("氏名・性別"), {"fields": ["name", "name_kana", "gender"]}),
+        (_("連絡先"), {"fields": ["postal_code", "address", "phone", "email"]}),
+        (
+            _("カード（決済代行会社のトークンのみ）"),
+            {"fields": ["card_token", "card_brand", "card_last4", "card_exp"]},
+        ),
+    ]
+
+    def get_urls(self):
+        return customer_admin_urls + super().get_urls()
+
+    def get_changelist(self, request, **kwargs):
+        return TokenSearchChangeList
+
+    def get_queryset(self, request):
+        # A correlated subquery, not a join: the page's COUNT(*) can then skip it.
+        purchases = Purchase.objects.filter(customer=OuterRef("pk")).order_by()
+        counted = purchases.values("customer").annotate(n=Count("pk")).values("n")
+        return super().get_queryset(request).annotate(purchase_count=Coalesce(Subquery(counted), 0))
+
+    def get_search_results(self, request, queryset, search_term):
+        # The admin's own ?q= search is never used: terms arrive by POST (views.search).
+        search = services.recalled_search(request)
+        if search is not None:
+            queryset = services.matching_customers(queryset, search["kind"], search["digest"])
+        elif request.GET.get(services.SEARCH_TOKEN_VAR):
+            queryset = queryset.none()  # an expired or foreign token finds nothing
+        return queryset, False
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return self.fieldsets[1:]
+        return self.fieldsets
+
+    def customer_ids_of(self, objects):
+        return [obj.pk for obj in objects]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            "search_form": CustomerSearchForm(),
+            "search_active": bool(request.GET.get(services.SEARCH_TOKEN_VAR)),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        customer = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if customer is not None and self.has_view_permission(request, customer):
+            extra.update(self.detail_context(request, customer))
+        return super().change_view(request, object_id, form_url, extra)
+
+    def detail_context(self, request, customer):
+        """The masked values with their reveal links, purchases, and owner-only links."""
+        user = request.user
+        purchases, hidden_sensitive = services.visible_purchases(user, customer)
+        return {
+            "masked_fields": masking.masked_fields(customer),
+            "can_reveal": user.has_perm("customers.reveal_customer"),
+            "purchases": [
+                (p, masking.mask_product_name(p.product_name) if p.category.sensitive else None)
+                for p in purchases
+            ],
+            "hidden_sensitive_count": hidden_sensitive,
+            "can_add_purchase": user.has_perm("customers.add_purchase"),
+            "is_owner": has_role(user, OWNER),
+            "who_looked_url": WHO_LOOKED_URL.format(customer.pk),
+        }
+
+    @admin.display(description=_("顧客ID"), ordering="created_at")
+    def display_id(self, obj):
+        return obj.short_id
+
+    @admin.display(description=_("氏名"))
+    def masked_name(self, obj):
+        return masking.mask_name(obj.name)
+
+    @admin.display(description=_("メールアドレス"))
+    def masked_email(self, obj):
+        return masking.mask_email(obj.email)
+
+    @admin.display(description=_("電話番号"))
+    def masked_phone(self, obj):
+        return masking.mask_phone(obj.phone)
+
+    @admin.display(description=_("都道府県・市区町村"))
+    def masked_area(self, obj):
+        return masking.mask_address(obj.address)
+
+    @admin.display(description=_("購入数"), ordering="purchase_count")
+    def purchase_count(self, obj):
+        return obj.purchase_count
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(AuditedAdmin):
+    form = PurchaseForm
+    list_display = ("display_id", "customer_link", "category", "product", "amount")
+    list_display += ("purchased_on",)
+    list_display_links = ("display_id",)
+    list_per_page = 50
+    raw_id_fields = ("customer",)
+    date_hierarchy = "purchased_on"
+
+    def get_urls(self):
+        return purchase_admin_urls + super().get_urls()
+
+    def get_queryset(self, request):
+        return Purchase.objects.visible_to(request.user)
+
+    def customer_ids_of(self, objects):
+        return list(dict.fromkeys(obj.customer_id for obj in objects))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "category" and not request.user.has_perm(
+            "customers.view_sensitive_purchase"
+        ):
+            kwargs["queryset"] = Category.objects.filter(sensitive=False)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("購入ID"), ordering="purchased_on")
+    def display_id(self, obj):
+        return obj.short_id
+
+    @admin.display(description=_("顧客"))
+    def customer_link(self, obj):
+        url = reverse("admin:customers_customer_change", args=[obj.customer_id])
+        return format_html('<a href="{}">{}</a>', url, str(obj.customer_id)[:8])
+
+    @admin.display(description=_("商品名"))
+    def product(self, obj):
+        if obj.category.sensitive:
+            return masking.mask_product_name(obj.product_name)
+        return obj.product_name

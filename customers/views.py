@@ -1,0 +1,138 @@
+"""Customer vault pages beside the admin's own: reveal a value, exact search, anonymise.
+
+They are mounted under /admin/customers/ by the ModelAdmins (see customers/urls.py) and
+checked like admin pages: signed in, allowed into the admin, holding the permission.
+"""
+
+from functools import wraps
+
+from django.contrib import admin, messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from customers import services
+from customers.forms import CustomerSearchForm, RevealForm
+from customers.models import PERSONAL_FIELDS, Customer, Purchase
+from shopguard.reauth import require_recent_auth
+
+
+def customer_work(permission):
+    """Decorator: never cached, signed in, allowed into the admin and holding ``permission``
+    (403 otherwise, so an outsider or the auditor learns nothing)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not admin.site.has_permission(request) or not request.user.has_perm(permission):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return never_cache(wrapper)
+
+    return decorator
+
+
+def get_customer_for(request, object_id):
+    """The customer ``object_id`` (the decorator has checked the permission), or 404."""
+    return get_object_or_404(Customer, pk=object_id)
+
+
+def get_purchase_for(request, object_id):
+    """A purchase the person may see (staff never get sensitive ones), or 404."""
+    return get_object_or_404(Purchase.objects.visible_to(request.user), pk=object_id)
+
+
+def known_values(customer):
+    """The customer's own values and their parts, which a reveal reason must not contain."""
+    values = [getattr(customer, f) for f in ("email", "phone", "address", "card_token")]
+    for field in ("name", "name_kana"):
+        full = getattr(customer, field)
+        values += [full, *full.split()]
+    return values
+
+
+def admin_context(request, customer, title):
+    return {
+        **admin.site.each_context(request),
+        "opts": Customer._meta,
+        "customer": customer,
+        "title": title,
+        "change_url": reverse("admin:customers_customer_change", args=[customer.pk]),
+    }
+
+
+def reveal_page(request, customer, label, reveal):
+    """Ask for a reason (GET); with a valid reason (POST) show the value in this response."""
+    posted = request.method == "POST"
+    form = RevealForm(
+        request.POST if posted else None, known_values=known_values(customer) if posted else ()
+    )
+    context = admin_context(request, customer, _("個人情報の表示"))
+    context.update(form=form, label=label)
+    status = 200
+    if posted and form.is_valid():
+        try:
+            context["value"] = reveal(form.reason)
+        except services.RevealQuotaExceeded as refusal:
+            context["refused"] = refusal.message
+            status = 429
+    return render(request, "admin/customers/reveal.html", context, status=status)
+
+
+@customer_work("customers.reveal_customer")
+def reveal_customer_field(request, object_id, field):
+    customer = get_customer_for(request, object_id)
+    if field not in PERSONAL_FIELDS:
+        raise Http404
+    label = Customer._meta.get_field(field).verbose_name
+    return reveal_page(
+        request, customer, label, lambda why: services.reveal_field(request, customer, field, why)
+    )
+
+
+@customer_work("customers.reveal_customer")
+def reveal_purchase_product(request, object_id):
+    purchase = get_purchase_for(request, object_id)
+    label = Purchase._meta.get_field("product_name").verbose_name
+    return reveal_page(
+        request,
+        purchase.customer,
+        label,
+        lambda why: services.reveal_product_name(request, purchase, why),
+    )
+
+
+@customer_work("customers.view_customer")
+@require_POST
+def search_customers(request):
+    """Exact search: the term arrives in the POST body and leaves as a token in the URL."""
+    changelist = reverse("admin:customers_customer_changelist")
+    form = CustomerSearchForm(request.POST)
+    if not form.is_valid():
+        return redirect(changelist)
+    token = services.remember_search(request, form.cleaned_data["q"])
+    if token is None:
+        messages.error(request, _("検索語を読み取れませんでした。"))
+        return redirect(changelist)
+    return redirect(f"{changelist}?{services.SEARCH_TOKEN_VAR}={token}")
+
+
+@customer_work("customers.delete_customer")
+@require_recent_auth
+def anonymise_customer(request, object_id):
+    """Owner only, after re-authentication: overwrite a customer's personal data."""
+    customer = get_customer_for(request, object_id)
+    context = admin_context(request, customer, _("顧客の匿名化"))
+    if request.method == "POST":
+        services.anonymise_customer(request, customer)
+        messages.success(request, _("%(customer)s を匿名化しました。") % {"customer": customer})
+        return redirect(context["change_url"])
+    return render(request, "admin/customers/anonymise.html", context)

@@ -1,0 +1,105 @@
+"""No plaintext personal data at rest after the admin has created, edited and deleted
+customers (DESIGN invariant 1): the whole database is searched for marker values."""
+
+import time
+
+from django.db import connection
+
+from customers.models import Category, Customer, Purchase
+from shopguard import reauth
+from tests.customers.vault import CHANGELIST, HANAKO, PURCHASES, change_url, signed_in
+
+MARKERS = {
+    "name": "ZZ名前マーカー ZZ花子",
+    "name_kana": "ゼットゼットマーカー",
+    "postal_code": "987-6543",
+    "address": "東京都新宿区ZZ住所マーカー9-9-9",
+    "phone": "070-8765-4321",
+    "email": "zz.marker.person@example.org",
+    "card_token": "tok_ZZMARKERTOKEN",
+    "card_brand": "ZZBRAND",
+    "card_last4": "9876",
+    "card_exp": "11/29",
+}
+PRODUCT = "ZZ商品マーカー育毛"
+EDITED_ADDRESS = "大阪府大阪市北区ZZ編集後マーカー1-1"
+
+
+def needles():
+    values = [*MARKERS.values(), PRODUCT, EDITED_ADDRESS, "ZZ名前マーカー", "zz.marker.person"]
+    values += ["87654321", "8765-4321", "ZZMARKERTOKEN"]
+    return {value: value.encode("utf-8") for value in values}
+
+
+def database_text():
+    """Every table's every value as text (works on SQLite and PostgreSQL)."""
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            chunks += [repr(row) for row in cursor.fetchall()]
+    return "\n".join(chunks)
+
+
+def database_file_bytes():
+    """The SQLite database's raw pages (free pages included), or b'' on PostgreSQL."""
+    if connection.vendor != "sqlite":
+        return b""
+    connection.ensure_connection()
+    return connection.connection.serialize()
+
+
+def assert_no_marker_at_rest():
+    text, raw = database_text(), database_file_bytes()
+    for value, encoded in needles().items():
+        assert value not in text, f"plaintext {value!r} found in a table"
+        assert encoded not in raw, f"plaintext {value!r} found in the database file"
+
+
+def test_no_plaintext_at_rest_after_admin_create_edit_and_delete(client, people):
+    signed_in(client, people.alice)
+    response = client.post(f"{CHANGELIST}add/", {**HANAKO, **MARKERS})
+    assert response.status_code == 302
+    customer = Customer.objects.get()
+    assert customer.name == MARKERS["name"]
+
+    response = client.post(
+        f"{PURCHASES}add/",
+        {
+            "customer": str(customer.pk),
+            "category": Category.objects.get(code="hair-growth").pk,
+            "product_name": PRODUCT,
+            "amount": "4800",
+            "purchased_on": "2026-11-01",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    client.get(CHANGELIST)
+    client.get(change_url(customer))
+    client.post(f"{CHANGELIST}search/", {"q": MARKERS["email"]})
+    edit = {**dict.fromkeys(HANAKO, ""), "address": EDITED_ADDRESS}
+    assert client.post(change_url(customer), edit).status_code == 302
+    assert Customer.objects.get().address == EDITED_ADDRESS
+    client.post(f"{CHANGELIST}{customer.pk}/reveal/email/", {"reason_code": "inquiry"})
+    assert_no_marker_at_rest()
+
+    session = client.session
+    session[reauth.SESSION_KEY] = time.time()
+    session.save()
+    response = client.post(f"{CHANGELIST}{customer.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Customer.objects.exists() and not Purchase.objects.exists()
+    assert_no_marker_at_rest()
+
+
+def test_the_search_finds_markers_it_is_meant_to_find(db):
+    # Guard against a test that can never fail: the probe sees plaintext when it is there.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_category (code, name_ja, name_en, sensitive) "
+            "VALUES (%s, %s, %s, %s)",
+            ["probe", MARKERS["name"], "probe", False],
+        )
+    assert MARKERS["name"] in database_text()
+    if connection.vendor == "sqlite":
+        assert MARKERS["name"].encode() in database_file_bytes()
