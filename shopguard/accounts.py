@@ -136,6 +136,15 @@ def track_session(request, user):
     key = request.session.session_key
     if key:
         TrackedSession.objects.update_or_create(session_key=key, defaults={"user": user})
+        forget_ended_sessions(user)
+
+
+def forget_ended_sessions(user):
+    """Drop the tracking of ``user``'s sessions that have expired or been cleared."""
+    Store = session_store()
+    tracked = TrackedSession.objects.filter(user=user).values_list("session_key", flat=True)
+    gone = [key for key in tracked if not Store().exists(key)]
+    TrackedSession.objects.filter(session_key__in=gone).delete()
 
 
 def forget_session(request):

@@ -218,3 +218,11 @@ def test_sign_out_ends_the_session_on_the_server(client, people):
     assert not Session.objects.filter(session_key=key).exists()
     assert not TrackedSession.objects.filter(session_key=key).exists()
     assert client.get("/admin/").status_code == 302
+
+
+def test_sign_in_forgets_sessions_that_have_ended(client, people):
+    device, _ = enrol(people.carol)
+    TrackedSession.objects.create(user=people.carol, session_key="x" * 32)
+    sign_in(client, people.carol, device)
+    keys = set(TrackedSession.objects.values_list("session_key", flat=True))
+    assert keys == {client.session.session_key}
