@@ -1,5 +1,6 @@
 """The one admin site the shop's people work in."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpResponseRedirect
@@ -15,9 +16,13 @@ class ShopGuardAdminSite(admin.AdminSite):
     index_title = _("管理メニュー")
 
     def has_permission(self, request):
-        """Only active people who hold a ShopGuard role may enter the admin."""
+        """Only active people who hold a ShopGuard role may enter the admin, and, while
+        two-factor sign-in is required, not on a session signed in without it."""
         from shopguard.roles import role_of
+        from shopguard.signin import SECOND_FACTOR_KEY
 
+        if settings.SHOPGUARD_REQUIRE_2FA and request.session.get(SECOND_FACTOR_KEY) is False:
+            return False
         return super().has_permission(request) and role_of(request.user) is not None
 
     def get_urls(self):

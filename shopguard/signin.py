@@ -23,6 +23,9 @@ from shopguard import twofactor
 from shopguard.roles import role_of
 
 PENDING_KEY = "shopguard_pending_sign_in"
+# False on sessions signed in with the password alone (two-factor off, the demo): such a
+# session no longer opens the admin once two-factor sign-in is switched on.
+SECOND_FACTOR_KEY = "shopguard_second_factor"
 # Five minutes to fetch the phone and type a code; after that, the password again.
 PENDING_SECONDS = 5 * 60
 # Five wrong codes end the attempt: with one-in-a-million codes that leaves no useful
@@ -88,6 +91,7 @@ def finish_sign_in(request, user, state, device):
     login(request, user, backend=state["backend"])
     if device is not None:
         django_otp.login(request, device)
+    request.session[SECOND_FACTOR_KEY] = device is not None
 
 
 def admin_context(request, admin_site, **extra):
@@ -104,7 +108,9 @@ class SignInView(LoginView):
     def form_valid(self, form):
         user = form.get_user()
         if not twofactor.second_factor_required(user):
-            return super().form_valid(form)
+            response = super().form_valid(form)
+            self.request.session[SECOND_FACTOR_KEY] = False
+            return response
         start_pending(self.request, user, self.get_success_url())
         if twofactor.has_authenticator(user):
             return redirect("admin:two_factor")

@@ -8,6 +8,7 @@ kinds of rows:
   (list, add, change, delete, history and the bare object URL) follows from that.
 * ``VIEWS``: one line per other URL, keyed by URL name ("namespace:name"), or by its
   route when it has no name.
+* ``OVERRIDES``: the rare single cell that differs from its row.
 
 Outcomes: an HTTP status (200, 204, 403, 404, 405), or ``LOGIN`` (302 to the sign-in
 page), ``REAUTH`` (302 to re-authentication) or ``REDIRECT`` (any other 302).
@@ -61,8 +62,12 @@ def public(get, post=None):
 
 @dataclass
 class Model:
-    """Roles allowed each admin permission on one model; ``outcomes`` replaces the
-    allowed roles' outcome for one kind of page (e.g. ``{"add": REAUTH}``)."""
+    """Roles allowed each admin permission on one model.
+
+    ``outcomes`` replaces the allowed roles' outcome for one kind of page ("changelist",
+    "add", "change", "delete", "history"): one value for GET and POST, or a (GET, POST)
+    pair, e.g. ``{"add": REAUTH}`` or ``{"delete": (REAUTH, REAUTH)}``.
+    """
 
     view: tuple = ()
     add: tuple = ()
@@ -88,9 +93,12 @@ class Model:
             allowed = {"changelist": seeing, "change": seeing, "history": seeing}.get(
                 kind, getattr(self, kind, ())
             )
-            for (audience, method), _ in table.items():
+            replacement = self.outcomes[kind]
+            if not isinstance(replacement, tuple):
+                replacement = (replacement, replacement)
+            for audience, method in table:
                 if audience in allowed:
-                    table[(audience, method)] = self.outcomes[kind]
+                    table[(audience, method)] = replacement[METHODS.index(method)]
         return table
 
 
@@ -131,6 +139,10 @@ VIEWS = {
     "admin:auth_user_role": expect(REAUTH, who=[OWNER]),
     "admin:auth_user_password_change": expect(200, who=[OWNER]),
 }
+
+
+# Exceptions to a row, per URL key: {(audience, method): outcome}. Prefer a plain row.
+OVERRIDES = {}
 
 
 def access_record(model):

@@ -74,15 +74,14 @@ def all_routes():
 def expected_for(route):
     if route.kind is not None:
         if route.model not in table.ADMIN_MODELS:
-            pytest.fail(
-                f"admin model {route.model} is missing from ADMIN_MODELS in access_table.py"
-            )
-        return route.model, table.ADMIN_MODELS[route.model].expected(route.kind)
-    if route.key not in table.VIEWS:
-        pytest.fail(
-            f"URL {route.key!r} ({route.template}) is missing from VIEWS in access_table.py"
-        )
-    return route.model, table.VIEWS[route.key]
+            pytest.fail(f"admin model {route.model} is missing from ADMIN_MODELS (access_table.py)")
+        expected = table.ADMIN_MODELS[route.model].expected(route.kind)
+    elif route.key not in table.VIEWS:
+        pytest.fail(f"URL {route.key!r} ({route.template}) is missing from VIEWS (access_table.py)")
+    else:
+        expected = dict(table.VIEWS[route.key])
+    expected.update(table.OVERRIDES.get(route.key, {}))
+    return route.model, expected
 
 
 class Context:
@@ -162,7 +161,8 @@ def test_every_url_is_in_the_table():
 def test_the_table_names_no_url_that_does_not_exist():
     keys = {route.key for route in all_routes()}
     models = {route.model for route in all_routes() if route.model}
-    stale = sorted(set(table.VIEWS) - keys) + sorted(set(table.ADMIN_MODELS) - models)
+    stale = sorted((set(table.VIEWS) | set(table.OVERRIDES)) - keys)
+    stale += sorted(set(table.ADMIN_MODELS) - models)
     assert not stale, f"remove from access_table.py: {stale}"
 
 

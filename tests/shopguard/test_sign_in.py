@@ -226,3 +226,14 @@ def test_sign_in_forgets_sessions_that_have_ended(client, people):
     sign_in(client, people.carol, device)
     keys = set(TrackedSession.objects.values_list("session_key", flat=True))
     assert keys == {client.session.session_key}
+
+
+def test_a_password_only_session_stops_working_when_two_factor_is_switched_on(
+    client, people, settings
+):
+    settings.SHOPGUARD_REQUIRE_2FA = False
+    password_step(client, people.carol)
+    assert client.get("/admin/").status_code == 200
+    settings.SHOPGUARD_REQUIRE_2FA = True
+    assert client.get("/admin/")["Location"].startswith("/admin/login/")
+    assert password_step(client, people.carol)["Location"] == "/admin/two-factor/setup/"
