@@ -15,6 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -182,7 +183,7 @@ class PersonAdmin(UserAdmin):
                 return HttpResponseRedirect(change_url)
         context = {
             **self.admin_site.each_context(request),
-            "title": _("役割の変更"),
+            "title": format_lazy("{}: {}", _("役割の変更"), person.get_username()),
             "person": person,
             "form": form,
             "opts": self.opts,
