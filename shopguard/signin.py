@@ -28,8 +28,9 @@ PENDING_KEY = "shopguard_pending_sign_in"
 SECOND_FACTOR_KEY = "shopguard_second_factor"
 # Five minutes to fetch the phone and type a code; after that, the password again.
 PENDING_SECONDS = 5 * 60
-# Five wrong codes end the attempt: with one-in-a-million codes that leaves no useful
-# guessing, and the password step that must follow is counted by the lockout (axes).
+# Five wrong codes end the attempt and the password is asked again. Guessing across
+# attempts gains nothing either: django-otp makes each device wait 1, 2, 4, 8 ... seconds
+# after each consecutive failure (OTP_TOTP_THROTTLE_FACTOR), so 20 wrong codes cost days.
 PENDING_MAX_FAILURES = 5
 
 

@@ -237,3 +237,16 @@ def test_a_password_only_session_stops_working_when_two_factor_is_switched_on(
     settings.SHOPGUARD_REQUIRE_2FA = True
     assert client.get("/admin/")["Location"].startswith("/admin/login/")
     assert password_step(client, people.carol)["Location"] == "/admin/two-factor/setup/"
+
+
+def test_a_wrong_code_makes_the_next_try_wait(client, people, clock):
+    device, _ = enrol(people.carol)
+    password_step(client, people.carol)
+    client.post("/admin/two-factor/", {"code": "111111"})
+    right_away = client.post("/admin/two-factor/", {"code": twofactor.current_code(device)})
+    assert right_away.status_code == 200
+    assert not signed_in(client)
+    clock.advance(2)
+    later = client.post("/admin/two-factor/", {"code": twofactor.current_code(device)})
+    assert later.status_code == 302
+    assert signed_in(client)
