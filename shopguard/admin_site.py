@@ -1,7 +1,13 @@
 """The one admin site the shop's people work in."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 
 class ShopGuardAdminSite(admin.AdminSite):
@@ -10,7 +16,62 @@ class ShopGuardAdminSite(admin.AdminSite):
     index_title = _("管理メニュー")
 
     def has_permission(self, request):
-        """Only active people who hold a ShopGuard role may enter the admin."""
+        """Only active people who hold a ShopGuard role may enter the admin, and, while
+        two-factor sign-in is required, not on a session signed in without it."""
         from shopguard.roles import role_of
+        from shopguard.signin import SECOND_FACTOR_KEY
 
+        if settings.SHOPGUARD_REQUIRE_2FA and request.session.get(SECOND_FACTOR_KEY) is False:
+            return False
         return super().has_permission(request) and role_of(request.user) is not None
+
+    def get_urls(self):
+        from shopguard import signin, views
+
+        urls = [
+            path("two-factor/", signin.two_factor, {"admin_site": self}, name="two_factor"),
+            path(
+                "two-factor/setup/",
+                signin.two_factor_setup,
+                {"admin_site": self},
+                name="two_factor_setup",
+            ),
+            path(
+                "two-factor/recovery-codes/",
+                self.admin_view(views.recovery_codes),
+                {"admin_site": self},
+                name="recovery_codes",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    @method_decorator(never_cache)
+    def login(self, request, extra_context=None):
+        """The password step of sign-in; the second factor follows (shopguard.signin)."""
+        from shopguard.signin import SignInView
+
+        if request.method == "GET" and self.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+        context = {
+            **self.each_context(request),
+            "title": _("サインイン"),
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+        }
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
+        context.update(extra_context or {})
+        request.current_app = self.name
+        return SignInView.as_view(extra_context=context)(request)
+
+    def password_change(self, request, extra_context=None):
+        """Changing one's own password ends one's other sessions."""
+        from shopguard.accounts import password_changed
+
+        before = request.user.password
+        response = super().password_change(request, extra_context)
+        request.user.refresh_from_db(fields=["password"])
+        if request.user.password != before:
+            password_changed(request, request.user)
+        return response

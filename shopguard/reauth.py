@@ -1,5 +1,10 @@
-"""Re-authentication for dangerous actions (export, approval, role change, deletion,
-policy publication): the password must have been given within the last 10 minutes."""
+"""Re-authentication for dangerous actions (export, approval, download of an export,
+role change, deletion or anonymisation of a customer, policy publication): the password,
+and the second factor for people who have one, given within the last 10 minutes.
+
+Views use ``@require_recent_auth`` (or check ``recently_reauthenticated(request)`` and
+return ``reauth_redirect(request)``); the form itself is ``shopguard.views.reauth``.
+"""
 
 import time
 from functools import wraps
@@ -23,6 +28,12 @@ def recently_reauthenticated(request):
     return stamp is not None and time.time() - stamp <= settings.SHOPGUARD_REAUTH_SECONDS
 
 
+def reauth_redirect(request):
+    """Send the person to confirm their password, then back to this page."""
+    query = urlencode({"next": request.get_full_path()})
+    return redirect(f"{reverse('reauth')}?{query}")
+
+
 def require_recent_auth(view):
     """Decorator: send the person to confirm their password first, then come back."""
 
@@ -30,7 +41,6 @@ def require_recent_auth(view):
     def wrapper(request, *args, **kwargs):
         if recently_reauthenticated(request):
             return view(request, *args, **kwargs)
-        query = urlencode({"next": request.get_full_path()})
-        return redirect(f"{reverse('reauth')}?{query}")
+        return reauth_redirect(request)
 
     return wrapper
