@@ -5,7 +5,6 @@ Drives Debian's Chromium (/usr/bin/chromium) with Playwright; skipped where it i
 """
 
 import base64
-import os
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,13 @@ from django_otp.oath import totp
 
 from tests.factories import PASSWORD
 
-# Playwright's sync API keeps an event loop in this thread; the test's own database
-# calls are plain synchronous ones.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+@pytest.fixture(autouse=True)
+def allow_sync_database_calls(monkeypatch):
+    """Playwright's sync API keeps an event loop in this thread; the test's own database
+    calls are plain synchronous ones. Set for this module's tests only."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
