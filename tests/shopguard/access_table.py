@@ -112,6 +112,31 @@ ADMIN_MODELS = {
     "axes.accesslog": NOBODY,
     "axes.accessfailurelog": NOBODY,
     "auditlog.logentry": NOBODY,
+    # Customers: every shop role works with them masked; only the owner deletes, after
+    # re-authentication. The auditor sees no customer data at all.
+    "customers.customer": Model(
+        view=[OWNER, MANAGER, STAFF],
+        add=[OWNER, MANAGER],
+        change=[OWNER, MANAGER, STAFF],
+        delete=[OWNER],
+        # An empty change form keeps every value (editing is not seeing), so it saves.
+        outcomes={"delete": REAUTH, "change": (200, REDIRECT)},
+    ),
+    "customers.purchase": Model(
+        view=[OWNER, MANAGER, STAFF],
+        add=[OWNER, MANAGER],
+        change=[OWNER, MANAGER, STAFF],
+        delete=[OWNER],
+        outcomes={"delete": REAUTH},
+    ),
+    # The privacy policy and its records are the owner's alone.
+    # One shop profile: its list goes straight to its page.
+    "policy.shopprofile": Model(view=[OWNER], change=[OWNER], outcomes={"changelist": REDIRECT}),
+    # Drafts are made from a version (new-draft); version 1 is published, so read-only.
+    "policy.policyversion": Model(view=[OWNER], change=[OWNER], outcomes={"change": (200, 403)}),
+    "policy.consentrecord": Model(view=[OWNER], add=[OWNER]),
+    "policy.thirdpartyprovision": Model(view=[OWNER], add=[OWNER], change=[OWNER]),
+    "policy.datarequest": Model(view=[OWNER], change=[OWNER], outcomes={"change": (200, REDIRECT)}),
 }
 
 VIEWS = {
@@ -138,6 +163,36 @@ VIEWS = {
     "admin/(?P<url>.*)$": expect(404),
     "admin:auth_user_role": expect(REAUTH, who=[OWNER]),
     "admin:auth_user_password_change": expect(200, who=[OWNER]),
+    # Customer vault: search is a POST; a reveal shows its reason form (POST without a
+    # reason is the form again); anonymising is the owner's, after re-authentication.
+    "admin:customers_customer_search": expect(405, REDIRECT, who=[OWNER, MANAGER, STAFF]),
+    "admin:customers_customer_reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
+    "admin:customers_purchase_reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
+    "admin:customers_customer_anonymise": expect(REAUTH, who=[OWNER]),
+    # Exports: owner and manager ask (after re-authentication); the owner decides on
+    # someone else's request; the requester prepares and downloads it.
+    "exports:list": expect(200, who=[OWNER, MANAGER]),
+    "exports:new": expect(REAUTH, who=[OWNER, MANAGER]),
+    "exports:detail": expect(200, who=[OWNER, MANAGER]),
+    "exports:decide": expect(405, REAUTH, who=[OWNER]),
+    "exports:prepare": expect(405, REAUTH, who=[OWNER, MANAGER]),
+    "exports:download": expect(405, REAUTH, who=[OWNER, MANAGER]),
+    # Privacy policy: public pages, and the owner's own admin pages.
+    "privacy:history": public(200),
+    "privacy:version": public(200),
+    "privacy:compare_select": public(REDIRECT),
+    "privacy:compare": public(200),
+    # The consent step needs a valid one-time link; an unknown token is simply not found.
+    "privacy:consent": public(404),
+    "privacy:consent_link": public(404),
+    "privacy:requests": public(200),
+    # The "received" page only follows a request just made in this session.
+    "privacy:request_done": public(REDIRECT),
+    "admin:policy_policyversion_new_draft": expect(405, REDIRECT, who=[OWNER]),
+    "admin:policy_policyversion_new_draft_from": expect(405, REDIRECT, who=[OWNER]),
+    "admin:policy_policyversion_publish": expect(REAUTH, who=[OWNER]),
+    "admin:policy_policyversion_pending_consent": expect(200, who=[OWNER]),
+    "admin:policy_datarequest_advance": expect(405, REDIRECT, who=[OWNER]),
 }
 
 
@@ -164,7 +219,75 @@ def auditlog_entry(people):
     )
 
 
+def sample_customer(people):
+    from customers.models import Customer
+
+    return Customer.objects.create(name="見本 太郎", email="sample@example.com")
+
+
+def sample_purchase(people):
+    from datetime import date
+
+    from customers.models import Category, Purchase
+
+    return Purchase.objects.create(
+        customer=sample_customer(people),
+        product_name="お米 5kg",
+        category=Category.objects.get(code="food"),
+        amount=2400,
+        purchased_on=date(2026, 11, 1),
+    )
+
+
+def sample_export(context):
+    """A manager's pending export request: the owner may decide on it, the manager see it."""
+    from customers.models import ExportRequest
+
+    return ExportRequest.objects.create(
+        requested_by=context.people.bob, purpose="お礼状", recipient="internal", fields=["name"]
+    )
+
+
+def sample_policy(model_name):
+    def make(people):
+        from policy import models
+
+        if model_name == "shopprofile":
+            return models.ShopProfile.objects.get()
+        if model_name == "policyversion":
+            return models.PolicyVersion.objects.get(number=1)
+        customer = sample_customer(people)
+        if model_name == "consentrecord":
+            version = models.PolicyVersion.objects.get(number=1)
+            return models.ConsentRecord.objects.create(
+                customer=customer, version=version, channel="shop"
+            )
+        if model_name == "thirdpartyprovision":
+            from datetime import date
+
+            return models.ThirdPartyProvision.objects.create(
+                recipient_name="株式会社見本",
+                recipient_address="東京都千代田区見本1-1",
+                recipient_representative="見本 一郎",
+                provided_on=date(2026, 11, 1),
+                data_items=["name"],
+                basis="consent",
+            )
+        return models.DataRequest.objects.create(
+            kind="disclose", name="見本 花子", email="request@example.com", details="見本"
+        )
+
+    return make
+
+
 OBJECTS = {
+    "customers.customer": sample_customer,
+    "customers.purchase": sample_purchase,
+    "policy.shopprofile": sample_policy("shopprofile"),
+    "policy.policyversion": sample_policy("policyversion"),
+    "policy.consentrecord": sample_policy("consentrecord"),
+    "policy.thirdpartyprovision": sample_policy("thirdpartyprovision"),
+    "policy.datarequest": sample_policy("datarequest"),
     # model label -> factory(people) returning the sample object of that model's URLs
     "auth.user": lambda people: people.carol,
     "axes.accessattempt": access_record(AccessAttempt),
@@ -185,4 +308,10 @@ SAMPLES = {
     "content_type_id": content_type_of_user,
     "app_label": lambda context: "auth",
     "url": lambda context: "no-such-page/",
+    "pk": lambda context: str(sample_export(context).pk),
+    "field": lambda context: "phone",
+    "number": lambda context: "1",
+    "a": lambda context: "1",
+    "b": lambda context: "1",
+    "token": lambda context: "no-such-token",
 }
