@@ -29,6 +29,8 @@ ROLE_PERMISSIONS = {
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
+        "audit.view_auditentry",
+        "audit.view_alert",
     ],
     MANAGER: [
         *_CUSTOMER_WORK,
@@ -37,7 +39,7 @@ ROLE_PERMISSIONS = {
         "customers.import_customers",
     ],
     STAFF: list(_CUSTOMER_WORK),
-    AUDITOR: [],
+    AUDITOR: ["audit.view_auditentry", "audit.view_alert"],
 }
 
 
