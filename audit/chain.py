@@ -87,7 +87,7 @@ def chain_value(key, entry):
     return Hmac(key).hexdigest(canonical(entry).encode())
 
 
-def canonical_sql(vendor, table="audit_auditentry"):
+def canonical_sql(vendor, table="audit_auditentry", seq_range=None):
     """A query giving, per entry in ``seq`` order, its chain value and its canonical
     content, built by the database in one formatting call
     (``printf``/``format`` print NULL as empty text, as ``canonical`` does)."""
@@ -104,10 +104,26 @@ def canonical_sql(vendor, table="audit_auditentry"):
         raise NotImplementedError(f"verify_audit does not know {vendor}.")
     template = SEPARATOR.join(["%s"] * len(CHAIN_FIELDS))
     columns = ", ".join(["seq", time, *CHAIN_FIELDS[2:]])
+    where = ""
+    if seq_range is not None:
+        where = f"WHERE seq >= {int(seq_range[0])} AND seq <= {int(seq_range[1])} "
     return (
         f"SELECT chain, {formatter}('{template}', {columns}) "  # noqa: S608
-        f"FROM {table} ORDER BY seq"
+        f"FROM {table} {where}ORDER BY seq"
     )
+
+
+@dataclass
+class Segment:
+    """What ``scan`` learnt from a run of consecutive entries."""
+
+    count: int = 0
+    first: str | None = None  # canonical content of the first entry
+    last: str | None = None  # canonical content of the last entry
+    last_chain: str = ""
+    checkpoint: str | None = None  # content of the last purge checkpoint seen
+    bad: str | None = None  # content of the first bad entry
+    problem: str = ""
 
 
 @dataclass
@@ -123,50 +139,73 @@ class Verdict:
         return self.bad_seq is None
 
 
-def verify_chain(key, rows, head=None):
-    """Check ``(chain, canonical content)`` rows in ``seq`` order (``canonical_sql``) and
-    return a ``Verdict`` naming the first bad entry, if any.
+def scan(key, rows):
+    """Check ``(chain, canonical content)`` rows in ``seq`` order (``canonical_sql``).
 
     Each entry's content carries its number and ends with the previous chain value,
     both covered by its own HMAC: an edited, inserted or moved entry fails its HMAC, a
-    removed one breaks the link of the entry after it. ``head`` is the stored
-    ``(seq, chain)`` of the ledger head: entries removed at the end leave the head
-    pointing past the last entry.
+    removed one breaks the link of the entry after it.
     """
-    verdict = Verdict()
+    segment = Segment()
     mac = Hmac(key)
     inner, outer = mac.inner, mac.outer
     purge_mark = f"{SEPARATOR}{PURGE_ACTION}{SEPARATOR}"
-    first = checkpoint = prev = None
+    prev = content = None
     for chain, content in rows:
         if prev is None:
-            first = content
+            segment.first = content
         elif content[-64:] != prev:
-            return _bad(verdict, content, "does not follow the entry before it (entries missing)")
+            segment.bad, segment.problem = content, "does not follow the entry before it"
+            break
         i = inner.copy()
         i.update(content.encode())
         o = outer.copy()
         o.update(i.digest())
         if o.hexdigest() != chain:
-            return _bad(verdict, content, "does not match its chain value (edited or inserted)")
+            segment.bad, segment.problem = content, "does not match its chain value"
+            break
         if purge_mark in content:
-            checkpoint = content
+            segment.checkpoint = content
         prev = chain
-        verdict.count += 1
-    if first is None:
+        segment.count += 1
+    segment.last, segment.last_chain = content, prev or ""
+    return segment
+
+
+def combine(segments, head=None):
+    """The ``Verdict`` on consecutive segments (one, or several scanned in parallel).
+
+    ``head`` is the stored ``(seq, chain)`` of the ledger head: entries removed at the
+    end leave the head pointing past the last entry.
+    """
+    verdict = Verdict()
+    segments = [s for s in segments if s.first is not None]
+    checkpoint = None
+    for previous, segment in zip([None, *segments], segments, strict=False):
+        if previous is not None and segment.first[-64:] != previous.last_chain:
+            return _bad(verdict, segment.first, "does not follow the entry before it")
+        if segment.bad is not None:
+            return _bad(verdict, segment.bad, segment.problem)
+        checkpoint = segment.checkpoint or checkpoint
+        verdict.count += segment.count
+    if not segments:
         return verdict
-    first_fields = first.split(SEPARATOR)
-    start = (int(first_fields[0]), first_fields[-1])
-    if start != (1, ""):
+    first = segments[0].first
+    start = (int(_fields(first)[0]), _fields(first)[-1])
+    if start != (1, "") and _checkpoint_start(checkpoint) != start:
         # Older entries were purged: the latest checkpoint must name this very start.
-        if _checkpoint_start(checkpoint) != start:
-            return _bad(verdict, first, "has no checkpoint for the entries removed before it")
-    verdict.head = prev
-    verdict.head_seq = int(_fields(content)[0])
+        return _bad(verdict, first, "has no checkpoint for the entries removed before it")
+    verdict.head = segments[-1].last_chain
+    verdict.head_seq = int(_fields(segments[-1].last)[0])
     if head is not None and head[0] > verdict.head_seq:
         verdict.bad_seq = verdict.head_seq + 1
         verdict.problem = f"is missing: the ledger head is at entry {head[0]}"
     return verdict
+
+
+def verify_chain(key, rows, head=None):
+    """Check all entries, in ``seq`` order, in this process; return the ``Verdict``."""
+    return combine([scan(key, rows)], head=head)
 
 
 def _fields(content):

@@ -77,7 +77,7 @@ def record(
         )
         entry.chain = chain_value(settings.AUDIT_CHAIN_KEY, entry)
         entry.save(force_insert=True)
-        AuditHead.objects.filter(pk=HEAD_PK).update(chain=entry.chain)
+        _store_head_chain(entry.chain)
         if customer_ids:
             AuditEntryCustomer.objects.bulk_create(
                 AuditEntryCustomer(
@@ -114,7 +114,7 @@ def _advance_head():
     The UPDATE locks the head row (PostgreSQL) or takes the write lock (SQLite) until
     the surrounding transaction ends, so appends queue one behind the other.
     """
-    table = connection.ops.quote_name(AuditHead._meta.db_table)
+    table = _head_table()
     for _attempt in range(3):
         with connection.cursor() as cursor:
             cursor.execute(
@@ -126,6 +126,15 @@ def _advance_head():
             return row[0], row[1]
         _create_head()
     raise RuntimeError("The audit ledger head could not be created.")
+
+
+def _head_table():
+    return connection.ops.quote_name(AuditHead._meta.db_table)
+
+
+def _store_head_chain(chain):
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {_head_table()} SET chain = %s WHERE id = %s", [chain, HEAD_PK])  # noqa: S608
 
 
 def _create_head():

@@ -56,6 +56,20 @@ def test_the_distinct_customer_window_is_one_hour(people, settings, clock):
     assert Alert.objects.filter(kind=Alert.BULK_VIEW).count() == 1
 
 
+def test_list_pages_do_not_count(people, settings):
+    settings.SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = 2
+    record("customer.list", actor=people.carol, customers=["c1", "c2", "c3", "c4"])
+    view(people.carol, "c1")
+    assert not Alert.objects.exists()
+
+
+def test_reveals_count(people, settings):
+    settings.SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = 2
+    view(people.carol, "c1", "c2")
+    record("customer.reveal", actor=people.carol, customers=["c3"], detail={"field": "phone"})
+    assert Alert.objects.filter(kind=Alert.BULK_VIEW).count() == 1
+
+
 def test_other_peoples_views_do_not_add_up(people, settings):
     settings.SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = 2
     view(people.carol, "c1", "c2")

@@ -150,6 +150,48 @@ def test_it_reads_the_ledger_in_one_streamed_query(db, count, django_assert_max_
 
     for n in range(count):
         record("test.step", detail={"n": n})
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         verdict = verify_ledger()
     assert verdict.intact
+
+
+def test_checking_in_parts_gives_the_same_verdict(ledger, settings):
+    from audit.chain import combine, scan
+    from audit.management.commands.verify_audit import ledger_rows
+
+    key = settings.AUDIT_CHAIN_KEY
+    rows = list(ledger_rows())
+    whole = combine([scan(key, rows)])
+    for k in range(1, len(rows)):
+        parts = combine([scan(key, rows[:k]), scan(key, rows[k:])])
+        assert (parts.intact, parts.count, parts.head) == (True, whole.count, whole.head)
+
+
+def test_checking_in_parts_finds_a_removal_at_the_seam(ledger, settings):
+    from audit.chain import combine, scan
+    from audit.management.commands.verify_audit import ledger_rows
+
+    key = settings.AUDIT_CHAIN_KEY
+    rows = list(ledger_rows())
+    k = len(rows) - 3
+    verdict = combine([scan(key, rows[:k]), scan(key, rows[k + 1 :])])
+    assert verdict.bad_seq == ledger[-2].seq
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_workers_check_a_committed_ledger(monkeypatch):
+    from django.db import connection
+
+    from audit.management.commands import verify_audit as command
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the test database of SQLite lives in this process's memory")
+    monkeypatch.setattr(command, "PARALLEL_FROM", 0)
+    entries = [record("test.step", detail={"n": n}) for n in range(9)]
+    verdict = command.verify_ledger(workers=3)
+    assert (verdict.intact, verdict.count) == (True, AuditEntry.objects.count())
+
+    with without_triggers():
+        run_sql("UPDATE audit_auditentry SET action = 'x' WHERE seq = %s", [entries[5].seq])
+    verdict = command.verify_ledger(workers=3)
+    assert verdict.bad_seq == entries[5].seq
