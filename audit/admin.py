@@ -255,10 +255,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         if getattr(response, "status_code", None) == 200:
+            # Ledger entries are named by their sequence number, here as in alerts.
+            seq = AuditEntry.objects.filter(pk=object_id).values_list("seq", flat=True).first()
             detail = self._read_detail(request, "entry")
-            record(
-                "audit.read", request=request, target=("audit.auditentry", object_id), detail=detail
-            )
+            record("audit.read", request=request, target=("audit.auditentry", seq), detail=detail)
         return response
 
     def _read_detail(self, request, view):

@@ -140,7 +140,7 @@ def test_an_entry_shows_its_chain(client, people, looked_at):
     assert response.status_code == 200
     assert entry.chain.encode() in response.content
     read = reads().last()
-    assert read.target_id == str(entry.pk)
+    assert read.target_id == str(entry.seq)
     assert client.get(f"{LIST}seq/{entry.seq}/")["Location"].endswith(f"{entry.pk}/change/")
 
 
