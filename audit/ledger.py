@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.chain import CHAIN_FIELDS, canonical_json, chain_value
-from audit.models import AuditEntry, AuditEntryCustomer, AuditHead
+from audit.models import AuditEntry, AuditHead
 from shopguard.roles import role_of
 
 HEAD_PK = 1
@@ -88,6 +88,10 @@ def record(
 # Written with plain SQL: this runs on every request, and building the ORM's INSERTs
 # cost more than the database work itself.
 _COLUMNS = [*CHAIN_FIELDS, "chain"]
+_COLS, _MARKS = ", ".join(_COLUMNS), ", ".join(["%s"] * len(_COLUMNS))
+_INSERT_ENTRY = f"INSERT INTO audit_auditentry ({_COLS}) VALUES ({_MARKS}) RETURNING id"  # noqa: S608
+_UPDATE_HEAD = "UPDATE audit_audithead SET chain = %s WHERE id = %s"
+_INSERT_INDEX = "INSERT INTO audit_auditentrycustomer (entry_id, customer_id, actor_id, created_at)"
 
 
 def _insert(entry):
@@ -96,27 +100,27 @@ def _insert(entry):
     values = [getattr(entry, name) for name in _COLUMNS]
     values[1] = ops.adapt_datetimefield_value(entry.created_at)
     values[12], values[13] = canonical_json(entry.customer_ids), canonical_json(entry.detail)
-    table = ops.quote_name(AuditEntry._meta.db_table)
-    columns = ", ".join(ops.quote_name(name) for name in _COLUMNS)
-    marks = ", ".join(["%s"] * len(_COLUMNS))
+    insert, head, index = _INSERT_ENTRY, _UPDATE_HEAD, _INSERT_INDEX
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id",  # noqa: S608
-            values,
-        )
-        entry.pk = cursor.fetchone()[0]
-        entry._state.adding, entry._state.db = False, connection.alias
-        cursor.execute(
-            f"UPDATE {_head_table()} SET chain = %s WHERE id = %s",  # noqa: S608
-            [entry.chain, HEAD_PK],
-        )
-        if entry.customer_ids:
-            index = ops.quote_name(AuditEntryCustomer._meta.db_table)
-            cursor.executemany(
-                f"INSERT INTO {index} (entry_id, customer_id, actor_id, created_at) "  # noqa: S608
-                "VALUES (%s, %s, %s, %s)",
-                [(entry.pk, c, entry.actor_id, values[1]) for c in entry.customer_ids],
+        if connection.vendor == "postgresql":
+            # One round trip for all three writes.
+            cursor.execute(
+                f"WITH e AS ({insert}), h AS ({head}), "  # noqa: S608
+                f"c AS ({index} SELECT e.id, x, %s, %s FROM e, unnest(%s::text[]) AS x) "
+                "SELECT id FROM e",
+                [*values, entry.chain, HEAD_PK, entry.actor_id, values[1], entry.customer_ids],
             )
+            entry.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(insert, values)
+            entry.pk = cursor.fetchone()[0]
+            cursor.execute(head, [entry.chain, HEAD_PK])
+            if entry.customer_ids:
+                cursor.executemany(
+                    f"{index} VALUES (%s, %s, %s, %s)",
+                    [(entry.pk, c, entry.actor_id, values[1]) for c in entry.customer_ids],
+                )
+    entry._state.adding, entry._state.db = False, connection.alias
 
 
 def _text(value, limit):
