@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from audit.chain import PURGE_ACTION
 from audit.ledger import record
-from audit.models import AuditEntry, AuditEntryCustomer, PurgePermit
+from audit.models import AuditEntry, AuditEntryCustomer, ChangeLogEntry, PurgePermit
 
 
 def purge_before(cutoff):
@@ -26,6 +26,8 @@ def purge_before(cutoff):
             .values_list("seq", "chain")
             .first()
         )
+        # auditlog's redacted change rows age out with the ledger (they hold no chain).
+        ChangeLogEntry.objects.filter(timestamp__lt=cutoff).delete()
         if last_old is None:
             return None
         up_to, anchor = last_old
