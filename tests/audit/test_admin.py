@@ -176,3 +176,20 @@ def test_alerts_are_listed_read_only(client, people):
     assert client.post(f"/admin/audit/alert/{alert.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/audit/alert/add/").status_code == 403
     assert Alert.objects.filter(pk=alert.pk).exists()
+
+
+def test_a_filter_value_that_is_not_an_id_is_not_copied_into_the_ledger(client, people):
+    client.force_login(people.dave)
+    for typed in ("hanako@example.jp", "山田花子", "090-1234-5678"):
+        assert client.get(LIST, {"customer": typed}).status_code == 200
+    values = [entry.detail["filters"]["customer"] for entry in reads()]
+    assert values == ["(not recorded)"] * 3
+
+
+def test_filter_values_that_are_ids_are_kept():
+    from audit.admin import safe_filter_value
+
+    customer = str(uuid.uuid4())
+    assert safe_filter_value(customer) == customer
+    assert safe_filter_value("customer.view") == "customer.view"
+    assert safe_filter_value("2026-11-27 00:00:00+09:00") == "2026-11-27 00:00:00+09:00"
