@@ -5,84 +5,172 @@ same transaction as the work it records. Entries hold ids, field names, action n
 reasons, never personal values.
 """
 
-import hashlib
-import hmac
+import ipaddress
 import json
 
 from django.conf import settings
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit.models import AuditEntry
+from audit.chain import CHAIN_FIELDS, canonical_json, chain_value
+from audit.models import AuditEntry, AuditHead
 from shopguard.roles import role_of
+
+HEAD_PK = 1
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR") if request is not None else None
+    """The peer address of the request, normalised; "" when absent or not an address."""
+    raw = request.META.get("REMOTE_ADDR") if request is not None else None
+    try:
+        return str(ipaddress.ip_address(raw)) if raw else ""
+    except ValueError:
+        return ""
 
 
 def record(
-    action, *, request=None, actor=None, outcome="ok", target=None, customers=(), detail=None
+    action,
+    *,
+    request=None,
+    actor=None,
+    outcome="ok",
+    target=None,
+    customers=(),
+    detail=None,
+    username="",
 ):
     """Append one entry to the ledger and return it.
 
     ``target`` is a model instance or a ``(type, id)`` pair; ``customers`` the customer
     ids the action touched; ``detail`` a small dict of non-personal facts (field names,
-    reason, counts).
+    reason, counts); ``username`` the name typed at a failed sign-in, when there is no
+    actor. Runs in the caller's transaction: if the work rolls back, so does the entry,
+    and if the entry cannot be written, the error reaches the caller.
     """
     if actor is None and request is not None:
         actor = getattr(request, "user", None)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     if target is not None and not isinstance(target, tuple):
-        target = (target._meta.label_lower, str(target.pk))
+        target = (target._meta.label_lower, target.pk)
     target_type, target_id = target or ("", "")
-    with transaction.atomic():
-        last = AuditEntry.objects.select_for_update().order_by("-seq").first()
+    customer_ids = list(dict.fromkeys(str(c) for c in customers))
+    # No savepoint of its own: callers are inside the atomic block of their work, and
+    # an entry that fails must fail that work too (and two fewer round trips).
+    with transaction.atomic(savepoint=False):
+        seq, prev_chain = _advance_head()
         entry = AuditEntry(
-            seq=(last.seq + 1) if last else 1,
+            seq=seq,
             created_at=timezone.now(),
-            action=action,
-            outcome=outcome,
+            action=_text(action, 40),
+            outcome=_text(outcome, 10),
             actor_id=actor.pk if actor else None,
-            actor_username=actor.get_username() if actor else "",
-            actor_role=role_of(actor) or "" if actor else "",
+            actor_username=_text(actor.get_username() if actor else username, 150),
+            actor_role=(role_of(actor) or "") if actor else "",
             ip=client_ip(request),
-            user_agent=(request.headers.get("User-Agent", "")[:300] if request else ""),
-            request_id=getattr(request, "request_id", "") if request else "",
-            target_type=target_type,
-            target_id=target_id,
-            customer_ids=[str(c) for c in customers],
-            detail=detail or {},
-            prev_chain=last.chain if last else "",
+            user_agent=_text(request.headers.get("User-Agent", ""), 300) if request else "",
+            request_id=_text(getattr(request, "request_id", ""), 36),
+            target_type=_text(target_type, 60),
+            target_id=_text(target_id, 64),
+            customer_ids=customer_ids,
+            detail=_plain(detail or {}),
+            prev_chain=prev_chain,
         )
-        entry.chain = chain_value(entry)
-        entry.save()
+        entry.chain = chain_value(settings.AUDIT_CHAIN_KEY, entry)
+        _insert(entry)
+        from audit.alerts import check_alerts
+
+        check_alerts(entry, request=request)
     return entry
 
 
-def chain_value(entry):
-    """HMAC-SHA256 over the entry's canonical content and the previous chain value."""
-    content = json.dumps(
-        [
-            entry.seq,
-            entry.created_at.isoformat(),
-            entry.action,
-            entry.outcome,
-            entry.actor_id,
-            entry.actor_username,
-            entry.actor_role,
-            entry.ip,
-            entry.user_agent,
-            entry.request_id,
-            entry.target_type,
-            entry.target_id,
-            entry.customer_ids,
-            entry.detail,
-            entry.prev_chain,
-        ],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hmac.new(settings.AUDIT_CHAIN_KEY, content.encode(), hashlib.sha256).hexdigest()
+# Written with plain SQL: this runs on every request, and building the ORM's INSERTs
+# cost more than the database work itself.
+_COLUMNS = [*CHAIN_FIELDS, "chain"]
+_COLS, _MARKS = ", ".join(_COLUMNS), ", ".join(["%s"] * len(_COLUMNS))
+_INSERT_ENTRY = f"INSERT INTO audit_auditentry ({_COLS}) VALUES ({_MARKS}) RETURNING id"  # noqa: S608
+_UPDATE_HEAD = "UPDATE audit_audithead SET chain = %s WHERE id = %s"
+_INSERT_INDEX = "INSERT INTO audit_auditentrycustomer (entry_id, customer_id, actor_id, created_at)"
+
+
+def _insert(entry):
+    """Insert the entry and its customer index rows, and move the head's chain value."""
+    ops = connection.ops
+    values = [getattr(entry, name) for name in _COLUMNS]
+    values[1] = ops.adapt_datetimefield_value(entry.created_at)
+    values[12], values[13] = canonical_json(entry.customer_ids), canonical_json(entry.detail)
+    insert, head, index = _INSERT_ENTRY, _UPDATE_HEAD, _INSERT_INDEX
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One round trip for all three writes.
+            cursor.execute(
+                f"WITH e AS ({insert}), h AS ({head}), "  # noqa: S608
+                f"c AS ({index} SELECT e.id, x, %s, %s FROM e, unnest(%s::text[]) AS x) "
+                "SELECT id FROM e",
+                [*values, entry.chain, HEAD_PK, entry.actor_id, values[1], entry.customer_ids],
+            )
+            entry.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(insert, values)
+            entry.pk = cursor.fetchone()[0]
+            cursor.execute(head, [entry.chain, HEAD_PK])
+            if entry.customer_ids:
+                cursor.executemany(
+                    f"{index} VALUES (%s, %s, %s, %s)",
+                    [(entry.pk, c, entry.actor_id, values[1]) for c in entry.customer_ids],
+                )
+    entry._state.adding, entry._state.db = False, connection.alias
+
+
+def _text(value, limit):
+    """A column value: text without control characters (the chain's separator among
+    them), cut to the column's length."""
+    text = "" if value is None else str(value)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else "?" for c in text)
+    return text[:limit]
+
+
+def _plain(detail):
+    """The detail exactly as the database will give it back (UUIDs, dates as text)."""
+    return json.loads(json.dumps(detail, cls=DjangoJSONEncoder))
+
+
+def _advance_head():
+    """Take the next sequence number and the previous chain value.
+
+    The UPDATE locks the head row (PostgreSQL) or takes the write lock (SQLite) until
+    the surrounding transaction ends, so appends queue one behind the other.
+    """
+    table = _head_table()
+    for _attempt in range(3):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET seq = seq + 1 WHERE id = %s RETURNING seq, chain",  # noqa: S608
+                [HEAD_PK],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return row[0], row[1]
+        _create_head()
+    raise RuntimeError("The audit ledger head could not be created.")
+
+
+def _head_table():
+    return connection.ops.quote_name(AuditHead._meta.db_table)
+
+
+def _create_head():
+    """Make the head row from the last entry (a fresh or flushed database)."""
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "chain").first() or (0, "")
+    try:
+        with transaction.atomic():
+            AuditHead.objects.create(pk=HEAD_PK, seq=last[0], chain=last[1])
+    except IntegrityError:
+        pass  # Another request made it first.
+
+
+def current_head():
+    """The stored ``(seq, chain)`` of the ledger head, or None before the first entry."""
+    return AuditHead.objects.filter(pk=HEAD_PK).values_list("seq", "chain").first()

@@ -1,32 +1,159 @@
+import json
+
+from auditlog.models import AbstractLogEntry
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from audit.chain import canonical_json
+
+
+class CanonicalJSONField(models.TextField):
+    """JSON kept as the exact compact text the hash chain covers (a database's own JSON
+    type would reformat it); reads back as a list or dict."""
+
+    def from_db_value(self, value, expression, connection):
+        return None if value is None else json.loads(value)
+
+    def to_python(self, value):
+        return json.loads(value) if isinstance(value, str) else value
+
+    def get_prep_value(self, value):
+        return None if value is None else canonical_json(value)
+
+    def value_to_string(self, obj):
+        return canonical_json(self.value_from_object(obj))
 
 
 class AuditEntry(models.Model):
     """One entry of the append-only ledger. Holds no personal data, only ids and names
-    of fields, actions and reasons."""
+    of fields, actions and reasons.
 
-    seq = models.PositiveBigIntegerField(unique=True, editable=False)
-    created_at = models.DateTimeField(db_index=True, editable=False)
-    action = models.CharField(max_length=40, db_index=True)
-    outcome = models.CharField(max_length=10, default="ok")
-    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    actor_username = models.CharField(max_length=150, blank=True)
-    actor_role = models.CharField(max_length=20, blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
-    request_id = models.CharField(max_length=36, blank=True)
-    target_type = models.CharField(max_length=60, blank=True)
-    target_id = models.CharField(max_length=64, blank=True, db_index=True)
-    customer_ids = models.JSONField(default=list, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
-    prev_chain = models.CharField(max_length=64, blank=True)
-    chain = models.CharField(max_length=64, editable=False)
+    Entries are written only by ``audit.ledger.record``; database triggers refuse UPDATE
+    and DELETE (``purge_audit`` alone may delete old entries, see ``PurgePermit``).
+    """
+
+    OK, REFUSED = "ok", "refused"
+
+    seq = models.PositiveBigIntegerField(_("番号"), unique=True, editable=False)
+    created_at = models.DateTimeField(_("日時"), db_index=True, editable=False)
+    action = models.CharField(_("操作"), max_length=40, db_index=True)
+    outcome = models.CharField(_("結果"), max_length=10, default=OK)
+    actor_id = models.BigIntegerField(_("利用者ID"), null=True, blank=True)
+    actor_username = models.CharField(_("利用者名"), max_length=150, blank=True)
+    actor_role = models.CharField(_("役割"), max_length=20, blank=True)
+    ip = models.CharField(_("IPアドレス"), max_length=45, blank=True)
+    user_agent = models.CharField(_("ユーザーエージェント"), max_length=300, blank=True)
+    request_id = models.CharField(_("リクエストID"), max_length=36, blank=True)
+    target_type = models.CharField(_("対象の種類"), max_length=60, blank=True)
+    target_id = models.CharField(_("対象ID"), max_length=64, blank=True, db_index=True)
+    customer_ids = CanonicalJSONField(_("顧客ID"), default=list, blank=True)
+    detail = CanonicalJSONField(_("詳細"), default=dict, blank=True)
+    prev_chain = models.CharField(max_length=64, blank=True, editable=False)
+    chain = models.CharField(_("チェーン値"), max_length=64, editable=False)
 
     class Meta:
         ordering = ["seq"]
         verbose_name = _("監査記録")
         verbose_name_plural = _("監査記録")
+        indexes = [
+            # A person's activity, and the per-request alert checks (new IP, failures).
+            models.Index(fields=["actor_id", "action"], name="audit_actor_action"),
+            models.Index(fields=["actor_username", "created_at"], name="audit_username_time"),
+        ]
 
     def __str__(self):
         return f"#{self.seq} {self.action}"
+
+
+class AuditEntryCustomer(models.Model):
+    """Which customers an entry touched, one row per customer: the index behind
+    "who looked at this customer" and the distinct-customers alert. Written with the
+    entry, refused UPDATE and DELETE by the same triggers; the entry's own
+    ``customer_ids`` (covered by the chain) stays the evidence."""
+
+    entry = models.ForeignKey(AuditEntry, on_delete=models.DO_NOTHING, related_name="+")
+    customer_id = models.CharField(max_length=64)
+    actor_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["customer_id", "entry"], name="audit_customer_entry"),
+            models.Index(fields=["actor_id", "created_at"], name="audit_cust_actor_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.customer_id} @{self.entry_id}"
+
+
+class AuditHead(models.Model):
+    """The ledger's one-row head: the last sequence number and chain value. Every append
+    locks this row first, so concurrent requests queue instead of forking the chain."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    chain = models.CharField(max_length=64, blank=True)
+
+    def __str__(self):
+        return f"head {self.seq}"
+
+
+class PurgePermit(models.Model):
+    """Present only inside ``purge_audit``'s own transaction: the delete trigger lets
+    ledger rows go only while a permit row exists."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"purge permit {self.pk}"
+
+
+class Alert(models.Model):
+    """An unusual access the owners must look at. The ledger holds its ``alert.raise``
+    and ``alert.acknowledge`` entries; this row carries the state the banner reads."""
+
+    BULK_VIEW = "bulk_view"
+    REVEAL_QUOTA = "reveal_quota"
+    EXPORT_DOWNLOAD = "export_download"
+    NEW_IP = "new_ip"
+    FAILURES = "failures"
+    KIND_CHOICES = [
+        (BULK_VIEW, _("1時間に多数の顧客を閲覧")),
+        (REVEAL_QUOTA, _("表示回数の上限に到達")),
+        (EXPORT_DOWNLOAD, _("エクスポートのダウンロード")),
+        (NEW_IP, _("初めてのIPアドレスからのサインイン")),
+        (FAILURES, _("サインインの失敗の繰り返し")),
+    ]
+
+    kind = models.CharField(_("種類"), max_length=20, choices=KIND_CHOICES)
+    raised_at = models.DateTimeField(_("発生日時"), db_index=True)
+    entry_seq = models.PositiveBigIntegerField(_("監査記録の番号"))
+    cause_seq = models.PositiveBigIntegerField(_("原因の記録の番号"), null=True, blank=True)
+    subject_id = models.BigIntegerField(_("対象の利用者ID"), null=True, blank=True)
+    subject_username = models.CharField(_("対象の利用者名"), max_length=150, blank=True)
+    acknowledged_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
+    acknowledged_by_id = models.BigIntegerField(_("確認者ID"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at"]
+        verbose_name = _("警告")
+        verbose_name_plural = _("警告")
+        indexes = [models.Index(fields=["acknowledged_at"], name="audit_alert_open")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.entry_seq}"
+
+
+class ChangeLogEntry(AbstractLogEntry):
+    """django-auditlog's record of a model change (``AUDITLOG_LOGENTRY_MODEL``), kept
+    with field names only: every value, the object's text, its serialized data, the
+    additional data and the actor's e-mail are removed before the row is written."""
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = _("変更記録")
+        verbose_name_plural = _("変更記録")
+
+    def save(self, *args, **kwargs):
+        from audit.changes import scrub_log_entry
+
+        scrub_log_entry(self)
+        super().save(*args, **kwargs)

@@ -22,7 +22,6 @@ from shopguard.reauth import require_recent_auth
 from shopguard.roles import OWNER, has_role
 
 # Where the audit app lists the entries about one customer (owner only).
-WHO_LOOKED_URL = "/admin/audit/auditentry/?customer={}"
 
 
 class TokenSearchChangeList(ChangeList):
@@ -177,7 +176,7 @@ class CustomerAdmin(AuditedAdmin):
             "hidden_sensitive_count": hidden_sensitive,
             "can_add_purchase": user.has_perm("customers.add_purchase"),
             "is_owner": has_role(user, OWNER),
-            "who_looked_url": WHO_LOOKED_URL.format(customer.pk),
+            "who_looked_url": reverse("admin:audit_auditentry_customer", args=[customer.pk]),
         }
 
     @admin.display(description=_("顧客ID"), ordering="created_at")

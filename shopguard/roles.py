@@ -50,6 +50,8 @@ ROLE_PERMISSIONS = {
         "auth.add_user",
         "auth.change_user",
         *_POLICY_WORK,
+        "audit.view_auditentry",
+        "audit.view_alert",
     ],
     MANAGER: [
         *_CUSTOMER_WORK,
@@ -61,7 +63,7 @@ ROLE_PERMISSIONS = {
         "customers.add_exportrequest",
     ],
     STAFF: list(_CUSTOMER_WORK),
-    AUDITOR: [],
+    AUDITOR: ["audit.view_auditentry", "audit.view_alert"],
 }
 
 

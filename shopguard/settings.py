@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "shopguard.middleware.NoStoreMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "audit.middleware.CurrentRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -245,3 +246,18 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Audit ledger (audit app). auditlog writes its change records into our own model, which
+# keeps field names only (see audit/changes.py).
+AUDITLOG_LOGENTRY_MODEL = "audit.ChangeLogEntry"
+# Ledger entries older than this are removed by `manage.py purge_audit` (which leaves a
+# checkpoint): two years covers a yearly review and a dispute about the year before.
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 730)
+# Alert when one person opens more distinct customers than this within an hour: a busy
+# shift touches a few dozen customers; copying the list out touches hundreds.
+SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = envint(
+    "SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR", 50
+)
+# Alert when one username collects this many refused sign-in steps within an hour,
+# from any address (axes locks after 5 per address; spreading over addresses hides that).
+SHOPGUARD_ALERT_FAILURES_PER_HOUR = envint("SHOPGUARD_ALERT_FAILURES_PER_HOUR", 10)

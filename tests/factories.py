@@ -36,3 +36,18 @@ def make_people():
     cast["frank"].is_active = False
     cast["frank"].save(update_fields=["is_active"])
     return SimpleNamespace(**cast)
+
+
+def ledger_mark():
+    """The sequence number of the newest ledger entry (0 when empty)."""
+    from audit.models import AuditEntry
+
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return last or 0
+
+
+def entries_after(mark):
+    """Ledger entries written after ``ledger_mark()`` returned ``mark``."""
+    from audit.models import AuditEntry
+
+    return AuditEntry.objects.filter(seq__gt=mark)

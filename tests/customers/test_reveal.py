@@ -125,6 +125,10 @@ def test_staff_are_refused_over_the_hourly_quota_and_it_is_recorded(
     assert refusal.detail == {"field": "email", "reason_code": "quota"}
     assert refusal.customer_ids == [str(hanako.pk)]
     assert entries("customer.reveal", outcome="ok").count() == 3
+    # Hitting the quota raises the owner's alert, naming the refusal entry.
+    from audit.models import Alert
+
+    assert Alert.objects.get(kind=Alert.REVEAL_QUOTA).subject_id == people.carol.pk
 
     clock.advance(3600 - 2 * 60)  # the first reveal is now more than an hour old
     signed_in(client, people.carol)  # the idle session has expired meanwhile

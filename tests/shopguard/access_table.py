@@ -20,7 +20,6 @@ and ``id`` of that model's URLs) and ``SAMPLES`` (per URL kwarg name).
 
 from dataclasses import dataclass, field
 
-from auditlog.models import LogEntry
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.contenttypes.models import ContentType
 
@@ -107,11 +106,13 @@ NOBODY = Model()
 ADMIN_MODELS = {
     # The owner manages people; adding someone gives a role, so it needs re-authentication.
     "auth.user": Model(view=[OWNER], add=[OWNER], change=[OWNER], outcomes={"add": REAUTH}),
-    # Lockout records and django-auditlog's raw entries: nobody works on them in the admin.
+    # Lockout records: nobody works on them in the admin.
     "axes.accessattempt": NOBODY,
     "axes.accesslog": NOBODY,
     "axes.accessfailurelog": NOBODY,
-    "auditlog.logentry": NOBODY,
+    # The ledger and its alerts: read-only for everyone, readable by owner and auditor.
+    "audit.auditentry": Model(view=[OWNER, AUDITOR], outcomes={"change": (200, 403)}),
+    "audit.alert": Model(view=[OWNER, AUDITOR], outcomes={"change": (200, 403)}),
     # Customers: every shop role works with them masked; only the owner deletes, after
     # re-authentication. The auditor sees no customer data at all.
     "customers.customer": Model(
@@ -193,11 +194,21 @@ VIEWS = {
     "admin:policy_policyversion_publish": expect(REAUTH, who=[OWNER]),
     "admin:policy_policyversion_pending_consent": expect(200, who=[OWNER]),
     "admin:policy_datarequest_advance": expect(405, REDIRECT, who=[OWNER]),
+    # The ledger's own pages: who looked at a customer and one person's activity (both lead
+    # to the filtered ledger), one entry, the CSV; acknowledging an alert is the owner's.
+    "admin:audit_auditentry_customer": expect(REDIRECT, who=[OWNER, AUDITOR]),
+    "admin:audit_auditentry_person": expect(REDIRECT, who=[OWNER, AUDITOR]),
+    "admin:audit_auditentry_seq": expect(REDIRECT, who=[OWNER, AUDITOR]),
+    "admin:audit_auditentry_csv": expect(200, who=[OWNER, AUDITOR]),
+    "admin:audit_alert_acknowledge": expect(405, REDIRECT, who=[OWNER]),
 }
 
 
 # Exceptions to a row, per URL key: {(audience, method): outcome}. Prefer a plain row.
-OVERRIDES = {}
+OVERRIDES = {
+    # Acknowledging accepts only POST, checked before the role: a GET tells nothing.
+    "admin:audit_alert_acknowledge": {(role, "GET"): 405 for role in (MANAGER, STAFF, AUDITOR)},
+}
 
 
 def access_record(model):
@@ -208,15 +219,6 @@ def access_record(model):
         return model.objects.create(**fields)
 
     return make
-
-
-def auditlog_entry(people):
-    return LogEntry.objects.create(
-        content_type=ContentType.objects.get_for_model(people.carol),
-        object_pk=str(people.carol.pk),
-        object_repr="user",
-        action=LogEntry.Action.UPDATE,
-    )
 
 
 def sample_customer(people):
@@ -280,6 +282,20 @@ def sample_policy(model_name):
     return make
 
 
+def ledger_entry(people):
+    from audit.ledger import record
+
+    return record("customer.view", actor=people.carol)
+
+
+def sample_alert(people):
+    from audit.alerts import raise_alert
+    from audit.models import Alert
+
+    raise_alert(Alert.EXPORT_DOWNLOAD, ledger_entry(people), once_per_hour=False)
+    return Alert.objects.order_by("-pk").first()
+
+
 OBJECTS = {
     "customers.customer": sample_customer,
     "customers.purchase": sample_purchase,
@@ -293,7 +309,8 @@ OBJECTS = {
     "axes.accessattempt": access_record(AccessAttempt),
     "axes.accesslog": access_record(AccessLog),
     "axes.accessfailurelog": access_record(AccessFailureLog),
-    "auditlog.logentry": auditlog_entry,
+    "audit.auditentry": lambda people: ledger_entry(people),
+    "audit.alert": lambda people: sample_alert(people),
 }
 
 
@@ -314,4 +331,8 @@ SAMPLES = {
     "a": lambda context: "1",
     "b": lambda context: "1",
     "token": lambda context: "no-such-token",
+    "customer_id": lambda context: str(sample_customer(context.people).pk),
+    "user_id": lambda context: str(context.people.carol.pk),
+    "seq": lambda context: str(ledger_entry(context.people).seq),
+    "alert_id": lambda context: str(sample_alert(context.people).pk),
 }

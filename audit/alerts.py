@@ -1,0 +1,166 @@
+"""Alerts on unusual access: an ``alert.raise`` ledger entry, an ``Alert`` row for the
+owner's banner, and an e-mail to the active owners (which names no person and no
+customer, only the kind of alert and the ledger entry to look at).
+
+Checked inside ``record`` for the few actions that can raise one, so an ordinary page
+view costs at most two small indexed queries.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from audit.models import Alert, AuditEntry
+from shopguard.roles import OWNER
+
+WINDOW = timedelta(hours=1)
+# What the bulk-viewing alert counts: opening a customer's page and revealing a field.
+# List pages (masked, 50 rows a page) are recorded but not counted, or every second page
+# of an ordinary shift would alert the owner.
+VIEW_ACTIONS = ("customer.view", "customer.reveal")  # two: see _DISTINCT_SQL
+
+
+def check_alerts(entry, request=None):
+    """Raise whatever alert ``entry`` calls for (called by ``record``)."""
+    action, outcome = entry.action, entry.outcome
+    if action.startswith("alert."):
+        return
+    if action == "export.download" and outcome == AuditEntry.OK:
+        raise_alert(Alert.EXPORT_DOWNLOAD, entry, once_per_hour=False)
+    elif (
+        action == "customer.reveal"
+        and outcome == AuditEntry.REFUSED
+        and entry.detail.get("reason_code") == "quota"
+    ):
+        raise_alert(Alert.REVEAL_QUOTA, entry)
+    elif action == "auth.sign_in" and outcome == AuditEntry.OK:
+        if _is_new_ip(entry):
+            raise_alert(Alert.NEW_IP, entry, once_per_hour=False)
+    elif action.startswith("auth.") and outcome == AuditEntry.REFUSED:
+        if action == "auth.lockout" or _failures_in_window(entry) >= _failure_limit():
+            raise_alert(Alert.FAILURES, entry)
+    if (
+        entry.customer_ids
+        and action in VIEW_ACTIONS
+        and outcome == AuditEntry.OK
+        and entry.actor_id is not None
+        and _distinct_customers_in_window(entry) > _distinct_limit()
+    ):
+        raise_alert(Alert.BULK_VIEW, entry)
+
+
+def _distinct_limit():
+    return settings.SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR
+
+
+def _failure_limit():
+    return settings.SHOPGUARD_ALERT_FAILURES_PER_HOUR
+
+
+# Plain SQL for the one check that runs on every customer page (the ORM's query
+# building cost more than the indexed count itself).
+_DISTINCT_SQL = (
+    "SELECT COUNT(DISTINCT c.customer_id) FROM audit_auditentrycustomer c "
+    "JOIN audit_auditentry e ON e.id = c.entry_id "
+    "WHERE c.actor_id = %s AND c.created_at > %s AND e.action IN (%s, %s)"
+)
+
+
+def _distinct_customers_in_window(entry):
+    since = connection.ops.adapt_datetimefield_value(entry.created_at - WINDOW)
+    with connection.cursor() as cursor:
+        cursor.execute(_DISTINCT_SQL, [entry.actor_id, since, *VIEW_ACTIONS])
+        return cursor.fetchone()[0]
+
+
+def _failures_in_window(entry):
+    return AuditEntry.objects.filter(
+        actor_username=entry.actor_username,
+        created_at__gt=entry.created_at - WINDOW,
+        action__startswith="auth.",
+        outcome=AuditEntry.REFUSED,
+    ).count()
+
+
+def _is_new_ip(entry):
+    """A sign-in from an address this person never signed in from (first sign-in aside)."""
+    if entry.actor_id is None or not entry.ip:
+        return False
+    earlier = AuditEntry.objects.filter(
+        actor_id=entry.actor_id, action="auth.sign_in", outcome=AuditEntry.OK, seq__lt=entry.seq
+    )
+    return earlier.exists() and not earlier.filter(ip=entry.ip).exists()
+
+
+def raise_alert(kind, cause, once_per_hour=True):
+    """Record an alert caused by ledger entry ``cause`` and tell the owners.
+
+    With ``once_per_hour`` a second alert of the same kind about the same person within
+    the hour is not raised again (the first one is still on the owner's banner).
+    """
+    subject = {"subject_id": cause.actor_id, "subject_username": cause.actor_username}
+    if once_per_hour:
+        recent = Alert.objects.filter(kind=kind, raised_at__gt=cause.created_at - WINDOW, **subject)
+        if recent.exists():
+            return None
+    from audit.ledger import record
+
+    entry = record(
+        "alert.raise",
+        target=("audit.auditentry", cause.seq),
+        detail={"kind": kind, "cause_seq": cause.seq, "subject_id": cause.actor_id},
+    )
+    alert = Alert.objects.create(
+        kind=kind, raised_at=entry.created_at, entry_seq=entry.seq, cause_seq=cause.seq, **subject
+    )
+    transaction.on_commit(lambda: notify_owners(alert))
+    return alert
+
+
+def owner_addresses():
+    """E-mail addresses of the active owners."""
+    users = get_user_model().objects.filter(is_active=True, groups__name=OWNER)
+    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+
+
+def notify_owners(alert):
+    """Mail the owners that an alert is waiting; the mail holds no personal data."""
+    recipients = owner_addresses()
+    if not recipients:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        kind = alert.get_kind_display()
+        subject = _("[ShopGuard] 警告: %(kind)s") % {"kind": kind}
+        body = _(
+            "ShopGuard が警告を記録しました。\n"
+            "種類: %(kind)s\n"
+            "監査記録の番号: %(seq)s\n"
+            "管理画面のホームで内容を確認し、確認済みにしてください。"
+        ) % {"kind": kind, "seq": alert.entry_seq}
+    send_mail(subject, body, None, recipients, fail_silently=True)
+
+
+def open_alerts():
+    """Alerts nobody has acknowledged yet, newest first."""
+    return Alert.objects.filter(acknowledged_at__isnull=True).order_by("-raised_at")
+
+
+def acknowledge(alert, request):
+    """Mark ``alert`` as seen by the signed-in owner, in the ledger too."""
+    from audit.ledger import record
+
+    with transaction.atomic():
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by_id = request.user.pk
+        alert.save(update_fields=["acknowledged_at", "acknowledged_by_id"])
+        record(
+            "alert.acknowledge",
+            request=request,
+            target=("audit.alert", alert.pk),
+            detail={"kind": alert.kind, "alert_seq": alert.entry_seq},
+        )

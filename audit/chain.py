@@ -1,0 +1,228 @@
+"""The ledger's hash chain: canonical content, chain values and verification.
+
+Each entry's chain value is HMAC-SHA256, keyed by ``AUDIT_CHAIN_KEY``, over the entry's
+canonical content, which ends with the previous entry's chain value. Someone who can
+write to the database but does not hold the key cannot edit, insert, remove or reorder
+an entry and rebuild the values after it.
+
+Canonical content: the columns of ``CHAIN_FIELDS`` as text, joined by the unit
+separator (U+001F), which ``record`` keeps out of every column; time is whole
+microseconds since 1970 (UTC), a missing actor id is empty, ``customer_ids`` and
+``detail`` are their stored compact JSON text. ``verify_audit`` has the database build
+the same text (see ``canonical_sql``) so that checking needs no parsing in Python.
+"""
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+SEPARATOR = "\x1f"
+CHAIN_FIELDS = (
+    "seq",
+    "created_at",
+    "action",
+    "outcome",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "ip",
+    "user_agent",
+    "request_id",
+    "target_type",
+    "target_id",
+    "customer_ids",
+    "detail",
+    "prev_chain",
+)
+PURGE_ACTION = "audit.purge"
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+_dump = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+def canonical_json(value):
+    """The one text form of ``customer_ids`` and ``detail``: sorted keys, no spaces,
+    ASCII only (so it holds no U+001F either)."""
+    return _dump(value)
+
+
+def micros(moment):
+    """Whole microseconds since 1970-01-01 UTC."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+def canonical(entry):
+    """The canonical content of an ``AuditEntry`` (see the module docstring)."""
+    values = [getattr(entry, name) for name in CHAIN_FIELDS]
+    values[1] = micros(values[1])
+    values[4] = "" if values[4] is None else values[4]
+    values[12] = canonical_json(values[12])
+    values[13] = canonical_json(values[13])
+    return SEPARATOR.join(map(str, values))
+
+
+class Hmac:
+    """HMAC-SHA256 with the key's inner and outer pads hashed once, not per entry."""
+
+    def __init__(self, key):
+        if len(key) > 64:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(64, b"\0")
+        self.inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self.outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def hexdigest(self, message):
+        inner = self.inner.copy()
+        inner.update(message)
+        outer = self.outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+
+def chain_value(key, entry):
+    """HMAC-SHA256 of the entry's canonical content (which includes the previous value)."""
+    return Hmac(key).hexdigest(canonical(entry).encode())
+
+
+def canonical_sql(vendor, table="audit_auditentry", seq_range=None):
+    """A query giving, per entry in ``seq`` order, its chain value and its canonical
+    content, built by the database in one formatting call
+    (``printf``/``format`` print NULL as empty text, as ``canonical`` does)."""
+    if vendor == "sqlite":
+        epoch = "unixepoch" if sqlite3.sqlite_version_info >= (3, 38) else "strftime('%s', {})"
+        seconds = f"{epoch}(created_at)" if epoch == "unixepoch" else epoch.format("created_at")
+        fraction = "CAST(substr(created_at || '.000000', 21, 6) AS INTEGER)"
+        time = f"CAST({seconds} AS INTEGER) * 1000000 + {fraction}"
+        formatter = "printf"
+    elif vendor == "postgresql":
+        time = "(EXTRACT(EPOCH FROM created_at) * 1000000)::bigint"
+        formatter = "format"
+    else:
+        raise NotImplementedError(f"verify_audit does not know {vendor}.")
+    template = SEPARATOR.join(["%s"] * len(CHAIN_FIELDS))
+    columns = ", ".join(["seq", time, *CHAIN_FIELDS[2:]])
+    where = ""
+    if seq_range is not None:
+        where = f"WHERE seq >= {int(seq_range[0])} AND seq <= {int(seq_range[1])} "
+    return (
+        f"SELECT chain, {formatter}('{template}', {columns}) "  # noqa: S608
+        f"FROM {table} {where}ORDER BY seq"
+    )
+
+
+@dataclass
+class Segment:
+    """What ``scan`` learnt from a run of consecutive entries."""
+
+    count: int = 0
+    first: str | None = None  # canonical content of the first entry
+    last: str | None = None  # canonical content of the last entry
+    last_chain: str = ""
+    checkpoint: str | None = None  # content of the last purge checkpoint seen
+    bad: str | None = None  # content of the first bad entry
+    problem: str = ""
+
+
+@dataclass
+class Verdict:
+    count: int = 0
+    head: str = ""
+    head_seq: int = 0
+    bad_seq: int | None = None
+    problem: str = ""
+
+    @property
+    def intact(self):
+        return self.bad_seq is None
+
+
+def scan(key, rows):
+    """Check ``(chain, canonical content)`` rows in ``seq`` order (``canonical_sql``).
+
+    Each entry's content carries its number and ends with the previous chain value,
+    both covered by its own HMAC: an edited, inserted or moved entry fails its HMAC, a
+    removed one breaks the link of the entry after it.
+    """
+    segment = Segment()
+    mac = Hmac(key)
+    inner, outer = mac.inner, mac.outer
+    purge_mark = f"{SEPARATOR}{PURGE_ACTION}{SEPARATOR}"
+    prev = content = None
+    for chain, content in rows:
+        if prev is None:
+            segment.first = content
+        elif content[-64:] != prev:
+            segment.bad, segment.problem = content, "does not follow the entry before it"
+            break
+        i = inner.copy()
+        i.update(content.encode())
+        o = outer.copy()
+        o.update(i.digest())
+        if o.hexdigest() != chain:
+            segment.bad, segment.problem = content, "does not match its chain value"
+            break
+        if purge_mark in content:
+            segment.checkpoint = content
+        prev = chain
+        segment.count += 1
+    segment.last, segment.last_chain = content, prev or ""
+    return segment
+
+
+def combine(segments, head=None):
+    """The ``Verdict`` on consecutive segments (one, or several scanned in parallel).
+
+    ``head`` is the stored ``(seq, chain)`` of the ledger head: entries removed at the
+    end leave the head pointing past the last entry.
+    """
+    verdict = Verdict()
+    segments = [s for s in segments if s.first is not None]
+    checkpoint = None
+    for previous, segment in zip([None, *segments], segments, strict=False):
+        if previous is not None and segment.first[-64:] != previous.last_chain:
+            return _bad(verdict, segment.first, "does not follow the entry before it")
+        if segment.bad is not None:
+            return _bad(verdict, segment.bad, segment.problem)
+        checkpoint = segment.checkpoint or checkpoint
+        verdict.count += segment.count
+    if not segments:
+        return verdict
+    first = segments[0].first
+    start = (int(_fields(first)[0]), _fields(first)[-1])
+    if start != (1, "") and _checkpoint_start(checkpoint) != start:
+        # Older entries were purged: the latest checkpoint must name this very start.
+        return _bad(verdict, first, "has no checkpoint for the entries removed before it")
+    verdict.head = segments[-1].last_chain
+    verdict.head_seq = int(_fields(segments[-1].last)[0])
+    if head is not None and head[0] > verdict.head_seq:
+        verdict.bad_seq = verdict.head_seq + 1
+        verdict.problem = f"is missing: the ledger head is at entry {head[0]}"
+    return verdict
+
+
+def verify_chain(key, rows, head=None):
+    """Check all entries, in ``seq`` order, in this process; return the ``Verdict``."""
+    return combine([scan(key, rows)], head=head)
+
+
+def _fields(content):
+    return content.split(SEPARATOR)
+
+
+def _checkpoint_start(content):
+    if content is None:
+        return None
+    fields = _fields(content)
+    if fields[2] != PURGE_ACTION:
+        return None
+    detail = json.loads(fields[13])
+    return detail.get("first_seq"), detail.get("anchor")
+
+
+def _bad(verdict, content, problem):
+    verdict.bad_seq = int(_fields(content)[0])
+    verdict.problem = problem
+    return verdict

@@ -1,0 +1,108 @@
+"""Measure the ledger: what ``record`` adds to a request, and ``verify_audit``'s speed.
+
+Everything happens inside one transaction that is rolled back at the end, so the real
+ledger is left exactly as it was (on SQLite other writers wait meanwhile).
+"""
+
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test import RequestFactory
+from django.utils import timezone
+
+from audit.chain import chain_value
+from audit.ledger import HEAD_PK, current_head, record
+from audit.management.commands.verify_audit import verify_ledger
+from audit.models import AuditEntry, AuditHead
+
+
+class Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Measure record() per request and verify_audit's entries per second (rolled back)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--entries", type=int, default=100_000)
+        parser.add_argument("--records", type=int, default=300)
+
+    def handle(self, **options):
+        self.measure_record(options["records"])
+        try:
+            with transaction.atomic():
+                self.measure_verify(options["entries"])
+                raise Rollback
+        except Rollback:
+            pass
+
+    def measure_record(self, count):
+        request = RequestFactory().get("/admin/customers/customer/", REMOTE_ADDR="192.0.2.1")
+        # A real person when there is one, so the per-person alert check is included.
+        request.user = (
+            get_user_model().objects.filter(is_active=True, groups__isnull=False).first()
+            or AnonymousUser()
+        )
+        request.request_id = str(uuid.uuid4())
+        spent = 0.0
+        cpu = time.process_time()
+        for _ in range(count):
+            customer = uuid.uuid4()
+            # One request's transaction, rolled back: the real ledger is not touched.
+            with transaction.atomic():
+                started = time.perf_counter()
+                record(
+                    "customer.view",
+                    request=request,
+                    target=("customers.customer", customer),
+                    customers=[customer],
+                )
+                spent += time.perf_counter() - started
+                transaction.set_rollback(True)
+        cpu = (time.process_time() - cpu) / count * 1000
+        self.stdout.write(f"audit_record_ms {spent / count * 1000:.3f}")
+        self.stdout.write(f"audit_request_cpu_ms {cpu:.3f} (record and its transaction, CPU time)")
+
+    def measure_verify(self, count):
+        self.stdout.write(f"writing {count} synthetic entries (rolled back afterwards)...")
+        seq, prev = current_head() or (0, "")
+        now = timezone.now()
+        batch = []
+        for _ in range(count):
+            seq += 1
+            entry = AuditEntry(
+                seq=seq,
+                created_at=now,
+                action="customer.view",
+                actor_id=3,
+                actor_username="bench",
+                actor_role="staff",
+                ip="192.0.2.10",
+                user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0",
+                request_id=str(uuid.uuid4()),
+                target_type="customers.customer",
+                target_id=str(uuid.uuid4()),
+                customer_ids=[str(uuid.uuid4())],
+                detail={"fields": ["phone"], "reason": "delivery"},
+                prev_chain=prev,
+            )
+            entry.chain = prev = chain_value(settings.AUDIT_CHAIN_KEY, entry)
+            batch.append(entry)
+            if len(batch) == 5000:
+                AuditEntry.objects.bulk_create(batch)
+                batch = []
+        AuditEntry.objects.bulk_create(batch)
+        AuditHead.objects.filter(pk=HEAD_PK).update(seq=seq, chain=prev)
+        started, cpu = time.perf_counter(), time.process_time()
+        verdict = verify_ledger()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        self.stdout.write(
+            f"verified {verdict.count} entries in one process, intact: {verdict.intact}"
+        )
+        self.stdout.write(f"verify_audit_entries_per_second {verdict.count / elapsed:.0f}")
+        self.stdout.write(f"verify_audit_entries_per_cpu_second {verdict.count / cpu:.0f}")

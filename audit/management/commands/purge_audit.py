@@ -1,0 +1,70 @@
+"""Remove ledger entries older than the retention period, leaving a checkpoint.
+
+The checkpoint entry (``audit.purge``) names the first entry kept and the chain value
+it follows, so ``verify_audit`` still proves the rest intact.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from audit.chain import PURGE_ACTION
+from audit.ledger import record
+from audit.models import AuditEntry, AuditEntryCustomer, ChangeLogEntry, PurgePermit
+
+
+def purge_before(cutoff):
+    """Delete every entry up to the last one written before ``cutoff``; return the
+    checkpoint entry, or None when nothing was that old."""
+    with transaction.atomic():
+        last_old = (
+            AuditEntry.objects.filter(created_at__lt=cutoff)
+            .order_by("-seq")
+            .values_list("seq", "chain")
+            .first()
+        )
+        # auditlog's redacted change rows age out with the ledger (they hold no chain).
+        ChangeLogEntry.objects.filter(timestamp__lt=cutoff).delete()
+        if last_old is None:
+            return None
+        up_to, anchor = last_old
+        old = AuditEntry.objects.filter(seq__lte=up_to)
+        permit = PurgePermit.objects.create()
+        AuditEntryCustomer.objects.filter(entry__in=old.values("pk")).delete()
+        removed, _ = old.delete()
+        PurgePermit.objects.filter(pk=permit.pk).delete()
+        return record(
+            PURGE_ACTION,
+            detail={
+                "removed": removed,
+                "first_seq": up_to + 1,
+                "anchor": anchor,
+                "before": cutoff.isoformat(),
+            },
+        )
+
+
+class Command(BaseCommand):
+    help = "Remove audit ledger entries older than N days (default AUDIT_RETENTION_DAYS)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--older-than-days", type=int, default=None)
+
+    def handle(self, **options):
+        days = options["older_than_days"]
+        if days is None:
+            days = settings.AUDIT_RETENTION_DAYS
+        if days < 1:
+            raise CommandError("--older-than-days must be at least 1.")
+        checkpoint = purge_before(timezone.now() - timedelta(days=days))
+        if checkpoint is None:
+            self.stdout.write(f"No audit entries older than {days} days.")
+        else:
+            detail = checkpoint.detail
+            self.stdout.write(
+                f"Removed {detail['removed']} audit entries before entry {detail['first_seq']}; "
+                f"checkpoint is entry {checkpoint.seq}."
+            )

@@ -1,0 +1,52 @@
+"""Sign-in events, recorded from Django's and django-axes' signals.
+
+The password never reaches the ledger; a failed sign-in keeps only the username that
+was typed (a shop person's name, not customer data).
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+from audit.ledger import record
+
+
+def signed_in(sender, request, user, **kwargs):
+    record("auth.sign_in", request=request, actor=user, target=user)
+
+
+def signed_out(sender, request, user, **kwargs):
+    record("auth.sign_out", request=request, actor=user, target=user)
+
+
+def sign_in_failed(sender, credentials, request=None, **kwargs):
+    record(
+        "auth.sign_in_failed",
+        request=request,
+        outcome="refused",
+        username=_typed_username(credentials),
+        detail={"reason": "credentials"},
+    )
+
+
+def locked_out(sender, request=None, username=None, **kwargs):
+    record(
+        "auth.lockout",
+        request=request,
+        outcome="refused",
+        username=str(username or ""),
+        detail={"reason": "lockout"},
+    )
+
+
+def _typed_username(credentials):
+    field = get_user_model().USERNAME_FIELD
+    return str(credentials.get(field) or credentials.get("username") or "")
+
+
+def connect():
+    from axes.signals import user_locked_out
+
+    user_logged_in.connect(signed_in, dispatch_uid="audit_sign_in")
+    user_logged_out.connect(signed_out, dispatch_uid="audit_sign_out")
+    user_login_failed.connect(sign_in_failed, dispatch_uid="audit_sign_in_failed")
+    user_locked_out.connect(locked_out, dispatch_uid="audit_lockout")

@@ -1,0 +1,72 @@
+import pytest
+
+from audit.models import AuditEntry
+from tests.factories import PASSWORD
+
+LOGIN = "/admin/login/"
+
+
+@pytest.fixture(autouse=True)
+def password_only_sign_in(settings):
+    """These tests are about the ledger entries of signing in, not the second factor
+    (tests/shopguard/test_sign_in.py): without 2FA one POST is a whole sign-in."""
+    settings.SHOPGUARD_REQUIRE_2FA = False
+
+
+def sign_in(client, username, password=PASSWORD, ip="198.51.100.4"):
+    return client.post(
+        LOGIN,
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=ip,
+        HTTP_USER_AGENT="pytest-browser",
+    )
+
+
+def test_it_records_a_sign_in(client, people):
+    response = sign_in(client, "carol")
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="auth.sign_in")
+    assert (entry.actor_id, entry.actor_role, entry.outcome) == (people.carol.pk, "staff", "ok")
+    assert (entry.ip, entry.user_agent) == ("198.51.100.4", "pytest-browser")
+    assert entry.request_id
+
+
+def test_it_records_a_sign_out(client, people):
+    sign_in(client, "carol")
+    response = client.post("/admin/logout/")
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="auth.sign_out")
+    assert entry.actor_id == people.carol.pk
+
+
+def test_it_records_a_failed_sign_in_without_the_password(client, people):
+    response = sign_in(client, "carol", password="wrong-password-typed")
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="auth.sign_in_failed")
+    assert (entry.outcome, entry.actor_id, entry.actor_username) == ("refused", None, "carol")
+    assert "wrong-password-typed" not in repr(list(AuditEntry.objects.values_list()))
+    assert not AuditEntry.objects.filter(action="auth.sign_in").exists()
+
+
+def test_it_records_a_failed_sign_in_of_an_unknown_name(client, db):
+    sign_in(client, "nobody", password="whatever-123")
+    entry = AuditEntry.objects.get(action="auth.sign_in_failed")
+    assert entry.actor_username == "nobody"
+
+
+def test_it_records_a_lockout(client, people, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "carol", password="wrong-password")
+    response = sign_in(client, "carol")  # the right password, but locked
+    assert response.status_code == 429
+    lockouts = AuditEntry.objects.filter(action="auth.lockout", outcome="refused")
+    assert lockouts.exists()
+    assert lockouts.first().actor_username == "carol"
+    assert not AuditEntry.objects.filter(action="auth.sign_in").exists()
+
+
+def test_it_records_a_deactivated_persons_failed_sign_in(client, people):
+    sign_in(client, "frank")
+    assert AuditEntry.objects.filter(
+        action="auth.sign_in_failed", actor_username="frank", outcome="refused"
+    ).exists()

@@ -1,0 +1,97 @@
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from audit.ledger import record
+from audit.management.commands.verify_audit import verify_ledger
+from audit.models import AuditEntry, AuditEntryCustomer, ChangeLogEntry, PurgePermit
+from tests.audit.conftest import run_sql, without_triggers
+
+DAY = 24 * 60 * 60
+
+
+def group_type():
+    from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
+
+    return ContentType.objects.get_for_model(Group)
+
+
+@pytest.fixture
+def aged_ledger(db, clock):
+    """Entries 40 days old, then entries from today."""
+    old = [record("test.old", customers=["c-old"]) for _ in range(4)]
+    ChangeLogEntry.objects.create(
+        content_type=group_type(), object_pk="old-group", action=0, timestamp=timezone.now()
+    )
+    clock.advance(40 * DAY)
+    new = [record("test.new", customers=["c-new"]) for _ in range(3)]
+    ChangeLogEntry.objects.create(
+        content_type=group_type(), object_pk="new-group", action=0, timestamp=timezone.now()
+    )
+    return old, new
+
+
+def test_it_removes_old_entries_and_leaves_a_checkpoint(aged_ledger, capsys):
+    old, new = aged_ledger
+    call_command("purge_audit", "--older-than-days", "30")
+
+    assert not AuditEntry.objects.filter(action="test.old").exists()
+    assert not AuditEntryCustomer.objects.filter(customer_id="c-old").exists()
+    assert AuditEntry.objects.filter(action="test.new").count() == 3
+    assert not PurgePermit.objects.exists()
+    assert not ChangeLogEntry.objects.filter(object_pk="old-group").exists()
+    assert ChangeLogEntry.objects.filter(object_pk="new-group").exists()
+    checkpoint = AuditEntry.objects.get(action="audit.purge")
+    first_kept = AuditEntry.objects.order_by("seq").first()
+    assert checkpoint.detail["first_seq"] == first_kept.seq
+    assert checkpoint.detail["anchor"] == first_kept.prev_chain
+    assert checkpoint.detail["removed"] >= len(old)
+    assert "Removed" in capsys.readouterr().out
+    verdict = verify_ledger()
+    assert verdict.intact, verdict.problem
+
+
+def test_the_remainder_still_detects_a_removal(aged_ledger):
+    call_command("purge_audit", "--older-than-days", "30")
+    first_kept = AuditEntry.objects.order_by("seq").first()
+    with without_triggers():
+        run_sql("DELETE FROM audit_auditentrycustomer WHERE entry_id = %s", [first_kept.pk])
+        run_sql("DELETE FROM audit_auditentry WHERE seq = %s", [first_kept.seq])
+    verdict = verify_ledger()
+    assert not verdict.intact
+    assert verdict.bad_seq == first_kept.seq + 1
+
+
+def test_it_can_purge_twice(aged_ledger, clock):
+    call_command("purge_audit", "--older-than-days", "30")
+    clock.advance(40 * DAY)
+    record("test.newer")
+    call_command("purge_audit", "--older-than-days", "30")
+    assert AuditEntry.objects.filter(action="audit.purge").count() == 1
+    assert verify_ledger().intact
+
+
+def test_it_can_purge_everything(aged_ledger, clock):
+    clock.advance(40 * DAY)
+    call_command("purge_audit", "--older-than-days", "30")
+    assert list(AuditEntry.objects.values_list("action", flat=True)) == ["audit.purge"]
+    assert verify_ledger().intact
+
+
+def test_it_keeps_everything_younger(aged_ledger, capsys):
+    count = AuditEntry.objects.count()
+    call_command("purge_audit", "--older-than-days", "60")
+    assert AuditEntry.objects.count() == count
+    assert "No audit entries" in capsys.readouterr().out
+
+
+def test_it_uses_the_retention_setting(aged_ledger, settings):
+    settings.AUDIT_RETENTION_DAYS = 30
+    call_command("purge_audit")
+    assert not AuditEntry.objects.filter(action="test.old").exists()
+
+
+def test_it_refuses_a_zero_age(db):
+    with pytest.raises(CommandError):
+        call_command("purge_audit", "--older-than-days", "0")
