@@ -119,6 +119,7 @@ class _Row:
     values: dict  # our key -> cleaned string
     headers: dict  # our key -> header as written in the file
     email_key: str = ""
+    card_columns: list = field(default_factory=list)  # headers of cells with card numbers
 
 
 def decode(data):
@@ -196,9 +197,8 @@ def _row_problems(row):
     def add(key, message):
         found.append(Problem(row.line, row.headers[key], message))
 
-    for key, value in row.values.items():
-        if contains_card_number(value):
-            add(key, str(CARD_NUMBER_MESSAGE))
+    for column in row.card_columns:
+        found.append(Problem(row.line, column, str(CARD_NUMBER_MESSAGE)))
     values = row.values
     if values.get("email"):
         try:
@@ -336,19 +336,19 @@ def read_rows(data):
     keys, header, records = parse(text)
     rows = []
     for line, cells in records:
-        values, headers = {}, {}
+        values, headers, card_columns = {}, {}, []
         for position, cell in enumerate(cells):
             key = keys[position] if position < len(keys) else None
             original = header[position] if position < len(header) else f"#{position + 1}"
-            if key is None:
-                # Unknown columns are not imported, but card numbers are refused anywhere.
-                key = f"extra:{position}"
-            if key not in values or not values[key]:
+            # Card numbers are refused in every cell, known column or not.
+            if contains_card_number(cell):
+                card_columns.append(original.strip())
+            if key is not None and (key not in values or not values[key]):
                 values[key], headers[key] = _clean_cell(key, cell), original.strip()
         for key, original in zip(keys, header, strict=False):
             if key and key not in headers:
                 values[key], headers[key] = "", original.strip()
-        row = _Row(line, values, headers)
+        row = _Row(line, values, headers, card_columns=card_columns)
         row.email_key = normalise("email", values.get("email", ""))
         rows.append(row)
     return rows, encoding

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEntry
 from customers.importing import import_customers
 from customers.models import Customer
+from customers.validators import CARD_NUMBER_MESSAGE as CARD_MESSAGE
 from shopguard.blind_index import blind_index
 from tests.customers.import_samples import (
     OLD_HEADER,
@@ -179,3 +180,10 @@ def test_import_writes_in_few_queries_per_row(db, django_assert_max_num_queries)
     with django_assert_max_num_queries(30 * 2 + 10):
         import_customers(current_csv(*rows).encode())
     assert Customer.objects.count() == 30
+
+
+def test_card_numbers_are_refused_even_in_a_column_read_twice(db, tmp_path):
+    csv = f"Email,Last Name,Company,Default Address Company\na@example.jp,山田,見本社,{CARD}\n"
+    lines = refused_lines(tmp_path, csv.encode())
+    assert lines == [f"2行目, Default Address Company: {CARD_MESSAGE}"]
+    assert Customer.objects.count() == 0
