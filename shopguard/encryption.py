@@ -98,7 +98,7 @@ def decrypt(token: str, associated: bytes) -> bytes:
         prefix, key_id, body = token.split(":", 2)
     except ValueError:
         raise DecryptionError("value is not ShopGuard ciphertext") from None
-    cipher = _keyring()[1].get(key_id)
+    cipher = (_keyring_cache.get("ring") or _keyring())[1].get(key_id)
     if prefix != PREFIX or cipher is None:
         raise DecryptionError(f"no configured key has id {key_id!r}")
     try:
@@ -164,9 +164,13 @@ class EncryptedField(models.TextField):
     def _associated_prefix(self):
         return f"{self.model._meta.label_lower}:{self.name}:".encode()
 
+    @cached_property
+    def _pk_attname(self):
+        return self.model._meta.pk.attname
+
     def associated_data(self, instance):
         """``<app>.<model>:<field>:<pk>``: binds a value to its model, field and row."""
-        pk = instance.pk
+        pk = instance.__dict__.get(self._pk_attname)
         if pk is None:
             raise ValueError(f"{self.model._meta.label}: encrypted fields need a pk before save.")
         # The row's part is kept on the instance: a row has ~11 encrypted values and
