@@ -319,7 +319,12 @@ def plan(rows):
         for name, value in customer_values(row.values).items():
             if value:  # blank keeps the stored value
                 setattr(customer, name, value)
-        problems.extend(_model_problems(row, customer))
+        # The model repeats some checks made above (e-mail, phone, card numbers): keep
+        # one message per cell.
+        reported = {(p.line, p.column) for p in problems}
+        problems.extend(
+            p for p in _model_problems(row, customer) if (p.line, p.column) not in reported
+        )
         planned.append(customer)
     if problems:
         raise ImportRefused(sorted(set(problems), key=_problem_order))
