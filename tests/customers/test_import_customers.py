@@ -187,3 +187,31 @@ def test_card_numbers_are_refused_even_in_a_column_read_twice(db, tmp_path):
     lines = refused_lines(tmp_path, csv.encode())
     assert lines == [f"2行目, Default Address Company: {CARD_MESSAGE}"]
     assert Customer.objects.count() == 0
+
+
+def database_text_and_bytes():
+    """Every table's rows as text, and the SQLite file's raw pages (b'' on PostgreSQL)."""
+    from django.db import connection
+
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            chunks += [repr(row) for row in cursor.fetchall()]
+    raw = connection.connection.serialize() if connection.vendor == "sqlite" else b""
+    return "\n".join(chunks), raw
+
+
+def test_no_imported_value_is_stored_in_plaintext(db, tmp_path):
+    markers = ["ZZ姓マーカー", "ZZ名マーカー", "zz.import.marker@example.org", "ZZ住所マーカー"]
+    markers += ["ZZメモマーカー", "ZZタグマーカー", "0709876", "ZZ会社マーカー"]
+    row = current_row(first=markers[1], last=markers[0], email=markers[2], phone="070-9876-5432")
+    row = row.replace("見本町1-2-3", markers[3]).replace(',"",no,', f',"{markers[4]}",no,')
+    row = row.replace("vip, 常連", markers[5]).replace("yes,,", f"yes,{markers[7]},")
+    run_import(tmp_path, current_csv(row).encode())
+    assert Customer.objects.get().address.endswith(markers[7])  # the row was imported whole
+
+    text, raw = database_text_and_bytes()
+    for marker in markers:
+        assert marker not in text, f"{marker!r} stored in plaintext"
+        assert marker.encode() not in raw, f"{marker!r} in the database file"
