@@ -2,7 +2,7 @@ import datetime
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from audit.models import AuditEntry
 from customers import rotation
@@ -170,3 +170,19 @@ def test_blind_index_rotation_keeps_search_working(db, settings):
     assert Customer.objects.get(name_index=blind_index("name", "試験0")) == customer
     entry = AuditEntry.objects.get(action="keys.rotate")
     assert entry.detail["blind_indexes_rebuilt"] == {"customers.Customer": 3}
+
+
+def test_a_missing_old_key_stops_rotation_with_a_clear_message(db, settings, old_and_new_keys):
+    old, new = old_and_new_keys
+    make_customers(2)
+    (old_id,) = old
+    settings.FIELD_ENCRYPTION_KEYS = new  # the old key was removed too early
+
+    with pytest.raises(CommandError, match="Keep every old key") as error:
+        rotate()
+
+    assert "試験" not in str(error.value)
+    assert stored_key_ids() == {old_id}  # nothing half-written
+    assert not AuditEntry.objects.filter(action="keys.rotate").exists()
+    output = rotate(dry_run=True)
+    assert f"before key {old_id}: 24 values (NOT CONFIGURED" in output  # 2 x 11 + 2

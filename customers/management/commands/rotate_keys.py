@@ -11,11 +11,12 @@ searches find rows again as soon as their indexes are rebuilt.
 
 from collections import Counter
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audit import ledger
 from customers import rotation
-from shopguard.encryption import current_key_id
+from shopguard.encryption import DecryptionError, current_key_id
 
 
 class Command(BaseCommand):
@@ -42,7 +43,14 @@ class Command(BaseCommand):
             return
         rewritten = {}
         for model in models:
-            rewritten[model._meta.label] = rotation.rotate_model(model, batch_size)
+            try:
+                rewritten[model._meta.label] = rotation.rotate_model(model, batch_size)
+            except DecryptionError as error:
+                # The batch under way rolled back; earlier batches stay rotated.
+                raise CommandError(
+                    f"{error}. Keep every old key in FIELD_ENCRYPTION_KEYS until rotation "
+                    "has finished; run rotate_keys again once it is back."
+                ) from None
             self.stdout.write(f"{model._meta.label}: {rewritten[model._meta.label]} re-encrypted")
         rebuilt = {}
         if blind_index:
@@ -70,6 +78,8 @@ class Command(BaseCommand):
             total.update(counts)
             shown = ", ".join(f"{kid}={n}" for kid, n in sorted(counts.items())) or "no values"
             self.stdout.write(f"  {label} {model._meta.label}: {shown}")
-        for kid, n in sorted(total.items()):
-            self.stdout.write(f"{label} key {kid}: {n} values")
+        configured = settings.FIELD_ENCRYPTION_KEYS
+        for kid, n in sorted(total.items(), key=lambda item: str(item[0])):
+            missing = "" if kid in configured else " (NOT CONFIGURED: cannot be decrypted)"
+            self.stdout.write(f"{label} key {kid}: {n} values{missing}")
         return dict(total)
