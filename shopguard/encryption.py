@@ -23,8 +23,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django import forms
 from django.conf import settings
 from django.core.exceptions import FieldError
+from django.core.signals import setting_changed
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.dispatch import receiver
+from django.utils.functional import cached_property
 
 PREFIX = "gcm1"
 NONCE_BYTES = 12  # GCM's standard nonce; random nonces are safe far beyond shop scale.
@@ -40,17 +43,29 @@ class Sealed(str):
     __slots__ = ()
 
 
-_keyring_cache = {"source": None, "ciphers": {}, "current": None}
+_keyring_cache = {}
 
 
 def _keyring():
-    """Return (current key id, {key id: AESGCM}) for the configured keys, cached."""
-    source = settings.FIELD_ENCRYPTION_KEYS
-    if _keyring_cache["source"] is not source:
-        _keyring_cache["ciphers"] = {kid: AESGCM(raw) for kid, raw in source.items()}
-        _keyring_cache["current"] = next(iter(source))
-        _keyring_cache["source"] = source
-    return _keyring_cache["current"], _keyring_cache["ciphers"]
+    """Return (current key id, {key id: AESGCM}) for the configured keys, cached.
+
+    The cache is dropped when FIELD_ENCRYPTION_KEYS changes through override_settings
+    (tests); in production keys change only with a restart. Reading ``settings`` on every
+    value would cost more than the decryption itself.
+    """
+    try:
+        return _keyring_cache["ring"]
+    except KeyError:
+        source = settings.FIELD_ENCRYPTION_KEYS
+        ciphers = {kid: AESGCM(raw) for kid, raw in source.items()}
+        ring = _keyring_cache["ring"] = (next(iter(source)), ciphers)
+        return ring
+
+
+@receiver(setting_changed)
+def _forget_keys(setting, **kwargs):
+    if setting == "FIELD_ENCRYPTION_KEYS":
+        _keyring_cache.clear()
 
 
 def current_key_id():
@@ -72,20 +87,29 @@ def encrypt(plain: bytes, associated: bytes) -> Sealed:
     return Sealed(f"{PREFIX}:{key_id}:{base64.urlsafe_b64encode(sealed).decode('ascii')}")
 
 
+# base64url -> standard alphabet, for binascii's fast decoder (urlsafe_b64decode does the
+# same translation, with several layers of checks around it that cost more than AES-GCM).
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+
+
 def decrypt(token: str, associated: bytes) -> bytes:
     """Decrypt a stored value; raise DecryptionError (without the value) on any failure."""
     try:
         prefix, key_id, body = token.split(":", 2)
     except ValueError:
         raise DecryptionError("value is not ShopGuard ciphertext") from None
-    cipher = _keyring()[1].get(key_id)
+    cipher = (_keyring_cache.get("ring") or _keyring())[1].get(key_id)
     if prefix != PREFIX or cipher is None:
         raise DecryptionError(f"no configured key has id {key_id!r}")
     try:
-        raw = base64.urlsafe_b64decode(body)
+        # strict_mode: any character outside the alphabet is an error, never skipped.
+        raw = binascii.a2b_base64(body.encode("ascii").translate(_FROM_URLSAFE), strict_mode=True)
         return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated)
     except (InvalidTag, binascii.Error, ValueError):
         raise DecryptionError("authentication failed (wrong key, or value moved/altered)") from None
+
+
+_PK_BYTES = "_encryption_pk_bytes"
 
 
 class _EncryptedAttribute:
@@ -93,21 +117,23 @@ class _EncryptedAttribute:
 
     def __init__(self, field):
         self.field = field
+        self.attname = field.attname
 
     def __get__(self, instance, owner):
         if instance is None:
             return self
         data = instance.__dict__
-        name = self.field.attname
-        if name not in data:
-            instance.refresh_from_db(fields=[name])
-        value = data[name]
-        if isinstance(value, Sealed):
-            value = data[name] = self.field.open(value, instance)
+        try:
+            value = data[self.attname]
+        except KeyError:
+            instance.refresh_from_db(fields=[self.attname])
+            value = data[self.attname]
+        if value.__class__ is Sealed:
+            value = data[self.attname] = self.field.open(value, instance)
         return value
 
     def __set__(self, instance, value):
-        instance.__dict__[self.field.attname] = value
+        instance.__dict__[self.attname] = value
 
 
 class EncryptedField(models.TextField):
@@ -134,10 +160,25 @@ class EncryptedField(models.TextField):
     def from_bytes(self, raw):
         return raw.decode("utf-8")
 
+    @cached_property
+    def _associated_prefix(self):
+        return f"{self.model._meta.label_lower}:{self.name}:".encode()
+
+    @cached_property
+    def _pk_attname(self):
+        return self.model._meta.pk.attname
+
     def associated_data(self, instance):
-        if instance.pk is None:
+        """``<app>.<model>:<field>:<pk>``: binds a value to its model, field and row."""
+        pk = instance.__dict__.get(self._pk_attname)
+        if pk is None:
             raise ValueError(f"{self.model._meta.label}: encrypted fields need a pk before save.")
-        return f"{self.model._meta.label_lower}:{self.name}:{instance.pk}".encode()
+        # The row's part is kept on the instance: a row has ~11 encrypted values and
+        # str(UUID) costs as much as decrypting one of them.
+        cached = instance.__dict__.get(_PK_BYTES)
+        if cached is None or (cached[0] is not pk and cached[0] != pk):
+            cached = instance.__dict__[_PK_BYTES] = (pk, str(pk).encode())
+        return self._associated_prefix + cached[1]
 
     def seal(self, value, instance):
         """Encrypt ``value`` for this field of ``instance``."""

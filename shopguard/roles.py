@@ -98,16 +98,19 @@ def set_role(user, role):
         user.__dict__.pop(cache, None)
 
 
-def sync_role_permissions(**kwargs):
+def sync_role_permissions(using="default", **kwargs):
     """Give each role group exactly the permissions ROLE_PERMISSIONS lists (post_migrate)."""
     for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
+        group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = []
         for dotted in perms:
             app_label, codename = dotted.split(".", 1)
-            perm = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
+            perm = (
+                Permission.objects.using(using)
+                .filter(content_type__app_label=app_label, codename=codename)
+                .first()
+            )
             if perm is not None:
                 wanted.append(perm)
-        group.permissions.set(wanted)
+        if set(group.permissions.all()) != set(wanted):
+            group.permissions.set(wanted)

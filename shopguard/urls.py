@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path
 
+from customers.import_views import import_customers_view
 from shopguard import views
 
 handler400 = "shopguard.views.bad_request"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", lambda request: redirect("privacy:current"), name="home"),
     path("admin/reauth/", views.reauth, name="reauth"),
     path("admin/exports/", include("customers.export_urls")),
+    path("admin/customers/import/", import_customers_view, name="customers_import"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("privacy/", include("policy.urls")),

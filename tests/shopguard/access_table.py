@@ -170,6 +170,8 @@ VIEWS = {
     "admin:customers_customer_reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
     "admin:customers_purchase_reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
     "admin:customers_customer_anonymise": expect(REAUTH, who=[OWNER]),
+    # Importing a Shopify file: owner and manager (an empty POST is the form again).
+    "customers_import": expect(200, who=[OWNER, MANAGER]),
     # Exports: owner and manager ask (after re-authentication); the owner decides on
     # someone else's request; the requester prepares and downloads it.
     "exports:list": expect(200, who=[OWNER, MANAGER]),

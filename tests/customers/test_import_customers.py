@@ -1,0 +1,217 @@
+import hashlib
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from audit.models import AuditEntry
+from customers.importing import import_customers
+from customers.models import Customer
+from customers.validators import CARD_NUMBER_MESSAGE as CARD_MESSAGE
+from shopguard.blind_index import blind_index
+from tests.customers.import_samples import (
+    OLD_HEADER,
+    TWO_CUSTOMERS,
+    current_csv,
+    current_row,
+)
+
+CARD = "4242 4242 4242 4242"
+
+
+def run_import(tmp_path, data):
+    path = tmp_path / "customers_export.csv"
+    path.write_bytes(data)
+    out, err = StringIO(), StringIO()
+    call_command("import_customers", str(path), "--format", "shopify", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def refused_lines(tmp_path, data):
+    with pytest.raises(CommandError, match="nothing was imported"):
+        path = tmp_path / "bad.csv"
+        path.write_bytes(data)
+        err = StringIO()
+        try:
+            call_command("import_customers", str(path), stderr=err)
+        finally:
+            refused_lines.output = err.getvalue()
+    return refused_lines.output.splitlines()
+
+
+def test_it_imports_a_shopify_export_in_japanese_name_order(db, tmp_path):
+    output, _ = run_import(tmp_path, TWO_CUSTOMERS.encode())
+
+    assert "2 created, 0 updated" in output
+    hanako = Customer.objects.get(email_index=blind_index("email", "hanako@example.jp"))
+    assert hanako.name == "山田 花子"
+    assert hanako.phone == "+81 90-0000-1234"
+    assert hanako.postal_code == "000-0001"
+    assert hanako.address == "東京都架空市見本町1-2-3 見本ビル201"
+    assert Customer.objects.count() == 2
+
+
+def test_it_records_counts_and_the_file_hash_not_the_contents(db, tmp_path):
+    data = TWO_CUSTOMERS.encode()
+    run_import(tmp_path, data)
+
+    entry = AuditEntry.objects.get(action="customer.import")
+    assert entry.outcome == "ok"
+    assert entry.detail["created"] == 2 and entry.detail["updated"] == 0
+    assert entry.detail["sha256"] == hashlib.sha256(data).hexdigest()
+    assert len(entry.customer_ids) == 2
+    ledger_text = str(entry.detail) + str(entry.customer_ids)
+    assert "hanako" not in ledger_text and "山田" not in ledger_text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "prefix"),
+    [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("cp932", b"")],
+    ids=["utf-8", "utf-8-bom", "cp932"],
+)
+def test_it_detects_the_encoding(db, tmp_path, encoding, prefix):
+    output, _ = run_import(tmp_path, prefix + TWO_CUSTOMERS.encode(encoding))
+
+    assert "2 created" in output
+    names = sorted(c.name for c in Customer.objects.all())
+    assert names == ["佐藤 太郎", "山田 花子"]
+    expected = "utf-8-sig" if prefix else encoding
+    assert AuditEntry.objects.get(action="customer.import").detail["encoding"] == expected
+
+
+def test_it_accepts_the_older_template_headers(db, tmp_path):
+    row = (
+        "一郎,鈴木,ichiro@example.net,,本町1-1,,見本市,Osaka,JP-27,Japan,JP,"
+        "'000-0002,09000000001,no,0,0,,,no"
+    )
+    csv = f"{OLD_HEADER.lower()}\n{row}\n"
+
+    run_import(tmp_path, csv.encode())
+
+    customer = Customer.objects.get()
+    assert customer.name == "鈴木 一郎"
+    assert customer.address == "大阪府見本市本町1-1"
+    assert customer.phone == "09000000001"
+
+
+def test_reimporting_updates_by_email_instead_of_duplicating(db, tmp_path):
+    run_import(tmp_path, TWO_CUSTOMERS.encode())
+    original = Customer.objects.get(email_index=blind_index("email", "hanako@example.jp"))
+    changed = current_csv(current_row(first="花", email=" Hanako@Example.JP ", phone=""))
+
+    output, _ = run_import(tmp_path, changed.encode())
+
+    assert "0 created, 1 updated" in output
+    assert Customer.objects.count() == 2
+    customer = Customer.objects.get(pk=original.pk)
+    assert customer.name == "山田 花"
+    assert customer.phone == "+81 90-0000-1234"  # blank in the file keeps the stored value
+    entries = AuditEntry.objects.filter(action="customer.import").order_by("seq")
+    assert [e.detail["updated"] for e in entries] == [0, 1]
+
+
+def test_importing_the_same_file_twice_changes_nothing_more(db, tmp_path):
+    run_import(tmp_path, TWO_CUSTOMERS.encode())
+    before = sorted((c.pk, c.name, c.email) for c in Customer.objects.all())
+    output, _ = run_import(tmp_path, TWO_CUSTOMERS.encode())
+    assert "0 created, 2 updated" in output
+    assert sorted((c.pk, c.name, c.email) for c in Customer.objects.all()) == before
+
+
+def test_one_bad_row_imports_nothing_and_every_bad_row_is_reported(db, tmp_path):
+    csv = current_csv(
+        current_row(),
+        current_row(email="secret-not-an-email", first="次郎"),
+        current_row(email="ok@example.com", phone="12", spent="-5"),
+        current_row(email="third@example.com", first="", last=""),
+    )
+
+    lines = refused_lines(tmp_path, csv.encode())
+
+    assert Customer.objects.count() == 0
+    assert any(line.startswith("3行目, Email:") for line in lines)
+    assert any(line.startswith("4行目, Phone:") for line in lines)
+    assert any(line.startswith("4行目, Total Spent:") for line in lines)
+    assert any(line.startswith("5行目, Last Name:") for line in lines)
+    assert not any(line.startswith("2行目") for line in lines)
+    assert "secret-not-an-email" not in "\n".join(lines)
+    entry = AuditEntry.objects.get(action="customer.import")
+    assert entry.outcome == "refused" and entry.detail["problems"] == len(lines)
+    assert entry.customer_ids == []
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        current_row(note=f"カード {CARD} で支払い"),
+        current_row(note="４２４２－４２４２－４２４２－４２４２"),
+        current_row(phone="4242424242424242"),
+        current_row(email="card@example.jp") + f",{CARD}",
+    ],
+    ids=["note", "full-width-note", "phone", "unknown-column"],
+)
+def test_it_refuses_card_numbers_anywhere_in_a_row(db, tmp_path, row):
+    lines = refused_lines(tmp_path, current_csv(current_row(email="a@example.jp"), row).encode())
+
+    assert Customer.objects.count() == 0
+    assert any(line.startswith("3行目") and "カード番号" in line for line in lines)
+    assert "4242" not in "\n".join(lines)
+
+
+def test_duplicate_emails_in_one_file_are_refused(db, tmp_path):
+    csv = current_csv(current_row(), current_row(email="HANAKO@example.jp"))
+    lines = refused_lines(tmp_path, csv.encode())
+    assert lines == ["3行目, Email: 2行目と同じメールアドレスです。"]
+
+
+def test_a_file_without_an_email_column_is_refused(db, tmp_path):
+    lines = refused_lines(tmp_path, "First Name,Last Name\n花子,山田\n".encode())
+    assert lines[0].startswith("1行目, Email:")
+
+
+def test_an_undecodable_file_is_refused(db, tmp_path):
+    lines = refused_lines(tmp_path, b"Email\n\x82\xff\xfe\n")
+    assert "UTF-8" in lines[0]
+    assert Customer.objects.count() == 0
+
+
+def test_import_writes_in_few_queries_per_row(db, django_assert_max_num_queries):
+    rows = [current_row(email=f"user{i}@example.com", phone="") for i in range(30)]
+    with django_assert_max_num_queries(30 * 2 + 10):
+        import_customers(current_csv(*rows).encode())
+    assert Customer.objects.count() == 30
+
+
+def test_card_numbers_are_refused_even_in_a_column_read_twice(db, tmp_path):
+    csv = f"Email,Last Name,Company,Default Address Company\na@example.jp,山田,見本社,{CARD}\n"
+    lines = refused_lines(tmp_path, csv.encode())
+    assert lines == [f"2行目, Default Address Company: {CARD_MESSAGE}"]
+    assert Customer.objects.count() == 0
+
+
+def database_text_and_bytes():
+    """Every table's rows as text, and the SQLite file's raw pages (b'' on PostgreSQL)."""
+    from django.db import connection
+
+    chunks = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            chunks += [repr(row) for row in cursor.fetchall()]
+    raw = connection.connection.serialize() if connection.vendor == "sqlite" else b""
+    return "\n".join(chunks), raw
+
+
+def test_no_imported_value_is_stored_in_plaintext(db, tmp_path):
+    markers = ["ZZ姓マーカー", "ZZ名マーカー", "zz.import.marker@example.org", "ZZ住所マーカー"]
+    markers += ["ZZメモマーカー", "ZZタグマーカー", "0709876", "ZZ会社マーカー"]
+    row = current_row(first=markers[1], last=markers[0], email=markers[2], phone="070-9876-5432")
+    row = row.replace("見本町1-2-3", markers[3]).replace(',"",no,', f',"{markers[4]}",no,')
+    row = row.replace("vip, 常連", markers[5]).replace("yes,,", f"yes,{markers[7]},")
+    run_import(tmp_path, current_csv(row).encode())
+    assert Customer.objects.get().address.endswith(markers[7])  # the row was imported whole
+
+    text, raw = database_text_and_bytes()
+    for marker in markers:
+        assert marker not in text, f"{marker!r} stored in plaintext"
+        assert marker.encode() not in raw, f"{marker!r} in the database file"

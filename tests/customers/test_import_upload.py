@@ -1,0 +1,97 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from audit.models import AuditEntry
+from customers.models import Customer
+from tests.customers.import_samples import TWO_CUSTOMERS, current_csv, current_row
+
+URL = "/admin/customers/import/"
+
+
+def upload(client, text, encoding="utf-8"):
+    csv_file = SimpleUploadedFile("customers_export.csv", text.encode(encoding), "text/csv")
+    return client.post(URL, {"file": csv_file, "format": "shopify"})
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, db):
+    response = upload(client, TWO_CUSTOMERS)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert Customer.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="customer.import").exists()
+
+
+def test_people_without_a_role_are_sent_to_sign_in(client, people):
+    signed_in(client, people.erin)
+    response = upload(client, TWO_CUSTOMERS)
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize("name", ["carol", "dave"])
+def test_staff_and_auditors_are_refused(client, people, name):
+    signed_in(client, getattr(people, name))
+    assert client.get(URL).status_code == 403
+    response = upload(client, TWO_CUSTOMERS)
+    assert response.status_code == 403
+    assert Customer.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="customer.import").exists()
+
+
+@pytest.mark.parametrize("name", ["alice", "bob"])
+def test_owner_and_manager_can_import(client, people, name):
+    signed_in(client, getattr(people, name))
+    page = client.get(URL)
+    assert page.status_code == 200
+    assert "no-store" in page["Cache-Control"] or "no-cache" in page["Cache-Control"]
+
+    response = upload(client, TWO_CUSTOMERS, encoding="cp932")
+
+    assert response.status_code == 302 and response["Location"] == URL
+    assert Customer.objects.count() == 2
+    entry = AuditEntry.objects.get(action="customer.import")
+    assert entry.actor_username == name and entry.outcome == "ok"
+    follow = client.get(URL)
+    assert "2 件を登録し、0 件を更新しました。" in follow.content.decode()
+
+
+def test_the_form_lists_problems_and_imports_nothing(client, people):
+    signed_in(client, people.alice)
+    csv = current_csv(current_row(), current_row(email="private-value-xyz"))
+
+    response = upload(client, csv)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "3行目, Email:" in page
+    assert "private-value-xyz" not in page
+    assert Customer.objects.count() == 0
+    entry = AuditEntry.objects.get(action="customer.import")
+    assert entry.outcome == "refused" and entry.actor_username == "alice"
+
+
+def test_the_form_refuses_card_numbers(client, people):
+    signed_in(client, people.bob)
+    csv = current_csv(current_row(note="4242-4242-4242-4242"))
+
+    response = upload(client, csv)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2行目, Note:" in page and "カード番号" in page
+    assert "4242-4242" not in page
+    assert Customer.objects.count() == 0
+
+
+def test_a_missing_file_is_a_form_error(client, people):
+    signed_in(client, people.alice)
+    response = client.post(URL, {"format": "shopify"})
+    assert response.status_code == 200
+    assert Customer.objects.count() == 0
+    assert not AuditEntry.objects.filter(action="customer.import").exists()

@@ -1,0 +1,80 @@
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from audit.models import AuditEntry
+from customers.models import Category, Customer, Purchase
+from shopguard.blind_index import blind_index
+from shopguard.roles import role_of
+
+RESERVED_DOMAIN = re.compile(r"@(example\.(com|jp|net)|[a-z.]+\.test)$")
+FAKE_PHONE = re.compile(r"^0[789]0-000\d-\d{4}$")
+
+
+def seed(**options):
+    out, err = StringIO(), StringIO()
+    call_command("seed_demo", stdout=out, stderr=err, **options)
+    return out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def demo_password(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-long-enough")
+
+
+def test_it_creates_n_fake_customers_with_every_category(db, demo_password):
+    output, _ = seed(customers=25)
+
+    assert Customer.objects.count() == 25
+    assert "Seeded 25 fake customers" in output
+    customers = list(Customer.objects.all())
+    assert all(RESERVED_DOMAIN.search(c.email) for c in customers)
+    assert all(FAKE_PHONE.match(c.phone) for c in customers)
+    assert all(c.postal_code.startswith("000-") for c in customers)
+    assert len({c.email for c in customers}) == 25
+    used = set(Purchase.objects.values_list("category__code", flat=True))
+    assert used == set(Category.objects.values_list("code", flat=True))
+    entry = AuditEntry.objects.get(action="customer.seed_demo")
+    assert entry.detail == {"customers": 25, "purchases": Purchase.objects.count()}
+
+
+def test_seeded_customers_are_encrypted_and_searchable(db, demo_password):
+    seed(customers=3)
+    customer = Customer.objects.order_by("email_index").first()
+    raw = Customer.objects.filter(pk=customer.pk).values_list("email", flat=True).get()
+    assert raw.startswith("gcm1:") and customer.email not in raw
+    assert Customer.objects.get(email_index=blind_index("email", customer.email)) == customer
+    assert Customer.objects.get(phone_index=blind_index("phone", customer.phone)) == customer
+    assert customer.name_index == blind_index("name", customer.name)
+    first, second = Purchase.objects.all()[:2]
+    assert first.product_name.endswith("）") and second.product_name
+
+
+def test_it_creates_one_demo_sign_in_per_role(db, demo_password):
+    seed(customers=0)
+    users = get_user_model().objects.filter(username__startswith="demo-")
+    assert {role_of(u) for u in users} == {"owner", "manager", "staff", "auditor"}
+    assert not Customer.objects.exists()
+
+
+def test_if_empty_leaves_a_database_with_people_alone(people, demo_password):
+    output, _ = seed(customers=5, if_empty=True)
+    assert "not seeded" in output
+    assert not Customer.objects.exists()
+    assert not AuditEntry.objects.filter(action="customer.seed_demo").exists()
+
+
+def test_seeding_again_keeps_e_mails_unique(db, demo_password):
+    seed(customers=4)
+    seed(customers=4)
+    emails = [c.email for c in Customer.objects.all()]
+    assert len(emails) == len(set(emails)) == 8
+
+
+def test_it_seeds_in_batches(db, django_assert_max_num_queries):
+    with django_assert_max_num_queries(30):
+        seed(customers=300)
+    assert Customer.objects.count() == 300
