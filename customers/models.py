@@ -96,7 +96,9 @@ class Customer(models.Model):
     anonymised_at = models.DateTimeField(_("匿名化日時"), null=True, blank=True, editable=False)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
+        # The list page's order: without this index every page sorts the whole table.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="customer_newest_first")]
         verbose_name = _("顧客")
         verbose_name_plural = _("顧客")
         permissions = [
