@@ -393,8 +393,8 @@ def pk_ranges(count, chunk=10_000):
 
 def run(count, repeat=3, out=print):
     """Build both sides with ``count`` customers, measure, and return the figures."""
-    # 200 searches and 50 detail pages per run smooth out noise; a small test run uses
-    # fewer.
+    # 200 searches, 20 list pages and 50 detail pages per run smooth out noise; a small
+    # test run uses fewer.
     lookups, pages = min(200, count), (min(20, count), min(50, count))
     # The throwaway database's migrations and rows must leave no change-capture entries
     # in the configured database's ledger.
