@@ -30,9 +30,11 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Rebuild the compiled translations after editing locale/*/LC_MESSAGES/django.po.
+# Collect new UI strings into locale/en/LC_MESSAGES/django.po, then (after translating
+# them) compile django.mo. Needs GNU gettext; the compiled catalogue is committed.
 messages: $(BIN)/.installed
-	cd locale && ../$(BIN)/python ../manage.py compilemessages
+	$(BIN)/python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
