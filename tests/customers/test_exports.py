@@ -245,3 +245,12 @@ def test_an_internal_export_leaves_no_provision_record(client, people, customers
     new_request(reauthenticated(client, people.alice))
     download(client, ExportRequest.objects.get())
     assert not ThirdPartyProvision.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "shown"), [("alice", True), ("bob", True), ("carol", False)])
+def test_the_admin_home_links_exports_for_those_who_may_ask(client, people, who, shown):
+    client.force_login(getattr(people, who))
+    page = client.get("/admin/").content.decode()
+    assert ('href="/admin/exports/"' in page) is shown
+    assert ('href="/admin/customers/import/"' in page) is shown
