@@ -18,6 +18,7 @@ as ciphertext and never saved back. Lookups other than ``isnull`` raise ``FieldE
 a blind index to search.
 """
 
+import base64
 import json
 import os
 from datetime import date
@@ -328,3 +329,57 @@ class EncryptedJSONField(EncryptedField):
 def encrypted_fields(model):
     """The encrypted fields of ``model``."""
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
+
+
+# --- databases written before the binary format -------------------------------------
+
+LEGACY_PREFIX = "gcm1:"
+
+
+def from_legacy(text):
+    """``gcm1:<key id>:<base64url(nonce || ciphertext || tag)>`` as the binary format.
+
+    Only the framing changes: the ciphertext, nonce and key id stay as they were, so
+    nothing is decrypted and the associated data still matches.
+    """
+    _, key_id, body = text.split(":", 2)
+    return _header(key_id) + base64.urlsafe_b64decode(body)
+
+
+def binary_columns_for(app_label):
+    """A migration step (for RunPython) giving ``app_label``'s encrypted columns the binary
+    format in databases created before it: on PostgreSQL text columns become bytea, and
+    every ``gcm1:`` text value is rewritten as bytes. New databases have nothing to do."""
+
+    def forwards(apps, schema_editor):
+        for model in apps.get_app_config(app_label).get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, EncryptedField):
+                    _binary_column(schema_editor, model, field)
+
+    return forwards
+
+
+def _binary_column(schema_editor, model, field):
+    connection, quote = schema_editor.connection, schema_editor.quote_name
+    table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = %s AND column_name = %s",
+                [table, column],
+            )
+            if cursor.fetchone()[0] != "bytea":
+                cursor.execute(
+                    f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} "
+                    f"TYPE bytea USING convert_to({quote(column)}, 'UTF8')"
+                )
+        cursor.execute(f"SELECT {quote(pk)}, {quote(column)} FROM {quote(table)}")  # noqa: S608
+        legacy = []
+        for key, value in cursor.fetchall():
+            text = value if isinstance(value, str) else bytes(value or b"").decode("latin-1")
+            if text.startswith(LEGACY_PREFIX):
+                legacy.append((from_legacy(text), key))
+        update = f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk)} = %s"  # noqa: S608
+        cursor.executemany(update, legacy)

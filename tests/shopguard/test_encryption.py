@@ -1,7 +1,10 @@
+import base64
 import datetime
 import json
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import FieldError
 from django.db import connection
 
@@ -122,3 +125,25 @@ def test_it_encrypts_purchase_product_names(customer):
 def test_deferred_fields_load_and_decrypt(customer):
     fresh = Customer.objects.only("id").get(pk=customer.pk)
     assert fresh.name == MARKER
+
+
+def test_values_stored_in_the_first_text_format_are_rewritten_as_binary(customer):
+    # Databases created before the binary format held gcm1:<key id>:<base64url> text.
+    token = raw_column(Customer, "name", customer.pk)
+    key_id = encryption.key_id_of(token)
+    body = base64.urlsafe_b64encode(token[2 + token[1] :]).decode()
+    table = Customer._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN name TYPE text USING ''")
+        cursor.execute(
+            f"UPDATE {table} SET name = %s WHERE id = %s",  # noqa: S608
+            [
+                f"gcm1:{key_id}:{body}",
+                customer.pk.hex if connection.vendor == "sqlite" else customer.pk,
+            ],
+        )
+    editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
+    encryption.binary_columns_for("customers")(django_apps, editor)
+    assert raw_column(Customer, "name", customer.pk) == token
+    assert Customer.objects.get(pk=customer.pk).name == MARKER
