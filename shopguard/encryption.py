@@ -169,10 +169,13 @@ class _EncryptedAttribute:
             if value.__class__ is not memoryview:
                 return value  # plaintext (decrypted already, or typed since loading)
             value = bytes(value)
+        pk = data.get(self.pk_attname)
         cached = data.get(_PK_BYTES)
+        if cached is None or cached[0] is not pk:
+            if pk is None:
+                return self.field.open(value, instance)  # raises: no pk, no associated data
+            cached = data[_PK_BYTES] = (pk, str(pk).encode())
         try:
-            if cached is None or cached[0] is not data[self.pk_attname]:
-                raise LookupError  # first value of this row: open() caches the row's part
             start = 2 + value[1]
             cipher = (_keyring_cache.get("ring") or _keyring())[2][value[:start]]
             nonce_end = start + NONCE_BYTES
