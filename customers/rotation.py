@@ -12,7 +12,7 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Value
 
-from shopguard.encryption import Sealed, current_key_id, encrypted_fields, key_id_of
+from shopguard.encryption import current_key_id, encrypted_fields, key_id_of
 
 # 500 rows x 11 columns per UPDATE keeps each transaction short (well under a second) and
 # below SQLite's and PostgreSQL's parameter limits for bulk_update's CASE statements.
@@ -70,7 +70,7 @@ def _reseal(row, fields, current):
         plain = field.open(token, row)
         # bulk_update reads attributes through the decrypting descriptor; an expression is
         # passed through untouched, so the new ciphertext is written as it is.
-        row.__dict__[field.attname] = Value(Sealed(field.seal(plain, row)), output_field=field)
+        row.__dict__[field.attname] = Value(field.seal(plain, row), output_field=field)
         changed.append(field)
     return changed
 

@@ -1,19 +1,24 @@
 """Encrypted model fields: AES-256-GCM with a key id, key rotation and bound ciphertext.
 
-Every stored value looks like ``gcm1:<key id>:<base64url(nonce || ciphertext || tag)>``.
+Every stored value is binary (BLOB on SQLite, bytea on PostgreSQL)::
+
+    version (1 byte, 1) | key id length (1 byte) | key id (ASCII) | nonce (12) | ciphertext+tag
+
 The first key of ``settings.FIELD_ENCRYPTION_KEYS`` encrypts; every listed key decrypts.
 The associated data is ``<app>.<model>:<field>:<primary key>``, so a value copied into
 another row or column fails to decrypt. The primary key must therefore exist before the
 first save: models with encrypted fields use a UUID primary key with a default.
 
 Values are decrypted lazily, on first attribute access, because only then is the row's
-primary key known. A value that cannot be decrypted raises ``DecryptionError`` naming the
-model, field and row; it is never returned as ciphertext and never saved back.
-Lookups other than ``isnull`` raise ``FieldError``: use a blind index to search.
+primary key known. Until then the attribute holds the stored ``bytes``: plaintext values of
+these fields are never bytes, so the type alone says "still sealed" (no per-value database
+converter is needed, which matters when a row has eleven of them). A value that cannot be
+decrypted raises ``DecryptionError`` naming the model, field and row; it is never returned
+as ciphertext and never saved back. Lookups other than ``isnull`` raise ``FieldError``: use
+a blind index to search.
 """
 
 import base64
-import binascii
 import json
 import os
 from datetime import date
@@ -29,7 +34,7 @@ from django.db import models
 from django.dispatch import receiver
 from django.utils.functional import cached_property
 
-PREFIX = "gcm1"
+VERSION = 1
 NONCE_BYTES = 12  # GCM's standard nonce; random nonces are safe far beyond shop scale.
 
 
@@ -37,28 +42,30 @@ class DecryptionError(Exception):
     """A stored value could not be decrypted (wrong key, moved or altered ciphertext)."""
 
 
-class Sealed(str):
-    """Ciphertext as read from or written to the database, not yet decrypted."""
-
-    __slots__ = ()
-
-
 _keyring_cache = {}
 
 
-def _keyring():
-    """Return (current key id, {key id: AESGCM}) for the configured keys, cached.
+def _header(key_id):
+    """The bytes every value sealed under ``key_id`` starts with: version, length, id."""
+    raw = key_id.encode("ascii")
+    return bytes((VERSION, len(raw))) + raw
 
-    The cache is dropped when FIELD_ENCRYPTION_KEYS changes through override_settings
-    (tests); in production keys change only with a restart. Reading ``settings`` on every
-    value would cost more than the decryption itself.
+
+def _keyring():
+    """Return (current key id, current header, {header: AESGCM}) for the configured keys.
+
+    Ciphers are looked up by the whole header (version, id length, id), so one dict lookup
+    checks the version and finds the key. The cache is dropped when FIELD_ENCRYPTION_KEYS
+    changes through override_settings (tests); in production keys change only with a
+    restart. Reading ``settings`` on every value would cost more than the decryption itself.
     """
     try:
         return _keyring_cache["ring"]
     except KeyError:
         source = settings.FIELD_ENCRYPTION_KEYS
-        ciphers = {kid: AESGCM(raw) for kid, raw in source.items()}
-        ring = _keyring_cache["ring"] = (next(iter(source)), ciphers)
+        ciphers = {_header(kid): AESGCM(raw) for kid, raw in source.items()}
+        current = next(iter(source))
+        ring = _keyring_cache["ring"] = (current, _header(current), ciphers)
         return ring
 
 
@@ -73,39 +80,51 @@ def current_key_id():
     return _keyring()[0]
 
 
+def is_sealed(value):
+    """True for a stored (not yet decrypted) value: bytes as the database driver returns."""
+    return isinstance(value, (bytes, memoryview))
+
+
 def key_id_of(token):
     """The key id a stored value was encrypted with, or None if it is not ours."""
-    parts = str(token).split(":", 2)
-    return parts[1] if len(parts) == 3 and parts[0] == PREFIX else None
+    if not is_sealed(token):
+        return None
+    token = bytes(token)
+    if len(token) < 2 or token[0] != VERSION:
+        return None
+    end = 2 + token[1]
+    if len(token) < end + NONCE_BYTES:
+        return None
+    try:
+        return token[2:end].decode("ascii")
+    except UnicodeDecodeError:
+        return None
 
 
-def encrypt(plain: bytes, associated: bytes) -> Sealed:
+def encrypt(plain: bytes, associated: bytes) -> bytes:
     """Encrypt bytes under the current key, bound to ``associated``."""
-    key_id, ciphers = _keyring()
+    _, header, ciphers = _keyring()
     nonce = os.urandom(NONCE_BYTES)
-    sealed = nonce + ciphers[key_id].encrypt(nonce, plain, associated)
-    return Sealed(f"{PREFIX}:{key_id}:{base64.urlsafe_b64encode(sealed).decode('ascii')}")
+    return header + nonce + ciphers[header].encrypt(nonce, plain, associated)
 
 
-# base64url -> standard alphabet, for binascii's fast decoder (urlsafe_b64decode does the
-# same translation, with several layers of checks around it that cost more than AES-GCM).
-_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
-
-
-def decrypt(token: str, associated: bytes) -> bytes:
+def decrypt(token: bytes, associated: bytes) -> bytes:
     """Decrypt a stored value; raise DecryptionError (without the value) on any failure."""
+    if token.__class__ is not bytes:
+        if not isinstance(token, (bytes, memoryview)):
+            raise DecryptionError("value is not ShopGuard ciphertext")
+        token = bytes(token)
     try:
-        prefix, key_id, body = token.split(":", 2)
-    except ValueError:
+        start = 2 + token[1]
+    except IndexError:
         raise DecryptionError("value is not ShopGuard ciphertext") from None
-    cipher = (_keyring_cache.get("ring") or _keyring())[1].get(key_id)
-    if prefix != PREFIX or cipher is None:
-        raise DecryptionError(f"no configured key has id {key_id!r}")
+    cipher = (_keyring_cache.get("ring") or _keyring())[2].get(token[:start])
+    if cipher is None:
+        raise DecryptionError(f"no configured key has id {key_id_of(token)!r}")
+    nonce_end = start + NONCE_BYTES
     try:
-        # strict_mode: any character outside the alphabet is an error, never skipped.
-        raw = binascii.a2b_base64(body.encode("ascii").translate(_FROM_URLSAFE), strict_mode=True)
-        return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], associated)
-    except (InvalidTag, binascii.Error, ValueError):
+        return cipher.decrypt(token[start:nonce_end], token[nonce_end:], associated)
+    except (InvalidTag, ValueError):
         raise DecryptionError("authentication failed (wrong key, or value moved/altered)") from None
 
 
@@ -113,11 +132,29 @@ _PK_BYTES = "_encryption_pk_bytes"
 
 
 class _EncryptedAttribute:
-    """Descriptor that decrypts the stored value on first access, once the pk is known."""
+    """Descriptor that decrypts the stored value on first access, once the pk is known.
+
+    ``__get__`` runs eleven times per customer row read, so its usual case is inlined:
+    one slice for the header, one dict lookup for the cipher, one AES-GCM decryption,
+    with the row's part of the associated data cached on the instance. Anything unusual
+    (no pk yet, unknown key, damaged value) goes through ``EncryptedField.open``, which
+    checks everything again and raises ``DecryptionError`` with the model, field and row.
+    """
 
     def __init__(self, field):
         self.field = field
         self.attname = field.attname
+        # Text fields decode with bytes.decode itself: one Python call less per value.
+        plain_text = type(field).from_bytes is EncryptedField.from_bytes
+        self.from_bytes = bytes.decode if plain_text else field.from_bytes
+
+    @cached_property
+    def pk_attname(self):
+        return self.field.model._meta.pk.attname
+
+    @cached_property
+    def associated_prefix(self):
+        return self.field._associated_prefix
 
     def __get__(self, instance, owner):
         if instance is None:
@@ -128,16 +165,38 @@ class _EncryptedAttribute:
         except KeyError:
             instance.refresh_from_db(fields=[self.attname])
             value = data[self.attname]
-        if value.__class__ is Sealed:
-            value = data[self.attname] = self.field.open(value, instance)
-        return value
+        if value.__class__ is not bytes:
+            if value.__class__ is not memoryview:
+                return value  # plaintext (decrypted already, or typed since loading)
+            value = bytes(value)
+        pk = data.get(self.pk_attname)
+        cached = data.get(_PK_BYTES)
+        if cached is None or cached[0] is not pk:
+            if pk is None:
+                return self.field.open(value, instance)  # raises: no pk, no associated data
+            cached = data[_PK_BYTES] = (pk, str(pk).encode())
+        try:
+            start = 2 + value[1]
+            cipher = (_keyring_cache.get("ring") or _keyring())[2][value[:start]]
+            nonce_end = start + NONCE_BYTES
+            plain = cipher.decrypt(
+                value[start:nonce_end], value[nonce_end:], self.associated_prefix + cached[1]
+            )
+        except (LookupError, InvalidTag, ValueError):
+            data[self.attname] = self.field.open(value, instance)
+        else:
+            data[self.attname] = self.from_bytes(plain)
+        return data[self.attname]
 
     def __set__(self, instance, value):
         instance.__dict__[self.attname] = value
 
 
-class EncryptedField(models.TextField):
-    """Base for encrypted fields: subclasses convert their Python type to and from bytes."""
+class EncryptedField(models.Field):
+    """Base for encrypted fields: subclasses convert their Python type to and from bytes.
+
+    The column is binary; ``max_length`` limits the plaintext (forms, validation).
+    """
 
     descriptor_class = _EncryptedAttribute
 
@@ -147,6 +206,9 @@ class EncryptedField(models.TextField):
         super().__init__(*args, **kwargs)
         if self.plain_max_length:
             self.validators.append(MaxLengthValidator(self.plain_max_length))
+
+    def get_internal_type(self):
+        return "BinaryField"  # BLOB on SQLite, bytea on PostgreSQL
 
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
@@ -193,21 +255,20 @@ class EncryptedField(models.TextField):
                 f"Cannot decrypt {self.model._meta.label}.{self.name} of row {instance.pk}: {error}"
             ) from None
 
-    def from_db_value(self, value, expression, connection):
-        return None if value is None else Sealed(value)
-
     def to_python(self, value):
         return value
 
     def pre_save(self, model_instance, add):
         value = model_instance.__dict__.get(self.attname)
-        if value is None or isinstance(value, Sealed):
+        if value is None or is_sealed(value):
             return value
         return self.seal(value, model_instance)
 
     def get_prep_value(self, value):
-        if value is None or isinstance(value, Sealed):
+        if value is None or value.__class__ is bytes:
             return value
+        if value.__class__ is memoryview:
+            return bytes(value)
         raise FieldError(
             f"{self.model._meta.label}.{self.name} is encrypted: write it with save() or "
             "bulk_update() on instances, not with update() or lookups."
@@ -271,3 +332,57 @@ class EncryptedJSONField(EncryptedField):
 def encrypted_fields(model):
     """The encrypted fields of ``model``."""
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
+
+
+# --- databases written before the binary format -------------------------------------
+
+LEGACY_PREFIX = "gcm1:"
+
+
+def from_legacy(text):
+    """``gcm1:<key id>:<base64url(nonce || ciphertext || tag)>`` as the binary format.
+
+    Only the framing changes: the ciphertext, nonce and key id stay as they were, so
+    nothing is decrypted and the associated data still matches.
+    """
+    _, key_id, body = text.split(":", 2)
+    return _header(key_id) + base64.urlsafe_b64decode(body)
+
+
+def binary_columns_for(app_label):
+    """A migration step (for RunPython) giving ``app_label``'s encrypted columns the binary
+    format in databases created before it: on PostgreSQL text columns become bytea, and
+    every ``gcm1:`` text value is rewritten as bytes. New databases have nothing to do."""
+
+    def forwards(apps, schema_editor):
+        for model in apps.get_app_config(app_label).get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, EncryptedField):
+                    _binary_column(schema_editor, model, field)
+
+    return forwards
+
+
+def _binary_column(schema_editor, model, field):
+    connection, quote = schema_editor.connection, schema_editor.quote_name
+    table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = %s AND column_name = %s",
+                [table, column],
+            )
+            if cursor.fetchone()[0] != "bytea":
+                cursor.execute(
+                    f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} "
+                    f"TYPE bytea USING convert_to({quote(column)}, 'UTF8')"
+                )
+        cursor.execute(f"SELECT {quote(pk)}, {quote(column)} FROM {quote(table)}")  # noqa: S608
+        legacy = []
+        for key, value in cursor.fetchall():
+            text = value if isinstance(value, str) else bytes(value or b"").decode("latin-1")
+            if text.startswith(LEGACY_PREFIX):
+                legacy.append((from_legacy(text), key))
+        update = f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk)} = %s"  # noqa: S608
+        cursor.executemany(update, legacy)

@@ -15,6 +15,7 @@ from tests.customers.import_samples import (
     current_csv,
     current_row,
 )
+from tests.customers.test_at_rest import as_text
 
 CARD = "4242 4242 4242 4242"
 
@@ -197,7 +198,7 @@ def database_text_and_bytes():
     with connection.cursor() as cursor:
         for table in connection.introspection.table_names(cursor):
             cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
-            chunks += [repr(row) for row in cursor.fetchall()]
+            chunks += [" ".join(map(as_text, row)) for row in cursor.fetchall()]
     raw = connection.connection.serialize() if connection.vendor == "sqlite" else b""
     return "\n".join(chunks), raw
 

@@ -8,7 +8,7 @@ from audit.models import AuditEntry
 from customers import rotation
 from customers.models import Category, Customer, Purchase
 from shopguard.blind_index import blind_index
-from shopguard.encryption import key_id_of
+from shopguard.encryption import encrypted_fields, key_id_of
 from shopguard.keys import decode_key, new_field_key, new_raw_key, parse_field_keys
 
 FIELDS = ["name", "name_kana", "postal_code", "address", "phone", "email", "card_brand"]
@@ -47,8 +47,9 @@ def snapshot():
 def stored_key_ids():
     ids = set()
     for model in (Customer, Purchase):
-        for row in model.objects.values_list(*[f.attname for f in model._meta.concrete_fields]):
-            ids.update(key_id_of(v) for v in row if isinstance(v, str) and v.startswith("gcm1:"))
+        for row in model.objects.values_list(*[f.attname for f in encrypted_fields(model)]):
+            # key_id_of gives None for anything that is not ciphertext, failing the caller.
+            ids.update(key_id_of(v) for v in row if v is not None)
     return ids
 
 
