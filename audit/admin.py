@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from audit import alerts
+from audit.chain import CHAIN_FIELDS
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
 from shopguard.roles import AUDITOR, OWNER, has_role
@@ -120,23 +121,8 @@ class ActionFilter(admin.SimpleListFilter):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
-CSV_COLUMNS = [
-    "seq",
-    "created_at",
-    "action",
-    "outcome",
-    "actor_id",
-    "actor_username",
-    "actor_role",
-    "ip",
-    "user_agent",
-    "request_id",
-    "target_type",
-    "target_id",
-    "customer_ids",
-    "detail",
-    "chain",
-]
+# The ledger's own columns, in chain order; the CSV leaves out the previous chain value.
+CSV_COLUMNS = [*(f for f in CHAIN_FIELDS if f != "prev_chain"), "chain"]
 
 
 def csv_cell(value):
@@ -196,24 +182,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     ordering = ["-seq"]
     list_per_page = 100
     show_full_result_count = False
-    fields = [
-        "seq",
-        "created_at",
-        "action",
-        "outcome",
-        "actor_id",
-        "actor_username",
-        "actor_role",
-        "ip",
-        "user_agent",
-        "request_id",
-        "target_type",
-        "target_id",
-        "customer_ids",
-        "detail",
-        "prev_chain",
-        "chain",
-    ]
+    fields = [*CHAIN_FIELDS, "chain"]
     readonly_fields = fields
     change_list_template = "audit/auditentry_change_list.html"
 

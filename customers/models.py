@@ -232,14 +232,12 @@ def refuse_card_numbers_in(instance):
                 raise ValidationError({field.name: CARD_NUMBER_MESSAGE}, code="card_number")
 
 
-# The cases of privacy-policy Article 4 a third-party provision may rest on; the same
-# codes as policy.ThirdPartyProvision.Basis, which records the provision.
-PROVISION_BASIS_CHOICES = [
-    ("consent", _("第4条(1) ご本人の同意")),
-    ("law", _("第4条(3) 法令に基づく場合")),
-    ("vital", _("第4条(4) 生命・身体・財産の保護（同意取得が困難）")),
-    ("opt_out", _("第4条(5) 事前の公表（オプトアウト）")),
-]
+def provision_basis_choices():
+    """The cases of privacy-policy Article 4 a third-party provision may rest on: the
+    policy app's, which keeps the provision record (imported late; it refers to us)."""
+    from policy.models import ThirdPartyProvision
+
+    return ThirdPartyProvision.Basis.choices
 
 
 class ExportRequest(models.Model):
@@ -273,7 +271,7 @@ class ExportRequest(models.Model):
     recipient_address = models.CharField(_("提供先の住所"), max_length=300, blank=True)
     recipient_representative = models.CharField(_("提供先の代表者"), max_length=200, blank=True)
     provision_basis = models.CharField(
-        _("根拠（第4条の該当号）"), max_length=10, blank=True, choices=PROVISION_BASIS_CHOICES
+        _("根拠（第4条の該当号）"), max_length=10, blank=True, choices=provision_basis_choices
     )
     consent_evidence = models.CharField(_("同意等の証跡"), max_length=300, blank=True)
     fields = models.JSONField(_("項目"), default=list)
