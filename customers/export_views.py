@@ -5,7 +5,7 @@ import tempfile
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -124,8 +124,6 @@ def export_decide(request, pk):
         exports.decide(
             export, request.user, approve=request.POST.get("decision") == "approve", request=request
         )
-    except PermissionDenied:
-        raise
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("exports:detail", pk=export.pk)

@@ -390,18 +390,9 @@ class DataRequestAdmin(OwnerOnlyAdmin):
         "customer",
         "note",
     ]
-    readonly_fields = [
-        "reference",
-        "kind",
-        "step",
-        "received_at",
-        "name",
-        "email",
-        "phone",
-        "details",
-        "identity_confirmed_at",
-        "done_at",
-    ]
+    # Everything the customer sent and every step stays as it was; only the link to a
+    # customer and the owner's note are edited here (steps move through their buttons).
+    readonly_fields = [f for f in fields if f not in ("customer", "note")]
 
     def has_add_permission(self, request):
         return False  # requests come from customers through the public form

@@ -98,6 +98,17 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
+    """Every refusal of a signed-in person is a ledger entry (the path holds ids only:
+    personal data never travels in URLs)."""
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        from audit.ledger import record
+
+        record(
+            "access.refused",
+            request=request,
+            outcome="refused",
+            detail={"method": request.method, "path": request.path[:200]},
+        )
     return render(request, "403.html", ERROR_CONTEXT, status=403)
 
 

@@ -64,9 +64,33 @@ def database_file_bytes():
     return connection.connection.serialize()
 
 
+HEX_RUN = set(b"0123456789abcdefABCDEF-")
+
+
+def found_standalone(data, needle):
+    """True when a short digits-only marker (a card's last four) is in ``data`` outside
+    a long hex or uuid run: chain values, hashes and ids are 32+ hex characters, so "9876"
+    turns up inside them by chance, while a stored plaintext value does not sit in one."""
+    start = data.find(needle)
+    while start != -1:
+        left, right = start, start + len(needle)
+        while left > 0 and data[left - 1] in HEX_RUN:
+            left -= 1
+        while right < len(data) and data[right] in HEX_RUN:
+            right += 1
+        if right - left < 16:
+            return True
+        start = data.find(needle, start + 1)
+    return False
+
+
 def assert_no_marker_at_rest():
     text, raw = database_text(), database_file_bytes()
     for value, encoded in needles().items():
+        if value.isdigit() and len(value) <= 6:
+            assert not found_standalone(text.encode(), encoded), f"plaintext {value!r} in a table"
+            assert not found_standalone(raw, encoded), f"plaintext {value!r} in the database file"
+            continue
         assert value not in text, f"plaintext {value!r} found in a table"
         assert encoded not in raw, f"plaintext {value!r} found in the database file"
 
@@ -125,3 +149,20 @@ def test_the_search_finds_plaintext_written_to_an_encrypted_column(db):
     customer = Customer.objects.create(name="見本")
     Customer.objects.filter(pk=customer.pk).update(address=MARKERS["address"].encode())
     assert MARKERS["address"] in database_text()
+
+
+def test_the_search_finds_a_plaintext_last_four(db):
+    # The short digits-only marker is searched as a standalone value: still found when
+    # stored in plaintext, in the tables and in the file.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO customers_category (code, name_ja, name_en, sensitive) "
+            "VALUES (%s, %s, %s, %s)",
+            ["probe4", MARKERS["card_last4"], "probe", False],
+        )
+    needle = MARKERS["card_last4"].encode()
+    assert found_standalone(database_text().encode(), needle)
+    if connection.vendor == "sqlite":
+        assert found_standalone(database_file_bytes(), needle)
+    assert not found_standalone(b"chain 0a1b2c3d4e5f9876a0b1c2d3e4f5 and more", needle)
+    assert not found_standalone(b"id 3f2a1b4c-9876-4abc-8def-0123456789ab", needle)

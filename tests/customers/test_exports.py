@@ -254,3 +254,19 @@ def test_the_admin_home_links_exports_for_those_who_may_ask(client, people, who,
     page = client.get("/admin/").content.decode()
     assert ('href="/admin/exports/"' in page) is shown
     assert ('href="/admin/customers/import/"' in page) is shown
+
+
+@pytest.mark.django_db
+def test_a_refused_approval_leaves_a_refusal_entry(client, people, customers_):
+    new_request(reauthenticated(client, people.bob))
+    export = ExportRequest.objects.get()
+    staff = reauthenticated(client.__class__(), people.carol)
+    assert (
+        staff.post(f"/admin/exports/{export.pk}/decide/", {"decision": "approve"}).status_code
+        == 403
+    )
+    entry = AuditEntry.objects.get(action="access.refused")
+    assert (entry.actor_id, entry.outcome) == (people.carol.pk, "refused")
+    assert entry.detail == {"method": "POST", "path": f"/admin/exports/{export.pk}/decide/"}
+    export.refresh_from_db()
+    assert export.status == "pending"
