@@ -12,6 +12,8 @@ the one ledger timeline.
 from django.apps import apps
 from django.db.models import ManyToManyField
 
+from shopguard.encryption import EncryptedField, EncryptedRecordField
+
 REDACTED = "***"
 # Every model of these apps is tracked, whatever models they grow; see register_models.
 TRACKED_APPS = ("customers", "policy")
@@ -38,15 +40,22 @@ def register_models():
     for model in _tracked_models():
         if auditlog.contains(model):
             auditlog.unregister(model)
-        fields = [f.name for f in model._meta.get_fields() if f.concrete]
+        # Members of an encrypted record have no column of their own but are the fields
+        # a change names; the record column itself would only say "something changed".
+        fields = [f.name for f in model._meta.get_fields() if f.concrete or _is_member(f)]
+        records = [f.name for f in model._meta.get_fields() if isinstance(f, EncryptedRecordField)]
         m2m = [f.name for f in model._meta.get_fields() if isinstance(f, ManyToManyField)]
         auditlog.register(
             model,
-            exclude_fields=list(IGNORED_FIELDS.get(model._meta.label_lower, [])),
+            exclude_fields=[*IGNORED_FIELDS.get(model._meta.label_lower, []), *records],
             mask_fields=fields,
             mask_callable="audit.changes.redact",
             m2m_fields=m2m,
         )
+
+
+def _is_member(field):
+    return isinstance(field, EncryptedField) and bool(field.record)
 
 
 def _tracked_models():

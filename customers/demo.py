@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from customers.models import Category, Customer, Gender, Purchase
-from shopguard.encryption import encrypted_fields
 
 PREFECTURES = (
     "北海道 青森県 岩手県 宮城県 秋田県 山形県 福島県 茨城県 栃木県 群馬県 埼玉県 千葉県 "
@@ -95,15 +94,14 @@ def fake_customer_values(number, rng):
 
 
 def sealed_customer(values):
-    """An unsaved Customer holding ``values`` as ciphertext, with its blind indexes set.
+    """An unsaved Customer holding ``values``, with its blind indexes set.
 
-    bulk_create skips save(), so the blind indexes are computed here; the pk (a uuid4
-    default) exists already and binds each ciphertext to its row.
+    bulk_create skips save(), so the blind indexes are computed here; the personal values
+    are sealed into the ``sealed`` record by bulk_create itself (the record's pre_save),
+    bound to the pk (a uuid4 default) that exists already.
     """
     customer = Customer(**values)
     customer.refresh_blind_indexes()
-    for field in encrypted_fields(Customer):
-        customer.__dict__[field.attname] = field.seal(values[field.name], customer)
     return customer
 
 

@@ -14,8 +14,8 @@ from django.db.models import Value
 
 from shopguard.encryption import current_key_id, encrypted_fields, key_id_of
 
-# 500 rows x 11 columns per UPDATE keeps each transaction short (well under a second) and
-# below SQLite's and PostgreSQL's parameter limits for bulk_update's CASE statements.
+# 500 rows per UPDATE keeps each transaction short (well under a second) and below
+# SQLite's and PostgreSQL's parameter limits for bulk_update's CASE statements.
 DEFAULT_BATCH_SIZE = 500
 BLIND_INDEX_FIELDS = ("email_index", "phone_index", "name_index")
 

@@ -16,6 +16,14 @@ converter is needed, which matters when a row has eleven of them). A value that 
 decrypted raises ``DecryptionError`` naming the model, field and row; it is never returned
 as ciphertext and never saved back. Lookups other than ``isnull`` raise ``FieldError``: use
 a blind index to search.
+
+Fields a model always reads together can share one column instead: an
+``EncryptedRecordField`` seals them as one JSON object, and each of them is declared as
+usual with ``record="<name of that column>"`` (a *member*: no column of its own, but a
+model field for forms, validation and the admin). One decryption then opens a whole
+customer (eleven values) instead of eleven, which is what keeps bulk reads near plaintext
+speed. The record's associated data names its own column, so the binding is still model,
+field and row: inside the record each value sits under its field's name.
 """
 
 import base64
@@ -27,7 +35,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django import forms
 from django.conf import settings
-from django.core.exceptions import FieldError
+from django.core import checks
+from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.core.signals import setting_changed
 from django.core.validators import MaxLengthValidator
 from django.db import models
@@ -200,12 +209,49 @@ class EncryptedField(models.Field):
 
     descriptor_class = _EncryptedAttribute
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, record=None, **kwargs):
         # max_length is enforced on the plaintext (forms, validation), not on the column.
         self.plain_max_length = kwargs.pop("max_length", None)
+        # The name of the EncryptedRecordField this field lives in, if it has no column.
+        self.record = record
         super().__init__(*args, **kwargs)
         if self.plain_max_length:
             self.validators.append(MaxLengthValidator(self.plain_max_length))
+
+    def get_attname_column(self):
+        attname, column = super().get_attname_column()
+        return (attname, None) if self.record else (attname, column)
+
+    def contribute_to_class(self, cls, name, private_only=False):
+        if not self.record:
+            super().contribute_to_class(cls, name, private_only)
+            return
+        # A member: a model field without a column (like GenericForeignKey), so forms,
+        # full_clean() and the admin treat it as a field; its value lives in the record.
+        super().contribute_to_class(cls, name, private_only=True)
+        setattr(cls, self.attname, _MemberAttribute(self))
+
+    @cached_property
+    def record_field(self):
+        """The EncryptedRecordField a member lives in (None for a field with a column)."""
+        return self.model._meta.get_field(self.record) if self.record else None
+
+    def check(self, **kwargs):
+        errors = super().check(**kwargs)
+        if self.record:
+            try:
+                target = self.model._meta.get_field(self.record)
+            except FieldDoesNotExist:
+                target = None
+            if not isinstance(target, EncryptedRecordField):
+                errors.append(
+                    checks.Error(
+                        f"record={self.record!r} does not name an EncryptedRecordField.",
+                        obj=self,
+                        id="shopguard.E001",
+                    )
+                )
+        return errors
 
     def get_internal_type(self):
         return "BinaryField"  # BLOB on SQLite, bytea on PostgreSQL
@@ -214,6 +260,8 @@ class EncryptedField(models.Field):
         name, path, args, kwargs = super().deconstruct()
         if self.plain_max_length:
             kwargs["max_length"] = self.plain_max_length
+        if self.record:
+            kwargs["record"] = self.record
         return name, path, args, kwargs
 
     def to_bytes(self, value):
@@ -221,6 +269,10 @@ class EncryptedField(models.Field):
 
     def from_bytes(self, raw):
         return raw.decode("utf-8")
+
+    # A member's value inside its record's JSON object (text is stored as it is).
+    to_json = None
+    from_json = None
 
     @cached_property
     def _associated_prefix(self):
@@ -265,6 +317,11 @@ class EncryptedField(models.Field):
         return self.seal(value, model_instance)
 
     def get_prep_value(self, value):
+        if self.record:
+            raise FieldError(
+                f"{self.model._meta.label}.{self.name} is sealed inside the encrypted record "
+                f"'{self.record}': write it with save() on instances."
+            )
         if value is None or value.__class__ is bytes:
             return value
         if value.__class__ is memoryview:
@@ -275,7 +332,7 @@ class EncryptedField(models.Field):
         )
 
     def get_lookup(self, lookup_name):
-        if lookup_name == "isnull":
+        if lookup_name == "isnull" and not self.record:
             return super().get_lookup(lookup_name)
         raise FieldError(
             f"{self.model._meta.label}.{self.name} is encrypted and cannot be searched with "
@@ -284,6 +341,15 @@ class EncryptedField(models.Field):
 
     def get_transform(self, lookup_name):
         raise FieldError(f"{self.model._meta.label}.{self.name} is encrypted.")
+
+    def get_col(self, alias, output_field=None):
+        if self.record:
+            raise FieldError(
+                f"{self.model._meta.label}.{self.name} is sealed inside the encrypted record "
+                f"'{self.record}': it cannot be selected, ordered or filtered in SQL. "
+                "Search through its blind index instead."
+            )
+        return super().get_col(alias, output_field)
 
     def value_to_string(self, obj):
         # Serialisers (dumpdata, auditlog) get a redaction, never the plaintext.
@@ -300,6 +366,9 @@ class EncryptedField(models.Field):
 class EncryptedTextField(EncryptedField):
     """An encrypted string (use ``max_length`` to limit the plaintext)."""
 
+    def to_json(self, value):
+        return str(value)
+
 
 class EncryptedDateField(EncryptedField):
     """An encrypted ``datetime.date``."""
@@ -311,6 +380,12 @@ class EncryptedDateField(EncryptedField):
 
     def from_bytes(self, raw):
         return date.fromisoformat(raw.decode("ascii"))
+
+    def to_json(self, value):
+        return (date.fromisoformat(value) if isinstance(value, str) else value).isoformat()
+
+    def from_json(self, value):
+        return date.fromisoformat(value)
 
     def formfield(self, **kwargs):
         return models.Field.formfield(self, form_class=forms.DateField, **kwargs)
@@ -325,13 +400,159 @@ class EncryptedJSONField(EncryptedField):
     def from_bytes(self, raw):
         return json.loads(raw)
 
+    def to_json(self, value):
+        return value
+
     def formfield(self, **kwargs):
         return models.Field.formfield(self, form_class=forms.JSONField, **kwargs)
 
 
+_JSON = json.JSONDecoder()  # decode(str) skips json.loads's checks for bytes and options
+
+
+class _RecordAttribute(_EncryptedAttribute):
+    """The record's own attribute: decrypts to a dict {member name: JSON value}.
+
+    Replacing the stored value (``refresh_from_db``, or assigning a new record) drops
+    the members' values already read from the old one, so they are read again; setting
+    the same value again (``full_clean`` does) keeps them.
+    """
+
+    def __set__(self, instance, value):
+        data = instance.__dict__
+        if self.attname in data and data[self.attname] is not value:
+            for attname in self.field.member_attnames:
+                data.pop(attname, None)
+        data[self.attname] = value
+
+
+class _MemberAttribute:
+    """A member's attribute (a non-data descriptor: reads after the first are plain
+    attribute reads). The first read opens the record and fills in every member not
+    already set, so a row costs one decryption however many members are read."""
+
+    def __init__(self, field):
+        self.field = field
+        self.attname = field.attname
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        self.field.record_field.open_members(instance)
+        return instance.__dict__[self.attname]
+
+
+class EncryptedRecordField(EncryptedField):
+    """One encrypted column holding the values of several member fields of a row.
+
+    Declare the column (``sealed = EncryptedRecordField()``) and its members with
+    ``record="sealed"``. The stored plaintext is a JSON object keyed by member name; the
+    Python value of the record itself is that dict (members are what code should use).
+    Saving re-seals the record only when a member was read or set; a row whose members
+    were never touched keeps its stored ciphertext. Keys of members a model no longer
+    declares are kept, so removing a field from the code loses no stored data.
+    """
+
+    descriptor_class = _RecordAttribute
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def get_default(self):
+        return None  # no record yet: members start from their own defaults
+
+    @cached_property
+    def members(self):
+        return [
+            f
+            for f in self.model._meta.private_fields
+            if isinstance(f, EncryptedField) and f.record == self.name
+        ]
+
+    @cached_property
+    def member_attnames(self):
+        return [f.attname for f in self.members]
+
+    @cached_property
+    def _plan(self):
+        # (attname, key in the record, conversion from JSON or None, field) per member.
+        return [(f.attname, f.name, f.from_json, f) for f in self.members]
+
+    @cached_property
+    def _plain_keys(self):
+        """The members' names if every member is stored as it is (text) and its name is its
+        attribute name, else None: then a whole stored record can be copied in one step."""
+        if all(f.from_json is None and f.attname == f.name for f in self.members):
+            return frozenset(self.member_attnames)
+        return None
+
+    def to_bytes(self, value):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    def from_bytes(self, raw):
+        return _JSON.decode(raw.decode("utf-8"))
+
+    def open_members(self, instance):
+        """Set every member of ``instance`` not set yet from the stored record (decrypting
+        it once) or, for a member the record lacks, from the member's default."""
+        data = instance.__dict__
+        stored = getattr(instance, self.attname) or {}
+        # The usual case, a row just read: nothing set yet and the record has every member.
+        keys = self._plain_keys
+        if keys is not None and stored.keys() == keys and keys.isdisjoint(data):
+            data.update(stored)
+            return
+        for attname, key, from_json, field in self._plan:
+            if attname in data:
+                continue
+            if key in stored:
+                value = stored[key]
+                data[attname] = value if from_json is None else from_json(value)
+            else:
+                data[attname] = field.get_default()
+
+    def pre_save(self, model_instance, add):
+        data = model_instance.__dict__
+        token = data.get(self.attname)
+        if is_sealed(token) and not any(a in data for a in self.member_attnames):
+            return token  # nothing read or changed: keep the stored ciphertext
+        self.open_members(model_instance)
+        record = dict(getattr(model_instance, self.attname) or {})
+        for member in self.members:
+            value = data[member.attname]
+            if value is not None and member.to_json is not None:
+                value = member.to_json(value)
+            record[member.name] = value
+        data[self.attname] = record
+        return self.seal(record, model_instance)
+
+
+def record_update_fields(model, update_fields):
+    """``update_fields`` for ``save()`` with each member replaced by its record's column."""
+    if update_fields is None:
+        return None
+    names = set()
+    for name in update_fields:
+        field = model._meta.get_field(name)
+        record = getattr(field, "record", None)
+        names.add(record or name)
+    return names
+
+
 def encrypted_fields(model):
-    """The encrypted fields of ``model``."""
+    """The encrypted columns of ``model`` (records included, their members not)."""
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
+
+
+def encrypted_values(model):
+    """The encrypted fields of ``model`` that each hold one value a person can type:
+    columns of their own and record members (records themselves are not)."""
+    return [
+        f
+        for f in model._meta.fields
+        if isinstance(f, EncryptedField) and not isinstance(f, EncryptedRecordField)
+    ]
 
 
 # --- databases written before the binary format -------------------------------------

@@ -147,7 +147,7 @@ def test_the_search_finds_markers_it_is_meant_to_find(db):
 def test_the_search_finds_plaintext_written_to_an_encrypted_column(db):
     # The encrypted columns are binary: plaintext bytes in them must be found as well.
     customer = Customer.objects.create(name="見本")
-    Customer.objects.filter(pk=customer.pk).update(address=MARKERS["address"].encode())
+    Customer.objects.filter(pk=customer.pk).update(sealed=MARKERS["address"].encode())
     assert MARKERS["address"] in database_text()
 
 

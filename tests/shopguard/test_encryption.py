@@ -9,6 +9,7 @@ from django.core.exceptions import FieldError
 from django.db import connection
 
 from customers.models import Category, Customer, Purchase
+from policy.models import DataRequest
 from shopguard import encryption
 from shopguard.encryption import DecryptionError, EncryptedDateField, EncryptedJSONField
 from shopguard.keys import new_field_key, parse_field_keys
@@ -33,51 +34,84 @@ def customer(db):
     return Customer.objects.create(name=MARKER, email="hanako@example.com", phone="090-1234-5678")
 
 
-def test_it_stores_ciphertext_and_reads_plaintext(customer):
-    stored = raw_column(Customer, "name", customer.pk)
-    assert MARKER.encode() not in stored
-    assert encryption.key_id_of(stored) == encryption.current_key_id()
+@pytest.fixture
+def data_request(db):
+    # A model with one encrypted column per field (no record).
+    return DataRequest.objects.create(kind="disclose", name=MARKER, email="hanako@example.com")
+
+
+def test_it_stores_ciphertext_and_reads_plaintext(customer, data_request):
+    for model, column, row in ((Customer, "sealed", customer), (DataRequest, "name", data_request)):
+        stored = raw_column(model, column, row.pk)
+        assert MARKER.encode() not in stored
+        assert encryption.key_id_of(stored) == encryption.current_key_id()
     assert Customer.objects.get(pk=customer.pk).name == MARKER
+    assert DataRequest.objects.get(pk=data_request.pk).name == MARKER
 
 
-def test_it_round_trips_empty_strings(customer):
-    stored = raw_column(Customer, "address", customer.pk)
+def test_it_round_trips_empty_strings(customer, data_request):
+    stored = raw_column(DataRequest, "note", data_request.pk)
     assert encryption.key_id_of(stored) == encryption.current_key_id()
+    assert DataRequest.objects.get(pk=data_request.pk).note == ""
     assert Customer.objects.get(pk=customer.pk).address == ""
 
 
-def test_it_fails_loudly_with_a_wrong_key(customer, settings):
+@pytest.mark.parametrize("model, member", [(Customer, "name"), (DataRequest, "name")])
+def test_it_fails_loudly_with_a_wrong_key(customer, data_request, settings, model, member):
+    row = customer if model is Customer else data_request
+    column = model._meta.get_field(member).record or member
     settings.FIELD_ENCRYPTION_KEYS = parse_field_keys(new_field_key())
-    fresh = Customer.objects.get(pk=customer.pk)
+    fresh = model.objects.get(pk=row.pk)
     with pytest.raises(DecryptionError) as error:
-        fresh.name  # noqa: B018
+        getattr(fresh, member)
     message = str(error.value)
-    assert "customers.Customer.name" in message and str(customer.pk) in message
+    assert f"{model._meta.label}.{column}" in message and str(row.pk) in message
     assert MARKER not in message
 
 
-def test_it_refuses_ciphertext_copied_to_another_row(customer):
+def test_it_refuses_ciphertext_copied_to_another_row(customer, data_request):
     other = Customer.objects.create(name="other")
-    stolen = raw_column(Customer, "name", customer.pk)
-    Customer.objects.filter(pk=other.pk).update(name=stolen)
+    stolen = raw_column(Customer, "sealed", customer.pk)
+    Customer.objects.filter(pk=other.pk).update(sealed=stolen)
     with pytest.raises(DecryptionError):
         Customer.objects.get(pk=other.pk).name  # noqa: B018
-
-
-def test_it_refuses_ciphertext_copied_to_another_column(customer):
-    stolen = raw_column(Customer, "name", customer.pk)
-    Customer.objects.filter(pk=customer.pk).update(address=stolen)
+    other_request = DataRequest.objects.create(kind="delete", name="other", email="o@example.com")
+    stolen = raw_column(DataRequest, "name", data_request.pk)
+    DataRequest.objects.filter(pk=other_request.pk).update(name=stolen)
     with pytest.raises(DecryptionError):
-        Customer.objects.get(pk=customer.pk).address  # noqa: B018
+        DataRequest.objects.get(pk=other_request.pk).name  # noqa: B018
+
+
+def test_it_refuses_ciphertext_copied_to_another_column(customer, data_request):
+    stolen = raw_column(DataRequest, "name", data_request.pk)
+    DataRequest.objects.filter(pk=data_request.pk).update(details=stolen)
+    with pytest.raises(DecryptionError):
+        DataRequest.objects.get(pk=data_request.pk).details  # noqa: B018
+    # A customer's record moved into a one-value column (or back) fails too.
+    purchase = Purchase.objects.create(
+        id=customer.pk,  # even the same row id does not help: model and column differ
+        customer=customer,
+        product_name="item",
+        category=Category.objects.get(code="food"),
+        amount=100,
+        purchased_on=datetime.date(2026, 11, 1),
+    )
+    Purchase.objects.filter(pk=purchase.pk).update(
+        product_name=raw_column(Customer, "sealed", customer.pk)
+    )
+    with pytest.raises(DecryptionError):
+        Purchase.objects.get(pk=purchase.pk).product_name  # noqa: B018
 
 
 def test_it_never_saves_an_undecryptable_value_back(customer, settings):
-    before = raw_column(Customer, "name", customer.pk)
+    before = raw_column(Customer, "sealed", customer.pk)
     settings.FIELD_ENCRYPTION_KEYS = parse_field_keys(new_field_key())
     fresh = Customer.objects.get(pk=customer.pk)
     with pytest.raises(DecryptionError):
         fresh.save()  # blind indexes need the plaintext, so the save stops
-    assert raw_column(Customer, "name", customer.pk) == before
+    with pytest.raises(DecryptionError):
+        fresh.save(update_fields=["anonymised_at"])
+    assert raw_column(Customer, "sealed", customer.pk) == before
 
 
 def test_old_keys_still_decrypt_after_a_new_key_is_added(customer, settings):
@@ -86,17 +120,38 @@ def test_old_keys_still_decrypt_after_a_new_key_is_added(customer, settings):
     assert Customer.objects.get(pk=customer.pk).name == MARKER
 
 
-def test_it_refuses_lookups_other_than_isnull(customer):
+def test_it_refuses_lookups_other_than_isnull(customer, data_request):
     with pytest.raises(FieldError, match="blind index"):
         list(Customer.objects.filter(email="hanako@example.com"))
     with pytest.raises(FieldError):
         list(Customer.objects.filter(name__icontains="山田"))
-    assert Customer.objects.filter(name__isnull=False).count() == 1
+    with pytest.raises(FieldError, match="blind index"):
+        list(DataRequest.objects.filter(email="hanako@example.com"))
+    assert DataRequest.objects.filter(name__isnull=False).count() == 1
+    assert Customer.objects.filter(sealed__isnull=False).count() == 1
 
 
-def test_it_refuses_plaintext_in_queryset_update(customer):
+def test_members_of_a_record_cannot_be_used_in_sql(customer):
+    # A member has no column: even isnull, ordering and values() say so instead of failing
+    # somewhere in the SQL.
+    for attempt in (
+        lambda: Customer.objects.filter(name__isnull=False),
+        lambda: Customer.objects.order_by("email"),
+    ):
+        with pytest.raises(FieldError, match="sealed inside the encrypted record"):
+            list(attempt())
+    with pytest.raises(FieldError):
+        list(Customer.objects.values("phone"))
+
+
+def test_it_refuses_plaintext_in_queryset_update(customer, data_request):
     with pytest.raises(FieldError, match="encrypted"):
-        Customer.objects.filter(pk=customer.pk).update(name="plain")
+        DataRequest.objects.filter(pk=data_request.pk).update(name="plain")
+    with pytest.raises(FieldError, match="encrypted"):
+        Customer.objects.filter(pk=customer.pk).update(sealed="plain")
+    for value in ("plain", b"bytes"):
+        with pytest.raises(FieldError, match="write it with save"):
+            Customer.objects.filter(pk=customer.pk).update(name=value)
 
 
 def test_it_preserves_dates_and_json_types(db):
@@ -129,15 +184,15 @@ def test_deferred_fields_load_and_decrypt(customer):
 
 def test_values_stored_in_the_first_text_format_are_rewritten_as_binary(customer):
     # Databases created before the binary format held gcm1:<key id>:<base64url> text.
-    token = raw_column(Customer, "name", customer.pk)
+    token = raw_column(Customer, "sealed", customer.pk)
     key_id = encryption.key_id_of(token)
     body = base64.urlsafe_b64encode(token[2 + token[1] :]).decode()
     table = Customer._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN name TYPE text USING ''")
+            cursor.execute(f"ALTER TABLE {table} ALTER COLUMN sealed TYPE text USING ''")
         cursor.execute(
-            f"UPDATE {table} SET name = %s WHERE id = %s",  # noqa: S608
+            f"UPDATE {table} SET sealed = %s WHERE id = %s",  # noqa: S608
             [
                 f"gcm1:{key_id}:{body}",
                 customer.pk.hex if connection.vendor == "sqlite" else customer.pk,
@@ -145,5 +200,5 @@ def test_values_stored_in_the_first_text_format_are_rewritten_as_binary(customer
         )
     editor = SimpleNamespace(connection=connection, quote_name=connection.ops.quote_name)
     encryption.binary_columns_for("customers")(django_apps, editor)
-    assert raw_column(Customer, "name", customer.pk) == token
+    assert raw_column(Customer, "sealed", customer.pk) == token
     assert Customer.objects.get(pk=customer.pk).name == MARKER

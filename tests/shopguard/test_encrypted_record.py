@@ -1,0 +1,193 @@
+"""EncryptedRecordField: several fields of a row sealed as one value (see shopguard.encryption).
+
+Customer keeps its eleven personal fields in one record; these tests use it where a database
+row is needed, and a model in an isolated app registry for types Customer does not use.
+"""
+
+import uuid
+from datetime import date
+
+import pytest
+from auditlog.context import disable_auditlog
+from django.apps.registry import Apps
+from django.db import models
+
+from customers.models import PERSONAL_FIELDS, Customer
+from shopguard import encryption
+from shopguard.encryption import (
+    EncryptedDateField,
+    EncryptedJSONField,
+    EncryptedRecordField,
+    EncryptedTextField,
+)
+from tests.shopguard.test_encryption import raw_column
+
+_apps = Apps()
+
+
+class Card(models.Model):  # noqa: DJ008 - never shown
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    sealed = EncryptedRecordField()
+    born = EncryptedDateField(record="sealed", null=True)
+    prefs = EncryptedJSONField(record="sealed", default=dict)
+    note = EncryptedTextField(record="sealed", blank=True)
+
+    class Meta:
+        apps = _apps
+        app_label = "shopguard_records"
+
+
+class Broken(models.Model):  # noqa: DJ008 - never shown
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    note = EncryptedTextField(record="nowhere")
+
+    class Meta:
+        apps = _apps
+        app_label = "shopguard_records"
+
+
+VALUES = {
+    "name": "見本 花子",
+    "name_kana": "ミホン ハナコ",
+    "gender": "female",
+    "postal_code": "000-0001",
+    "address": "東京都見本区見本1-2-3",
+    "phone": "090-0000-0001",
+    "email": "hanako.mihon@example.jp",
+    "card_token": "tok_demo_0123456789ab",
+    "card_brand": "VISA",
+    "card_last4": "4242",
+    "card_exp": "12/29",
+}
+
+
+@pytest.fixture
+def customer(db):
+    return Customer.objects.create(**VALUES)
+
+
+class CountingCipher:
+    def __init__(self, cipher):
+        self.cipher, self.decryptions = cipher, 0
+
+    def decrypt(self, *args):
+        self.decryptions += 1
+        return self.cipher.decrypt(*args)
+
+    def encrypt(self, *args):
+        return self.cipher.encrypt(*args)
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    current, header, ciphers = encryption._keyring()
+    counting = {h: CountingCipher(c) for h, c in ciphers.items()}
+    monkeypatch.setitem(encryption._keyring_cache, "ring", (current, header, counting))
+    return lambda: sum(c.decryptions for c in counting.values())
+
+
+def test_one_decryption_opens_every_personal_field(customer, counting):
+    rows = list(Customer.objects.all())
+    assert counting() == 0  # nothing is decrypted until a value is read
+    assert {name: getattr(rows[0], name) for name in PERSONAL_FIELDS} == VALUES
+    assert counting() == 1
+
+
+def test_all_personal_fields_live_in_one_column(customer):
+    columns = {f.column for f in Customer._meta.concrete_fields}
+    assert not columns & set(PERSONAL_FIELDS)
+    token = raw_column(Customer, "sealed", customer.pk)
+    for value in VALUES.values():
+        assert value.encode() not in token
+
+
+def test_changing_one_field_keeps_the_others(customer):
+    loaded = Customer.objects.get(pk=customer.pk)
+    loaded.email = "new.address@example.jp"
+    loaded.save()
+    fresh = Customer.objects.get(pk=customer.pk)
+    assert fresh.email == "new.address@example.jp"
+    assert {n: getattr(fresh, n) for n in PERSONAL_FIELDS if n != "email"} == {
+        n: v for n, v in VALUES.items() if n != "email"
+    }
+
+
+def test_update_fields_may_name_personal_fields(customer):
+    loaded = Customer.objects.get(pk=customer.pk)
+    loaded.phone = "080-0000-0002"
+    loaded.address = "changed but not saved"
+    loaded.save(update_fields=["phone"])  # writes the record: it holds both
+    fresh = Customer.objects.get(pk=customer.pk)
+    assert fresh.phone == "080-0000-0002"
+    assert Customer.objects.filter(phone_index=loaded.phone_index).count() == 1
+
+
+def test_saving_an_unread_row_keeps_its_ciphertext(customer):
+    before = raw_column(Customer, "sealed", customer.pk)
+    loaded = Customer.objects.get(pk=customer.pk)
+    # Customer.save reads e-mail, phone and name for the blind indexes, and change capture
+    # compares every field; without them a save re-seals the record only when a value was
+    # read or set.
+    with disable_auditlog():
+        models.Model.save(loaded, update_fields=["sealed", "updated_at"])
+        assert raw_column(Customer, "sealed", customer.pk) == before
+        loaded.name  # noqa: B018 - read: now the save re-seals under a fresh nonce
+        models.Model.save(loaded, update_fields=["sealed"])
+    after = raw_column(Customer, "sealed", customer.pk)
+    assert after != before
+    assert Customer.objects.get(pk=customer.pk).name == VALUES["name"]
+
+
+def test_refresh_from_db_forgets_values_read_before(customer):
+    loaded = Customer.objects.get(pk=customer.pk)
+    assert loaded.email == VALUES["email"]
+    other = Customer.objects.get(pk=customer.pk)
+    other.email = "changed@example.jp"
+    other.save()
+    loaded.refresh_from_db()
+    assert loaded.email == "changed@example.jp"
+
+
+def test_a_new_customer_starts_from_the_field_defaults(db):
+    customer = Customer()
+    assert customer.gender == "unanswered" and customer.email == ""
+    customer.name = "見本"
+    customer.save()
+    assert Customer.objects.get(pk=customer.pk).gender == "unanswered"
+
+
+def test_dates_and_json_keep_their_types_inside_a_record():
+    pk = uuid.uuid4()
+    card = Card(id=pk, born=date(1990, 1, 2), prefs={"a": [1, 2.5, True, None, "文字"]})
+    token = Card._meta.get_field("sealed").pre_save(card, add=True)
+    assert encryption.is_sealed(token)
+    again = Card(id=pk, sealed=token)
+    assert again.born == date(1990, 1, 2)
+    assert again.prefs == {"a": [1, 2.5, True, None, "文字"]}
+    assert again.note == ""
+
+
+def test_a_record_keeps_keys_the_model_no_longer_declares():
+    # Removing a field from the code must not silently drop what rows hold for it.
+    record = Card._meta.get_field("sealed")
+    pk = uuid.uuid4()
+    token = record.seal({"note": "x", "retired": "kept"}, Card(id=pk))
+    card = Card(id=pk, sealed=token)
+    assert card.born is None and card.prefs == {}  # missing members: their defaults
+    card.note = "y"
+    resealed = record.pre_save(card, add=False)
+    opened = record.from_bytes(encryption.decrypt(resealed, record.associated_data(card)))
+    assert opened == {"note": "y", "retired": "kept", "born": None, "prefs": {}}
+
+
+def test_a_record_is_bound_to_its_row():
+    record = Card._meta.get_field("sealed")
+    token = record.pre_save(Card(id=uuid.uuid4(), note="x"), add=True)
+    with pytest.raises(encryption.DecryptionError, match="shopguard_records.Card.sealed"):
+        Card(id=uuid.uuid4(), sealed=token).note  # noqa: B018
+
+
+def test_a_field_naming_no_record_is_reported_by_the_checks():
+    errors = Broken._meta.get_field("note").check()
+    assert [e.id for e in errors] == ["shopguard.E001"]
+    assert Card._meta.get_field("note").check() == []
