@@ -19,7 +19,7 @@ growth over the size before the export, and, from a second export in the same ch
 the peak is ``ru_maxrss``, the process's peak since it started (an upper bound).
 
 Streaming shows as flat memory: the same figures are measured at N and at 2N customers
-in one run; if the export held rows, the 2N figures would be about twice as large.
+in one run; if the export held its rows, the growth at 2N would be about twice as large.
 """
 
 import csv
@@ -34,6 +34,7 @@ import tracemalloc
 from concurrent.futures import ProcessPoolExecutor
 
 import django
+import pyzipper
 from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.db import connections, transaction
@@ -197,8 +198,6 @@ def resident_bytes(name):
 
 def read_archive_rows(path, password):
     """The CSV rows of an export archive (header first), decrypted with ``password``."""
-    import pyzipper
-
     with pyzipper.AESZipFile(path) as archive:
         archive.setpassword(password.encode())
         with archive.open("customers.csv") as member:
