@@ -21,6 +21,7 @@ from shopguard.blind_index import blind_index
 from shopguard.encryption import (
     EncryptedRecordField,
     EncryptedTextField,
+    RecordQuerySet,
     encrypted_values,
     record_update_fields,
 )
@@ -105,6 +106,8 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     anonymised_at = models.DateTimeField(_("匿名化日時"), null=True, blank=True, editable=False)
+
+    objects = RecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

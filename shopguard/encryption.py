@@ -528,6 +528,35 @@ class EncryptedRecordField(EncryptedField):
         return self.seal(record, model_instance)
 
 
+def _record_columns(model, names):
+    """``names`` with each record member replaced by its record's column (order kept)."""
+    columns = []
+    for name in names:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            column = name  # a relation path such as "customer__name": Django checks it
+        else:
+            column = getattr(field, "record", None) or name
+        if column not in columns:
+            columns.append(column)
+    return columns
+
+
+class RecordQuerySet(models.QuerySet):
+    """QuerySet for models with an EncryptedRecordField: ``only()`` and ``defer()`` accept
+    member names and load or defer their record (Django would silently ignore a field
+    without a column, and each row would then fetch its record with one more query)."""
+
+    def only(self, *fields):
+        return super().only(*_record_columns(self.model, fields))
+
+    def defer(self, *fields):
+        if fields == (None,):
+            return super().defer(None)
+        return super().defer(*_record_columns(self.model, fields))
+
+
 def record_update_fields(model, update_fields):
     """``update_fields`` for ``save()`` with each member replaced by its record's column."""
     if update_fields is None:

@@ -191,3 +191,14 @@ def test_a_field_naming_no_record_is_reported_by_the_checks():
     errors = Broken._meta.get_field("note").check()
     assert [e.id for e in errors] == ["shopguard.E001"]
     assert Card._meta.get_field("note").check() == []
+
+
+def test_only_with_personal_fields_loads_their_record_in_the_same_query(
+    customer, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        rows = list(Customer.objects.only("id", "email", "name"))
+        assert rows[0].email == VALUES["email"] and rows[0].phone == VALUES["phone"]
+    with django_assert_num_queries(2):  # deferred: the record is fetched when first read
+        (row,) = Customer.objects.defer("email")
+        assert row.name == VALUES["name"]
