@@ -12,7 +12,7 @@ first save: models with encrypted fields use a UUID primary key with a default.
 Values are decrypted lazily, on first attribute access, because only then is the row's
 primary key known. Until then the attribute holds the stored ``bytes``: plaintext values of
 these fields are never bytes, so the type alone says "still sealed" (no per-value database
-converter is needed, which matters when a row has eleven of them). A value that cannot be
+converter is needed). A value that cannot be
 decrypted raises ``DecryptionError`` naming the model, field and row; it is never returned
 as ciphertext and never saved back. Lookups other than ``isnull`` raise ``FieldError``: use
 a blind index to search.
@@ -143,9 +143,9 @@ _PK_BYTES = "_encryption_pk_bytes"
 class _EncryptedAttribute:
     """Descriptor that decrypts the stored value on first access, once the pk is known.
 
-    ``__get__`` runs eleven times per customer row read, so its usual case is inlined:
-    one slice for the header, one dict lookup for the cipher, one AES-GCM decryption,
-    with the row's part of the associated data cached on the instance. Anything unusual
+    ``__get__`` runs once per encrypted column of every row read, so its usual case is
+    inlined: one slice for the header, one dict lookup for the cipher, one AES-GCM
+    decryption, with the row's part of the associated data cached on the instance. Anything unusual
     (no pk yet, unknown key, damaged value) goes through ``EncryptedField.open``, which
     checks everything again and raises ``DecryptionError`` with the model, field and row.
     """
