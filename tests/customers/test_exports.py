@@ -270,3 +270,16 @@ def test_a_refused_approval_leaves_a_refusal_entry(client, people, customers_):
     assert entry.detail == {"method": "POST", "path": f"/admin/exports/{export.pk}/decide/"}
     export.refresh_from_db()
     assert export.status == "pending"
+
+
+def test_the_archive_is_written_without_a_query_per_customer(
+    customers_, django_assert_max_num_queries
+):
+    for number in range(20):
+        Customer.objects.create(name=f"見本 {number}", email=f"mihon{number}@example.jp")
+    buffer = io.BytesIO()
+    with django_assert_max_num_queries(2):
+        rows = exports.write_archive(buffer, ["name", "email", "phone"], "pass-phrase-1234")
+    assert rows == Customer.objects.count()
+    content = read_archive(buffer.getvalue(), "pass-phrase-1234")
+    assert "mihon19@example.jp" in content
