@@ -1,14 +1,15 @@
 """Public pages: the policy and its versions, comparisons, consent links, data requests."""
 
-import hashlib
+from datetime import timedelta
 
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
 from audit.ledger import client_ip
+from audit.models import AuditEntry
 from policy import services
 from policy.content import compare_articles, localised_articles
 from policy.forms import DataRequestForm
@@ -127,11 +128,16 @@ def consent(request):
 
 
 def too_many_requests(request):
-    """Count this address's data requests in the last hour; True past the limit."""
-    address = client_ip(request) or "unknown"
-    key = "policy:data-request:" + hashlib.sha256(address.encode()).hexdigest()
-    cache.add(key, 0, timeout=60 * 60)
-    return cache.incr(key) > REQUESTS_PER_HOUR
+    """True when this address has made REQUESTS_PER_HOUR data requests in the last hour.
+
+    Counted from the ledger's ``policy.data_request`` entries, which keep the address:
+    the same answer in every worker process and after a restart, unlike a local cache.
+    """
+    since = timezone.now() - timedelta(hours=1)
+    recent = AuditEntry.objects.filter(
+        action="policy.data_request", ip=client_ip(request), created_at__gte=since
+    )
+    return recent.count() >= REQUESTS_PER_HOUR
 
 
 @require_http_methods(["GET", "POST"])

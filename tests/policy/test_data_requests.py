@@ -72,8 +72,18 @@ def test_html_typed_into_the_form_is_escaped_when_shown_back(client, version1):
 def test_requests_are_limited_per_address(client, version1):
     for _ in range(REQUESTS_PER_HOUR):
         assert submit(client).status_code == 302
+    cache.clear()  # another worker process, or a restart: the count is not in memory
     assert submit(client).status_code == 429
     assert DataRequest.objects.count() == REQUESTS_PER_HOUR
+    # Another address is not limited by this one.
+    assert client.post(FORM, MARKER, REMOTE_ADDR="203.0.113.9").status_code == 302
+
+
+def test_the_request_limit_is_per_hour(client, version1, clock):
+    for _ in range(REQUESTS_PER_HOUR):
+        assert submit(client).status_code == 302
+    clock.advance(60 * 60 + 1)
+    assert submit(client).status_code == 302
 
 
 def test_the_owner_lists_and_advances_requests(client, people, version1):
