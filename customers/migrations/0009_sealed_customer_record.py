@@ -12,6 +12,8 @@ from django.db.models import Value
 
 import shopguard.encryption
 
+# The columns this migration empties: a frozen copy, as migrations must not follow the
+# models as they change later.
 PERSONAL_FIELDS = (
     "name",
     "name_kana",
