@@ -4,7 +4,8 @@ encrypted record (``sealed``): one decryption per row instead of eleven.
 Each row's values are decrypted from their old columns (bound to model, field and row)
 and sealed together under the current key, bound to model, ``sealed`` and row. A value
 that cannot be decrypted stops the migration with the model, field and row named; nothing
-is written for that batch. The step is one-way: the old columns are removed.
+is written for that batch. Going backwards (``migrate customers 0008``) puts each value
+back into a column of its own.
 """
 
 from django.db import migrations
@@ -51,6 +52,28 @@ def seal_records(apps, schema_editor):
         last_pk = rows[-1].pk
 
 
+def open_records(apps, schema_editor):
+    """Backwards: each personal value into its own column again."""
+    Customer = apps.get_model("customers", "Customer")
+    fields = [Customer._meta.get_field(name) for name in PERSONAL_FIELDS]
+    manager = Customer._base_manager.using(schema_editor.connection.alias)
+    last_pk = None
+    while True:
+        query = manager.order_by("pk").only("pk", "sealed")
+        if last_pk is not None:
+            query = query.filter(pk__gt=last_pk)
+        rows = list(query[:BATCH])
+        if not rows:
+            return
+        for row in rows:
+            record = row.sealed
+            for field in fields:
+                sealed = field.seal(record.get(field.name, ""), row)
+                row.__dict__[field.attname] = Value(sealed, output_field=field)
+        manager.bulk_update(rows, PERSONAL_FIELDS)
+        last_pk = rows[-1].pk
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -63,7 +86,20 @@ class Migration(migrations.Migration):
             name="sealed",
             field=shopguard.encryption.EncryptedRecordField(editable=False, null=True),
         ),
-        migrations.RunPython(seal_records),
+        # Nullable in the migration state only, so that going backwards adds the columns
+        # to a filled table as nullable (an encrypted column has no usable SQL default);
+        # open_records then fills every row. Going forwards the columns are dropped anyway.
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.AlterField(
+                    model_name="customer",
+                    name=name,
+                    field=shopguard.encryption.EncryptedTextField(null=True),
+                )
+                for name in PERSONAL_FIELDS
+            ],
+        ),
+        migrations.RunPython(seal_records, open_records),
         *(migrations.RemoveField(model_name="customer", name=name) for name in PERSONAL_FIELDS),
         migrations.AlterField(
             model_name="customer",
