@@ -92,8 +92,14 @@ def canonical_sql(vendor, table="audit_auditentry", seq_range=None):
     content, built by the database in one formatting call
     (``printf``/``format`` print NULL as empty text, as ``canonical`` does)."""
     if vendor == "sqlite":
-        epoch = "unixepoch" if sqlite3.sqlite_version_info >= (3, 38) else "strftime('%s', {})"
-        seconds = f"{epoch}(created_at)" if epoch == "unixepoch" else epoch.format("created_at")
+        # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC). SQLite's date functions
+        # round a time to whole milliseconds before anything else, so 15.9995 s would
+        # count as 16 s: whole seconds come from the text without its fraction.
+        whole = "substr(created_at, 1, 19)"
+        if sqlite3.sqlite_version_info >= (3, 38):
+            seconds = f"unixepoch({whole})"
+        else:
+            seconds = f"strftime('%s', {whole})"
         fraction = "CAST(substr(created_at || '.000000', 21, 6) AS INTEGER)"
         time = f"CAST({seconds} AS INTEGER) * 1000000 + {fraction}"
         formatter = "printf"

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime
+
 import pytest
 from django.core.management import call_command
 
@@ -142,6 +144,30 @@ def test_it_keeps_unusual_text_verifiable(db, capsys):
     record("test.text", target=("x", None), username="名前\x1f")
     code, _, _ = verify(capsys)
     assert code == 0
+
+
+@pytest.mark.parametrize("old_sqlite", [False, True])
+@pytest.mark.parametrize("micro", [0, 1, 499_999, 999_499, 999_500, 999_999])
+def test_it_passes_entries_at_any_microsecond(db, capsys, monkeypatch, micro, old_sqlite):
+    # SQLite's date functions round a time to whole milliseconds, so an entry written
+    # in the last half millisecond of a second (1 in 2,000) once verified as a second
+    # later and failed its chain value; 23:59:59 also moves to the next day.
+    from django.db import connection
+    from django.utils import timezone
+
+    from audit import chain
+
+    if old_sqlite:
+        if connection.vendor != "sqlite":
+            pytest.skip("the strftime() form is for SQLite before 3.38")
+        monkeypatch.setattr(chain.sqlite3, "sqlite_version_info", (3, 37, 2))
+    for second in ((11, 32, 15), (23, 59, 59)):
+        moment = datetime(2026, 11, 27, *second, micro, tzinfo=UTC)
+        monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
+        record("test.step", detail={"micro": micro})
+    code, out, err = verify(capsys)
+    assert (code, err) == (0, "")
+    assert f"{AuditEntry.objects.count()} entries" in out
 
 
 @pytest.mark.parametrize("count", [3])
