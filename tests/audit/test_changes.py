@@ -36,6 +36,26 @@ def test_a_model_change_keeps_field_names_and_no_values(people):
         assert MARKER_NAME not in dump and MARKER_EMAIL not in dump
 
 
+def test_a_customer_change_names_the_personal_fields_not_their_record(db):
+    from customers.models import Customer
+
+    customer = Customer.objects.create(name="見本 花子", email="before@example.jp")
+    loaded = Customer.objects.get(pk=customer.pk)
+    loaded.email = MARKER_EMAIL
+    loaded.name = MARKER_NAME
+    loaded.save()
+
+    log = ChangeLogEntry.objects.filter(object_pk=str(customer.pk), action=1).latest("timestamp")
+    assert {"email", "name"} <= set(log.changes) and "sealed" not in log.changes
+    assert all(values == ["***", "***"] for values in log.changes.values())
+    entry = AuditEntry.objects.filter(action="model.update", target_id=str(customer.pk)).last()
+    assert {"email", "name"} <= set(entry.detail["fields"])
+    assert "sealed" not in entry.detail["fields"]
+    for table in ("audit_changelogentry", "audit_auditentry"):
+        dump = table_dump(table)
+        assert MARKER_NAME not in dump and MARKER_EMAIL not in dump
+
+
 def test_creating_and_deleting_a_model_are_recorded(db):
     group = Group.objects.create(name="marker-group")
     pk = str(group.pk)
