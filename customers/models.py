@@ -23,7 +23,7 @@ from shopguard.encryption import (
     EncryptedTextField,
     RecordQuerySet,
     encrypted_values,
-    record_update_fields,
+    record_columns,
 )
 
 # Every personal text field refuses card numbers (DESIGN invariant 4).
@@ -126,9 +126,10 @@ class Customer(models.Model):
     def save(self, *args, **kwargs):
         refuse_card_numbers_in(self)
         self.refresh_blind_indexes()
-        update_fields = record_update_fields(Customer, kwargs.get("update_fields"))
+        update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "email_index", "phone_index", "name_index"}
+            columns = record_columns(Customer, update_fields)  # a personal field: its record
+            kwargs["update_fields"] = {*columns, "email_index", "phone_index", "name_index"}
         super().save(*args, **kwargs)
 
     @property

@@ -528,8 +528,9 @@ class EncryptedRecordField(EncryptedField):
         return self.seal(record, model_instance)
 
 
-def _record_columns(model, names):
-    """``names`` with each record member replaced by its record's column (order kept)."""
+def record_columns(model, names):
+    """``names`` with each record member replaced by its record's column (order kept):
+    for ``only()``, ``defer()`` and ``save(update_fields=...)``."""
     columns = []
     for name in names:
         try:
@@ -549,24 +550,12 @@ class RecordQuerySet(models.QuerySet):
     without a column, and each row would then fetch its record with one more query)."""
 
     def only(self, *fields):
-        return super().only(*_record_columns(self.model, fields))
+        return super().only(*record_columns(self.model, fields))
 
     def defer(self, *fields):
         if fields == (None,):
             return super().defer(None)
-        return super().defer(*_record_columns(self.model, fields))
-
-
-def record_update_fields(model, update_fields):
-    """``update_fields`` for ``save()`` with each member replaced by its record's column."""
-    if update_fields is None:
-        return None
-    names = set()
-    for name in update_fields:
-        field = model._meta.get_field(name)
-        record = getattr(field, "record", None)
-        names.add(record or name)
-    return names
+        return super().defer(*record_columns(self.model, fields))
 
 
 def encrypted_fields(model):
