@@ -9,22 +9,11 @@ from django.db.migrations.executor import MigrationExecutor
 
 from customers.models import PERSONAL_FIELDS, Customer
 from shopguard.encryption import key_id_of
+from tests.customers.vault import HANAKO
 
 BEFORE = ("customers", "0008_provision_basis_from_policy")
 AFTER = ("customers", "0009_sealed_customer_record")
-VALUES = {
-    "name": "見本 花子",
-    "name_kana": "ミホン ハナコ",
-    "gender": "female",
-    "postal_code": "000-0001",
-    "address": "東京都見本区見本1-2-3",
-    "phone": "090-0000-0001",
-    "email": "hanako.mihon@example.jp",
-    "card_token": "tok_demo_0123456789ab",
-    "card_brand": "VISA",
-    "card_last4": "4242",
-    "card_exp": "12/29",
-}
+VALUES = HANAKO  # every personal field set
 
 
 def migrate(target):

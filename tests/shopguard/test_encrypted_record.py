@@ -20,6 +20,7 @@ from shopguard.encryption import (
     EncryptedRecordField,
     EncryptedTextField,
 )
+from tests.customers.vault import HANAKO
 from tests.shopguard.test_encryption import raw_column
 
 _apps = Apps()
@@ -46,19 +47,7 @@ class Broken(models.Model):  # noqa: DJ008 - never shown
         app_label = "shopguard_records"
 
 
-VALUES = {
-    "name": "見本 花子",
-    "name_kana": "ミホン ハナコ",
-    "gender": "female",
-    "postal_code": "000-0001",
-    "address": "東京都見本区見本1-2-3",
-    "phone": "090-0000-0001",
-    "email": "hanako.mihon@example.jp",
-    "card_token": "tok_demo_0123456789ab",
-    "card_brand": "VISA",
-    "card_last4": "4242",
-    "card_exp": "12/29",
-}
+VALUES = HANAKO  # every personal field set
 
 
 @pytest.fixture
