@@ -4,16 +4,15 @@ import tempfile
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from customers import exports
 from customers.models import Customer, ExportRequest
+from customers.views import customer_work
 from shopguard.log import looks_personal
 from shopguard.reauth import require_recent_auth
 from shopguard.roles import OWNER, has_role
@@ -75,9 +74,7 @@ def get_export_for(request, pk):
     return export
 
 
-@never_cache
-@login_required
-@permission_required("customers.view_exportrequest", raise_exception=True)
+@customer_work("customers.view_exportrequest")
 def export_list(request):
     queryset = ExportRequest.objects.select_related("requested_by", "decided_by")
     if not has_role(request.user, OWNER):
@@ -85,9 +82,7 @@ def export_list(request):
     return render(request, "customers/export/list.html", {"exports": queryset[:200]})
 
 
-@never_cache
-@login_required
-@permission_required("customers.add_exportrequest", raise_exception=True)
+@customer_work("customers.add_exportrequest")
 @require_recent_auth
 def export_new(request):
     form = ExportRequestForm(request.POST or None)
@@ -98,9 +93,7 @@ def export_new(request):
     return render(request, "customers/export/new.html", {"form": form})
 
 
-@never_cache
-@login_required
-@permission_required("customers.view_exportrequest", raise_exception=True)
+@customer_work("customers.view_exportrequest")
 def export_detail(request, pk):
     export = get_export_for(request, pk)
     context = {
@@ -113,9 +106,7 @@ def export_detail(request, pk):
     return render(request, "customers/export/detail.html", context)
 
 
-@never_cache
-@login_required
-@permission_required("customers.approve_exportrequest", raise_exception=True)
+@customer_work("customers.approve_exportrequest")
 @require_POST
 @require_recent_auth
 def export_decide(request, pk):
@@ -129,9 +120,7 @@ def export_decide(request, pk):
     return redirect("exports:detail", pk=export.pk)
 
 
-@never_cache
-@login_required
-@permission_required("customers.add_exportrequest", raise_exception=True)
+@customer_work("customers.add_exportrequest")
 @require_POST
 @require_recent_auth
 def export_prepare(request, pk):
@@ -148,9 +137,7 @@ def export_prepare(request, pk):
     )
 
 
-@never_cache
-@login_required
-@permission_required("customers.add_exportrequest", raise_exception=True)
+@customer_work("customers.add_exportrequest")
 @require_POST
 @require_recent_auth
 def export_download(request, pk):
