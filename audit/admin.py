@@ -13,7 +13,6 @@ Links other apps may use:
 
 import contextlib
 import csv
-import json
 import re
 import uuid
 
@@ -33,6 +32,7 @@ from audit.chain import CHAIN_FIELDS
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
 from shopguard.roles import AUDITOR, OWNER, has_role
+from shopguard.spreadsheet import safe_cell
 
 if admin.site.is_registered(ChangeLogEntry):
     # auditlog registers its own admin for the log entry model; the ledger is the one
@@ -123,14 +123,6 @@ class ActionFilter(admin.SimpleListFilter):
 
 # The ledger's own columns, in chain order; the CSV leaves out the previous chain value.
 CSV_COLUMNS = [*(f for f in CHAIN_FIELDS if f != "prev_chain"), "chain"]
-
-
-def csv_cell(value):
-    """One CSV cell; text a spreadsheet would run as a formula is quoted."""
-    if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # Filter values are ids, action names, roles and dates. Anything else typed into the URL
@@ -273,7 +265,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         def rows():
             yield writer.writerow(CSV_COLUMNS)
             for entry in queryset.iterator(chunk_size=2000):
-                yield writer.writerow([csv_cell(getattr(entry, c)) for c in CSV_COLUMNS])
+                yield writer.writerow([safe_cell(getattr(entry, c)) for c in CSV_COLUMNS])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-ledger.csv"'

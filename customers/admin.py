@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.reauth import require_recent_auth
 from audit import ledger
 from customers import masking, services
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
 from customers.urls import customer_admin_urls, purchase_admin_urls
 from shopguard.encryption import EncryptedTextField
-from shopguard.reauth import require_recent_auth
 from shopguard.roles import OWNER, has_role
 
 # Where the audit app lists the entries about one customer (owner only).

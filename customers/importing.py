@@ -30,10 +30,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit import ledger
-from customers.demo import PREFECTURES
 from customers.models import Customer
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number, validate_phone
 from shopguard.blind_index import blind_index, normalise
+from shopguard.japan import PREFECTURES
 
 FORMATS = ("shopify",)
 # A customer export of a small shop is a few MB; 20 MB is ~100,000 customers with room

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.reauth import require_recent_auth
 from customers import services
 from customers.forms import CustomerSearchForm, RevealForm
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
-from shopguard.reauth import require_recent_auth
 
 
 def customer_work(permission):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from accounts.reauth import require_recent_auth
 from audit.ledger import record
 from policy import services
 from policy.content import compare_articles
@@ -30,7 +31,6 @@ from policy.models import (
     ThirdPartyProvision,
     customers_without_consent,
 )
-from shopguard.reauth import require_recent_auth
 from shopguard.roles import OWNER, has_role
 
 # One page of customers awaiting consent: enough to work through, small enough to send.

@@ -18,15 +18,15 @@ class ShopGuardAdminSite(admin.AdminSite):
     def has_permission(self, request):
         """Only active people who hold a ShopGuard role may enter the admin, and, while
         two-factor sign-in is required, not on a session signed in without it."""
+        from accounts.signin import SECOND_FACTOR_KEY
         from shopguard.roles import role_of
-        from shopguard.signin import SECOND_FACTOR_KEY
 
         if settings.SHOPGUARD_REQUIRE_2FA and request.session.get(SECOND_FACTOR_KEY) is False:
             return False
         return super().has_permission(request) and role_of(request.user) is not None
 
     def get_urls(self):
-        from shopguard import signin, views
+        from accounts import signin, views
 
         urls = [
             path("two-factor/", signin.two_factor, {"admin_site": self}, name="two_factor"),
@@ -47,8 +47,8 @@ class ShopGuardAdminSite(admin.AdminSite):
 
     @method_decorator(never_cache)
     def login(self, request, extra_context=None):
-        """The password step of sign-in; the second factor follows (shopguard.signin)."""
-        from shopguard.signin import SignInView
+        """The password step of sign-in; the second factor follows (accounts.signin)."""
+        from accounts.signin import SignInView
 
         if request.method == "GET" and self.has_permission(request):
             return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
@@ -67,7 +67,7 @@ class ShopGuardAdminSite(admin.AdminSite):
 
     def password_change(self, request, extra_context=None):
         """Changing one's own password ends one's other sessions."""
-        from shopguard.accounts import password_changed
+        from accounts.people import password_changed
 
         before = request.user.password
         response = super().password_change(request, extra_context)

@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
-from django.db.models.signals import post_migrate
 
 
 class ShopGuardAdminConfig(AdminConfig):
@@ -8,10 +7,8 @@ class ShopGuardAdminConfig(AdminConfig):
 
 
 class ShopGuardConfig(AppConfig):
+    """The project itself: the admin site, error pages, key commands and the migrations
+    that created the role groups (people and sessions now live in ``accounts``)."""
+
     name = "shopguard"
     verbose_name = "ShopGuard"
-
-    def ready(self):
-        from shopguard import roles, signals  # noqa: F401
-
-        post_migrate.connect(roles.sync_role_permissions, dispatch_uid="shopguard_roles")

@@ -91,9 +91,12 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "shopguard.apps.ShopGuardConfig",
+    "accounts",
     "audit",
     "customers",
+    "exports",
     "policy",
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -167,7 +170,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 30 minutes, not renewed by retries
-AXES_LOCKOUT_TEMPLATE = "shopguard/lockout.html"
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
 
 # Sessions: 15 minutes idle (renewed on every request), 12 hours at most from sign-in.

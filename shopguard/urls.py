@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path
 
+from accounts.views import reauth
 from customers.import_views import import_customers_view
-from shopguard import views
 
 handler400 = "shopguard.views.bad_request"
 handler403 = "shopguard.views.permission_denied"
@@ -12,8 +12,8 @@ handler500 = "shopguard.views.server_error"
 
 urlpatterns = [
     path("", lambda request: redirect("privacy:current"), name="home"),
-    path("admin/reauth/", views.reauth, name="reauth"),
-    path("admin/exports/", include("customers.export_urls")),
+    path("admin/reauth/", reauth, name="reauth"),
+    path("admin/exports/", include("exports.urls")),
     path("admin/customers/import/", import_customers_view, name="customers_import"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

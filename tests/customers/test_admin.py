@@ -4,8 +4,8 @@ import time
 
 import pytest
 
+from accounts import reauth
 from customers.models import Customer, Purchase
-from shopguard import reauth
 from tests.customers.vault import (
     CHANGELIST,
     HANAKO,

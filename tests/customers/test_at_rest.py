@@ -6,8 +6,8 @@ import time
 
 from django.db import connection
 
+from accounts import reauth
 from customers.models import Category, Customer, Purchase
-from shopguard import reauth
 from tests.customers.vault import CHANGELIST, HANAKO, PURCHASES, change_url, signed_in
 
 MARKERS = {

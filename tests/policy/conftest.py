@@ -3,9 +3,9 @@ import time
 import pytest
 from django.utils import timezone
 
+from accounts.reauth import SESSION_KEY
 from customers.models import Customer
 from policy.models import PolicyVersion
-from shopguard.reauth import SESSION_KEY
 
 
 @pytest.fixture(autouse=True)

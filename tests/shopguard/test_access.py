@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 
-from shopguard import accounts
+from accounts import people as account_services
 from shopguard.access import role_required
 from shopguard.roles import AUDITOR, OWNER, role_of
 from tests.factories import entries_after, ledger_mark
@@ -53,9 +53,9 @@ def test_only_the_owner_may_call_the_account_services(people, name):
     actor = getattr(people, name)
     mark = ledger_mark()
     with pytest.raises(PermissionDenied):
-        accounts.change_role(actor, people.carol, OWNER)
+        account_services.change_role(actor, people.carol, OWNER)
     with pytest.raises(PermissionDenied):
-        accounts.deactivate(actor, people.carol)
+        account_services.deactivate(actor, people.carol)
     people.carol.refresh_from_db()
     assert people.carol.is_active and role_of(people.carol) == "staff"
     assert not entries_after(mark).exists()

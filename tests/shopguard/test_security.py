@@ -4,7 +4,7 @@ from django.test import override_settings
 from django.urls import path
 
 from shopguard.settings import PASSWORD_HASHERS
-from tests.shopguard.signing import enrol, sign_in
+from tests.accounts.signing import enrol, sign_in
 
 
 def test_it_hashes_passwords_with_argon2_first():

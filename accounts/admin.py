@@ -1,0 +1,200 @@
+"""The owner's page for the shop's people: create, give one role, deactivate.
+
+Raw groups, permissions and the superuser flag are not editable here: a person has
+exactly one role, changed on its own page after re-authentication.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import people, twofactor
+from accounts.reauth import reauth_redirect, recently_reauthenticated
+from audit.ledger import record
+from shopguard.roles import OWNER, has_role
+
+User = get_user_model()
+
+# Roles are synchronised from shopguard.roles, and device secrets are never shown.
+for model in (User, Group, TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
+
+
+class RoleField(forms.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=people.ROLE_CHOICES,
+            widget=forms.RadioSelect,
+            label=_("役割"),
+            **kwargs,
+        )
+
+
+class PersonCreationForm(UserCreationForm):
+    role = RoleField()
+
+    class Meta(UserCreationForm.Meta):
+        fields = ("username",)
+
+
+class PersonChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        fields = ("username", "password", "first_name", "last_name", "email", "is_active")
+
+    def clean_is_active(self):
+        active = self.cleaned_data["is_active"]
+        if self.instance.is_active and not active:
+            try:
+                people.check_last_owner(self.instance)
+            except people.LastOwnerError as error:
+                raise ValidationError(error.messages) from None
+        return active
+
+
+class RoleForm(forms.Form):
+    role = RoleField()
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    form = PersonChangeForm
+    add_form = PersonCreationForm
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("氏名と連絡先"), {"fields": ("first_name", "last_name", "email")}),
+        (_("アクセス"), {"fields": ("role_label", "is_active", "two_factor")}),
+        (_("日時"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"fields": ("username", "password1", "password2", "role")}),)
+    readonly_fields = ("role_label", "two_factor", "last_login", "date_joined")
+    list_display = ("username", "role_label", "is_active", "two_factor", "last_login")
+    list_filter = ("is_active", "groups")
+    search_fields = ("username",)
+    filter_horizontal = ()
+    actions = ["reset_two_factor"]
+
+    # Only the owner manages people, whatever permissions a group may have been given.
+    def has_view_permission(self, request, obj=None):
+        return has_role(request.user, OWNER) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return has_role(request.user, OWNER) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return has_role(request.user, OWNER) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # People are deactivated, never deleted: the audit ledger keeps naming them.
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("役割"))
+    def role_label(self, obj):
+        return people.role_label(people.stored_role(obj))
+
+    @admin.display(description=_("二要素認証"), boolean=True)
+    def two_factor(self, obj):
+        return twofactor.has_authenticator(obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/role/",
+                self.admin_site.admin_view(self.role_view),
+                name="auth_user_role",
+            ),
+        ] + super().get_urls()
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # Creating someone with a role grants access: it needs re-authentication too.
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if not recently_reauthenticated(request):
+            return reauth_redirect(request)
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "role_url": reverse("admin:auth_user_role", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        reactivating = change and "is_active" in form.changed_data and obj.is_active
+        if deactivating:
+            obj.is_active = True  # people.deactivate switches it off, with its record
+        obj.save()
+        if not change:
+            people.create_account(request.user, obj, form.cleaned_data["role"], request)
+        elif deactivating:
+            people.deactivate(request.user, obj, request)
+        elif reactivating:
+            people.reactivate(request.user, obj, request)
+
+    def user_change_password(self, request, id, form_url=""):
+        """The owner sets someone's password: that person's sessions all end."""
+        person = self.get_object(request, id)
+        before = person.password if person else None
+        response = super().user_change_password(request, id, form_url)
+        if person is not None:
+            person.refresh_from_db(fields=["password"])
+            if person.password != before:
+                people.password_changed(request, person)
+        return response
+
+    def role_view(self, request, object_id):
+        """Give one person exactly one role: the owner only, after re-authentication."""
+        person = self.get_object(request, object_id)
+        if not (has_role(request.user, OWNER) and self.has_change_permission(request, person)):
+            raise PermissionDenied
+        if person is None:
+            raise Http404
+        if not recently_reauthenticated(request):
+            return reauth_redirect(request)
+        form = RoleForm(request.POST or None, initial={"role": people.stored_role(person)})
+        if request.method == "POST" and form.is_valid():
+            try:
+                changed = people.change_role(
+                    request.user, person, form.cleaned_data["role"], request
+                )
+            except people.LastOwnerError as error:
+                form.add_error("role", error)
+            else:
+                if changed:
+                    messages.success(request, _("役割を変更しました。"))
+                change_url = reverse("admin:auth_user_change", args=[person.pk])
+                return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": format_lazy("{}: {}", _("役割の変更"), person.get_username()),
+            "person": person,
+            "form": form,
+            "opts": self.opts,
+        }
+        return render(request, "accounts/role_form.html", context)
+
+    @admin.action(description=_("選択した人の二要素認証をリセット（次回サインインで再設定）"))
+    def reset_two_factor(self, request, queryset):
+        with transaction.atomic():
+            for person in queryset:
+                twofactor.reset(person)
+                people.end_sessions(person)
+                record("account.2fa_reset", request=request, target=person)
+        messages.success(request, _("二要素認証をリセットしました。"))

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("利用者とサインイン")
+
+    def ready(self):
+        from accounts import signals  # noqa: F401
+        from shopguard import roles
+
+        post_migrate.connect(roles.sync_role_permissions, dispatch_uid="shopguard_roles")

@@ -1,0 +1,179 @@
+"""The shop's people: creating accounts, giving roles, deactivating, ending sessions.
+
+Every change here is the owner's alone, is checked against the last-owner rule and is
+written to the audit ledger in the same transaction as the change itself.
+"""
+
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import TrackedSession
+from audit.ledger import record
+from shopguard.roles import AUDITOR, MANAGER, OWNER, ROLES, STAFF, has_role, role_of, set_role
+
+ROLE_LABELS = {
+    OWNER: _("オーナー"),
+    MANAGER: _("マネージャー"),
+    STAFF: _("スタッフ"),
+    AUDITOR: _("監査担当"),
+}
+ROLE_CHOICES = list(ROLE_LABELS.items())
+
+
+class LastOwnerError(ValidationError):
+    """Raised when a change would leave the shop without an active owner."""
+
+
+LAST_OWNER_MESSAGE = _(
+    "最後の有効なオーナーは無効化も役割変更もできません。先に別のオーナーを追加してください。"
+)
+
+
+def role_label(role):
+    return ROLE_LABELS.get(role, "—")
+
+
+def stored_role(user):
+    """The role group ``user`` belongs to, even while deactivated (``role_of`` says None)."""
+    names = {group.name for group in user.groups.all()}
+    return next((role for role in ROLES if role in names), None)
+
+
+def require_owner(actor):
+    """Only the owner manages people; anyone else is refused."""
+    if not has_role(actor, OWNER):
+        raise PermissionDenied
+
+
+def other_active_owners(user):
+    """Active owners other than ``user``, locked so two changes cannot race past the rule."""
+    return (
+        get_user_model()
+        .objects.select_for_update()
+        .filter(is_active=True, groups__name=OWNER)
+        .exclude(pk=user.pk)
+    )
+
+
+def check_last_owner(user):
+    """Refuse to remove ``user`` from the owners when no other active owner remains."""
+    if role_of(user) == OWNER and not other_active_owners(user).exists():
+        raise LastOwnerError(LAST_OWNER_MESSAGE)
+
+
+def create_account(actor, user, role, request=None):
+    """Give a freshly saved ``user`` their one role and record who created the account."""
+    require_owner(actor)
+    if role not in ROLES:
+        raise ValidationError(_("役割を1つ選んでください。"))
+    with transaction.atomic():
+        set_role(user, role)
+        record("account.create", request=request, actor=actor, target=user, detail={"role": role})
+
+
+def change_role(actor, user, new_role, request=None):
+    """Give ``user`` exactly ``new_role``; the owner only, never the last owner's own."""
+    require_owner(actor)
+    if new_role not in ROLES:
+        raise ValidationError(_("役割を1つ選んでください。"))
+    with transaction.atomic():
+        old_role = stored_role(user)
+        if old_role == new_role:
+            return False
+        if new_role != OWNER:
+            check_last_owner(user)
+        set_role(user, new_role)
+        record(
+            "account.role_change",
+            request=request,
+            actor=actor,
+            target=user,
+            detail={"old": old_role, "new": new_role},
+        )
+    return True
+
+
+def deactivate(actor, user, request=None):
+    """Switch ``user`` off and end all their sessions at once."""
+    require_owner(actor)
+    with transaction.atomic():
+        check_last_owner(user)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        ended = end_sessions(user)
+        record(
+            "account.deactivate",
+            request=request,
+            actor=actor,
+            target=user,
+            detail={"sessions_ended": ended},
+        )
+
+
+def reactivate(actor, user, request=None):
+    """Let a deactivated person sign in again (with the role they had)."""
+    require_owner(actor)
+    with transaction.atomic():
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        record("account.reactivate", request=request, actor=actor, target=user)
+
+
+# Sessions ---------------------------------------------------------------------------
+
+
+def session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def track_session(request, user):
+    """Remember that the request's session belongs to ``user`` (called at sign-in)."""
+    key = request.session.session_key
+    if key:
+        TrackedSession.objects.update_or_create(session_key=key, defaults={"user": user})
+        forget_ended_sessions(user)
+
+
+def forget_ended_sessions(user):
+    """Drop the tracking of ``user``'s sessions that have expired or been cleared."""
+    Store = session_store()
+    tracked = TrackedSession.objects.filter(user=user).values_list("session_key", flat=True)
+    gone = [key for key in tracked if not Store().exists(key)]
+    TrackedSession.objects.filter(session_key__in=gone).delete()
+
+
+def forget_session(request):
+    key = getattr(request, "session", None) and request.session.session_key
+    if key:
+        TrackedSession.objects.filter(session_key=key).delete()
+
+
+def end_sessions(user, keep=None):
+    """Delete every session of ``user`` on the server, except ``keep``; return how many."""
+    Store = session_store()
+    tracked = TrackedSession.objects.filter(user=user)
+    if keep:
+        tracked = tracked.exclude(session_key=keep)
+    keys = list(tracked.values_list("session_key", flat=True))
+    for key in keys:
+        Store(session_key=key).delete()
+    tracked.delete()
+    return len(keys)
+
+
+def password_changed(request, user):
+    """After ``user``'s password changed, end all their other sessions.
+
+    When people change their own password the session they did it from stays (Django
+    gave it a new key); when the owner sets someone's password, all of theirs end.
+    """
+    own = request.user.pk == user.pk
+    keep = request.session.session_key if own else None
+    if own:
+        track_session(request, user)
+    return end_sessions(user, keep=keep)

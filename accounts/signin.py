@@ -1,0 +1,178 @@
+"""Sign-in in two steps: the password, then the second factor (enrolled on first use).
+
+Nobody is signed in until both steps are done: after the password the session only
+remembers, for five minutes, whose password was right. Only then does Django's
+``login()`` run, which gives the session a new key and fires ``user_logged_in``.
+"""
+
+import time
+
+import django_otp
+from django import forms
+from django.contrib import messages
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.views import LoginView
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts import twofactor
+from shopguard.roles import role_of
+
+PENDING_KEY = "shopguard_pending_sign_in"
+# False on sessions signed in with the password alone (two-factor off, the demo): such a
+# session no longer opens the admin once two-factor sign-in is switched on.
+SECOND_FACTOR_KEY = "shopguard_second_factor"
+# Five minutes to fetch the phone and type a code; after that, the password again.
+PENDING_SECONDS = 5 * 60
+# Five wrong codes end the attempt and the password is asked again. Guessing across
+# attempts gains nothing either: django-otp makes each device wait 1, 2, 4, 8 ... seconds
+# after each consecutive failure (OTP_TOTP_THROTTLE_FACTOR), so 20 wrong codes cost days.
+PENDING_MAX_FAILURES = 5
+
+
+class SignInForm(AdminAuthenticationForm):
+    """The admin's password form, refusing accounts without a ShopGuard role."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if role_of(user) is None:
+            raise self.get_invalid_login_error()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("確認コード"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )
+
+
+def start_pending(request, user, next_url):
+    request.session[PENDING_KEY] = {
+        "user": user.pk,
+        "backend": user.backend,
+        "at": time.time(),
+        "next": next_url,
+        "failures": 0,
+    }
+
+
+def pending_sign_in(request):
+    """The half-finished sign-in of this session as (user, state), or (None, None)."""
+    state = request.session.get(PENDING_KEY)
+    if not state or time.time() - state["at"] > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return None, None
+    user = get_user_model().objects.filter(pk=state["user"], is_active=True).first()
+    if user is None or role_of(user) is None:
+        request.session.pop(PENDING_KEY, None)
+        return None, None
+    return user, state
+
+
+def count_failure(request, state):
+    """Count a wrong code; True when the attempt is over and the password is needed."""
+    state["failures"] += 1
+    if state["failures"] >= PENDING_MAX_FAILURES:
+        request.session.pop(PENDING_KEY, None)
+        return True
+    request.session[PENDING_KEY] = state
+    return False
+
+
+def finish_sign_in(request, user, state, device):
+    """Both factors given: sign in for real (new session key) and remember the device."""
+    request.session.pop(PENDING_KEY, None)
+    login(request, user, backend=state["backend"])
+    if device is not None:
+        django_otp.login(request, device)
+    request.session[SECOND_FACTOR_KEY] = device is not None
+
+
+def admin_context(request, admin_site, **extra):
+    return {**admin_site.each_context(request), "has_permission": False, **extra}
+
+
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+class SignInView(LoginView):
+    """Step one: the password. Sends people who need a second factor to step two."""
+
+    authentication_form = SignInForm
+    template_name = "admin/login.html"
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not twofactor.second_factor_required(user):
+            response = super().form_valid(form)
+            self.request.session[SECOND_FACTOR_KEY] = False
+            return response
+        start_pending(self.request, user, self.get_success_url())
+        if twofactor.has_authenticator(user):
+            return redirect("admin:two_factor")
+        return redirect("admin:two_factor_setup")
+
+
+def restart(request):
+    messages.warning(request, _("もう一度ユーザー名とパスワードを入力してください。"))
+    return redirect("admin:login")
+
+
+@never_cache
+@sensitive_post_parameters()
+def two_factor(request, admin_site):
+    """Step two: a code from the authenticator app, or one of the recovery codes."""
+    user, state = pending_sign_in(request)
+    if user is None:
+        return restart(request)
+    if not twofactor.has_authenticator(user):
+        return redirect("admin:two_factor_setup")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = twofactor.verify_second_factor(user, form.cleaned_data["code"], "sign_in", request)
+        if device is not None:
+            finish_sign_in(request, user, state, device)
+            return redirect(state["next"])
+        if count_failure(request, state):
+            return restart(request)
+        form.add_error("code", _("確認コードが正しくないか、すでに使われています。"))
+    context = admin_context(request, admin_site, form=form, title=_("二要素認証"))
+    return render(request, "accounts/two_factor.html", context)
+
+
+@never_cache
+@sensitive_post_parameters()
+def two_factor_setup(request, admin_site):
+    """First sign-in: enrol an authenticator app, then show the recovery codes once."""
+    user, state = pending_sign_in(request)
+    if user is None:
+        return restart(request)
+    if twofactor.has_authenticator(user):
+        return redirect("admin:two_factor")
+    device = twofactor.pending_authenticator(user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = twofactor.confirm_enrolment(user, device, form.cleaned_data["code"], request)
+        if codes is not None:
+            finish_sign_in(request, user, state, device)
+            context = admin_context(
+                request, admin_site, codes=codes, next=state["next"], title=_("復旧コード")
+            )
+            return render(request, "accounts/recovery_codes.html", context)
+        if count_failure(request, state):
+            return restart(request)
+        form.add_error("code", _("確認コードが正しくありません。アプリの時刻も確認してください。"))
+    context = admin_context(
+        request,
+        admin_site,
+        form=form,
+        title=_("二要素認証の設定"),
+        qr=twofactor.qr_data_uri(device),
+        secret=twofactor.secret_of(device),
+    )
+    return render(request, "accounts/two_factor_setup.html", context)

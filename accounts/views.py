@@ -1,0 +1,90 @@
+"""Re-authentication before a dangerous action, and renewing one's recovery codes."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import authenticate
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts import twofactor
+from accounts.reauth import mark_reauthenticated, require_recent_auth
+from audit.ledger import record
+
+
+class ReauthForm(forms.Form):
+    """The password, and a second-factor code for people who have an authenticator."""
+
+    password = forms.CharField(label=_("パスワード"), widget=forms.PasswordInput)
+    code = forms.CharField(
+        label=_("確認コード"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code"}),
+    )
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+        self.needs_code = twofactor.has_authenticator(request.user)
+        if not self.needs_code:
+            del self.fields["code"]
+
+    def clean_password(self):
+        user = authenticate(
+            self.request,
+            username=self.request.user.get_username(),
+            password=self.cleaned_data["password"],
+        )
+        if user is None or user.pk != self.request.user.pk:
+            raise forms.ValidationError(_("パスワードが正しくありません。"))
+        return ""
+
+    def clean(self):
+        cleaned = super().clean()
+        # The code is checked (and spent) only once the password is right.
+        if self.needs_code and not self.errors:
+            device = twofactor.verify_second_factor(
+                self.request.user, cleaned.get("code"), "reauth", self.request
+            )
+            if device is None:
+                self.add_error("code", _("確認コードが正しくないか、すでに使われています。"))
+        return cleaned
+
+
+def safe_next(request, default="admin:index"):
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return default
+
+
+@never_cache
+@sensitive_post_parameters()
+@login_required
+def reauth(request):
+    """Ask for the password (and second factor) again before a dangerous action."""
+    form = ReauthForm(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        mark_reauthenticated(request)
+        return redirect(safe_next(request))
+    context = {**admin.site.each_context(request), "form": form, "next": safe_next(request, "")}
+    return render(request, "accounts/reauth.html", context)
+
+
+@require_recent_auth
+def recovery_codes(request, admin_site):
+    """Replace one's recovery codes with ten new ones (after re-authentication)."""
+    if not twofactor.has_authenticator(request.user):
+        raise Http404
+    codes = None
+    if request.method == "POST":
+        with transaction.atomic():
+            codes = twofactor.new_recovery_codes(request.user)
+            record("auth.recovery_codes_renewed", request=request, target=request.user)
+    context = {**admin_site.each_context(request), "codes": codes, "title": _("復旧コード")}
+    return render(request, "accounts/recovery_codes.html", context)

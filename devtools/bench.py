@@ -1,0 +1,489 @@
+"""Benchmark: the encrypted Customer model against a plaintext twin on the same rows.
+
+Where it runs: in a throwaway SQLite file in a fresh temporary directory, added as an
+extra database alias for the duration of the run and deleted afterwards. Nothing is read
+from or written to the configured database, so ``bench`` is safe to run next to real
+customer data; and both models meet the same engine, file system and page cache, so the
+ratios compare encryption, not databases.
+
+The twin: ``PlainCustomer`` and ``PlainPurchase`` live in an isolated app registry
+(``Meta.apps``), so they never join ShopGuard's models, migrations or permissions. Their
+tables are created with ``schema_editor`` in the throwaway database and dropped at the
+end. They have the same columns in plaintext, with ordinary indexes on e-mail and phone
+where the encrypted model has blind indexes.
+
+Timing: each figure runs both sides alternately, several times, with the garbage
+collector paused (as ``timeit`` does), and keeps each side's best run; the ratio is
+encrypted time divided by plaintext time.
+"""
+
+import gc
+import importlib
+import os
+import random
+import re
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+
+from auditlog.context import disable_auditlog
+from django.apps.registry import Apps
+from django.db import connections, models, transaction
+from django.db.utils import ConnectionHandler, load_backend
+from django.template import Context, Engine
+
+from customers.models import Category, Customer, Purchase
+from devtools.demo import (
+    CUSTOMER_FIELDS,
+    fake_customer_values,
+    fake_purchases,
+    sealed_customer,
+    sealed_purchase,
+)
+from shopguard.blind_index import blind_index, normalise
+
+BENCH_DB = "shopguard_bench"
+PAGE_SIZE = 100  # the admin changelist's default list_per_page
+BATCH_SIZE = 1000
+
+_twin_apps = Apps()
+
+
+class PlainCustomer(models.Model):  # noqa: DJ008 - never shown
+    """Customer in plaintext: same fields, ordinary indexes where Customer has blind ones."""
+
+    id = models.UUIDField(primary_key=True)
+    name = models.CharField(max_length=100)
+    name_kana = models.CharField(max_length=100, blank=True)
+    gender = models.CharField(max_length=20)
+    postal_code = models.CharField(max_length=10, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    card_token = models.CharField(max_length=100, blank=True)
+    card_brand = models.CharField(max_length=20, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    card_exp = models.CharField(max_length=7, blank=True)
+    # Where Customer keeps keyed hashes of the normalised values, the twin keeps the
+    # normalised values themselves, indexed: the same search minus the cryptography.
+    email_key = models.CharField(max_length=254, blank=True, db_index=True)
+    phone_key = models.CharField(max_length=30, blank=True, db_index=True)
+    name_key = models.CharField(max_length=100, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        apps = _twin_apps
+        app_label = "shopguard_bench"
+        db_table = "shopguard_bench_plain_customer"
+        # The same ordering, served by the same index, as Customer's list page.
+        ordering = Customer._meta.ordering
+        indexes = [models.Index(fields=["-created_at", "-id"], name="plain_customer_newest")]
+
+
+class PlainPurchase(models.Model):  # noqa: DJ008 - never shown
+    id = models.UUIDField(primary_key=True)
+    customer = models.ForeignKey(PlainCustomer, on_delete=models.CASCADE)
+    product_name = models.CharField(max_length=200)
+    category_id = models.IntegerField()
+    amount = models.PositiveIntegerField()
+    purchased_on = models.DateField()
+
+    class Meta:
+        apps = _twin_apps
+        app_label = "shopguard_bench"
+        db_table = "shopguard_bench_plain_purchase"
+        ordering = Purchase._meta.ordering
+
+
+@dataclass
+class Side:
+    """One side of the comparison: a customer model and its purchase model."""
+
+    label: str
+    customers: type
+    purchases: type
+    find_email: object = None
+    find_phone: object = None
+
+
+@dataclass
+class Figure:
+    name: str
+    encrypted: float
+    plaintext: float
+    notes: list = field(default_factory=list)
+
+    @property
+    def ratio(self):
+        return self.encrypted / self.plaintext
+
+
+@contextmanager
+def throwaway_database():
+    """Register a connection BENCH_DB to a fresh SQLite file; remove both afterwards.
+
+    The connection is made here and registered for this thread only; it is never added
+    to settings.DATABASES, so nothing else (migrate, flush, test set-up) ever sees it.
+    """
+    directory = tempfile.mkdtemp(prefix="shopguard-bench-")
+    path = os.path.join(directory, "bench.sqlite3")
+    config = {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+    config = ConnectionHandler({"default": config}).settings["default"]  # adds the defaults
+    connections[BENCH_DB] = load_backend(config["ENGINE"]).DatabaseWrapper(config, BENCH_DB)
+    try:
+        yield path
+    finally:
+        connections[BENCH_DB].close()
+        del connections[BENCH_DB]
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+BENCH_MODELS = (Category, Customer, Purchase, PlainCustomer, PlainPurchase)
+
+
+def create_tables():
+    with connections[BENCH_DB].schema_editor() as editor:
+        for model in BENCH_MODELS:
+            editor.create_model(model)
+    seeding = importlib.import_module("customers.migrations.0002_categories")
+    Category.objects.using(BENCH_DB).bulk_create(
+        Category(code=code, name_ja=ja, name_en=en, sensitive=sensitive)
+        for code, ja, en, sensitive in seeding.CATEGORIES
+    )
+
+
+def drop_tables():
+    with connections[BENCH_DB].schema_editor() as editor:
+        for model in reversed(BENCH_MODELS):
+            editor.delete_model(model)
+
+
+def plain_customer(pk, values):
+    keys = {f"{kind}_key": normalise(kind, values[kind]) for kind in ("email", "phone", "name")}
+    return PlainCustomer(id=pk, **values, **keys)
+
+
+def fill(count, seed=2026):
+    """Write ``count`` fake customers with purchases to both sides; return samples."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    categories = list(Category.objects.using(BENCH_DB).order_by("code"))
+    samples = {"email": [], "phone": [], "pk": []}
+    today = date.today()
+    for offset in range(0, count, BATCH_SIZE):
+        encrypted, plain, bought, plain_bought = [], [], [], []
+        for number in range(offset, min(offset + BATCH_SIZE, count)):
+            values = fake_customer_values(number, rng)
+            customer = sealed_customer(values)
+            encrypted.append(customer)
+            plain.append(plain_customer(customer.pk, values))
+            for category, product, amount, day in fake_purchases(number, rng, categories, today):
+                purchase = sealed_purchase(customer.pk, category, product, amount, day)
+                bought.append(purchase)
+                plain_bought.append(
+                    PlainPurchase(
+                        id=purchase.pk,
+                        customer_id=customer.pk,
+                        product_name=product,
+                        category_id=category.pk,
+                        amount=amount,
+                        purchased_on=day,
+                    )
+                )
+            if rng.random() < 0.01 or number < 3:
+                samples["email"].append(values["email"])
+                samples["phone"].append(values["phone"])
+                samples["pk"].append(customer.pk)
+        with transaction.atomic(using=BENCH_DB):
+            Customer.objects.using(BENCH_DB).bulk_create(encrypted)
+            Purchase.objects.using(BENCH_DB).bulk_create(bought)
+            PlainCustomer.objects.using(BENCH_DB).bulk_create(plain)
+            PlainPurchase.objects.using(BENCH_DB).bulk_create(plain_bought)
+    return samples
+
+
+# --- what each side does -------------------------------------------------------------
+
+
+def find_encrypted(kind):
+    """Exact search through the blind index: one indexed query, decrypt the candidates."""
+    index_field = f"{kind}_index"
+
+    def find(term):
+        wanted = normalise(kind, term)
+        candidates = Customer.objects.using(BENCH_DB).filter(
+            **{index_field: blind_index(kind, term)}
+        )
+        return [c for c in candidates if normalise(kind, getattr(c, kind)) == wanted]
+
+    return find
+
+
+def find_plain(kind):
+    """Exact search on the normalised plaintext column: one indexed query."""
+    key_field = f"{kind}_key"
+
+    def find(term):
+        wanted = normalise(kind, term)
+        return list(PlainCustomer.objects.using(BENCH_DB).filter(**{key_field: wanted}))
+
+    return find
+
+
+ENCRYPTED = Side("encrypted", Customer, Purchase, find_encrypted("email"), find_encrypted("phone"))
+PLAINTEXT = Side(
+    "plaintext", PlainCustomer, PlainPurchase, find_plain("email"), find_plain("phone")
+)
+
+# Masking: the vault's own (customers.masking) when it is installed; until then a
+# stand-in doing the same kind of string work. Either way both sides run the same code,
+# so masking cannot favour either: what differs is only reading and decrypting.
+_PREFECTURE = re.compile(r"^(.{2,3}?[都道府県])")
+
+
+def _stand_in_name(value):
+    return f"{value.split(' ', 1)[0]} **"
+
+
+def _stand_in_email(value):
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _stand_in_phone(value):
+    return f"***-****-{value[-4:]}" if value else ""
+
+
+def _stand_in_address(value):
+    match = _PREFECTURE.match(value)
+    return f"{match.group(1)} …" if match else "…"
+
+
+try:
+    from customers import masking as _masking
+except ImportError:  # the vault's masking is not merged yet
+    _masking = None
+MASKING = "customers.masking" if _masking else "a stand-in (customers.masking not installed)"
+mask_name = getattr(_masking, "mask_name", _stand_in_name)
+mask_email = getattr(_masking, "mask_email", _stand_in_email)
+mask_phone = getattr(_masking, "mask_phone", _stand_in_phone)
+mask_address = getattr(_masking, "mask_address", _stand_in_address)
+
+
+LIST_TEMPLATE = Engine().from_string(
+    "<table><tr><th>ID</th><th>氏名</th><th>メール</th><th>電話</th><th>住所</th></tr>"
+    "{% for r in rows %}<tr><td>{{ r.id }}</td><td>{{ r.name }}</td><td>{{ r.email }}</td>"
+    "<td>{{ r.phone }}</td><td>{{ r.address }}</td></tr>{% endfor %}</table>"
+    "<p>{{ count }} 件</p>"
+)
+DETAIL_TEMPLATE = Engine().from_string(
+    "<dl>{% for label, value in fields %}<dt>{{ label }}</dt><dd>{{ value }}</dd>{% endfor %}"
+    "</dl><table>{% for p in purchases %}<tr><td>{{ p.0 }}</td><td>{{ p.1 }}</td>"
+    "<td>{{ p.2 }}</td><td>{{ p.3 }}</td></tr>{% endfor %}</table>"
+)
+
+
+def masked_row(customer):
+    return {
+        "id": str(customer.pk)[:8],
+        "name": mask_name(customer.name),
+        "email": mask_email(customer.email),
+        "phone": mask_phone(customer.phone),
+        "address": mask_address(customer.address),
+    }
+
+
+def list_page(side, page):
+    """The staff list page: one page of masked rows, newest first, and the total count."""
+    query = side.customers.objects.using(BENCH_DB).order_by("-created_at", "-pk")
+    start = page * PAGE_SIZE
+    rows = [masked_row(c) for c in query[start : start + PAGE_SIZE]]
+    count = side.customers.objects.using(BENCH_DB).count()
+    return LIST_TEMPLATE.render(Context({"rows": rows, "count": count}))
+
+
+def detail_page(side, pk, category_names):
+    """The detail page: one customer's fields masked and their purchases."""
+    customer = side.customers.objects.using(BENCH_DB).get(pk=pk)
+    fields = [
+        ("氏名", mask_name(customer.name)),
+        ("フリガナ", mask_name(customer.name_kana)),
+        ("性別", customer.gender),
+        ("郵便番号", f"{customer.postal_code[:3]}-****"),
+        ("住所", mask_address(customer.address)),
+        ("電話番号", mask_phone(customer.phone)),
+        ("メール", mask_email(customer.email)),
+        ("カード", f"{customer.card_brand} •••• {customer.card_last4}"),
+        ("有効期限", customer.card_exp),
+    ]
+    purchases = [
+        (p.purchased_on, category_names[p.category_id], p.product_name, p.amount)
+        for p in side.purchases.objects.using(BENCH_DB).filter(customer_id=pk)
+    ]
+    return DETAIL_TEMPLATE.render(Context({"fields": fields, "purchases": purchases}))
+
+
+def read_all(side, bounds=(None, None)):
+    """Read every customer (between the pk bounds) with every personal field decrypted."""
+    low, high = bounds
+    query = side.customers.objects.using(BENCH_DB).order_by()
+    if low is not None:
+        query = query.filter(pk__gte=low)
+    if high is not None:
+        query = query.filter(pk__lt=high)
+    total = 0
+    for customer in query:
+        for name in CUSTOMER_FIELDS:
+            total += len(getattr(customer, name))
+    return total
+
+
+# --- timing --------------------------------------------------------------------------
+
+
+def timed(work):
+    """Wall time of one ``work()`` with the garbage collector paused (as timeit does)."""
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        work()
+        return time.perf_counter() - started
+    finally:
+        gc.enable()
+
+
+def compare(name, parts, make_work, repeat):
+    """Time both sides part by part, alternately, and return a Figure.
+
+    Each part (a chunk of rows, a batch of searches, a page) runs on the encrypted side
+    and then on the plaintext side, ``repeat`` times after a warm-up; a side's time is
+    the sum over parts of its best run. Alternating in small steps means both sides meet
+    the same machine load, which matters on a shared two-core machine.
+    """
+    best = {}
+    for side in (ENCRYPTED, PLAINTEXT):
+        for part in parts:
+            make_work(side, part)()  # warm the page cache and the templates
+    for _ in range(repeat):
+        gc.collect()
+        for index, part in enumerate(parts):
+            for side in (ENCRYPTED, PLAINTEXT):
+                elapsed = timed(make_work(side, part))
+                key = (side.label, index)
+                best[key] = min(best.get(key, elapsed), elapsed)
+    encrypted, plaintext = (
+        sum(best[(label, i)] for i in range(len(parts))) for label in ("encrypted", "plaintext")
+    )
+    return Figure(name, encrypted, plaintext)
+
+
+def batches(items, size):
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def pk_ranges(count, chunk=10_000):
+    """(low, high) primary-key bounds splitting the customers into chunks for read_all."""
+    pks = list(Customer.objects.using(BENCH_DB).order_by("pk").values_list("pk", flat=True))
+    bounds = pks[::chunk]
+    return [(low, bounds[i + 1] if i + 1 < len(bounds) else None) for i, low in enumerate(bounds)]
+
+
+def run(count, repeat=3, out=print):
+    """Build both sides with ``count`` customers, measure, and return the figures."""
+    # 200 searches, 20 list pages and 50 detail pages per run smooth out noise; a small
+    # test run uses fewer.
+    lookups, pages = min(200, count), (min(20, count), min(50, count))
+    # The throwaway database's migrations and rows must leave no change-capture entries
+    # in the configured database's ledger.
+    with disable_auditlog(), throwaway_database() as path:
+        out(f"Throwaway database: {path} (deleted afterwards; the configured one is untouched)")
+        create_tables()
+        started = time.perf_counter()
+        samples = fill(count)
+        out(
+            f"Wrote {count} customers and "
+            f"{Purchase.objects.using(BENCH_DB).count()} purchases to each side in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        try:
+            return measure(samples, count, repeat, lookups, pages, out)
+        finally:
+            drop_tables()
+
+
+def random_pages(count, pages):
+    rng = random.Random(11)  # noqa: S311 - choosing pages, not secrets
+    return [rng.randrange(max(1, count // PAGE_SIZE)) for _ in range(pages)]
+
+
+def measure(samples, count, repeat, lookups, pages, out):
+    rng = random.Random(7)  # noqa: S311 - choosing sample rows, not secrets
+    emails = [rng.choice(samples["email"]) for _ in range(lookups)]
+    phones = [rng.choice(samples["phone"]) for _ in range(lookups)]
+    list_pages, detail_pages = pages
+    pks = [rng.choice(samples["pk"]) for _ in range(detail_pages)]
+    page_numbers = random_pages(count, list_pages)
+    category_names = dict(Category.objects.using(BENCH_DB).values_list("pk", "name_ja"))
+    prove_indexed_search(samples, out)
+
+    def searching(kind):
+        def make(side, terms):
+            find = side.find_email if kind == "email" else side.find_phone
+            return lambda: [find(term) for term in terms]
+
+        return make
+
+    figures = [
+        compare(
+            "read_all",
+            pk_ranges(count),
+            lambda side, bounds: lambda: read_all(side, bounds),
+            repeat,
+        ),
+        compare("search_email", batches(emails, 20), searching("email"), repeat),
+        compare("search_phone", batches(phones, 20), searching("phone"), repeat),
+        compare(
+            "list_page",
+            page_numbers,
+            lambda side, number: lambda: list_page(side, number),
+            repeat,
+        ),
+        compare(
+            "detail_page",
+            batches(pks, 5),
+            lambda side, some: lambda: [detail_page(side, pk, category_names) for pk in some],
+            repeat,
+        ),
+    ]
+    per = {
+        "read_all": count,
+        "search_email": lookups,
+        "search_phone": lookups,
+        "list_page": list_pages,
+        "detail_page": detail_pages,
+    }
+    out("Pages: list_page/detail_page measure the admin's path outside the admin: query,")
+    out(f"  decryption, masking with {MASKING}, template rendering.")
+    for figure in figures:
+        unit = per[figure.name]
+        out(
+            f"{figure.name}: encrypted {figure.encrypted * 1e6 / unit:.1f} us, plaintext "
+            f"{figure.plaintext * 1e6 / unit:.1f} us per item ({unit} items, best of {repeat})"
+        )
+    for figure in figures:
+        out(f"ratio {figure.name} {figure.ratio:.2f}")
+    return figures
+
+
+def prove_indexed_search(samples, out):
+    """Print the query plan and candidate count of a blind-index search (no decrypting scan)."""
+    for kind in ("email", "phone"):
+        term = samples[kind][0]
+        query = Customer.objects.using(BENCH_DB).filter(
+            **{f"{kind}_index": blind_index(kind, term)}
+        )
+        plan = " ".join(query.explain().split())
+        out(f"search_{kind} plan: {plan}; candidates: {query.count()}")

@@ -1,0 +1,67 @@
+"""Seed demo sign-ins (one per role) and clearly fake customers with purchases.
+
+``make run`` calls it with ``--if-empty``, so a database that already has people is left
+alone. Customers are written with bulk_create in batches (ciphertext and blind indexes
+computed here), so 100,000 take a few minutes at most; see customers/demo.py for why the
+data is unmistakably fake.
+"""
+
+import os
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from audit import ledger
+from customers.models import Customer
+from devtools.demo import seed_customers
+from shopguard.roles import ROLES, set_role
+
+DEMO_USERS = {role: f"demo-{role}" for role in ROLES}
+
+
+class Command(BaseCommand):
+    help = "Create demo sign-ins and fake customers. With --if-empty, only into an empty database."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--customers", type=int, default=200)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="only seed a database with no users yet"
+        )
+
+    def handle(self, *args, customers, if_empty, **options):
+        if customers < 0:
+            raise CommandError("--customers cannot be negative.")
+        if if_empty and get_user_model().objects.exists():
+            self.stdout.write("Database already has people; demo data not seeded.")
+            return
+        self.seed_sign_ins()
+        self.seed_customers(customers)
+
+    def seed_sign_ins(self):
+        password = os.environ.get("DEMO_PASSWORD", "")
+        if len(password) < 12:
+            self.stderr.write("DEMO_PASSWORD (12+ characters) is needed for demo sign-ins.")
+            return
+        User = get_user_model()
+        for role, username in DEMO_USERS.items():
+            user, _ = User.objects.get_or_create(username=username)
+            user.set_password(password)
+            user.save()
+            set_role(user, role)
+        self.stdout.write(f"Demo sign-ins created for: {', '.join(DEMO_USERS.values())}")
+
+    def seed_customers(self, count):
+        if not count:
+            return
+        started = time.perf_counter()
+        # Numbering continues after existing customers, so e-mails and phones stay unique.
+        start = Customer.objects.count()
+        made, purchases = seed_customers(count, start=start)
+        with transaction.atomic():
+            ledger.record("customer.seed_demo", detail={"customers": made, "purchases": purchases})
+        seconds = time.perf_counter() - started
+        self.stdout.write(
+            f"Seeded {made} fake customers with {purchases} purchases in {seconds:.1f} s."
+        )

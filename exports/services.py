@@ -1,0 +1,158 @@
+"""Exports: the one way customer data leaves ShopGuard, as an AES-256 archive.
+
+A request names its purpose, its recipient and the fields it needs. A manager's request
+waits for an owner's approval; an owner's own request is approved when made (the owner
+may take everything, and it is still recorded). The person who asked downloads it once,
+within DOWNLOAD_WINDOW, after re-authentication; the archive is a zip encrypted with
+AES-256 (WinZip AES) under a password shown to them once. Every step is in the ledger,
+written in the same transaction as the step itself.
+"""
+
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.ledger import record
+from customers.models import Customer
+from exports.archive import sha256_of, write_archive
+from exports.models import ExportRequest
+from shopguard.log import looks_personal
+from shopguard.roles import OWNER, role_of
+
+# An approval is for the task at hand, not a standing permit to take the list later.
+DOWNLOAD_WINDOW = timedelta(hours=24)
+# Card tokens stay with the payment provider's integration; they are never exported.
+EXPORTABLE_FIELDS = ["name", "name_kana", "gender", "postal_code", "address", "phone", "email"]
+PERSONAL_PURPOSE_MESSAGE = gettext_lazy(
+    "利用目的にメールアドレスや電話番号などの個人情報を書かないでください。"
+)
+
+
+def request_export(user, *, purpose, recipient, fields, request=None, **recipient_facts):
+    """Create an export request; an owner's own request is approved at once.
+
+    ``recipient_facts`` are the optional recipient_name, recipient_address,
+    recipient_representative, provision_basis and consent_evidence.
+    """
+    unknown = set(fields) - set(EXPORTABLE_FIELDS)
+    if not fields or unknown:
+        raise ValidationError(_("エクスポートできる項目を1つ以上選んでください。"))
+    if looks_personal(purpose):
+        raise ValidationError(PERSONAL_PURPOSE_MESSAGE)
+    with transaction.atomic():
+        export = ExportRequest.objects.create(
+            requested_by=user,
+            purpose=purpose,
+            recipient=recipient,
+            **recipient_facts,
+            fields=[f for f in EXPORTABLE_FIELDS if f in fields],
+        )
+        record("export.request", request=request, actor=user, target=export, detail=_facts(export))
+        if role_of(user) == OWNER:
+            _decide(export, user, approve=True, request=request, self_approved=True)
+    return export
+
+
+def decide(export, approver, *, approve, request=None):
+    """Approve or reject someone else's pending request (owners only)."""
+    if role_of(approver) != OWNER or approver.pk == export.requested_by_id:
+        raise PermissionDenied
+    with transaction.atomic():
+        export = ExportRequest.objects.select_for_update().get(pk=export.pk)
+        if export.status != ExportRequest.Status.PENDING:
+            raise ValidationError(_("この申請はすでに処理されています。"))
+        _decide(export, approver, approve=approve, request=request)
+    return export
+
+
+def _decide(export, approver, *, approve, request, self_approved=False):
+    export.status = ExportRequest.Status.APPROVED if approve else ExportRequest.Status.REJECTED
+    export.decided_by = approver
+    export.decided_at = timezone.now()
+    export.save(update_fields=["status", "decided_by", "decided_at"])
+    record(
+        "export.approve" if approve else "export.reject",
+        request=request,
+        actor=approver,
+        target=export,
+        detail={"self_approved": self_approved},
+    )
+
+
+def download_problem(export, user):
+    """Why ``user`` may not download ``export`` now, or None when they may."""
+    if export.requested_by_id != user.pk:
+        return _("ダウンロードできるのは申請した本人だけです。")
+    if export.status == ExportRequest.Status.DOWNLOADED:
+        return _("このエクスポートはすでにダウンロードされています。")
+    if export.status != ExportRequest.Status.APPROVED:
+        return _("このエクスポートはまだ承認されていません。")
+    if timezone.now() - export.decided_at > DOWNLOAD_WINDOW:
+        return _("承認から24時間が過ぎたため、ダウンロードできません。もう一度申請してください。")
+    return None
+
+
+def claim_download(export, user, password, fileobj, *, request=None):
+    """Write the archive to ``fileobj`` and mark the export downloaded, in one transaction.
+
+    The download is recorded only if the archive was written, and the archive is handed
+    out only once its record is committed; a second claim finds the export downloaded.
+    """
+    with transaction.atomic():
+        export = ExportRequest.objects.select_for_update().get(pk=export.pk)
+        problem = download_problem(export, user)
+        if problem:
+            raise ValidationError(problem)
+        export.row_count = write_archive(fileobj, export.fields, password)
+        export.archive_sha256 = sha256_of(fileobj)
+        export.status = ExportRequest.Status.DOWNLOADED
+        export.downloaded_at = timezone.now()
+        export.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
+        record("export.download", request=request, actor=user, target=export, detail=_facts(export))
+        if export.recipient == ExportRequest.Recipient.THIRD_PARTY:
+            _record_provision(export, request=request, actor=user)
+    return export
+
+
+# Export fields as the provision record names them (APPI art. 29 data items).
+_PROVISION_ITEMS = {
+    "name": "name",
+    "name_kana": "name",
+    "gender": "gender",
+    "postal_code": "address",
+    "address": "address",
+    "phone": "phone",
+    "email": "email",
+}
+
+
+def _record_provision(export, *, request, actor):
+    """Keep the third-party provision record for a downloaded third-party export."""
+    from policy.services import record_provision
+
+    record_provision(
+        recipient_name=export.recipient_name,
+        recipient_address=export.recipient_address,
+        recipient_representative=export.recipient_representative,
+        provided_on=timezone.localdate(),
+        customers=Customer.objects.values_list("pk", flat=True),
+        data_items=sorted({_PROVISION_ITEMS[f] for f in export.fields}),
+        basis=export.provision_basis,
+        consent_evidence=export.consent_evidence,
+        request=request,
+        actor=actor,
+    )
+
+
+def _facts(export):
+    """Non-personal facts of an export for its ledger entries."""
+    return {
+        "fields": export.fields,
+        "recipient": export.recipient,
+        "rows": export.row_count,
+        "purpose": export.purpose,
+    }

@@ -1,0 +1,54 @@
+import os
+import re
+from io import StringIO
+
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connections
+
+from customers.models import Customer
+from devtools import bench
+from tests.factories import entries_after, ledger_mark
+
+FIGURES = ["read_all", "search_email", "search_phone", "list_page", "detail_page"]
+RATIO_LINE = re.compile(r"^ratio (\w+) (\d+\.\d\d)$")
+
+
+def run_bench(**options):
+    out = StringIO()
+    call_command("bench", stdout=out, **options)
+    return out.getvalue().splitlines()
+
+
+def test_it_prints_one_ratio_line_per_figure(db):
+    lines = run_bench(customers=10, repeat=1)
+
+    ratios = [RATIO_LINE.match(line) for line in lines if line.startswith("ratio ")]
+    assert all(ratios)
+    assert [m.group(1) for m in ratios] == FIGURES
+    assert all(float(m.group(2)) > 0 for m in ratios)
+
+
+def test_search_goes_through_the_blind_index(db):
+    lines = run_bench(customers=10, repeat=1)
+
+    plans = [line for line in lines if " plan: " in line]
+    assert len(plans) == 2
+    assert all("USING INDEX" in line and "candidates: 1" in line for line in plans)
+
+
+def test_it_leaves_the_configured_database_alone(db):
+    mark = ledger_mark()
+    lines = run_bench(customers=10, repeat=1)
+
+    assert Customer.objects.count() == 0
+    assert not entries_after(mark).exists()
+    path = next(line for line in lines if line.startswith("Throwaway database:")).split()[2]
+    assert not os.path.exists(path)
+    assert bench.BENCH_DB not in connections.settings
+    assert not hasattr(connections._connections, bench.BENCH_DB)
+
+
+def test_the_plaintext_twin_is_not_a_model_of_the_app():
+    assert bench.PlainCustomer not in apps.get_models()
+    assert not apps.is_installed("shopguard_bench")

@@ -1,0 +1,286 @@
+import io
+import time
+
+import pytest
+import pyzipper
+
+from audit.models import AuditEntry
+from customers.models import Customer
+from exports import archive, services
+from exports.models import ExportRequest
+
+MARKER_EMAIL = "export.marker@example.com"
+
+
+def reauthenticated(client, user):
+    client.force_login(user)
+    session = client.session
+    session["reauthenticated_at"] = time.time()
+    session.save()
+    return client
+
+
+@pytest.fixture
+def customers_(db):
+    Customer.objects.create(name="山田 花子", email=MARKER_EMAIL, phone="090-0000-1111")
+    Customer.objects.create(name="=HYPERLINK(1)", email="two@example.com")
+
+
+def new_request(client, **changes):
+    data = {
+        "purpose": "年末のお礼状の発送",
+        "recipient": "internal",
+        "recipient_name": "",
+        "fields": ["name", "email"],
+        **changes,
+    }
+    return client.post("/admin/exports/new/", data)
+
+
+def download(client, export):
+    response = client.post(f"/admin/exports/{export.pk}/prepare/")
+    assert response.status_code == 200
+    password = response.context["password"]
+    response = client.post(f"/admin/exports/{export.pk}/download/")
+    return response, password
+
+
+def read_archive(content, password):
+    with pyzipper.AESZipFile(io.BytesIO(content)) as archive:
+        archive.setpassword(password.encode())
+        return archive.read("customers.csv").decode("utf-8-sig")
+
+
+@pytest.mark.django_db
+def test_a_manager_request_waits_for_an_owner(client, people, customers_):
+    response = new_request(reauthenticated(client, people.bob))
+    export = ExportRequest.objects.get()
+    assert response.status_code == 302
+    assert export.status == "pending" and export.requested_by == people.bob
+    assert AuditEntry.objects.filter(action="export.request", target_id=str(export.pk)).exists()
+    assert not AuditEntry.objects.filter(action="export.approve").exists()
+
+
+@pytest.mark.django_db
+def test_requesting_needs_recent_reauthentication(client, people, customers_):
+    client.force_login(people.bob)
+    response = new_request(client)
+    assert response.status_code == 302 and response.url.startswith("/admin/reauth/")
+    assert not ExportRequest.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["carol", "dave", "erin"])
+def test_staff_auditor_and_outsiders_cannot_request(client, people, customers_, who):
+    response = new_request(reauthenticated(client, getattr(people, who)))
+    assert response.status_code in (302, 403)
+    assert not (response.status_code == 302 and "/admin/exports/" in response.url)
+    assert not ExportRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_anonymous_people_are_sent_to_sign_in(client, customers_):
+    response = client.get("/admin/exports/")
+    assert response.status_code == 302 and "/login/" in response.url
+
+
+@pytest.mark.django_db
+def test_an_owner_approves_and_the_requester_downloads_once(client, people, customers_):
+    new_request(reauthenticated(client, people.bob))
+    export = ExportRequest.objects.get()
+    owner = reauthenticated(client.__class__(), people.alice)
+    assert (
+        owner.post(f"/admin/exports/{export.pk}/decide/", {"decision": "approve"}).status_code
+        == 302
+    )
+    export.refresh_from_db()
+    assert export.status == "approved" and export.decided_by == people.alice
+    # Only the requester may download, not the approver.
+    assert owner.post(f"/admin/exports/{export.pk}/prepare/").status_code == 302
+    response, password = download(client, export)
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    content = b"".join(response.streaming_content)
+    text = read_archive(content, password)
+    assert MARKER_EMAIL in text and "'=HYPERLINK(1)" in text
+    assert MARKER_EMAIL.encode() not in content  # encrypted, not just zipped
+    export.refresh_from_db()
+    assert (
+        export.status == "downloaded" and export.row_count == 2 and len(export.archive_sha256) == 64
+    )
+    entry = AuditEntry.objects.get(action="export.download")
+    assert entry.actor_id == people.bob.pk and MARKER_EMAIL not in str(entry.detail)
+    # A second download is refused.
+    assert client.post(f"/admin/exports/{export.pk}/prepare/").status_code == 302
+    assert AuditEntry.objects.filter(action="export.download").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_archive_does_not_open_without_its_password(client, people, customers_):
+    new_request(reauthenticated(client, people.alice))
+    export = ExportRequest.objects.get()
+    response, password = download(client, export)
+    content = b"".join(response.streaming_content)
+    with pytest.raises(RuntimeError):
+        read_archive(content, "wrong-" + password)
+
+
+@pytest.mark.django_db
+def test_an_owner_request_is_approved_at_once_and_recorded(client, people, customers_):
+    new_request(reauthenticated(client, people.alice))
+    export = ExportRequest.objects.get()
+    assert export.status == "approved"
+    entry = AuditEntry.objects.get(action="export.approve")
+    assert entry.detail == {"self_approved": True}
+
+
+@pytest.mark.django_db
+def test_a_manager_cannot_approve_and_nobody_approves_their_own(client, people, customers_):
+    new_request(reauthenticated(client, people.bob))
+    export = ExportRequest.objects.get()
+    assert (
+        client.post(f"/admin/exports/{export.pk}/decide/", {"decision": "approve"}).status_code
+        == 403
+    )
+    export.refresh_from_db()
+    assert export.status == "pending"
+    with pytest.raises(services.PermissionDenied):
+        services.decide(export, people.bob, approve=True)
+
+
+@pytest.mark.django_db
+def test_a_manager_cannot_see_someone_elses_request(client, people, customers_):
+    other = reauthenticated(client.__class__(), people.alice)
+    new_request(other)
+    export = ExportRequest.objects.get()
+    assert (
+        reauthenticated(client, people.bob).get(f"/admin/exports/{export.pk}/").status_code == 404
+    )
+
+
+@pytest.mark.django_db
+def test_the_download_window_closes_after_24_hours(client, people, customers_, clock):
+    new_request(reauthenticated(client, people.alice))
+    export = ExportRequest.objects.get()
+    clock.advance(25 * 3600)
+    reauthenticated(client, people.alice)
+    response = client.post(f"/admin/exports/{export.pk}/prepare/")
+    assert response.status_code == 302
+    export.refresh_from_db()
+    assert (
+        export.status == "approved"
+        and not AuditEntry.objects.filter(action="export.download").exists()
+    )
+
+
+@pytest.mark.django_db
+def test_a_purpose_holding_personal_data_is_refused(client, people, customers_):
+    response = new_request(reauthenticated(client, people.bob), purpose=f"send to {MARKER_EMAIL}")
+    assert response.status_code == 200 and response.context["form"].errors["purpose"]
+    assert not ExportRequest.objects.exists()
+    assert not AuditEntry.objects.filter(action="export.request").exists()
+
+
+@pytest.mark.django_db
+def test_a_third_party_export_needs_a_recipient_name(client, people, customers_):
+    response = new_request(reauthenticated(client, people.bob), recipient="third_party")
+    assert response.status_code == 200 and "recipient_name" in response.context["form"].errors
+    assert not ExportRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_failed_archive_records_no_download(people, customers_, monkeypatch):
+    export = services.request_export(
+        people.alice, purpose="test", recipient="internal", fields=["name"]
+    )
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(services, "write_archive", broken)
+    with pytest.raises(OSError):
+        services.claim_download(export, people.alice, "pw", io.BytesIO())
+    export.refresh_from_db()
+    assert export.status == "approved"
+    assert not AuditEntry.objects.filter(action="export.download").exists()
+
+
+@pytest.mark.django_db
+def test_a_third_party_export_needs_the_provision_facts(client, people, customers_):
+    response = new_request(
+        reauthenticated(client, people.bob), recipient="third_party", recipient_name="株式会社例"
+    )
+    errors = response.context["form"].errors
+    assert {"recipient_address", "recipient_representative", "provision_basis"} <= set(errors)
+    assert not ExportRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_downloaded_third_party_export_leaves_a_provision_record(client, people, customers_):
+    from policy.models import ThirdPartyProvision
+
+    new_request(
+        reauthenticated(client, people.alice),
+        recipient="third_party",
+        recipient_name="株式会社サンプル物産",
+        recipient_address="東京都千代田区サンプル1-1",
+        recipient_representative="代表取締役 見本 一郎",
+        provision_basis="consent",
+        consent_evidence="2026年11月のキャンペーン応募時の同意",
+        fields=["name", "postal_code", "email"],
+    )
+    export = ExportRequest.objects.get()
+    assert not ThirdPartyProvision.objects.exists()  # nothing is provided until downloaded
+    response, _ = download(client, export)
+    assert response.status_code == 200
+    provision = ThirdPartyProvision.objects.get()
+    assert provision.recipient_name == "株式会社サンプル物産" and provision.basis == "consent"
+    assert provision.data_items == ["address", "email", "name"]
+    assert provision.customers.count() == Customer.objects.count() == 2
+    assert AuditEntry.objects.filter(action="policy.provision").exists()
+
+
+@pytest.mark.django_db
+def test_an_internal_export_leaves_no_provision_record(client, people, customers_):
+    from policy.models import ThirdPartyProvision
+
+    new_request(reauthenticated(client, people.alice))
+    download(client, ExportRequest.objects.get())
+    assert not ThirdPartyProvision.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "shown"), [("alice", True), ("bob", True), ("carol", False)])
+def test_the_admin_home_links_exports_for_those_who_may_ask(client, people, who, shown):
+    client.force_login(getattr(people, who))
+    page = client.get("/admin/").content.decode()
+    assert ('href="/admin/exports/"' in page) is shown
+    assert ('href="/admin/customers/import/"' in page) is shown
+
+
+@pytest.mark.django_db
+def test_a_refused_approval_leaves_a_refusal_entry(client, people, customers_):
+    new_request(reauthenticated(client, people.bob))
+    export = ExportRequest.objects.get()
+    staff = reauthenticated(client.__class__(), people.carol)
+    assert (
+        staff.post(f"/admin/exports/{export.pk}/decide/", {"decision": "approve"}).status_code
+        == 403
+    )
+    entry = AuditEntry.objects.get(action="access.refused")
+    assert (entry.actor_id, entry.outcome) == (people.carol.pk, "refused")
+    assert entry.detail == {"method": "POST", "path": f"/admin/exports/{export.pk}/decide/"}
+    export.refresh_from_db()
+    assert export.status == "pending"
+
+
+def test_the_archive_is_written_without_a_query_per_customer(
+    customers_, django_assert_max_num_queries
+):
+    for number in range(20):
+        Customer.objects.create(name=f"見本 {number}", email=f"mihon{number}@example.jp")
+    buffer = io.BytesIO()
+    with django_assert_max_num_queries(2):
+        rows = archive.write_archive(buffer, ["name", "email", "phone"], "pass-phrase-1234")
+    assert rows == Customer.objects.count()
+    content = read_archive(buffer.getvalue(), "pass-phrase-1234")
+    assert "mihon19@example.jp" in content
