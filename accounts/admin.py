@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import people, twofactor
 from accounts.reauth import reauth_redirect, recently_reauthenticated
+from audit.actions import Action
 from audit.ledger import record
 from shopguard.roles import OWNER, has_role
 
@@ -196,5 +197,5 @@ class PersonAdmin(UserAdmin):
             for person in queryset:
                 twofactor.reset(person)
                 people.end_sessions(person)
-                record("account.2fa_reset", request=request, target=person)
+                record(Action.ACCOUNT_2FA_RESET, request=request, target=person)
         messages.success(request, _("二要素認証をリセットしました。"))

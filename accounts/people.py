@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import TrackedSession
+from audit.actions import Action
 from audit.ledger import record
 from shopguard.roles import AUDITOR, MANAGER, OWNER, ROLES, STAFF, has_role, role_of, set_role
 
@@ -73,7 +74,9 @@ def create_account(actor, user, role, request=None):
         raise ValidationError(_("役割を1つ選んでください。"))
     with transaction.atomic():
         set_role(user, role)
-        record("account.create", request=request, actor=actor, target=user, detail={"role": role})
+        record(
+            Action.ACCOUNT_CREATE, request=request, actor=actor, target=user, detail={"role": role}
+        )
 
 
 def change_role(actor, user, new_role, request=None):
@@ -89,7 +92,7 @@ def change_role(actor, user, new_role, request=None):
             check_last_owner(user)
         set_role(user, new_role)
         record(
-            "account.role_change",
+            Action.ACCOUNT_ROLE_CHANGE,
             request=request,
             actor=actor,
             target=user,
@@ -107,7 +110,7 @@ def deactivate(actor, user, request=None):
         user.save(update_fields=["is_active"])
         ended = end_sessions(user)
         record(
-            "account.deactivate",
+            Action.ACCOUNT_DEACTIVATE,
             request=request,
             actor=actor,
             target=user,
@@ -121,7 +124,7 @@ def reactivate(actor, user, request=None):
     with transaction.atomic():
         user.is_active = True
         user.save(update_fields=["is_active"])
-        record("account.reactivate", request=request, actor=actor, target=user)
+        record(Action.ACCOUNT_REACTIVATE, request=request, actor=actor, target=user)
 
 
 # Sessions ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.actions import Action, Outcome
 from audit.ledger import record
 
 RECOVERY_CODE_COUNT = 10
@@ -80,7 +81,7 @@ def confirm_enrolment(user, device, code, request=None):
         device.save(update_fields=["confirmed"])
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         codes = new_recovery_codes(user)
-        record("auth.2fa_enrolled", request=request, actor=user, target=user)
+        record(Action.SECOND_FACTOR_ENROLLED, request=request, actor=user, target=user)
     return codes
 
 
@@ -107,7 +108,7 @@ def verify_second_factor(user, code, step, request=None):
             if device.verify_token(code):
                 if model is StaticDevice:
                     record(
-                        "auth.recovery_code_used",
+                        Action.RECOVERY_CODE_USED,
                         request=request,
                         actor=user,
                         target=user,
@@ -120,10 +121,10 @@ def verify_second_factor(user, code, step, request=None):
 
 def record_failure(user, step, request):
     record(
-        "auth.2fa_failed",
+        Action.SECOND_FACTOR_FAILED,
         request=request,
         actor=user,
-        outcome="denied",
+        outcome=Outcome.REFUSED,
         target=user,
         detail={"step": step},
     )

@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
 from accounts.reauth import mark_reauthenticated, require_recent_auth
+from audit.actions import Action
 from audit.ledger import record
 
 
@@ -85,6 +86,6 @@ def recovery_codes(request, admin_site):
     if request.method == "POST":
         with transaction.atomic():
             codes = twofactor.new_recovery_codes(request.user)
-            record("auth.recovery_codes_renewed", request=request, target=request.user)
+            record(Action.RECOVERY_CODES_RENEWED, request=request, target=request.user)
     context = {**admin_site.each_context(request), "codes": codes, "title": _("復旧コード")}
     return render(request, "accounts/recovery_codes.html", context)

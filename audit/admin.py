@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from audit import alerts
+from audit.actions import Action
 from audit.chain import CHAIN_FIELDS
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
@@ -232,7 +233,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
         if getattr(response, "status_code", None) == 200:
-            record("audit.read", request=request, detail=self._read_detail(request, "list"))
+            record(Action.AUDIT_READ, request=request, detail=self._read_detail(request, "list"))
         return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -241,7 +242,9 @@ class AuditEntryAdmin(ReadOnlyAdmin):
             # Ledger entries are named by their sequence number, here as in alerts.
             seq = AuditEntry.objects.filter(pk=object_id).values_list("seq", flat=True).first()
             detail = self._read_detail(request, "entry")
-            record("audit.read", request=request, target=("audit.auditentry", seq), detail=detail)
+            record(
+                Action.AUDIT_READ, request=request, target=("audit.auditentry", seq), detail=detail
+            )
         return response
 
     def _read_detail(self, request, view):
@@ -259,7 +262,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request).order_by("seq")
-        record("audit.export_csv", request=request, detail=self._read_detail(request, "csv"))
+        record(Action.AUDIT_EXPORT_CSV, request=request, detail=self._read_detail(request, "csv"))
         writer = csv.writer(Echo())
 
         def rows():

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from audit.actions import ALERT_ACTIONS, SIGN_IN_FAILURES, Action, Outcome
 from audit.models import Alert, AuditEntry
 from shopguard.roles import OWNER
 
@@ -22,32 +23,32 @@ WINDOW = timedelta(hours=1)
 # What the bulk-viewing alert counts: opening a customer's page and revealing a field.
 # List pages (masked, 50 rows a page) are recorded but not counted, or every second page
 # of an ordinary shift would alert the owner.
-VIEW_ACTIONS = ("customer.view", "customer.reveal")  # two: see _DISTINCT_SQL
+VIEW_ACTIONS = (Action.CUSTOMER_VIEW, Action.CUSTOMER_REVEAL)  # two: see _DISTINCT_SQL
 
 
 def check_alerts(entry, request=None):
     """Raise whatever alert ``entry`` calls for (called by ``record``)."""
     action, outcome = entry.action, entry.outcome
-    if action.startswith("alert."):
+    if action in ALERT_ACTIONS:
         return
-    if action == "export.download" and outcome == AuditEntry.OK:
+    if action == Action.EXPORT_DOWNLOAD and outcome == Outcome.OK:
         raise_alert(Alert.EXPORT_DOWNLOAD, entry, once_per_hour=False)
     elif (
-        action == "customer.reveal"
-        and outcome == AuditEntry.REFUSED
+        action == Action.CUSTOMER_REVEAL
+        and outcome == Outcome.REFUSED
         and entry.detail.get("reason_code") == "quota"
     ):
         raise_alert(Alert.REVEAL_QUOTA, entry)
-    elif action == "auth.sign_in" and outcome == AuditEntry.OK:
+    elif action == Action.SIGN_IN and outcome == Outcome.OK:
         if _is_new_ip(entry):
             raise_alert(Alert.NEW_IP, entry, once_per_hour=False)
-    elif action.startswith("auth.") and outcome == AuditEntry.REFUSED:
-        if action == "auth.lockout" or _failures_in_window(entry) >= _failure_limit():
+    elif action in SIGN_IN_FAILURES and outcome == Outcome.REFUSED:
+        if action == Action.LOCKOUT or _failures_in_window(entry) >= _failure_limit():
             raise_alert(Alert.FAILURES, entry)
     if (
         entry.customer_ids
         and action in VIEW_ACTIONS
-        and outcome == AuditEntry.OK
+        and outcome == Outcome.OK
         and entry.actor_id is not None
         and _distinct_customers_in_window(entry) > _distinct_limit()
     ):
@@ -82,8 +83,8 @@ def _failures_in_window(entry):
     return AuditEntry.objects.filter(
         actor_username=entry.actor_username,
         created_at__gt=entry.created_at - WINDOW,
-        action__startswith="auth.",
-        outcome=AuditEntry.REFUSED,
+        action__in=SIGN_IN_FAILURES,
+        outcome=Outcome.REFUSED,
     ).count()
 
 
@@ -92,7 +93,7 @@ def _is_new_ip(entry):
     if entry.actor_id is None or not entry.ip:
         return False
     earlier = AuditEntry.objects.filter(
-        actor_id=entry.actor_id, action="auth.sign_in", outcome=AuditEntry.OK, seq__lt=entry.seq
+        actor_id=entry.actor_id, action=Action.SIGN_IN, outcome=Outcome.OK, seq__lt=entry.seq
     )
     return earlier.exists() and not earlier.filter(ip=entry.ip).exists()
 
@@ -111,7 +112,7 @@ def raise_alert(kind, cause, once_per_hour=True):
     from audit.ledger import record
 
     entry = record(
-        "alert.raise",
+        Action.ALERT_RAISE,
         target=("audit.auditentry", cause.seq),
         detail={"kind": kind, "cause_seq": cause.seq, "subject_id": cause.actor_id},
     )
@@ -159,7 +160,7 @@ def acknowledge(alert, request):
         alert.acknowledged_by_id = request.user.pk
         alert.save(update_fields=["acknowledged_at", "acknowledged_by_id"])
         record(
-            "alert.acknowledge",
+            Action.ALERT_ACKNOWLEDGE,
             request=request,
             target=("audit.alert", alert.pk),
             detail={"kind": alert.kind, "alert_seq": alert.entry_seq},

@@ -18,6 +18,8 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from audit.actions import Action
+
 SEPARATOR = "\x1f"
 CHAIN_FIELDS = (
     "seq",
@@ -36,7 +38,7 @@ CHAIN_FIELDS = (
     "detail",
     "prev_chain",
 )
-PURGE_ACTION = "audit.purge"
+PURGE_ACTION = Action.AUDIT_PURGE
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)

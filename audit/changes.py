@@ -12,6 +12,7 @@ the one ledger timeline.
 from django.apps import apps
 from django.db.models import ManyToManyField
 
+from audit.actions import Action
 from shopguard.encryption import EncryptedField, EncryptedRecordField
 
 REDACTED = "***"
@@ -22,7 +23,7 @@ TRACKED_MODELS = ("auth.User", "auth.Group")
 # Fields whose routine updates are noise: last_login changes at every sign-in, which the
 # ledger records as auth.sign_in already.
 IGNORED_FIELDS = {"auth.user": ["last_login"]}
-VERBS = {0: "model.create", 1: "model.update", 2: "model.delete"}
+VERBS = {0: Action.MODEL_CREATE, 1: Action.MODEL_UPDATE, 2: Action.MODEL_DELETE}
 
 
 def redact(value):
@@ -100,14 +101,14 @@ def _redacted_changes(changes):
 def copy_change_to_ledger(sender, instance, action, log_entry=None, log_created=False, **kwargs):
     """auditlog's post_log (create, update, delete): the same change as a ledger entry."""
     if log_created:
-        _record_change(VERBS.get(action, "model.access"), log_entry, customer_of(instance))
+        _record_change(VERBS.get(action, Action.MODEL_ACCESS), log_entry, customer_of(instance))
 
 
 def copy_relations_to_ledger(sender, instance, created, raw=False, **kwargs):
     """post_save of auditlog's LogEntry, for many-to-many changes (no post_log for them)."""
     changes = instance.changes or {}
     if created and not raw and any(isinstance(c, dict) for c in changes.values()):
-        _record_change("model.relations", instance, None)
+        _record_change(Action.MODEL_RELATIONS, instance, None)
 
 
 def _record_change(action, log_entry, customer_id):

@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from audit.actions import Action, Outcome, checked
 from audit.chain import CHAIN_FIELDS, canonical_json, chain_value
 from audit.models import AuditEntry, AuditHead
 from shopguard.roles import role_of
@@ -34,7 +35,7 @@ def record(
     *,
     request=None,
     actor=None,
-    outcome="ok",
+    outcome=Outcome.OK,
     target=None,
     customers=(),
     detail=None,
@@ -48,6 +49,7 @@ def record(
     actor. Runs in the caller's transaction: if the work rolls back, so does the entry,
     and if the entry cannot be written, the error reaches the caller.
     """
+    action, outcome = checked(Action, action).value, checked(Outcome, outcome).value
     if actor is None and request is not None:
         actor = getattr(request, "user", None)
     if actor is not None and not getattr(actor, "is_authenticated", False):
@@ -63,8 +65,8 @@ def record(
         entry = AuditEntry(
             seq=seq,
             created_at=timezone.now(),
-            action=_text(action, 40),
-            outcome=_text(outcome, 10),
+            action=action,
+            outcome=outcome,
             actor_id=actor.pk if actor else None,
             actor_username=_text(actor.get_username() if actor else username, 150),
             actor_role=(role_of(actor) or "") if actor else "",

@@ -4,6 +4,7 @@ from auditlog.models import AbstractLogEntry
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from audit.actions import Action, Outcome
 from audit.chain import canonical_json
 
 
@@ -32,12 +33,12 @@ class AuditEntry(models.Model):
     and DELETE (``purge_audit`` alone may delete old entries, see ``PurgePermit``).
     """
 
-    OK, REFUSED = "ok", "refused"
-
     seq = models.PositiveBigIntegerField(_("番号"), unique=True, editable=False)
     created_at = models.DateTimeField(_("日時"), db_index=True, editable=False)
-    action = models.CharField(_("操作"), max_length=40, db_index=True)
-    outcome = models.CharField(_("結果"), max_length=10, default=OK)
+    action = models.CharField(_("操作"), max_length=40, db_index=True, choices=Action.choices)
+    outcome = models.CharField(
+        _("結果"), max_length=10, default=Outcome.OK, choices=Outcome.choices
+    )
     actor_id = models.BigIntegerField(_("利用者ID"), null=True, blank=True)
     actor_username = models.CharField(_("利用者名"), max_length=150, blank=True)
     actor_role = models.CharField(_("役割"), max_length=20, blank=True)

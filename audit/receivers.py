@@ -7,22 +7,23 @@ was typed (a shop person's name, not customer data).
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
+from audit.actions import Action, Outcome
 from audit.ledger import record
 
 
 def signed_in(sender, request, user, **kwargs):
-    record("auth.sign_in", request=request, actor=user, target=user)
+    record(Action.SIGN_IN, request=request, actor=user, target=user)
 
 
 def signed_out(sender, request, user, **kwargs):
-    record("auth.sign_out", request=request, actor=user, target=user)
+    record(Action.SIGN_OUT, request=request, actor=user, target=user)
 
 
 def sign_in_failed(sender, credentials, request=None, **kwargs):
     record(
-        "auth.sign_in_failed",
+        Action.SIGN_IN_FAILED,
         request=request,
-        outcome="refused",
+        outcome=Outcome.REFUSED,
         username=_typed_username(credentials),
         detail={"reason": "credentials"},
     )
@@ -30,9 +31,9 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
 
 def locked_out(sender, request=None, username=None, **kwargs):
     record(
-        "auth.lockout",
+        Action.LOCKOUT,
         request=request,
-        outcome="refused",
+        outcome=Outcome.REFUSED,
         username=str(username or ""),
         detail={"reason": "lockout"},
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
 from audit import ledger
+from audit.actions import Action
 from customers import masking, services
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
@@ -42,6 +43,9 @@ class AuditedAdmin(admin.ModelAdmin):
     # Encrypted fields are TextFields underneath; they hold one line, not a text area.
     formfield_overrides = {EncryptedTextField: {"widget": AdminTextInputWidget}}
 
+    # The ledger actions of this admin's add and change forms.
+    add_action = change_action = None
+
     def customer_ids_of(self, objects):
         raise NotImplementedError
 
@@ -53,7 +57,7 @@ class AuditedAdmin(admin.ModelAdmin):
                 rows = list(changelist.result_list)
                 search = services.recalled_search(request)
                 ledger.record(
-                    "customer.list",
+                    Action.CUSTOMER_LIST,
                     request=request,
                     customers=self.customer_ids_of(rows),
                     detail={
@@ -70,7 +74,7 @@ class AuditedAdmin(admin.ModelAdmin):
             original = getattr(response, "context_data", {}).get("original")
             if request.method == "GET" and original is not None:
                 ledger.record(
-                    "customer.view",
+                    Action.CUSTOMER_VIEW,
                     request=request,
                     target=original,
                     customers=self.customer_ids_of([original]),
@@ -90,7 +94,7 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         ledger.record(
-            f"{self.opts.model_name}.{'change' if change else 'add'}",
+            self.change_action if change else self.add_action,
             request=request,
             target=obj,
             customers=self.customer_ids_of([obj]),
@@ -101,6 +105,7 @@ class AuditedAdmin(admin.ModelAdmin):
 @admin.register(Customer)
 class CustomerAdmin(AuditedAdmin):
     form = CustomerForm
+    add_action, change_action = Action.CUSTOMER_ADD, Action.CUSTOMER_CHANGE
     list_display = ("display_id", "masked_name", "masked_email", "masked_phone", "masked_area")
     list_display += ("purchase_count", "created_at")
     list_display_links = ("display_id",)
@@ -207,6 +212,7 @@ class CustomerAdmin(AuditedAdmin):
 @admin.register(Purchase)
 class PurchaseAdmin(AuditedAdmin):
     form = PurchaseForm
+    add_action, change_action = Action.PURCHASE_ADD, Action.PURCHASE_CHANGE
     list_display = ("display_id", "customer_link", "category", "product", "amount")
     list_display += ("purchased_on",)
     list_display_links = ("display_id",)

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit import ledger
+from audit.actions import Action, Outcome
 from customers.models import Customer
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number, validate_phone
 from shopguard.blind_index import blind_index, normalise
@@ -380,7 +381,11 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
         refused.digest = digest
         detail["problems"] = len(refused.problems)
         ledger.record(
-            "customer.import", request=request, actor=actor, outcome="refused", detail=detail
+            Action.CUSTOMER_IMPORT,
+            request=request,
+            actor=actor,
+            outcome=Outcome.REFUSED,
+            detail=detail,
         )
         raise
     result = ImportResult(created, len(planned) - created, digest, encoding)
@@ -393,7 +398,7 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
         detail.update(rows=len(rows), created=result.created, updated=result.updated)
         detail["encoding"] = encoding
         ledger.record(
-            "customer.import",
+            Action.CUSTOMER_IMPORT,
             request=request,
             actor=actor,
             customers=result.customer_ids,

@@ -12,12 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit import ledger
+from audit.actions import Action, Outcome
 from audit.models import AuditEntry
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
 from shopguard.blind_index import INDEX_HEX_CHARS, full_digest
 from shopguard.roles import STAFF, has_role
 
-REVEAL = "customer.reveal"
+REVEAL = Action.CUSTOMER_REVEAL
 SEARCH_SESSION_KEY = "customer_searches"
 SEARCH_TOKEN_VAR = "s"
 # A person rarely runs more than a few searches in a row; older tokens simply expire.
@@ -41,7 +42,7 @@ def reveals_in_last_hour(user):
     """How many values ``user`` has revealed in the last hour, counted from the ledger."""
     since = timezone.now() - timedelta(hours=1)
     return AuditEntry.objects.filter(
-        actor_id=user.pk, action=REVEAL, outcome="ok", created_at__gte=since
+        actor_id=user.pk, action=REVEAL, outcome=Outcome.OK, created_at__gte=since
     ).count()
 
 
@@ -59,7 +60,7 @@ def _reveal(request, obj, field, reason, customer):
         ledger.record(
             REVEAL,
             request=request,
-            outcome="ok" if allowed else "refused",
+            outcome=Outcome.OK if allowed else "refused",
             target=obj,
             customers=[customer.pk],
             detail={"field": field, "reason": reason}
@@ -148,7 +149,7 @@ def anonymise_customer(request, customer):
     with transaction.atomic():
         customer.anonymise()
         ledger.record(
-            "customer.anonymise",
+            Action.CUSTOMER_ANONYMISE,
             request=request,
             target=customer,
             customers=[customer.pk],
@@ -160,7 +161,7 @@ def record_deletion(request, obj):
     """Record the deletion of a customer or purchase (called inside the delete transaction)."""
     customer_id = obj.pk if isinstance(obj, Customer) else obj.customer_id
     detail = {"purchases": obj.purchases.count()} if isinstance(obj, Customer) else {}
-    action = "customer.delete" if isinstance(obj, Customer) else "purchase.delete"
+    action = Action.CUSTOMER_DELETE if isinstance(obj, Customer) else Action.PURCHASE_DELETE
     ledger.record(action, request=request, target=obj, customers=[customer_id], detail=detail)
 
 

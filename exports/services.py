@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from audit.actions import Action
 from audit.ledger import record
 from customers.models import Customer
 from exports.archive import sha256_of, write_archive
@@ -51,7 +52,7 @@ def request_export(user, *, purpose, recipient, fields, request=None, **recipien
             **recipient_facts,
             fields=[f for f in EXPORTABLE_FIELDS if f in fields],
         )
-        record("export.request", request=request, actor=user, target=export, detail=_facts(export))
+        record(Action.EXPORT_REQUEST, request=request, actor=user, target=export, detail=_facts(export))
         if role_of(user) == OWNER:
             _decide(export, user, approve=True, request=request, self_approved=True)
     return export
@@ -75,7 +76,7 @@ def _decide(export, approver, *, approve, request, self_approved=False):
     export.decided_at = timezone.now()
     export.save(update_fields=["status", "decided_by", "decided_at"])
     record(
-        "export.approve" if approve else "export.reject",
+        Action.EXPORT_APPROVE if approve else Action.EXPORT_REJECT,
         request=request,
         actor=approver,
         target=export,
@@ -112,7 +113,7 @@ def claim_download(export, user, password, fileobj, *, request=None):
         export.status = ExportRequest.Status.DOWNLOADED
         export.downloaded_at = timezone.now()
         export.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
-        record("export.download", request=request, actor=user, target=export, detail=_facts(export))
+        record(Action.EXPORT_DOWNLOAD, request=request, actor=user, target=export, detail=_facts(export))
         if export.recipient == ExportRequest.Recipient.THIRD_PARTY:
             _record_provision(export, request=request, actor=user)
     return export

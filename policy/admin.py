@@ -13,6 +13,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
+from audit.actions import Action
 from audit.ledger import record
 from policy import services
 from policy.content import compare_articles
@@ -99,7 +100,7 @@ class ShopProfileAdmin(OwnerOnlyAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         record(
-            "policy.edit",
+            Action.POLICY_EDIT,
             request=request,
             target=obj,
             detail={"step": "profile_changed", "fields": changed_field_names(form)},
@@ -198,14 +199,14 @@ class PolicyVersionAdmin(OwnerOnlyAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         record(
-            "policy.edit",
+            Action.POLICY_EDIT,
             request=request,
             target=obj,
             detail={"step": "draft_changed", "fields": changed_field_names(form)},
         )
 
     def delete_model(self, request, obj):
-        record("policy.edit", request=request, target=obj, detail={"step": "draft_deleted"})
+        record(Action.POLICY_EDIT, request=request, target=obj, detail={"step": "draft_deleted"})
         super().delete_model(request, obj)
 
     def get_urls(self):
@@ -293,7 +294,7 @@ class PolicyVersionAdmin(OwnerOnlyAdmin):
             ]
         shown = list(pending[:PENDING_PAGE_SIZE])
         record(
-            "policy.consent_status",
+            Action.POLICY_CONSENT_STATUS,
             request=request,
             customers=[customer.pk for customer in shown],
             detail={"shown": len(shown)},
@@ -417,7 +418,7 @@ class DataRequestAdmin(OwnerOnlyAdmin):
             response = super().change_view(request, object_id, form_url, extra_context)
             if request.method == "GET" and response.status_code == 200:
                 record(
-                    "policy.data_request_view",
+                    Action.DATA_REQUEST_VIEW,
                     request=request,
                     target=("policy.datarequest", object_id),
                 )
@@ -426,7 +427,7 @@ class DataRequestAdmin(OwnerOnlyAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         record(
-            "policy.data_request",
+            Action.DATA_REQUEST_STEP,
             request=request,
             target=obj,
             customers=[obj.customer_id] if obj.customer_id else [],

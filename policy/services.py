@@ -8,6 +8,7 @@ Other apps call ``record_consent`` (the import, with channel "import") and
 from django.db import transaction
 from django.utils import timezone
 
+from audit.actions import Action
 from audit.ledger import record
 from policy.models import (
     Channel,
@@ -23,7 +24,7 @@ def create_draft(request, source):
     with transaction.atomic():
         draft = source.new_draft(request.user)
         record(
-            "policy.edit",
+            Action.POLICY_EDIT,
             request=request,
             target=draft,
             detail={"step": "draft_created", "based_on": source.number or str(source.pk)},
@@ -36,7 +37,7 @@ def publish_version(request, version, effective_date):
     with transaction.atomic():
         version.publish(request.user, effective_date)
         record(
-            "policy.publish",
+            Action.POLICY_PUBLISH,
             request=request,
             target=version,
             detail={
@@ -61,7 +62,7 @@ def record_consent(customer, version, channel, *, request=None, actor=None):
             recorded_by=actor if channel != Channel.WEB else None,
         )
         record(
-            "policy.consent",
+            Action.POLICY_CONSENT,
             request=request,
             actor=actor,
             target=consent,
@@ -89,7 +90,7 @@ def issue_invitations(request, customers, version):
         for customer in customers:
             links.append((customer, ConsentInvitation.issue(customer, version)[1]))
         record(
-            "policy.consent_link",
+            Action.POLICY_CONSENT_LINK,
             request=request,
             target=version,
             customers=[customer.pk for customer, _ in links],
@@ -132,7 +133,7 @@ def record_provision(
 def record_provision_entry(provision, *, request=None, actor=None, step):
     """The ledger entry for creating or correcting a provision record."""
     record(
-        "policy.provision",
+        Action.POLICY_PROVISION,
         request=request,
         actor=actor,
         target=provision,
@@ -149,7 +150,7 @@ def purge_provision_records(today=None):
         if ids:
             ThirdPartyProvision.objects.filter(pk__in=ids).delete()
         record(
-            "policy.provision_purge",
+            Action.POLICY_PROVISION_PURGE,
             detail={"deleted": len(ids), "retention_years": ThirdPartyProvision.RETENTION_YEARS},
         )
     return len(ids)
@@ -160,7 +161,7 @@ def receive_data_request(request, **fields):
     with transaction.atomic():
         data_request = DataRequest.objects.create(**fields)
         record(
-            "policy.data_request",
+            Action.DATA_REQUEST,
             request=request,
             target=data_request,
             detail={"step": DataRequest.Step.RECEIVED, "kind": data_request.kind},
@@ -173,7 +174,7 @@ def advance_data_request(request, data_request):
     with transaction.atomic():
         step = data_request.advance(request.user)
         record(
-            "policy.data_request",
+            Action.DATA_REQUEST_STEP,
             request=request,
             target=data_request,
             customers=[data_request.customer_id] if data_request.customer_id else [],

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
+from audit.actions import Action
 from audit.ledger import client_ip
 from audit.models import AuditEntry
 from policy import services
@@ -135,7 +136,7 @@ def too_many_requests(request):
     """
     since = timezone.now() - timedelta(hours=1)
     recent = AuditEntry.objects.filter(
-        action="policy.data_request", ip=client_ip(request), created_at__gte=since
+        action=Action.DATA_REQUEST, ip=client_ip(request), created_at__gte=since
     )
     return recent.count() >= REQUESTS_PER_HOUR
 

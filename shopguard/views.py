@@ -2,6 +2,8 @@
 
 from django.shortcuts import render
 
+from audit.actions import Action, Outcome
+
 ERROR_CONTEXT = {"language_next": "/"}
 
 
@@ -16,9 +18,9 @@ def permission_denied(request, exception=None):
         from audit.ledger import record
 
         record(
-            "access.refused",
+            Action.ACCESS_REFUSED,
             request=request,
-            outcome="refused",
+            outcome=Outcome.REFUSED,
             detail={"method": request.method, "path": request.path[:200]},
         )
     return render(request, "403.html", ERROR_CONTEXT, status=403)

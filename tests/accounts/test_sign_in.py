@@ -6,6 +6,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import twofactor
 from accounts.models import TrackedSession
+from audit.actions import Outcome
 from audit.models import AuditEntry
 from tests.accounts.signing import enrol, password_step, sign_in
 
@@ -90,7 +91,7 @@ def test_it_refuses_a_wrong_code_and_records_it(client, people):
     assert response.status_code == 200
     assert not signed_in(client)
     entry = failures(people.carol).get()
-    assert entry.outcome == "denied" and entry.detail == {"step": "sign_in"}
+    assert entry.outcome == Outcome.REFUSED and entry.detail == {"step": "sign_in"}
 
 
 def test_a_code_works_only_once(client, people):

@@ -27,4 +27,4 @@ def ledger(db):
     """Five plain entries, written through record()."""
     from audit.ledger import record
 
-    return [record("test.step", detail={"n": n}) for n in range(1, 6)]
+    return [record("audit.read", detail={"n": n}) for n in range(1, 6)]

@@ -129,6 +129,18 @@ def test_repeated_failures_raise_an_alert(client, people, settings):
     assert (alert.kind, alert.subject_username) == (Alert.FAILURES, "carol")
 
 
+def test_ten_wrong_second_factor_codes_raise_an_alert(client, people, settings):
+    from tests.accounts.signing import enrol, password_step
+
+    settings.SHOPGUARD_REQUIRE_2FA = True
+    enrol(people.carol)
+    for n in range(10):
+        if n % 5 == 0:  # five wrong codes end the attempt: give the password again
+            password_step(client, people.carol)
+        client.post("/admin/two-factor/", {"code": f"{n:06d}"})
+    assert Alert.objects.filter(kind=Alert.FAILURES, subject_username="carol").count() == 1
+
+
 def test_a_lockout_raises_an_alert(client, people, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         sign_in(client, "bob", password="wrong-password")

@@ -20,12 +20,12 @@ def group_type():
 @pytest.fixture
 def aged_ledger(db, clock):
     """Entries 40 days old, then entries from today."""
-    old = [record("test.old", customers=["c-old"]) for _ in range(4)]
+    old = [record("keys.rotate", customers=["c-old"]) for _ in range(4)]
     ChangeLogEntry.objects.create(
         content_type=group_type(), object_pk="old-group", action=0, timestamp=timezone.now()
     )
     clock.advance(40 * DAY)
-    new = [record("test.new", customers=["c-new"]) for _ in range(3)]
+    new = [record("policy.edit", customers=["c-new"]) for _ in range(3)]
     ChangeLogEntry.objects.create(
         content_type=group_type(), object_pk="new-group", action=0, timestamp=timezone.now()
     )
@@ -36,9 +36,9 @@ def test_it_removes_old_entries_and_leaves_a_checkpoint(aged_ledger, capsys):
     old, new = aged_ledger
     call_command("purge_audit", "--older-than-days", "30")
 
-    assert not AuditEntry.objects.filter(action="test.old").exists()
+    assert not AuditEntry.objects.filter(action="keys.rotate").exists()
     assert not AuditEntryCustomer.objects.filter(customer_id="c-old").exists()
-    assert AuditEntry.objects.filter(action="test.new").count() == 3
+    assert AuditEntry.objects.filter(action="policy.edit").count() == 3
     assert not PurgePermit.objects.exists()
     assert not ChangeLogEntry.objects.filter(object_pk="old-group").exists()
     assert ChangeLogEntry.objects.filter(object_pk="new-group").exists()
@@ -66,7 +66,7 @@ def test_the_remainder_still_detects_a_removal(aged_ledger):
 def test_it_can_purge_twice(aged_ledger, clock):
     call_command("purge_audit", "--older-than-days", "30")
     clock.advance(40 * DAY)
-    record("test.newer")
+    record("audit.read")
     call_command("purge_audit", "--older-than-days", "30")
     assert AuditEntry.objects.filter(action="audit.purge").count() == 1
     assert verify_ledger().intact
@@ -89,7 +89,7 @@ def test_it_keeps_everything_younger(aged_ledger, capsys):
 def test_it_uses_the_retention_setting(aged_ledger, settings):
     settings.AUDIT_RETENTION_DAYS = 30
     call_command("purge_audit")
-    assert not AuditEntry.objects.filter(action="test.old").exists()
+    assert not AuditEntry.objects.filter(action="keys.rotate").exists()
 
 
 def test_it_refuses_a_zero_age(db):

@@ -140,8 +140,8 @@ def test_it_finds_entries_whose_chain_was_rebuilt_without_the_key(ledger, capsys
 
 
 def test_it_keeps_unusual_text_verifiable(db, capsys):
-    record("test.text", detail={"reason": "改行\nと\x1fタブ\t", "n": 1.5, "ok": True})
-    record("test.text", target=("x", None), username="名前\x1f")
+    record("audit.read", detail={"reason": "改行\nと\x1fタブ\t", "n": 1.5, "ok": True})
+    record("audit.read", target=("x", None), username="名前\x1f")
     code, _, _ = verify(capsys)
     assert code == 0
 
@@ -164,7 +164,7 @@ def test_it_passes_entries_at_any_microsecond(db, capsys, monkeypatch, micro, ol
     for second in ((11, 32, 15), (23, 59, 59)):
         moment = datetime(2026, 11, 27, *second, micro, tzinfo=UTC)
         monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
-        record("test.step", detail={"micro": micro})
+        record("audit.read", detail={"micro": micro})
     code, out, err = verify(capsys)
     assert (code, err) == (0, "")
     assert f"{AuditEntry.objects.count()} entries" in out
@@ -175,7 +175,7 @@ def test_it_reads_the_ledger_in_one_streamed_query(db, count, django_assert_max_
     from audit.management.commands.verify_audit import verify_ledger
 
     for n in range(count):
-        record("test.step", detail={"n": n})
+        record("audit.read", detail={"n": n})
     with django_assert_max_num_queries(3):
         verdict = verify_ledger()
     assert verdict.intact
@@ -213,7 +213,7 @@ def test_parallel_workers_check_a_committed_ledger(monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("the test database of SQLite lives in this process's memory")
     monkeypatch.setattr(command, "PARALLEL_FROM", 0)
-    entries = [record("test.step", detail={"n": n}) for n in range(9)]
+    entries = [record("audit.read", detail={"n": n}) for n in range(9)]
     verdict = command.verify_ledger(workers=3)
     assert (verdict.intact, verdict.count) == (True, AuditEntry.objects.count())
 

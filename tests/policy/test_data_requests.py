@@ -106,11 +106,26 @@ def test_the_owner_lists_and_advances_requests(client, people, version1):
     assert request.step == "done" and request.done_at is not None
     steps = [
         e.detail["step"]
-        for e in AuditEntry.objects.filter(action="policy.data_request").order_by("seq")
+        for e in AuditEntry.objects.filter(action="policy.data_request_step").order_by("seq")
     ]
-    assert steps == ["received", "identity_confirmed", "done"]
+    assert steps == ["identity_confirmed", "done"]
     client.post(advance)
-    assert AuditEntry.objects.filter(action="policy.data_request").count() == 3
+    assert AuditEntry.objects.filter(action="policy.data_request_step").count() == 2
+    assert AuditEntry.objects.filter(action="policy.data_request").count() == 1
+
+
+def test_the_owners_own_work_never_counts_against_the_public_limit(client, people, version1):
+    submit(client)
+    request = DataRequest.objects.get()
+    sign_in(client, people.alice)  # from the same address as the public form's sender
+    change = f"/admin/policy/datarequest/{request.pk}/change/"
+    for n in range(REQUESTS_PER_HOUR):
+        client.post(change, {"note": f"対応メモ {n}", "customer": ""})
+    client.post(f"/admin/policy/datarequest/{request.pk}/advance/")
+    assert AuditEntry.objects.filter(action="policy.data_request_step").count() == 6
+    client.logout()
+    for _ in range(REQUESTS_PER_HOUR - 1):
+        assert submit(client).status_code == 302
 
 
 @pytest.mark.parametrize("name", ["bob", "carol", "dave"])

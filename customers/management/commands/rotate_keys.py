@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audit import ledger
+from audit.actions import Action
 from customers import rotation
 from shopguard.encryption import DecryptionError, current_key_id
 
@@ -59,7 +60,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{model._meta.label}: {rebuilt[model._meta.label]} reindexed")
         after = self.report("after", models)
         ledger.record(
-            "keys.rotate",
+            Action.KEYS_ROTATE,
             target=("shopguard.key", current_key_id()),
             detail={
                 "key_id": current_key_id(),

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
+from audit.actions import Action
 from audit.chain import chain_value
 from audit.ledger import HEAD_PK, current_head, record
 from audit.management.commands.verify_audit import verify_ledger
@@ -57,7 +58,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 started = time.perf_counter()
                 record(
-                    "customer.view",
+                    Action.CUSTOMER_VIEW,
                     request=request,
                     target=("customers.customer", customer),
                     customers=[customer],
@@ -78,7 +79,7 @@ class Command(BaseCommand):
             entry = AuditEntry(
                 seq=seq,
                 created_at=now,
-                action="customer.view",
+                action=Action.CUSTOMER_VIEW,
                 actor_id=3,
                 actor_username="bench",
                 actor_role="staff",

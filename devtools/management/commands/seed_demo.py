@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from audit import ledger
+from audit.actions import Action
 from customers.models import Customer
 from devtools.demo import seed_customers
 from shopguard.roles import ROLES, set_role
@@ -60,7 +61,9 @@ class Command(BaseCommand):
         start = Customer.objects.count()
         made, purchases = seed_customers(count, start=start)
         with transaction.atomic():
-            ledger.record("customer.seed_demo", detail={"customers": made, "purchases": purchases})
+            ledger.record(
+                Action.CUSTOMER_SEED_DEMO, detail={"customers": made, "purchases": purchases}
+            )
         seconds = time.perf_counter() - started
         self.stdout.write(
             f"Seeded {made} fake customers with {purchases} purchases in {seconds:.1f} s."

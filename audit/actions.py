@@ -1,0 +1,90 @@
+"""Every action and outcome the ledger knows, as code.
+
+``record()`` refuses any other name, so a typo fails in a test instead of silently
+counting as something else; alerts, limits and views compare with these constants, and
+the ledger's pages and CSV show each one's label.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Action(models.TextChoices):
+    # Signing in and the second factor
+    SIGN_IN = "auth.sign_in", _("サインイン")
+    SIGN_IN_FAILED = "auth.sign_in_failed", _("サインインの失敗")
+    SIGN_OUT = "auth.sign_out", _("サインアウト")
+    LOCKOUT = "auth.lockout", _("サインインの一時停止")
+    SECOND_FACTOR_FAILED = "auth.2fa_failed", _("確認コードの誤り")
+    SECOND_FACTOR_ENROLLED = "auth.2fa_enrolled", _("二要素認証の設定")
+    RECOVERY_CODE_USED = "auth.recovery_code_used", _("復旧コードの使用")
+    RECOVERY_CODES_RENEWED = "auth.recovery_codes_renewed", _("復旧コードの再発行")
+    # The shop's people
+    ACCOUNT_CREATE = "account.create", _("利用者の追加")
+    ACCOUNT_ROLE_CHANGE = "account.role_change", _("役割の変更")
+    ACCOUNT_DEACTIVATE = "account.deactivate", _("利用者の無効化")
+    ACCOUNT_REACTIVATE = "account.reactivate", _("利用者の再有効化")
+    ACCOUNT_PASSWORD_SET = "account.password_set", _("パスワードの設定")
+    ACCOUNT_2FA_RESET = "account.2fa_reset", _("二要素認証のリセット")
+    ACCESS_REFUSED = "access.refused", _("アクセスの拒否")
+    # Customers and purchases
+    CUSTOMER_LIST = "customer.list", _("一覧の表示")
+    CUSTOMER_VIEW = "customer.view", _("顧客の閲覧")
+    CUSTOMER_REVEAL = "customer.reveal", _("個人情報の表示")
+    CUSTOMER_ADD = "customer.add", _("顧客の追加")
+    CUSTOMER_CHANGE = "customer.change", _("顧客の変更")
+    CUSTOMER_DELETE = "customer.delete", _("顧客の削除")
+    CUSTOMER_ANONYMISE = "customer.anonymise", _("顧客の匿名化")
+    CUSTOMER_IMPORT = "customer.import", _("顧客のインポート")
+    CUSTOMER_SEED_DEMO = "customer.seed_demo", _("デモデータの作成")
+    PURCHASE_ADD = "purchase.add", _("購入履歴の追加")
+    PURCHASE_CHANGE = "purchase.change", _("購入履歴の変更")
+    PURCHASE_DELETE = "purchase.delete", _("購入履歴の削除")
+    # Exports
+    EXPORT_REQUEST = "export.request", _("エクスポートの申請")
+    EXPORT_APPROVE = "export.approve", _("エクスポートの承認")
+    EXPORT_REJECT = "export.reject", _("エクスポートの却下")
+    EXPORT_DOWNLOAD = "export.download", _("エクスポートのダウンロード")
+    # The privacy policy and customers' requests
+    POLICY_EDIT = "policy.edit", _("ポリシーの編集")
+    POLICY_PUBLISH = "policy.publish", _("ポリシーの公開")
+    POLICY_CONSENT = "policy.consent", _("同意の記録")
+    POLICY_CONSENT_LINK = "policy.consent_link", _("同意依頼リンクの発行")
+    POLICY_CONSENT_STATUS = "policy.consent_status", _("同意状況の閲覧")
+    POLICY_PROVISION = "policy.provision", _("第三者提供の記録")
+    POLICY_PROVISION_PURGE = "policy.provision_purge", _("第三者提供記録の削除")
+    DATA_REQUEST = "policy.data_request", _("開示等の請求の受付")
+    DATA_REQUEST_VIEW = "policy.data_request_view", _("開示等の請求の閲覧")
+    DATA_REQUEST_STEP = "policy.data_request_step", _("開示等の請求の対応")
+    # The ledger itself, alerts and keys
+    AUDIT_READ = "audit.read", _("監査記録の閲覧")
+    AUDIT_EXPORT_CSV = "audit.export_csv", _("監査記録のCSV出力")
+    AUDIT_PURGE = "audit.purge", _("古い監査記録の削除")
+    ALERT_RAISE = "alert.raise", _("警告の発生")
+    ALERT_ACKNOWLEDGE = "alert.acknowledge", _("警告の確認")
+    KEYS_ROTATE = "keys.rotate", _("鍵の更新")
+    # Changes captured by django-auditlog
+    MODEL_CREATE = "model.create", _("データの作成")
+    MODEL_UPDATE = "model.update", _("データの変更")
+    MODEL_DELETE = "model.delete", _("データの削除")
+    MODEL_RELATIONS = "model.relations", _("関連の変更")
+    MODEL_ACCESS = "model.access", _("データへのアクセス")
+
+
+# Refused sign-in steps: what the repeated-failures alert counts.
+SIGN_IN_FAILURES = (Action.SIGN_IN_FAILED, Action.LOCKOUT, Action.SECOND_FACTOR_FAILED)
+# Entries an alert writes about itself; they never raise another alert.
+ALERT_ACTIONS = (Action.ALERT_RAISE, Action.ALERT_ACKNOWLEDGE)
+
+
+class Outcome(models.TextChoices):
+    OK = "ok", _("成功")
+    REFUSED = "refused", _("拒否")
+
+
+def checked(choices, value):
+    """``value`` as a member of ``choices``; anything else is a programming error."""
+    try:
+        return choices(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a ledger {choices.__name__.lower()} name.") from None
