@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from audit import alerts
-from audit.actions import Action
+from audit.actions import Action, Outcome
 from audit.chain import CHAIN_FIELDS
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
@@ -116,7 +116,7 @@ class ActionFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         actions = AuditEntry.objects.order_by("action").values_list("action", flat=True)
-        return [(a, a) for a in actions.distinct()]
+        return [(a, label_of(Action, a)) for a in actions.distinct()]
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
@@ -142,6 +142,15 @@ def safe_filter_value(value):
         return str(uuid.UUID(value))
     except ValueError:
         return "(not recorded)"
+
+
+# Beside the codes, what they mean, in the language of the page.
+CSV_LABELS = ["action_label", "outcome_label"]
+
+
+def label_of(choices, value):
+    """The label of a ledger name; names from before a rename are shown as they are."""
+    return choices(value).label if value in choices.values else value
 
 
 class Echo:
@@ -266,9 +275,11 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         writer = csv.writer(Echo())
 
         def rows():
-            yield writer.writerow(CSV_COLUMNS)
+            yield writer.writerow([*CSV_COLUMNS, *CSV_LABELS])
             for entry in queryset.iterator(chunk_size=2000):
-                yield writer.writerow([safe_cell(getattr(entry, c)) for c in CSV_COLUMNS])
+                codes = [safe_cell(getattr(entry, c)) for c in CSV_COLUMNS]
+                labels = [label_of(Action, entry.action), label_of(Outcome, entry.outcome)]
+                yield writer.writerow([*codes, *map(safe_cell, labels)])
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-ledger.csv"'

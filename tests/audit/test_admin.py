@@ -144,6 +144,12 @@ def test_an_entry_shows_its_chain(client, people, looked_at):
     assert client.get(f"{LIST}seq/{entry.seq}/")["Location"].endswith(f"{entry.pk}/change/")
 
 
+def test_the_ledger_list_shows_japanese_action_and_outcome_labels(client, people, looked_at):
+    client.force_login(people.dave)
+    page = client.get(LIST).content.decode()
+    assert "顧客の閲覧" in page and "一覧の表示" in page and "成功" in page
+
+
 def test_the_ledger_downloads_as_csv_and_the_download_is_recorded(client, people, looked_at):
     a, _ = looked_at
     client.force_login(people.dave)
@@ -154,6 +160,8 @@ def test_the_ledger_downloads_as_csv_and_the_download_is_recorded(client, people
     lines = body.strip().splitlines()
     assert lines[0].startswith("seq,created_at,action,outcome")
     assert len(lines) == 3  # header and the two entries about customer a
+    assert lines[0].endswith(",action_label,outcome_label")
+    assert all(line.endswith((",一覧の表示,成功", ",顧客の閲覧,成功")) for line in lines[1:])
     download = AuditEntry.objects.get(action="audit.export_csv")
     assert download.actor_id == people.dave.pk
     assert download.detail["filters"] == {"customer": a}
