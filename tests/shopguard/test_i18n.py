@@ -73,3 +73,36 @@ def test_model_names_are_translated():
         assert str(Customer._meta.verbose_name) == "Customer"
     with translation.override("ja"):
         assert str(Customer._meta.verbose_name) == "顧客"
+
+
+ROOT = LOCALE.parents[2]
+_TEMPLATE_STRING = re.compile(r'{%\s*(?:translate|trans)\s+"((?:[^"\\]|\\.)*)"')
+
+
+def source_messages():
+    """Every literal handed to gettext in the code and every {% translate "..." %}."""
+    import ast
+
+    found = set()
+    for path in ROOT.glob("*/**/*.py"):
+        if ".venv" in path.parts or "migrations" in path.parts or "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", None))
+                in ("_", "gettext", "gettext_lazy", "pgettext_lazy")
+                and node.args
+                and isinstance(node.args[-1], ast.Constant)
+                and isinstance(node.args[-1].value, str)
+            ):
+                found.add(node.args[-1].value)
+    for path in (ROOT / "templates").rglob("*.html"):
+        found |= set(_TEMPLATE_STRING.findall(path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_every_message_in_the_code_is_in_the_catalogue():
+    known = {msgid.replace('\\"', '"').replace("\\n", "\n") for msgid, _ in po_entries()}
+    missing = sorted(m for m in source_messages() if m and m not in known)
+    assert not missing, f"run `make messages` and translate: {missing[:5]}"
