@@ -63,12 +63,18 @@ CUSTOMER_FIELDS = (
 BATCH_SIZE = 1000
 
 
+def fake_phone(number):
+    """A mobile number that cannot be anyone's (0X0-0… is not handed out), unique for the
+    first 30,000,000 customers: 090-0123-4567 for number 1,234,567."""
+    block, last = divmod(number, 10_000)
+    series, middle = divmod(block, 1_000)
+    return f"0{'987'[series % 3]}0-0{middle:03d}-{last:04d}"
+
+
 def fake_customer_values(number, rng):
     """Plaintext values of the fake customer with sequence ``number`` (unique e-mail/phone)."""
     family = FAMILY_NAMES[rng.randrange(len(FAMILY_NAMES))]
     given = GIVEN_NAMES[rng.randrange(len(GIVEN_NAMES))]
-    series, last = divmod(number, 10000)
-    carrier, block = "987"[series % 3], (series // 3) % 10
     has_card = rng.random() < 0.6
     return {
         "name": f"{family[0]} {given[0]}",
@@ -79,7 +85,7 @@ def fake_customer_values(number, rng):
             f"{PREFECTURES[number % len(PREFECTURES)]}{TOWNS[rng.randrange(len(TOWNS))]}"
             f"{rng.randint(1, 5)}-{rng.randint(1, 30)}-{rng.randint(1, 20)}"
         ),
-        "phone": f"0{carrier}0-000{block}-{last:04d}",
+        "phone": fake_phone(number),
         "email": f"{given[2]}.{family[2]}{number}@{DOMAINS[number % len(DOMAINS)]}",
         "card_token": f"tok_demo_{rng.getrandbits(48):012x}" if has_card else "",
         "card_brand": CARD_BRANDS[rng.randrange(len(CARD_BRANDS))] if has_card else "",

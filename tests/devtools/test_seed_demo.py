@@ -7,12 +7,13 @@ from django.core.management import call_command
 
 from audit.models import AuditEntry
 from customers.models import Category, Customer, Purchase
+from devtools.demo import fake_phone
 from shopguard.blind_index import blind_index
 from shopguard.encryption import current_key_id, key_id_of
 from shopguard.roles import role_of
 
 RESERVED_DOMAIN = re.compile(r"@(example\.(com|jp|net)|[a-z.]+\.test)$")
-FAKE_PHONE = re.compile(r"^0[789]0-000\d-\d{4}$")
+FAKE_PHONE = re.compile(r"^0[789]0-0\d{3}-\d{4}$")
 
 
 def seed(**options):
@@ -40,6 +41,14 @@ def test_it_creates_n_fake_customers_with_every_category(db, demo_password):
     assert used == set(Category.objects.values_list("code", flat=True))
     entry = AuditEntry.objects.get(action="customer.seed_demo")
     assert entry.detail == {"customers": 25, "purchases": Purchase.objects.count()}
+
+
+def test_fake_phones_stay_unique_past_a_million_customers():
+    count = 1_200_000
+    phones = {fake_phone(n) for n in range(count)}
+    assert len(phones) == count and all(
+        FAKE_PHONE.match(fake_phone(n)) for n in (0, 299_999, 300_000, 1_199_999)
+    )
 
 
 def test_seeded_customers_are_encrypted_and_searchable(db, demo_password):
