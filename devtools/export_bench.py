@@ -73,7 +73,7 @@ def run(count, out=print, keep_archive=None):
     results = []
     # The throwaway database's rows must leave no change-capture entries in the
     # configured database's ledger.
-    with disable_auditlog(), throwaway_database() as path:
+    with disable_auditlog(), throwaway_database(sqlite_only=True) as path:
         out(f"Throwaway database: {path} (deleted afterwards; the configured one is untouched)")
         create_tables()
         filled = 0

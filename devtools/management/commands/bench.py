@@ -1,9 +1,10 @@
 """Measure the encrypted customer model against a plaintext twin and print the ratios.
 
-Runs entirely in a throwaway SQLite database (see customers/bench.py): the configured
-database is never touched. Prints one ``ratio <name> <value>`` line per figure
-(read_all, search_email, search_phone, list_page, detail_page), encrypted time divided
-by plaintext time; DESIGN.md's targets are read_all <= 1.5, searches <= 2, pages <= 1.3.
+Runs entirely in a throwaway database of the configured kind, SQLite or the PostgreSQL
+server of DATABASE_URL (see devtools/bench.py): the configured database is never
+touched. Prints one ``ratio <name> <value>`` line per figure (read_all, search_email,
+search_phone, list_page, detail_page), encrypted time divided by plaintext time, and the
+machine's load average before and after.
 """
 
 from django.core.management.base import BaseCommand, CommandError
