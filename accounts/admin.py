@@ -1,12 +1,16 @@
 """The owner's page for the shop's people: create, give one role, deactivate.
 
 Raw groups, permissions and the superuser flag are not editable here: a person has
-exactly one role, changed on its own page after re-authentication.
+exactly one role, changed on its own page after re-authentication. Every account-security
+action here (creating, role, (de)activation, setting a password, resetting a second
+factor) asks for re-authentication first, and one's own password is changed only on the
+own-password page, which asks for the current one.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group
@@ -21,9 +25,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import people, twofactor
-from accounts.reauth import reauth_redirect, recently_reauthenticated
-from audit.actions import Action
-from audit.ledger import record
+from accounts.reauth import forget_reauthentication, reauth_redirect, recently_reauthenticated
 from shopguard.roles import OWNER, has_role
 
 User = get_user_model()
@@ -130,11 +132,24 @@ class PersonAdmin(UserAdmin):
         return super().add_view(request, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Switching someone off (or on again) is an account-security action.
+        if request.method == "POST" and self.changes_access(request, object_id):
+            if not recently_reauthenticated(request):
+                return reauth_redirect(request)
         extra_context = {
             **(extra_context or {}),
             "role_url": reverse("admin:auth_user_role", args=[object_id]),
         }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changes_access(self, request, object_id):
+        """Whether this POST of the change form would deactivate or reactivate someone
+        the owner may change (anyone else is refused by the change view itself)."""
+        person = self.get_object(request, unquote(object_id))
+        if person is None or not self.has_change_permission(request, person):
+            return False
+        active = forms.CheckboxInput().value_from_datadict(request.POST, None, "is_active")
+        return active != person.is_active
 
     def save_model(self, request, obj, form, change):
         deactivating = change and "is_active" in form.changed_data and not obj.is_active
@@ -150,11 +165,23 @@ class PersonAdmin(UserAdmin):
             people.reactivate(request.user, obj, request)
 
     def user_change_password(self, request, id, form_url=""):
-        """The owner sets someone's password: that person's sessions all end."""
-        person = self.get_object(request, id)
-        before = person.password if person else None
-        response = super().user_change_password(request, id, form_url)
-        if person is not None:
+        """The owner sets someone else's password, after re-authentication: that person's
+        sessions all end. One's own password is changed on the own-password page, which
+        asks for the current one."""
+        person = self.get_object(request, unquote(id))
+        if not self.has_change_permission(request, person):
+            raise PermissionDenied
+        if person is None:
+            raise Http404
+        if person.pk == request.user.pk:
+            return HttpResponseRedirect(
+                reverse("admin:password_change", current_app=self.admin_site.name)
+            )
+        if not recently_reauthenticated(request):
+            return reauth_redirect(request)
+        before = person.password
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
             person.refresh_from_db(fields=["password"])
             if person.password != before:
                 people.password_changed(request, person)
@@ -193,9 +220,15 @@ class PersonAdmin(UserAdmin):
 
     @admin.action(description=_("選択した人の二要素認証をリセット（次回サインインで再設定）"))
     def reset_two_factor(self, request, queryset):
+        if not recently_reauthenticated(request):
+            return reauth_redirect(request)
+        own = queryset.filter(pk=request.user.pk).exists()
         with transaction.atomic():
             for person in queryset:
-                twofactor.reset(person)
-                people.end_sessions(person)
-                record(Action.ACCOUNT_2FA_RESET, request=request, target=person)
+                people.reset_second_factor(request.user, person, request)
+        if own:
+            # This session ended with the others: sign in again and enrol a new device.
+            logout(request)
+            return HttpResponseRedirect(reverse("admin:login", current_app=self.admin_site.name))
+        forget_reauthentication(request)
         messages.success(request, _("二要素認証をリセットしました。"))

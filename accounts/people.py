@@ -1,4 +1,5 @@
-"""The shop's people: creating accounts, giving roles, deactivating, ending sessions.
+"""The shop's people: creating accounts, giving roles, deactivating, setting passwords,
+resetting second factors, ending sessions.
 
 Every change here is the owner's alone, is checked against the last-owner rule and is
 written to the audit ledger in the same transaction as the change itself.
@@ -12,7 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts import twofactor
 from accounts.models import TrackedSession
+from accounts.reauth import forget_reauthentication
 from audit.actions import Action
 from audit.ledger import record
 from shopguard.roles import AUDITOR, MANAGER, OWNER, ROLES, STAFF, has_role, role_of, set_role
@@ -170,13 +173,40 @@ def end_sessions(user, keep=None):
 
 
 def password_changed(request, user):
-    """After ``user``'s password changed, end all their other sessions.
+    """After ``user``'s password was set: end their other sessions, record it, and spend
+    the re-authentication it was done under (it was given with the old password).
 
     When people change their own password the session they did it from stays (Django
-    gave it a new key); when the owner sets someone's password, all of theirs end.
+    gave it a new key); when the owner sets someone's password, all of theirs end. The
+    entry names the person, never the password. Call it inside the change's transaction.
     """
     own = request.user.pk == user.pk
     keep = request.session.session_key if own else None
     if own:
         track_session(request, user)
-    return end_sessions(user, keep=keep)
+    ended = end_sessions(user, keep=keep)
+    record(
+        Action.ACCOUNT_PASSWORD_SET,
+        request=request,
+        target=user,
+        detail={"own": own, "usable": user.has_usable_password(), "sessions_ended": ended},
+    )
+    forget_reauthentication(request)
+    return ended
+
+
+def reset_second_factor(actor, user, request=None):
+    """Remove ``user``'s authenticator and recovery codes and end all their sessions:
+    they enrol again at their next sign-in. The owner only, after re-authentication."""
+    require_owner(actor)
+    with transaction.atomic():
+        twofactor.reset(user)
+        ended = end_sessions(user)
+        record(
+            Action.ACCOUNT_2FA_RESET,
+            request=request,
+            actor=actor,
+            target=user,
+            detail={"sessions_ended": ended},
+        )
+    return ended

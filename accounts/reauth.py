@@ -1,9 +1,13 @@
 """Re-authentication for dangerous actions (export, approval, download of an export,
-role change, deletion or anonymisation of a customer, policy publication): the password,
-and the second factor for people who have one, given within the last 10 minutes.
+deletion or anonymisation of a customer, policy publication, and every account-security
+action: creating a person, role change, deactivation, setting a password, resetting a
+second factor, renewing recovery codes): the password, and the second factor for people
+who have one, given within the last 10 minutes.
 
 Views use ``@require_recent_auth`` (or check ``recently_reauthenticated(request)`` and
-return ``reauth_redirect(request)``); the form itself is ``shopguard.views.reauth``.
+return ``reauth_redirect(request)``); the form itself is ``accounts.views.reauth``. After
+a password change or a second-factor reset the confirmation is spent
+(``forget_reauthentication``): it was given with the old credentials.
 """
 
 import time
@@ -20,6 +24,11 @@ SESSION_KEY = "reauthenticated_at"
 def mark_reauthenticated(request):
     """Record on the session that the person has just confirmed their password."""
     request.session[SESSION_KEY] = time.time()
+
+
+def forget_reauthentication(request):
+    """Spend the confirmation: the next dangerous action asks for it again."""
+    request.session.pop(SESSION_KEY, None)
 
 
 def recently_reauthenticated(request):

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -66,12 +67,18 @@ class ShopGuardAdminSite(admin.AdminSite):
         return SignInView.as_view(extra_context=context)(request)
 
     def password_change(self, request, extra_context=None):
-        """Changing one's own password ends one's other sessions."""
+        """One's own password: after re-authentication, and with the current password
+        (Django's PasswordChangeForm asks for it). Ends one's other sessions, is recorded,
+        and spends the re-authentication (accounts.people.password_changed)."""
         from accounts.people import password_changed
+        from accounts.reauth import reauth_redirect, recently_reauthenticated
 
+        if not recently_reauthenticated(request):
+            return reauth_redirect(request)
         before = request.user.password
-        response = super().password_change(request, extra_context)
-        request.user.refresh_from_db(fields=["password"])
-        if request.user.password != before:
-            password_changed(request, request.user)
+        with transaction.atomic():
+            response = super().password_change(request, extra_context)
+            request.user.refresh_from_db(fields=["password"])
+            if request.user.password != before:
+                password_changed(request, request.user)
         return response

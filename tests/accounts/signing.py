@@ -2,6 +2,7 @@
 
 import time
 
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import twofactor
@@ -36,3 +37,11 @@ def reauthenticate(client):
     session = client.session
     session[REAUTH_KEY] = time.time()
     session.save()
+
+
+def signed_in_clients(user, count):
+    """``count`` other browsers where ``user`` is signed in (their phone, laptop...)."""
+    clients = [Client() for _ in range(count)]
+    for each in clients:
+        each.force_login(user)
+    return clients

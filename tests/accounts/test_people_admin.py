@@ -1,11 +1,10 @@
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEntry
 from shopguard.roles import OWNER, STAFF, role_of, set_role
-from tests.accounts.signing import enrol, reauthenticate
+from tests.accounts.signing import enrol, reauthenticate, signed_in_clients
 from tests.factories import PASSWORD, make_person
 
 User = get_user_model()
@@ -35,13 +34,6 @@ def change_form_data(user, **changes):
 
 def entries(action):
     return AuditEntry.objects.filter(action=action)
-
-
-def signed_in_clients(user, count):
-    clients = [Client() for _ in range(count)]
-    for each in clients:
-        each.force_login(user)
-    return clients
 
 
 # Creating people -------------------------------------------------------------------
@@ -177,6 +169,7 @@ def test_deactivating_someone_ends_all_their_sessions_at_once(client, people):
     phone, laptop = signed_in_clients(people.carol, 2)
     keys = [phone.session.session_key, laptop.session.session_key]
     client.force_login(people.alice)
+    reauthenticate(client)
     response = client.post(change_url(people.carol), change_form_data(people.carol, is_active=""))
     assert response.status_code == 302
     people.carol.refresh_from_db()
@@ -190,6 +183,7 @@ def test_deactivating_someone_ends_all_their_sessions_at_once(client, people):
 
 def test_the_last_owner_cannot_be_deactivated(client, people):
     client.force_login(people.alice)
+    reauthenticate(client)
     response = client.post(change_url(people.alice), change_form_data(people.alice, is_active=""))
     assert response.status_code == 200
     assert "最後の有効なオーナー" in response.text
@@ -201,6 +195,7 @@ def test_the_last_owner_cannot_be_deactivated(client, people):
 
 def test_reactivating_is_recorded(client, people):
     client.force_login(people.alice)
+    reauthenticate(client)
     response = client.post(change_url(people.frank), change_form_data(people.frank, is_active="on"))
     assert response.status_code == 302
     people.frank.refresh_from_db()
@@ -211,6 +206,7 @@ def test_reactivating_is_recorded(client, people):
 def test_a_password_change_ends_the_persons_other_sessions(people):
     here, elsewhere = signed_in_clients(people.carol, 2)
     other_key = elsewhere.session.session_key
+    reauthenticate(here)
     response = here.post(
         "/admin/password_change/",
         {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
@@ -224,6 +220,7 @@ def test_a_password_change_ends_the_persons_other_sessions(people):
 def test_the_owner_setting_a_password_ends_all_that_persons_sessions(client, people):
     (phone,) = signed_in_clients(people.carol, 1)
     client.force_login(people.alice)
+    reauthenticate(client)
     response = client.post(
         f"/admin/auth/user/{people.carol.pk}/password/",
         {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
@@ -231,12 +228,16 @@ def test_the_owner_setting_a_password_ends_all_that_persons_sessions(client, peo
     assert response.status_code == 302
     assert not Session.objects.filter(session_key=phone.session.session_key).exists()
     assert client.get("/admin/").status_code == 200
+    entry = entries("account.password_set").get()
+    assert entry.actor_id == people.alice.pk and entry.target_id == str(people.carol.pk)
+    assert entry.detail == {"own": False, "usable": True, "sessions_ended": 1}
 
 
 def test_owner_resets_someones_two_factor(client, people):
     enrol(people.carol)
     (phone,) = signed_in_clients(people.carol, 1)
     client.force_login(people.alice)
+    reauthenticate(client)
     response = client.post(
         "/admin/auth/user/",
         {"action": "reset_two_factor", "_selected_action": [people.carol.pk]},
@@ -244,4 +245,6 @@ def test_owner_resets_someones_two_factor(client, people):
     assert response.status_code == 302
     assert not TOTPDevice.objects.filter(user=people.carol).exists()
     assert phone.get("/admin/").status_code == 302
-    assert entries("account.2fa_reset").get().target_id == str(people.carol.pk)
+    entry = entries("account.2fa_reset").get()
+    assert entry.actor_id == people.alice.pk and entry.target_id == str(people.carol.pk)
+    assert entry.detail == {"sessions_ended": 1}

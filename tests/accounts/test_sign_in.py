@@ -193,7 +193,7 @@ def test_with_two_factor_off_the_password_signs_in_and_every_page_warns(client, 
     response = password_step(client, people.carol)
     assert response["Location"] == "/admin/"
     assert signed_in(client)
-    page = client.get("/admin/password_change/")
+    page = client.get("/admin/")
     assert "Two-factor sign-in is switched off" in page.text
 
 

@@ -104,8 +104,12 @@ class Model:
 NOBODY = Model()
 
 ADMIN_MODELS = {
-    # The owner manages people; adding someone gives a role, so it needs re-authentication.
-    "auth.user": Model(view=[OWNER], add=[OWNER], change=[OWNER], outcomes={"add": REAUTH}),
+    # The owner manages people; adding someone gives a role and switching someone off or
+    # on changes who may enter, so both need re-authentication (an empty POST of carol's
+    # change form would switch her off).
+    "auth.user": Model(
+        view=[OWNER], add=[OWNER], change=[OWNER], outcomes={"add": REAUTH, "change": (200, REAUTH)}
+    ),
     # Lockout records: nobody works on them in the admin.
     "axes.accessattempt": NOBODY,
     "axes.accesslog": NOBODY,
@@ -153,7 +157,8 @@ VIEWS = {
     # Signing out is a POST; without a session the admin sends people to its index.
     "admin:logout": expect(405, 200, signed_out=REDIRECT),
     "admin:index": expect(200),
-    "admin:password_change": expect(200),
+    # One's own password: re-authentication first, then the current password again.
+    "admin:password_change": expect(REAUTH),
     "admin:password_change_done": expect(200, 405),
     "admin:jsi18n": expect(200, 405),
     # Without a field to complete, autocomplete refuses everyone.
@@ -163,7 +168,8 @@ VIEWS = {
     "admin:app_list": expect(200, who=[OWNER], others=404),
     "admin/(?P<url>.*)$": expect(404),
     "admin:auth_user_role": expect(REAUTH, who=[OWNER]),
-    "admin:auth_user_password_change": expect(200, who=[OWNER]),
+    # Setting someone's password (the sample is carol's) needs re-authentication.
+    "admin:auth_user_password_change": expect(REAUTH, who=[OWNER]),
     # Customer vault: search is a POST; a reveal shows its reason form (POST without a
     # reason is the form again); anonymising is the owner's, after re-authentication.
     "admin:customers_customer_search": expect(405, REDIRECT, who=[OWNER, MANAGER, STAFF]),
