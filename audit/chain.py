@@ -195,7 +195,7 @@ def combine(segments, head=None):
         checkpoint = segment.checkpoint or checkpoint
         verdict.count += segment.count
     if not segments:
-        return verdict
+        return _check_empty(verdict, head)
     first = segments[0].first
     start = (int(_fields(first)[0]), _fields(first)[-1])
     if start != (1, "") and _checkpoint_start(checkpoint) != start:
@@ -206,6 +206,18 @@ def combine(segments, head=None):
     if head is not None and head[0] > verdict.head_seq:
         verdict.bad_seq = verdict.head_seq + 1
         verdict.problem = f"is missing: the ledger head is at entry {head[0]}"
+    return verdict
+
+
+def _check_empty(verdict, head):
+    # No entry is left to fail its own chain value: only the head still counts them
+    # (a TRUNCATE, or a DELETE past the triggers).
+    if head is not None and head[0] > 0:
+        verdict.bad_seq = head[0]
+        verdict.problem = (
+            f"is missing, and every entry before it: the ledger is empty but its head "
+            f"is at entry {head[0]}"
+        )
     return verdict
 
 

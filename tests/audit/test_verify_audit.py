@@ -221,3 +221,17 @@ def test_parallel_workers_check_a_committed_ledger(monkeypatch):
         run_sql("UPDATE audit_auditentry SET action = 'x' WHERE seq = %s", [entries[5].seq])
     verdict = command.verify_ledger(workers=3)
     assert verdict.bad_seq == entries[5].seq
+
+
+def test_it_finds_an_emptied_ledger_whose_head_is_further(ledger, capsys):
+    # TRUNCATE, or a DELETE past the triggers: no entry is left to fail its chain, but
+    # the head still counts them.
+    head = AuditEntry.objects.order_by("-seq").first().seq
+    with without_triggers():
+        run_sql("DELETE FROM audit_auditentrycustomer")
+        run_sql("DELETE FROM audit_auditentry")
+    code, out, err = verify(capsys)
+    assert code == 1
+    assert "intact" not in out
+    assert f"entry {head} is missing" in err
+    assert "empty" in err

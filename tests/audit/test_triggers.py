@@ -1,0 +1,48 @@
+import importlib
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from audit.models import AuditEntry, AuditEntryCustomer
+from tests.audit.conftest import run_sql
+
+TRUNCATE_MIGRATION = "audit.migrations.0003_refuse_truncate"
+
+
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE (its DELETE is refused by the row triggers)")
+
+
+@pytest.mark.parametrize("table", ["audit_auditentry", "audit_auditentrycustomer"])
+def test_it_refuses_truncate(ledger, table):
+    postgresql_only()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        run_sql(f"TRUNCATE {table} CASCADE")
+    assert AuditEntry.objects.count() >= len(ledger)
+
+
+def test_it_refuses_truncate_even_with_a_purge_permit(ledger):
+    from audit.models import PurgePermit
+
+    postgresql_only()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        PurgePermit.objects.create()
+        run_sql("TRUNCATE audit_auditentrycustomer")
+
+
+def test_migrating_back_removes_only_the_truncate_triggers(ledger):
+    postgresql_only()
+    migration = importlib.import_module(TRUNCATE_MIGRATION)
+    with connection.schema_editor(atomic=False) as editor:
+        migration.remove(None, editor)
+    try:
+        with transaction.atomic():
+            run_sql("TRUNCATE audit_auditentrycustomer")
+            assert not AuditEntryCustomer.objects.exists()
+            transaction.set_rollback(True)
+        with pytest.raises(DatabaseError), transaction.atomic():
+            run_sql("DELETE FROM audit_auditentry")  # the row triggers stay
+    finally:
+        with connection.schema_editor(atomic=False) as editor:
+            migration.install(None, editor)
