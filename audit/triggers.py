@@ -7,7 +7,9 @@ its own transaction. Someone who owns the database can still drop the triggers: 
 mistakes and casual edits, and the hash chain (``verify_audit``) shows whatever got past.
 """
 
-PROTECTED_TABLES = ("audit_auditentry", "audit_auditentrycustomer")
+# The ledger, its customer index and django-auditlog's change records (which auditlog
+# only ever inserts).
+PROTECTED_TABLES = ("audit_auditentry", "audit_auditentrycustomer", "audit_changelogentry")
 PERMIT_TABLE = "audit_purgepermit"
 MESSAGE = "audit ledger is append-only"
 
