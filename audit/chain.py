@@ -181,6 +181,7 @@ class Verdict:
     count: int = 0
     head: str = ""
     head_seq: int = 0
+    first_seq: int = 0
     bad_seq: int | None = None
     problem: str = ""
 
@@ -265,6 +266,7 @@ def _combine(segments, head):
     if start != (1, "") and _checkpoint_start(checkpoint) != start:
         # Older entries were purged: the latest checkpoint must name this very start.
         return _bad(verdict, first, "has no checkpoint for the entries removed before it")
+    verdict.first_seq = start[0]
     verdict.head = segments[-1].last_chain
     verdict.head_seq = int(_fields(segments[-1].last)[0])
     if head is not None and head[0] > verdict.head_seq:

@@ -2,7 +2,9 @@
 
 Exit 0 and print the entry count and head value when every entry is intact; exit 1
 naming the first entry that was edited, removed, inserted or moved, or whose rows in the
-customer index differ from its chained ``customer_ids``.
+customer index differ from its chained ``customer_ids``. With ``--checkpoint FILE``
+(several times, or a file of several lines), also exit 1 naming the first signed
+checkpoint (``audit_checkpoint``) that the ledger no longer reaches and extends.
 """
 
 import multiprocessing
@@ -10,11 +12,13 @@ import os
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
 
+from audit import checkpoint as checkpoints
 from audit.chain import canonical_sql, combine, scan, stray_index_sql
 from audit.ledger import current_head
+from audit.models import AuditEntry
 
 # Rows fetched per round trip: large enough that the database is not the bottleneck,
 # small enough to keep memory flat on a ledger of millions.
@@ -84,6 +88,17 @@ class Command(BaseCommand):
             default=min(os.cpu_count() or 1, 4),
             help="processes to check with (default: the CPU count, at most 4)",
         )
+        parser.add_argument(
+            "--checkpoint",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="signed checkpoints (audit_checkpoint) the ledger must still reach",
+        )
+        parser.add_argument(
+            "--public-key",
+            help="the checkpoints' public key (default: from AUDIT_SIGNING_KEY)",
+        )
 
     def handle(self, **options):
         started = time.perf_counter()
@@ -92,8 +107,41 @@ class Command(BaseCommand):
         if not verdict.intact:
             self.stderr.write(f"audit ledger NOT intact: {verdict.message}")
             raise SystemExit(1)
+        if options["checkpoint"]:
+            self.check_checkpoints(verdict, options)
         self.stdout.write(f"audit ledger intact: {verdict.count} entries")
         self.stdout.write(f"head {verdict.head_seq} {verdict.head or '-'}")
         if options["verbosity"] > 1 and elapsed:
             rate = verdict.count / elapsed
             self.stdout.write(f"checked in {elapsed:.2f} s ({rate:,.0f} entries per second)")
+
+    def check_checkpoints(self, verdict, options):
+        """Exit 1 naming the first checkpoint the verified ledger does not hold."""
+        try:
+            public_key = _public_key(options["public_key"])
+            found = checkpoints.read(options["checkpoint"])
+        except checkpoints.CheckpointError as error:
+            raise CommandError(str(error)) from None
+        seqs = {signed.seq for _place, signed in found}
+        chains = dict(AuditEntry.objects.filter(seq__in=seqs).values_list("seq", "chain"))
+        for place, signed in found:
+            problem = checkpoints.problem_with(signed, public_key, verdict, chains.get(signed.seq))
+            if problem:
+                self.stderr.write(
+                    f"audit ledger NOT intact: checkpoint {place} (entry {signed.seq}) "
+                    f"fails: {problem}"
+                )
+                raise SystemExit(1)
+        latest = max(seqs)
+        self.stdout.write(f"checkpoints: {len(found)} reached and extended (latest entry {latest})")
+
+
+def _public_key(text):
+    if text:
+        return checkpoints.parse_public_key(text)
+    try:
+        return checkpoints.signing_key().public_key()
+    except checkpoints.CheckpointError:
+        raise checkpoints.CheckpointError(
+            "Give the checkpoints' --public-key, or set AUDIT_SIGNING_KEY."
+        ) from None
