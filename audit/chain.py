@@ -10,7 +10,9 @@ Canonical content: the columns of ``CHAIN_FIELDS`` as text, joined by the unit
 separator (U+001F), which ``record`` keeps out of every column; time is whole
 microseconds since 1970 (UTC), a missing actor id is empty, ``customer_ids`` and
 ``detail`` are their stored compact JSON text. ``verify_audit`` has the database build
-the same text (see ``canonical_sql``) so that checking needs no parsing in Python.
+the same text (see ``canonical_sql``) so that checking needs no parsing in Python. The
+same query brings each entry's rows of the customer index, which must hold exactly the
+chained ``customer_ids`` (with the entry's actor and time).
 """
 
 import hashlib
