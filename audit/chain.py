@@ -1,3 +1,4 @@
+# ruff: noqa: S608 (the SQL is built from constants and whole numbers only)
 """The ledger's hash chain: canonical content, chain values and verification.
 
 Each entry's chain value is HMAC-SHA256, keyed by ``AUDIT_CHAIN_KEY``, over the entry's
@@ -9,7 +10,9 @@ Canonical content: the columns of ``CHAIN_FIELDS`` as text, joined by the unit
 separator (U+001F), which ``record`` keeps out of every column; time is whole
 microseconds since 1970 (UTC), a missing actor id is empty, ``customer_ids`` and
 ``detail`` are their stored compact JSON text. ``verify_audit`` has the database build
-the same text (see ``canonical_sql``) so that checking needs no parsing in Python.
+the same text (see ``canonical_sql``) so that checking needs no parsing in Python. The
+same query brings each entry's rows of the customer index, which must hold exactly the
+chained ``customer_ids`` (with the entry's actor and time).
 """
 
 import hashlib
@@ -39,6 +42,7 @@ CHAIN_FIELDS = (
     "prev_chain",
 )
 PURGE_ACTION = Action.AUDIT_PURGE
+INDEX_PROBLEM = "does not match its rows in the customer index (missing, extra or changed)"
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -89,10 +93,14 @@ def chain_value(key, entry):
     return Hmac(key).hexdigest(canonical(entry).encode())
 
 
-def canonical_sql(vendor, table="audit_auditentry", seq_range=None):
-    """A query giving, per entry in ``seq`` order, its chain value and its canonical
-    content, built by the database in one formatting call
-    (``printf``/``format`` print NULL as empty text, as ``canonical`` does)."""
+INDEX_TABLE = "audit_auditentrycustomer"
+
+
+def canonical_sql(vendor, table="audit_auditentry", seq_range=None, index=INDEX_TABLE):
+    """A query giving, per entry in ``seq`` order, its chain value, its canonical
+    content, built by the database in one formatting call (``printf``/``format`` print
+    NULL as empty text, as ``canonical`` does), and its customer index rows as JSON
+    when they are not exactly its ``customer_ids`` (else NULL)."""
     if vendor == "sqlite":
         # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC). SQLite's date functions
         # round a time to whole milliseconds before anything else, so 15.9995 s would
@@ -115,9 +123,47 @@ def canonical_sql(vendor, table="audit_auditentry", seq_range=None):
     where = ""
     if seq_range is not None:
         where = f"WHERE seq >= {int(seq_range[0])} AND seq <= {int(seq_range[1])} "
+    index_rows, index_join = _index_sql(vendor, table, index, where)
     return (
-        f"SELECT chain, {formatter}('{template}', {columns}) "  # noqa: S608
-        f"FROM {table} {where}ORDER BY seq"
+        f"SELECT chain, {formatter}('{template}', {columns}), {index_rows} "
+        f"FROM {table} e {index_join}{where}ORDER BY seq"
+    )
+
+
+def _index_sql(vendor, table, index, where):
+    """The column (and join) giving each entry's customer index rows as a JSON array,
+    NULL when that is exactly the entry's ``customer_ids`` text, so the common case
+    costs Python nothing. An index row whose actor or time is not its entry's counts as
+    null. Rows are taken in the order they were written; another order only costs the
+    comparison in ``_same_customers``."""
+    if vendor == "sqlite":
+        # A lookup per entry in the entry_id index is cheap in SQLite.
+        column = (
+            "NULLIF((SELECT json_group_array(CASE WHEN c.actor_id IS e.actor_id "
+            "AND c.created_at = e.created_at THEN c.customer_id END) "
+            f"FROM {index} c WHERE c.entry_id = e.id), e.customer_ids)"
+        )
+        return column, ""
+    # PostgreSQL: a subquery per entry costs about as much as everything else together;
+    # one join and one aggregate over the range cost less than half of that.
+    customer = (
+        "CASE WHEN c.actor_id IS NOT DISTINCT FROM e.actor_id "
+        "AND c.created_at = e.created_at THEN c.customer_id END"
+    )
+    join = (
+        "LEFT JOIN (SELECT entry_seq, array_to_json(array_agg(customer))::text AS index_ids "
+        f"FROM (SELECT e.seq AS entry_seq, {customer} AS customer FROM {index} c "
+        f"JOIN {table} e ON e.id = c.entry_id {where}ORDER BY e.seq, c.id) AS r "
+        "GROUP BY entry_seq) AS x ON x.entry_seq = e.seq "
+    )
+    return "NULLIF(COALESCE(index_ids, '[]'), customer_ids)", join
+
+
+def stray_index_sql(table="audit_auditentry", index=INDEX_TABLE):
+    """The lowest entry id that customer index rows name but the ledger does not hold."""
+    return (
+        f"SELECT MIN(c.entry_id) FROM {index} c "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} e WHERE e.id = c.entry_id)"
     )
 
 
@@ -139,27 +185,35 @@ class Verdict:
     count: int = 0
     head: str = ""
     head_seq: int = 0
+    first_seq: int = 0
     bad_seq: int | None = None
     problem: str = ""
 
     @property
     def intact(self):
-        return self.bad_seq is None
+        return self.bad_seq is None and not self.problem
+
+    @property
+    def message(self):
+        """What is wrong, naming the entry when there is one."""
+        return self.problem if self.bad_seq is None else f"entry {self.bad_seq} {self.problem}"
 
 
 def scan(key, rows):
-    """Check ``(chain, canonical content)`` rows in ``seq`` order (``canonical_sql``).
+    """Check ``(chain, canonical content, index)`` rows in ``seq`` order
+    (``canonical_sql``).
 
     Each entry's content carries its number and ends with the previous chain value,
     both covered by its own HMAC: an edited, inserted or moved entry fails its HMAC, a
-    removed one breaks the link of the entry after it.
+    removed one breaks the link of the entry after it. ``index`` (when not NULL) must
+    hold the same customers as the chained ``customer_ids``.
     """
     segment = Segment()
     mac = Hmac(key)
     inner, outer = mac.inner, mac.outer
     purge_mark = f"{SEPARATOR}{PURGE_ACTION}{SEPARATOR}"
     prev = content = None
-    for chain, content in rows:
+    for chain, content, index in rows:
         if prev is None:
             segment.first = content
         elif content[-64:] != prev:
@@ -172,6 +226,9 @@ def scan(key, rows):
         if o.hexdigest() != chain:
             segment.bad, segment.problem = content, "does not match its chain value"
             break
+        if index is not None and not _same_customers(content, index):
+            segment.bad, segment.problem = content, INDEX_PROBLEM
+            break
         if purge_mark in content:
             segment.checkpoint = content
         prev = chain
@@ -180,12 +237,22 @@ def scan(key, rows):
     return segment
 
 
-def combine(segments, head=None):
+def combine(segments, head=None, stray_entry_id=None):
     """The ``Verdict`` on consecutive segments (one, or several scanned in parallel).
 
     ``head`` is the stored ``(seq, chain)`` of the ledger head: entries removed at the
-    end leave the head pointing past the last entry.
+    end leave the head pointing past the last entry. ``stray_entry_id`` is an entry id
+    that customer index rows name but the ledger lacks (``stray_index_sql``).
     """
+    verdict = _combine(segments, head)
+    if verdict.intact and stray_entry_id is not None:
+        verdict.problem = (
+            f"customer index has rows for entry id {stray_entry_id}, which is not in the ledger"
+        )
+    return verdict
+
+
+def _combine(segments, head):
     verdict = Verdict()
     segments = [s for s in segments if s.first is not None]
     checkpoint = None
@@ -197,12 +264,13 @@ def combine(segments, head=None):
         checkpoint = segment.checkpoint or checkpoint
         verdict.count += segment.count
     if not segments:
-        return verdict
+        return _check_empty(verdict, head)
     first = segments[0].first
     start = (int(_fields(first)[0]), _fields(first)[-1])
     if start != (1, "") and _checkpoint_start(checkpoint) != start:
         # Older entries were purged: the latest checkpoint must name this very start.
         return _bad(verdict, first, "has no checkpoint for the entries removed before it")
+    verdict.first_seq = start[0]
     verdict.head = segments[-1].last_chain
     verdict.head_seq = int(_fields(segments[-1].last)[0])
     if head is not None and head[0] > verdict.head_seq:
@@ -211,9 +279,29 @@ def combine(segments, head=None):
     return verdict
 
 
+def _check_empty(verdict, head):
+    # No entry is left to fail its own chain value: only the head still counts them
+    # (a TRUNCATE, or a DELETE past the triggers).
+    if head is not None and head[0] > 0:
+        verdict.bad_seq = head[0]
+        verdict.problem = (
+            f"is missing, and every entry before it: the ledger is empty but its head "
+            f"is at entry {head[0]}"
+        )
+    return verdict
+
+
 def verify_chain(key, rows, head=None):
     """Check all entries, in ``seq`` order, in this process; return the ``Verdict``."""
     return combine([scan(key, rows)], head=head)
+
+
+def _same_customers(content, index):
+    # The database writes JSON its own way (raw non-ASCII, another order): compare the
+    # parsed lists. A null is an index row whose actor or time is not its entry's.
+    expected = json.loads(_fields(content)[12])
+    found = json.loads(index)
+    return None not in found and sorted(expected) == sorted(found)
 
 
 def _fields(content):

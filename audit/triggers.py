@@ -1,13 +1,15 @@
 # ruff: noqa: S608 (the SQL is built from constants only)
 """Database triggers that make the ledger append-only, on SQLite and PostgreSQL.
 
-UPDATE is always refused; DELETE only while a ``PurgePermit`` row exists, which
-``purge_audit`` creates and removes inside its own transaction. Someone who owns the
-database can still drop the triggers: they stop mistakes and casual edits, and the hash
-chain (``verify_audit``) shows whatever got past them.
+UPDATE (and on PostgreSQL TRUNCATE, which skips row triggers) is always refused; DELETE
+only while a ``PurgePermit`` row exists, which ``purge_audit`` creates and removes inside
+its own transaction. Someone who owns the database can still drop the triggers: they stop
+mistakes and casual edits, and the hash chain (``verify_audit``) shows whatever got past.
 """
 
-PROTECTED_TABLES = ("audit_auditentry", "audit_auditentrycustomer")
+# The ledger, its customer index and django-auditlog's change records (which auditlog
+# only ever inserts).
+PROTECTED_TABLES = ("audit_auditentry", "audit_auditentrycustomer", "audit_changelogentry")
 PERMIT_TABLE = "audit_purgepermit"
 MESSAGE = "audit ledger is append-only"
 
@@ -44,12 +46,17 @@ $$
 def _pg_install(table):
     return [
         f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION audit_append_only()"
+        "FOR EACH ROW EXECUTE FUNCTION audit_append_only()",
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only()",
     ]
 
 
 def _pg_remove(table):
-    return [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}"]
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+    ]
 
 
 def statements(vendor, install=True):

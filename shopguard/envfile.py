@@ -27,6 +27,7 @@ def local_env_text():
             f"FIELD_ENCRYPTION_KEYS={new_field_key()}",
             f"BLIND_INDEX_KEY={new_raw_key()}",
             f"AUDIT_CHAIN_KEY={new_raw_key()}",
+            f"AUDIT_SIGNING_KEY={new_raw_key()}",
             f"DEMO_PASSWORD=demo-{secrets.token_urlsafe(9)}",
             "",
         ]

@@ -2,7 +2,8 @@
 
 Field keys are written as ``FIELD_ENCRYPTION_KEYS="id1:base64key,id2:base64key"``,
 newest first: the first key encrypts, every listed key decrypts. The blind-index and
-audit-chain keys are single base64 values. None of them may equal ``SECRET_KEY``.
+audit-chain keys are single base64 values, and so is the optional audit signing key
+(its 32 bytes are an Ed25519 private key). None of them may equal ``SECRET_KEY``.
 """
 
 import base64

@@ -76,6 +76,15 @@ if len(set(_all_keys)) != len(_all_keys):
         "FIELD_ENCRYPTION_KEYS, BLIND_INDEX_KEY, AUDIT_CHAIN_KEY and SECRET_KEY must all differ."
     )
 
+# Signs the ledger's checkpoints (audit_checkpoint). Optional: tools that start the app
+# with only the documented variables must still work; audit_checkpoint then stops.
+_audit_signing_key = env.str("AUDIT_SIGNING_KEY", default="").strip()
+AUDIT_SIGNING_KEY = (
+    decode_key("AUDIT_SIGNING_KEY", _audit_signing_key) if _audit_signing_key else None
+)
+if AUDIT_SIGNING_KEY is not None and AUDIT_SIGNING_KEY in _all_keys:
+    raise ImproperlyConfigured("AUDIT_SIGNING_KEY must differ from the other keys.")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -256,6 +265,12 @@ AUDITLOG_LOGENTRY_MODEL = "audit.ChangeLogEntry"
 # Ledger entries older than this are removed by `manage.py purge_audit` (which leaves a
 # checkpoint): two years covers a yearly review and a dispute about the year before.
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 730)
+# Where audit_checkpoint appends its signed checkpoints (better: a disk or machine the
+# database's owner cannot rewrite), and whether it also mails them to the owners.
+AUDIT_CHECKPOINT_FILE = env.str(
+    "AUDIT_CHECKPOINT_FILE", default=str(BASE_DIR / "audit-checkpoints.txt")
+)
+AUDIT_CHECKPOINT_MAIL = envbool("AUDIT_CHECKPOINT_MAIL", True)
 # Alert when one person opens more distinct customers than this within an hour: a busy
 # shift touches a few dozen customers; copying the list out touches hundreds.
 SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = envint(

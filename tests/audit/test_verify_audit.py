@@ -1,7 +1,7 @@
 from datetime import UTC, datetime
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from audit.ledger import record
 from audit.models import AuditEntry
@@ -221,3 +221,166 @@ def test_parallel_workers_check_a_committed_ledger(monkeypatch):
         run_sql("UPDATE audit_auditentry SET action = 'x' WHERE seq = %s", [entries[5].seq])
     verdict = command.verify_ledger(workers=3)
     assert verdict.bad_seq == entries[5].seq
+
+
+def test_it_finds_an_emptied_ledger_whose_head_is_further(ledger, capsys):
+    # TRUNCATE, or a DELETE past the triggers: no entry is left to fail its chain, but
+    # the head still counts them.
+    head = AuditEntry.objects.order_by("-seq").first().seq
+    with without_triggers():
+        run_sql("DELETE FROM audit_auditentrycustomer")
+        run_sql("DELETE FROM audit_auditentry")
+    code, out, err = verify(capsys)
+    assert code == 1
+    assert "intact" not in out
+    assert f"entry {head} is missing" in err
+    assert "empty" in err
+
+
+# Signed checkpoints (audit_checkpoint): cutting the end of the ledger and rewinding
+# the head leaves a valid chain, which only a checkpoint kept elsewhere shows.
+
+
+@pytest.fixture
+def long_ledger(db):
+    return [record("audit.read", customers=[f"c-{n}"]) for n in range(15)]
+
+
+def checkpoint(path):
+    """Run audit_checkpoint into ``path``; return the checkpoint's line."""
+    call_command("audit_checkpoint", "--file", str(path), "--no-mail")
+    return path.read_text().splitlines()[-1]
+
+
+def verify_against(capsys, *files, extra=()):
+    args = [arg for path in files for arg in ("--checkpoint", str(path))]
+    try:
+        call_command("verify_audit", *args, *extra)
+        code = 0
+    except SystemExit as exit:
+        code = exit.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def cut_end(count):
+    """Delete the last ``count`` entries and rewind the head to match, as someone who
+    owns the database would."""
+    last = AuditEntry.objects.order_by("-seq")[count]
+    with without_triggers():
+        run_sql(
+            "DELETE FROM audit_auditentrycustomer WHERE entry_id IN "
+            "(SELECT id FROM audit_auditentry WHERE seq > %s)",
+            [last.seq],
+        )
+        run_sql("DELETE FROM audit_auditentry WHERE seq > %s", [last.seq])
+        run_sql("UPDATE audit_audithead SET seq = %s, chain = %s", [last.seq, last.chain])
+    return last
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_a_checkpoint_finds_entries_cut_from_the_end(long_ledger, tmp_path, capsys, count):
+    path = tmp_path / "checkpoints"
+    checkpoint(path)
+    signed_seq = AuditEntry.objects.order_by("-seq").first().seq
+    capsys.readouterr()
+    last = cut_end(count)
+
+    assert verify(capsys)[0] == 0  # without a checkpoint the shorter ledger passes
+    code, out, err = verify_against(capsys, path)
+    assert code == 1
+    assert f"checkpoint {path}:1 (entry {signed_seq}) fails" in err
+    assert f"ends at entry {last.seq}" in err
+
+
+def test_a_checkpoint_finds_a_cut_end_written_anew(long_ledger, tmp_path, capsys):
+    # The end cut off, then as many new entries appended (with the key): the ledger
+    # reaches the checkpoint's number again, but not its chain value.
+    path = tmp_path / "checkpoints"
+    checkpoint(path)
+    signed_seq = AuditEntry.objects.order_by("-seq").first().seq
+    cut_end(3)
+    while AuditEntry.objects.order_by("-seq").first().seq <= signed_seq:
+        record("audit.read")
+    code, _, err = verify_against(capsys, path)
+    assert code == 1
+    assert f"entry {signed_seq} no longer has the signed chain value" in err
+
+
+def test_a_ledger_that_grew_past_its_checkpoints_passes(long_ledger, tmp_path, capsys):
+    first, second = tmp_path / "a", tmp_path / "b"
+    checkpoint(first)
+    record("audit.read")
+    checkpoint(first)
+    record("audit.read")
+    checkpoint(second)
+    record("audit.read")
+    code, out, err = verify_against(capsys, first, second)
+    assert (code, err) == (0, "")
+    assert "checkpoints: 3 reached and extended" in out
+    assert "intact" in out
+
+
+@pytest.mark.parametrize("field", [2, 3, 4])
+def test_an_altered_checkpoint_fails_its_signature(long_ledger, tmp_path, capsys, field):
+    path = tmp_path / "checkpoints"
+    fields = checkpoint(path).split()
+    if field == 2:
+        fields[2] = str(int(fields[2]) - 1)  # an earlier entry
+    elif field == 3:
+        fields[3] = AuditEntry.objects.get(seq=int(fields[2]) - 1).chain
+    else:
+        fields[4] = "2030-01-01T00:00:00Z"
+    path.write_text(" ".join(fields) + "\n")
+    code, _, err = verify_against(capsys, path)
+    assert code == 1
+    assert "signature is not valid" in err
+
+
+def test_a_checkpoint_signed_with_another_key_fails(long_ledger, tmp_path, capsys):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from audit import checkpoint as checkpoints
+
+    last = AuditEntry.objects.order_by("-seq").first()
+    forged = checkpoints.sign(last.seq, last.chain, Ed25519PrivateKey.generate())
+    path = tmp_path / "forged"
+    path.write_text(forged.line() + "\n")
+    code, _, err = verify_against(capsys, path)
+    assert code == 1
+    assert "signature is not valid" in err
+
+
+def test_it_checks_with_a_given_public_key_alone(long_ledger, tmp_path, capsys, settings):
+    from audit import checkpoint as checkpoints
+
+    path = tmp_path / "checkpoints"
+    checkpoint(path)
+    public_key = checkpoints.public_key_text(checkpoints.signing_key().public_key())
+    settings.AUDIT_SIGNING_KEY = None
+    code, out, _ = verify_against(capsys, path, extra=["--public-key", public_key])
+    assert code == 0 and "checkpoints: 1" in out
+    with pytest.raises(CommandError, match="--public-key"):
+        call_command("verify_audit", "--checkpoint", str(path))
+
+
+def test_it_names_a_line_that_is_not_a_checkpoint(long_ledger, tmp_path, capsys):
+    path = tmp_path / "checkpoints"
+    checkpoint(path)
+    with path.open("a") as handle:
+        handle.write("# kept by the owner\n\nnot a checkpoint\n")
+    with pytest.raises(CommandError, match=f"{path}:4 is not a checkpoint line"):
+        call_command("verify_audit", "--checkpoint", str(path))
+
+
+def test_a_checkpoint_before_a_purge_still_passes(db, clock, tmp_path, capsys):
+    for _ in range(3):
+        record("audit.read")
+    path = tmp_path / "checkpoints"
+    checkpoint(path)
+    clock.advance(40 * 24 * 60 * 60)
+    record("audit.read")
+    call_command("purge_audit", "--older-than-days", "30")
+    checkpoint(path)
+    code, out, err = verify_against(capsys, path)
+    assert (code, err) == (0, "")

@@ -26,16 +26,17 @@ def purge_before(cutoff):
             .values_list("seq", "chain")
             .first()
         )
+        permit = PurgePermit.objects.create()
         # auditlog's redacted change rows age out with the ledger (they hold no chain).
         ChangeLogEntry.objects.filter(timestamp__lt=cutoff).delete()
+        if last_old is not None:
+            up_to, anchor = last_old
+            old = AuditEntry.objects.filter(seq__lte=up_to)
+            AuditEntryCustomer.objects.filter(entry__in=old.values("pk")).delete()
+            removed, _ = old.delete()
+        PurgePermit.objects.filter(pk=permit.pk).delete()
         if last_old is None:
             return None
-        up_to, anchor = last_old
-        old = AuditEntry.objects.filter(seq__lte=up_to)
-        permit = PurgePermit.objects.create()
-        AuditEntryCustomer.objects.filter(entry__in=old.values("pk")).delete()
-        removed, _ = old.delete()
-        PurgePermit.objects.filter(pk=permit.pk).delete()
         return record(
             PURGE_ACTION,
             detail={

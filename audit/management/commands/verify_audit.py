@@ -1,7 +1,10 @@
 """Check the whole audit ledger against its hash chain.
 
 Exit 0 and print the entry count and head value when every entry is intact; exit 1
-naming the first entry that was edited, removed, inserted or moved.
+naming the first entry that was edited, removed, inserted or moved, or whose rows in the
+customer index differ from its chained ``customer_ids``. With ``--checkpoint FILE``
+(several times, or a file of several lines), also exit 1 naming the first signed
+checkpoint (``audit_checkpoint``) that the ledger no longer reaches and extends.
 """
 
 import multiprocessing
@@ -9,11 +12,11 @@ import os
 import time
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, connections
-from django.db.models import Max, Min
 
-from audit.chain import canonical_sql, combine, scan
+from audit import checkpoint as checkpoints
+from audit.chain import canonical_sql, combine, scan, stray_index_sql
 from audit.ledger import current_head
 from audit.models import AuditEntry
 
@@ -22,6 +25,8 @@ from audit.models import AuditEntry
 CHUNK = 10_000
 # Below this many entries a second process costs more than it saves.
 PARALLEL_FROM = 50_000
+_SEQ_BOUNDS = "(SELECT MIN(seq) FROM audit_auditentry), (SELECT MAX(seq) FROM audit_auditentry)"
+_BOUNDS_SQL = f"SELECT {_SEQ_BOUNDS}, ({stray_index_sql()})"  # noqa: S608
 
 
 def ledger_rows(seq_range=None):
@@ -53,16 +58,24 @@ def verify_ledger(workers=1):
     ranges are then joined link by link, so the result is the same as one pass.
     """
     head = current_head()  # read first: everything up to it is already committed
-    bounds = AuditEntry.objects.aggregate(lo=Min("seq"), hi=Max("seq"))
-    lo, hi = bounds["lo"], bounds["hi"]
+    lo, hi, stray = _bounds()
     if workers <= 1 or lo is None or hi - lo < PARALLEL_FROM or not _can_fork():
-        return combine([scan(settings.AUDIT_CHAIN_KEY, ledger_rows())], head=head)
-    step = (hi - lo) // workers + 1
-    ranges = [(start, min(start + step - 1, hi)) for start in range(lo, hi + 1, step)]
-    connections.close_all()  # each worker opens its own connection
-    with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
-        segments = pool.map(_scan_range, ranges)
-    return combine(segments, head=head)
+        segments = [scan(settings.AUDIT_CHAIN_KEY, ledger_rows())]
+    else:
+        step = (hi - lo) // workers + 1
+        ranges = [(start, min(start + step - 1, hi)) for start in range(lo, hi + 1, step)]
+        connections.close_all()  # each worker opens its own connection
+        with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
+            segments = pool.map(_scan_range, ranges)
+    return combine(segments, head=head, stray_entry_id=stray)
+
+
+def _bounds():
+    """The lowest and highest ``seq``, and any entry id named only by the customer
+    index, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BOUNDS_SQL)
+        return cursor.fetchone()
 
 
 class Command(BaseCommand):
@@ -75,16 +88,60 @@ class Command(BaseCommand):
             default=min(os.cpu_count() or 1, 4),
             help="processes to check with (default: the CPU count, at most 4)",
         )
+        parser.add_argument(
+            "--checkpoint",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="signed checkpoints (audit_checkpoint) the ledger must still reach",
+        )
+        parser.add_argument(
+            "--public-key",
+            help="the checkpoints' public key (default: from AUDIT_SIGNING_KEY)",
+        )
 
     def handle(self, **options):
         started = time.perf_counter()
         verdict = verify_ledger(workers=options["workers"])
         elapsed = time.perf_counter() - started
         if not verdict.intact:
-            self.stderr.write(f"audit ledger NOT intact: entry {verdict.bad_seq} {verdict.problem}")
+            self.stderr.write(f"audit ledger NOT intact: {verdict.message}")
             raise SystemExit(1)
+        if options["checkpoint"]:
+            self.check_checkpoints(verdict, options)
         self.stdout.write(f"audit ledger intact: {verdict.count} entries")
         self.stdout.write(f"head {verdict.head_seq} {verdict.head or '-'}")
         if options["verbosity"] > 1 and elapsed:
             rate = verdict.count / elapsed
             self.stdout.write(f"checked in {elapsed:.2f} s ({rate:,.0f} entries per second)")
+
+    def check_checkpoints(self, verdict, options):
+        """Exit 1 naming the first checkpoint the verified ledger does not hold."""
+        try:
+            public_key = _public_key(options["public_key"])
+            found = checkpoints.read(options["checkpoint"])
+        except checkpoints.CheckpointError as error:
+            raise CommandError(str(error)) from None
+        seqs = {signed.seq for _place, signed in found}
+        chains = dict(AuditEntry.objects.filter(seq__in=seqs).values_list("seq", "chain"))
+        for place, signed in found:
+            problem = checkpoints.problem_with(signed, public_key, verdict, chains.get(signed.seq))
+            if problem:
+                self.stderr.write(
+                    f"audit ledger NOT intact: checkpoint {place} (entry {signed.seq}) "
+                    f"fails: {problem}"
+                )
+                raise SystemExit(1)
+        latest = max(seqs)
+        self.stdout.write(f"checkpoints: {len(found)} reached and extended (latest entry {latest})")
+
+
+def _public_key(text):
+    if text:
+        return checkpoints.parse_public_key(text)
+    try:
+        return checkpoints.signing_key().public_key()
+    except checkpoints.CheckpointError:
+        raise checkpoints.CheckpointError(
+            "Give the checkpoints' --public-key, or set AUDIT_SIGNING_KEY."
+        ) from None

@@ -19,7 +19,7 @@ from audit.actions import Action
 from audit.chain import chain_value
 from audit.ledger import HEAD_PK, current_head, record
 from audit.management.commands.verify_audit import verify_ledger
-from audit.models import AuditEntry, AuditHead
+from audit.models import AuditEntry, AuditEntryCustomer, AuditHead
 
 
 class Rollback(Exception):
@@ -95,9 +95,9 @@ class Command(BaseCommand):
             entry.chain = prev = chain_value(settings.AUDIT_CHAIN_KEY, entry)
             batch.append(entry)
             if len(batch) == 5000:
-                AuditEntry.objects.bulk_create(batch)
+                self.write_batch(batch)
                 batch = []
-        AuditEntry.objects.bulk_create(batch)
+        self.write_batch(batch)
         AuditHead.objects.filter(pk=HEAD_PK).update(seq=seq, chain=prev)
         started, cpu = time.perf_counter(), time.process_time()
         verdict = verify_ledger()
@@ -107,3 +107,17 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"verify_audit_entries_per_second {verdict.count / elapsed:.0f}")
         self.stdout.write(f"verify_audit_entries_per_cpu_second {verdict.count / cpu:.0f}")
+
+    def write_batch(self, entries):
+        """The entries and their customer index rows, as ``record`` would write them."""
+        AuditEntry.objects.bulk_create(entries)
+        AuditEntryCustomer.objects.bulk_create(
+            AuditEntryCustomer(
+                entry_id=entry.pk,
+                customer_id=customer,
+                actor_id=entry.actor_id,
+                created_at=entry.created_at,
+            )
+            for entry in entries
+            for customer in entry.customer_ids
+        )
