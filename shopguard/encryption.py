@@ -14,7 +14,9 @@ primary key known. Until then the attribute holds the stored ``bytes``: plaintex
 these fields are never bytes, so the type alone says "still sealed" (no per-value database
 converter is needed). A value that cannot be
 decrypted raises ``DecryptionError`` naming the model, field and row; it is never returned
-as ciphertext and never saved back. Lookups other than ``isnull`` raise ``FieldError``: use
+as ciphertext and never saved back. A row given a new pk after loading (the copy idiom,
+``obj.pk = None; obj.save()``) opens its values under the pk they were loaded with and
+saves them sealed for the new one. Lookups other than ``isnull`` raise ``FieldError``: use
 a blind index to search.
 
 Fields a model always reads together can share one column instead: an
@@ -138,6 +140,10 @@ def decrypt(token: bytes, associated: bytes) -> bytes:
 
 
 _PK_BYTES = "_encryption_pk_bytes"
+# The pk a row had when its stored ciphertext was set (loaded, usually): a row copied
+# under a new pk (``obj.pk = None; obj.save()``) still opens its values with it and
+# re-seals them for the new pk, instead of saving values bound to the old row.
+_SEALED_PK = "_encryption_sealed_pk"
 
 
 class _EncryptedAttribute:
@@ -182,7 +188,9 @@ class _EncryptedAttribute:
         cached = data.get(_PK_BYTES)
         if cached is None or cached[0] is not pk:
             if pk is None:
-                return self.field.open(value, instance)  # raises: no pk, no associated data
+                # Raises, unless the row had a pk when its values were loaded.
+                data[self.attname] = self.field.open(value, instance)
+                return data[self.attname]
             cached = data[_PK_BYTES] = (pk, str(pk).encode())
         try:
             start = 2 + value[1]
@@ -198,7 +206,24 @@ class _EncryptedAttribute:
         return data[self.attname]
 
     def __set__(self, instance, value):
-        instance.__dict__[self.attname] = value
+        data = instance.__dict__
+        if value.__class__ is bytes or value.__class__ is memoryview:
+            remember_sealed_pk(data, self.pk_attname)
+        data[self.attname] = value
+
+
+def remember_sealed_pk(data, pk_attname):
+    """Note the pk stored ciphertext arrives under (the first time only: a value copied
+    in later from another row must still fail to open)."""
+    if _SEALED_PK not in data:
+        data[_SEALED_PK] = data.get(pk_attname)
+
+
+def moved_since_sealed(instance):
+    """True when ``instance`` has a new pk since its stored ciphertext was set."""
+    data = instance.__dict__
+    sealed_pk = data.get(_SEALED_PK)
+    return sealed_pk is not None and sealed_pk != data.get(instance._meta.pk.attname)
 
 
 class EncryptedField(models.Field):
@@ -299,21 +324,36 @@ class EncryptedField(models.Field):
         return encrypt(self.to_bytes(value), self.associated_data(instance))
 
     def open(self, token, instance):
-        """Decrypt ``token`` read from this field of ``instance``."""
-        try:
-            return self.from_bytes(decrypt(token, self.associated_data(instance)))
-        except DecryptionError as error:
-            raise DecryptionError(
-                f"Cannot decrypt {self.model._meta.label}.{self.name} of row {instance.pk}: {error}"
-            ) from None
+        """Decrypt ``token`` read from this field of ``instance``: bound to the row's pk,
+        or, for a row given a new pk since its values were loaded, to the pk it had."""
+        error = None
+        for associated in self._associated_candidates(instance):
+            try:
+                return self.from_bytes(decrypt(token, associated))
+            except DecryptionError as failed:
+                error = failed
+        raise DecryptionError(
+            f"Cannot decrypt {self.model._meta.label}.{self.name} of row {instance.pk}: {error}"
+        ) from None
+
+    def _associated_candidates(self, instance):
+        if instance.__dict__.get(self._pk_attname) is not None or not moved_since_sealed(instance):
+            yield self.associated_data(instance)  # raises without a pk: nothing to bind to
+        if moved_since_sealed(instance):
+            yield self._associated_prefix + str(instance.__dict__[_SEALED_PK]).encode()
 
     def to_python(self, value):
         return value
 
     def pre_save(self, model_instance, add):
-        value = model_instance.__dict__.get(self.attname)
-        if value is None or is_sealed(value):
+        data = model_instance.__dict__
+        value = data.get(self.attname)
+        if value is None:
             return value
+        if is_sealed(value):
+            if not moved_since_sealed(model_instance):
+                return value  # still bound to this row: keep the stored ciphertext
+            value = getattr(model_instance, self.attname)  # opened under the old pk
         return self.seal(value, model_instance)
 
     def get_prep_value(self, value):
@@ -423,6 +463,8 @@ class _RecordAttribute(_EncryptedAttribute):
         if self.attname in data and data[self.attname] is not value:
             for attname in self.field.member_attnames:
                 data.pop(attname, None)
+        if value.__class__ is bytes or value.__class__ is memoryview:
+            remember_sealed_pk(data, self.pk_attname)
         data[self.attname] = value
 
 
@@ -515,7 +557,8 @@ class EncryptedRecordField(EncryptedField):
     def pre_save(self, model_instance, add):
         data = model_instance.__dict__
         token = data.get(self.attname)
-        if is_sealed(token) and not any(a in data for a in self.member_attnames):
+        untouched = not any(a in data for a in self.member_attnames)
+        if is_sealed(token) and untouched and not moved_since_sealed(model_instance):
             return token  # nothing read or changed: keep the stored ciphertext
         self.open_members(model_instance)
         record = dict(getattr(model_instance, self.attname) or {})
