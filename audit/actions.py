@@ -71,6 +71,10 @@ class Action(models.TextChoices):
     MODEL_ACCESS = "model.access", _("データへのアクセス")
 
 
+# What the bulk-viewing alert counts: opening a customer's page and revealing a field.
+# List pages (masked, 50 rows a page) are recorded but not counted, or every second page
+# of an ordinary shift would alert the owner. Plain strings: an index condition uses them.
+COUNTED_ACTIONS = (Action.CUSTOMER_VIEW.value, Action.CUSTOMER_REVEAL.value)
 # Refused sign-in steps: what the repeated-failures alert counts.
 SIGN_IN_FAILURES = (Action.SIGN_IN_FAILED, Action.LOCKOUT, Action.SECOND_FACTOR_FAILED)
 # Entries an alert writes about itself; they never raise another alert.

@@ -93,7 +93,9 @@ _COLUMNS = [*CHAIN_FIELDS, "chain"]
 _COLS, _MARKS = ", ".join(_COLUMNS), ", ".join(["%s"] * len(_COLUMNS))
 _INSERT_ENTRY = f"INSERT INTO audit_auditentry ({_COLS}) VALUES ({_MARKS}) RETURNING id"  # noqa: S608
 _UPDATE_HEAD = "UPDATE audit_audithead SET chain = %s WHERE id = %s"
-_INSERT_INDEX = "INSERT INTO audit_auditentrycustomer (entry_id, customer_id, actor_id, created_at)"
+_INSERT_INDEX = (
+    "INSERT INTO audit_auditentrycustomer (entry_id, customer_id, actor_id, created_at, action)"
+)
 
 
 def _insert(entry):
@@ -108,9 +110,13 @@ def _insert(entry):
             # One round trip for all three writes.
             cursor.execute(
                 f"WITH e AS ({insert}), h AS ({head}), "  # noqa: S608
-                f"c AS ({index} SELECT e.id, x, %s, %s FROM e, unnest(%s::text[]) AS x) "
+                f"c AS ({index} SELECT e.id, x, %s, %s, %s FROM e, unnest(%s::text[]) AS x) "
                 "SELECT id FROM e",
-                [*values, entry.chain, HEAD_PK, entry.actor_id, values[1], entry.customer_ids],
+                [
+                    *values,
+                    *(entry.chain, HEAD_PK),
+                    *(entry.actor_id, values[1], entry.action, entry.customer_ids),
+                ],
             )
             entry.pk = cursor.fetchone()[0]
         else:
@@ -118,9 +124,10 @@ def _insert(entry):
             entry.pk = cursor.fetchone()[0]
             cursor.execute(head, [entry.chain, HEAD_PK])
             if entry.customer_ids:
+                link = (entry.actor_id, values[1], entry.action)
                 cursor.executemany(
-                    f"{index} VALUES (%s, %s, %s, %s)",
-                    [(entry.pk, c, entry.actor_id, values[1]) for c in entry.customer_ids],
+                    f"{index} VALUES (%s, %s, %s, %s, %s)",
+                    [(entry.pk, c, *link) for c in entry.customer_ids],
                 )
     entry._state.adding, entry._state.db = False, connection.alias
 

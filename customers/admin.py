@@ -18,6 +18,7 @@ from audit.actions import Action
 from customers import masking, services
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
+from customers.paging import KeysetChangeList
 from customers.urls import customer_admin_urls, purchase_admin_urls
 from shopguard.encryption import EncryptedTextField
 from shopguard.roles import OWNER, has_role
@@ -32,6 +33,10 @@ class TokenSearchChangeList(ChangeList):
         lookup_params = super().get_filters_params(params)
         lookup_params.pop(services.SEARCH_TOKEN_VAR, None)
         return lookup_params
+
+
+class CustomerChangeList(KeysetChangeList, TokenSearchChangeList):
+    """The customer list: newest first, paged by keyset (customers.paging)."""
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -110,8 +115,10 @@ class CustomerAdmin(AuditedAdmin):
     list_display += ("purchase_count", "created_at")
     list_display_links = ("display_id",)
     list_per_page = 50
-    # One COUNT(*) per page is enough; the "of N in total" count would be a second one.
+    # Paged by keyset on the newest-first index (customers.paging): no COUNT(*), and so
+    # no "of N in total" either; and always newest first, the one order that index serves.
     show_full_result_count = False
+    sortable_by = ()
     readonly_fields = ("display_id", "created_at", "updated_at", "anonymised_at")
     fieldsets = [
         (None, {"fields": ["display_id", "created_at", "updated_at", "anonymised_at"]}),
@@ -127,10 +134,10 @@ class CustomerAdmin(AuditedAdmin):
         return customer_admin_urls + super().get_urls()
 
     def get_changelist(self, request, **kwargs):
-        return TokenSearchChangeList
+        return CustomerChangeList
 
     def get_queryset(self, request):
-        # A correlated subquery, not a join: the page's COUNT(*) can then skip it.
+        # A correlated subquery, not a join: computed for the page's 50 rows only.
         purchases = Purchase.objects.filter(customer=OuterRef("pk")).order_by()
         counted = purchases.values("customer").annotate(n=Count("pk")).values("n")
         return super().get_queryset(request).annotate(purchase_count=Coalesce(Subquery(counted), 0))

@@ -60,7 +60,7 @@ def _reveal(request, obj, field, reason, customer):
         ledger.record(
             REVEAL,
             request=request,
-            outcome=Outcome.OK if allowed else "refused",
+            outcome=Outcome.OK if allowed else Outcome.REFUSED,
             target=obj,
             customers=[customer.pk],
             detail={"field": field, "reason": reason}
@@ -136,7 +136,10 @@ def matching_customers(queryset, kind, digest):
     decrypted, and candidates whose full digest differs (false matches) are dropped.
     """
     index_field = f"{kind}_index"
-    candidates = queryset.filter(**{index_field: digest[:INDEX_HEX_CHARS]}).only("id", kind)
+    # No ORDER BY: the candidates are one or two rows, and sorting them by the model's
+    # default order would only make the database sort what the index already found.
+    candidates = queryset.filter(**{index_field: digest[:INDEX_HEX_CHARS]}).order_by()
+    candidates = candidates.only("id", kind)
     matches = [c.pk for c in candidates if full_digest(kind, getattr(c, kind)) == digest]
     return queryset.filter(pk__in=matches)
 

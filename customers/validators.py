@@ -11,6 +11,8 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from shopguard.blind_index import well_formed_japanese_e164
+
 # Runs of digits, optionally separated by single spaces or dashes (after NFKC, which turns
 # full-width digits and dashes into ASCII ones).
 _DIGIT_RUN = re.compile(r"\d(?:[ \-\u2010-\u2015\u2212\u30fc]?\d)+")
@@ -67,8 +69,11 @@ def validate_phone(value):
     """Validator: a phone number ``phonenumbers`` accepts as possible (region JP)."""
     if not value:
         return
+    text = unicodedata.normalize("NFKC", value)
+    if well_formed_japanese_e164(text) is not None:
+        return  # possible: phonenumbers agrees on every number this accepts
     try:
-        number = phonenumbers.parse(unicodedata.normalize("NFKC", value), "JP")
+        number = phonenumbers.parse(text, "JP")
     except phonenumbers.NumberParseException:
         number = None
     if number is None or not phonenumbers.is_possible_number(number):

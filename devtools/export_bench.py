@@ -1,6 +1,6 @@
 """Benchmark: peak memory of the customer export (DESIGN: 100,000 customers, <= 200 MB).
 
-Where it runs: the throwaway SQLite database of ``bench`` (customers/bench.py: a fresh
+Where it runs: the throwaway SQLite database of ``bench`` (devtools/bench.py: a fresh
 temporary file registered as BENCH_DB for this run only, deleted afterwards), filled with
 fake customers only (no purchases, no plaintext twin: the export reads neither). The
 configured database is never read or written.

@@ -31,9 +31,48 @@ def normalise_email(value):
     return unicodedata.normalize("NFKC", value).strip().lower()
 
 
+# The fast path below reads at most this many characters: a typed Japanese number with
+# its separators is about 15, the phone field holds 30; anything longer goes the slow way.
+FAST_PHONE_MAX_CHARS = 40
+_PHONE_SEPARATORS = str.maketrans("", "", "-() ")
+
+
+def well_formed_japanese_e164(text):
+    """E.164 for a well-formed Japanese number, or None for anything else.
+
+    ``phonenumbers`` takes about 30 µs a value, which dominated imports and seeding. This
+    gives exactly its answer (region JP; tests compare both on 100,000 generated numbers)
+    for the usual shapes: ``0`` and 9 or 10 digits, or ``+81`` and the same without the
+    ``0`` (or with it in parentheses), separated by hyphens, spaces or parentheses. It
+    leaves out numbers starting 010, Japan's international call prefix, which
+    ``phonenumbers`` reads as a call abroad. ``text`` is already NFKC-normalised.
+    """
+    if len(text) > FAST_PHONE_MAX_CHARS or not text:
+        return None
+    if text.startswith("+81"):
+        digits = text[3:].translate(_PHONE_SEPARATORS)
+        if digits.startswith("0"):
+            digits = digits[1:]
+    elif text[0] in "0(":
+        digits = text.translate(_PHONE_SEPARATORS)
+        if not digits.startswith("0"):
+            return None
+        digits = digits[1:]
+    else:
+        return None
+    if len(digits) not in (9, 10) or not (digits.isascii() and digits.isdigit()):
+        return None
+    if digits[0] == "0" or digits.startswith("10"):
+        return None
+    return "+81" + digits
+
+
 def normalise_phone(value):
     """E.164 for a parseable number (region JP); otherwise the NFKC digits and '+'."""
     text = unicodedata.normalize("NFKC", value).strip()
+    fast = well_formed_japanese_e164(text)
+    if fast is not None:
+        return fast
     try:
         number = phonenumbers.parse(text, "JP")
     except phonenumbers.NumberParseException:

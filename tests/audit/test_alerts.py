@@ -216,3 +216,35 @@ def test_acknowledging_needs_post(client, people):
     alert = Alert.objects.get()
     client.force_login(people.alice)
     assert client.get(f"/admin/audit/alert/{alert.pk}/acknowledge/").status_code == 405
+
+
+def test_views_at_the_limit_alert_only_past_it_whatever_the_list_pages(people, settings):
+    settings.SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = 3
+    shown = [str(uuid.uuid4()) for _ in range(200)]
+    for page in range(4):
+        record("customer.list", actor=people.carol, customers=shown[page * 50 : page * 50 + 50])
+    view(people.carol, shown[0], shown[1], shown[2])  # at the limit
+    assert not Alert.objects.exists()
+    cause = view(people.carol, shown[3])
+    assert Alert.objects.get(kind=Alert.BULK_VIEW).cause_seq == cause.seq
+
+
+def test_each_customer_link_carries_its_entrys_action(people):
+    from audit.models import AuditEntryCustomer
+
+    listed = record("customer.list", actor=people.carol, customers=["c1", "c2"])
+    viewed = view(people.carol, "c1")
+    links = AuditEntryCustomer.objects.order_by("entry_id", "customer_id")
+    assert [(link.entry_id, link.action) for link in links] == [
+        (listed.pk, "customer.list"),
+        (listed.pk, "customer.list"),
+        (viewed.pk, "customer.view"),
+    ]
+
+
+def test_the_distinct_count_stops_one_past_the_limit(people, settings):
+    from audit.alerts import _distinct_customers_in_window
+
+    settings.SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = 5
+    entry = view(people.carol, *[str(uuid.uuid4()) for _ in range(40)])
+    assert _distinct_customers_in_window(entry) == 6

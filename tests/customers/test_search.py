@@ -162,3 +162,19 @@ def test_the_auditor_and_outsiders_cannot_search(client, people, hanako, person)
 )
 def test_it_tells_the_kind_of_a_term(term, kind):
     assert search_kind(term) == kind
+
+
+def test_the_blind_index_lookup_does_not_sort_its_candidates(people, hanako, jiro):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from customers.services import matching_customers
+    from shopguard.blind_index import full_digest
+
+    digest = full_digest("email", "hanako.yamada@example.com")
+    with CaptureQueriesContext(connection) as queries:
+        found = matching_customers(Customer.objects.all(), "email", digest)
+    lookups = [q["sql"] for q in queries.captured_queries if "email_index" in q["sql"]]
+    assert len(lookups) == 1
+    assert "ORDER BY" not in lookups[0].upper()
+    assert list(found.values_list("pk", flat=True)) == [hanako.pk]

@@ -4,6 +4,7 @@ Customer keeps its eleven personal fields in one record; these tests use it wher
 row is needed, and a model in an isolated app registry for types Customer does not use.
 """
 
+import json
 import uuid
 from datetime import date
 
@@ -191,3 +192,62 @@ def test_only_with_personal_fields_loads_their_record_in_the_same_query(
     with django_assert_num_queries(2):  # deferred: the record is fetched when first read
         (row,) = Customer.objects.defer("email")
         assert row.name == VALUES["name"]
+
+
+def opened_plaintext(model, pk):
+    """The decrypted bytes of a row's record, as stored."""
+    record = model._meta.get_field("sealed")
+    token = model.objects.values_list("sealed", flat=True).get(pk=pk)
+    return encryption.decrypt(bytes(token), record.associated_data(model(id=pk)))
+
+
+def test_new_customer_records_are_sealed_in_the_compact_form(customer):
+    plain = opened_plaintext(Customer, customer.pk)
+    assert plain[:1] == encryption.COMPACT_RECORD
+    assert {n: getattr(Customer.objects.get(pk=customer.pk), n) for n in PERSONAL_FIELDS} == VALUES
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"name": "山田", "email": "", "phone": None},
+        {"a": "", "b": ""},
+        {"only": None},
+        {"text": 'tabs\tand\nnewlines, quotes " and \\ back, 🎌 and \x00'},
+        {"名前": "キー も UTF-8", "retired": "kept"},
+    ],
+)
+def test_the_compact_form_keeps_every_value_none_apart_from_empty(record):
+    raw = encryption.encode_compact_record(record)
+    assert raw[:1] == encryption.COMPACT_RECORD
+    decoded = encryption.decode_compact_record(raw)
+    assert decoded == record and list(decoded) == list(record)
+
+
+def test_records_with_other_types_stay_json():
+    assert encryption.encode_compact_record({"born": date(1990, 1, 2)}) is None
+    assert encryption.encode_compact_record({"prefs": {"a": 1}}) is None
+
+
+def test_a_record_sealed_as_json_still_opens_and_is_resealed_compact(customer):
+    record = Customer._meta.get_field("sealed")
+    row = Customer.objects.get(pk=customer.pk)
+    old = encryption.encrypt(
+        json.dumps({**VALUES, "retired": "kept"}, ensure_ascii=False).encode(),
+        record.associated_data(row),
+    )
+    Customer.objects.filter(pk=customer.pk).update(sealed=old)
+    row = Customer.objects.get(pk=customer.pk)
+    assert {n: getattr(row, n) for n in PERSONAL_FIELDS} == VALUES
+    row.save()
+    plain = opened_plaintext(Customer, customer.pk)
+    assert plain[:1] == encryption.COMPACT_RECORD
+    assert encryption.decode_compact_record(plain)["retired"] == "kept"
+
+
+def test_rows_with_different_key_lists_each_open_with_their_own(customer):
+    longer = encryption.encode_compact_record({"a": "1", "b": "2", "c": "3"})
+    shorter = encryption.encode_compact_record({"a": "1", "b": "2"})
+    assert encryption.decode_compact_record(longer) == {"a": "1", "b": "2", "c": "3"}
+    assert encryption.decode_compact_record(shorter) == {"a": "1", "b": "2"}
+    assert encryption.decode_compact_record(longer) == {"a": "1", "b": "2", "c": "3"}

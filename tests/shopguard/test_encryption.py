@@ -202,3 +202,60 @@ def test_values_stored_in_the_first_text_format_are_rewritten_as_binary(customer
     encryption.binary_columns_for("customers")(django_apps, editor)
     assert raw_column(Customer, "sealed", customer.pk) == token
     assert Customer.objects.get(pk=customer.pk).name == MARKER
+
+
+def a_purchase(customer):
+    return Purchase.objects.create(
+        customer=customer,
+        product_name=MARKER,
+        category=Category.objects.get(code="food"),
+        amount=100,
+        purchased_on=datetime.date(2026, 11, 1),
+    )
+
+
+COPIED_VALUES = {
+    Purchase: ("product_name",),
+    DataRequest: ("name", "email", "phone", "details", "note"),
+    Customer: ("name", "email", "phone"),
+}
+
+
+@pytest.mark.parametrize("model", [Purchase, DataRequest, Customer], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("new_pk", ["none", "uuid"])
+@pytest.mark.parametrize("read_first", [False, True], ids=["unread", "read"])
+def test_a_row_saved_under_a_new_pk_is_sealed_for_its_new_row(
+    customer, data_request, model, new_pk, read_first
+):
+    import uuid
+
+    original = {Purchase: lambda: a_purchase(customer), DataRequest: lambda: data_request}.get(
+        model, lambda: customer
+    )()
+    fields = COPIED_VALUES[model]
+    expected = {name: getattr(model.objects.get(pk=original.pk), name) for name in fields}
+    copy = model.objects.get(pk=original.pk)
+    if read_first:
+        getattr(copy, fields[0])
+    copy.pk = None if new_pk == "none" else uuid.uuid4()
+    if model is DataRequest:
+        copy.reference = ""  # unique: the copy takes a reference of its own
+    copy.save()
+
+    assert copy.pk != original.pk
+    again = model.objects.get(pk=copy.pk)
+    assert {name: getattr(again, name) for name in fields} == expected
+    assert {name: getattr(copy, name) for name in fields} == expected
+    # The original row keeps its own values, and the two rows do not share ciphertext.
+    first = model.objects.get(pk=original.pk)
+    assert {name: getattr(first, name) for name in fields} == expected
+    column = "sealed" if model is Customer else fields[0]
+    assert raw_column(model, column, copy.pk) != raw_column(model, column, original.pk)
+
+
+def test_a_value_copied_in_from_another_loaded_row_still_fails(customer, data_request):
+    other = DataRequest.objects.create(kind="delete", name="other", email="o@example.com")
+    target = DataRequest.objects.get(pk=other.pk)
+    target.name = raw_column(DataRequest, "name", data_request.pk)
+    with pytest.raises(DecryptionError):
+        target.name  # noqa: B018

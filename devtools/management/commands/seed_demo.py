@@ -2,7 +2,7 @@
 
 ``make run`` calls it with ``--if-empty``, so a database that already has people is left
 alone. Customers are written with bulk_create in batches (ciphertext and blind indexes
-computed here), so 100,000 take a few minutes at most; see customers/demo.py for why the
+computed here), so 100,000 take a few minutes at most; see devtools/demo.py for why the
 data is unmistakably fake.
 """
 
