@@ -4,6 +4,8 @@ A variable set in the environment wins over ``.env``. Secrets are required and c
 at start-up; a missing or weak one stops the process with a message naming it.
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -140,6 +142,26 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # A request reads, then writes its ledger entry: a deferred transaction would then
+        # have to upgrade to a write lock, which SQLite refuses at once ("database is
+        # locked") when another request writes. IMMEDIATE takes the write lock at BEGIN,
+        # so concurrent requests queue instead of failing.
+        "transaction_mode": "IMMEDIATE",
+        # 20 s of waiting for the lock: far longer than any request holds it (ms), short
+        # enough that a stuck writer still surfaces as an error rather than a hang.
+        "timeout": 20,
+        # WAL lets readers go on while one request writes; NORMAL syncs at checkpoints,
+        # which in WAL mode still never corrupts the database on a crash.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+    # Tests use a file, not the in-memory default: only a file shows SQLite's locking to
+    # concurrent requests (tests/shopguard/test_concurrent_requests.py). One per process,
+    # so parallel test runs never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"shopguard-test-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
