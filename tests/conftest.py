@@ -1,6 +1,17 @@
 import pytest
 
 from tests.factories import make_people
+from tests.parallel import serving
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Transactional tests that restore the migrations' data (``serialized_rollback``, see
+    tests/parallel.py) restore all of it but the ledger: its rows refuse the UPDATE that
+    restoring would be, and a flush leaves it empty, as a fresh database starts."""
+    from django.conf import settings
+
+    settings.TEST_NON_SERIALIZED_APPS = ["audit", "auditlog"]
 
 
 @pytest.fixture(autouse=True)
@@ -12,6 +23,13 @@ def fast_password_hasher(settings):
 @pytest.fixture
 def people(db):
     return make_people()
+
+
+@pytest.fixture
+def server_url():
+    """The URL of a threaded server on 127.0.0.1 for real parallel requests."""
+    with serving() as url:
+        yield url
 
 
 @pytest.fixture
