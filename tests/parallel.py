@@ -13,7 +13,7 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections import Counter
+from collections import Counter, namedtuple
 from contextlib import contextmanager
 
 import pytest
@@ -56,6 +56,8 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 
 
 _opener = urllib.request.build_opener(_NoRedirects)
+# status is None when no answer came (refused connection, timeout).
+Answer = namedtuple("Answer", "status body location")
 
 
 class Visitor:
@@ -68,16 +70,16 @@ class Visitor:
             self.cookies += f"; sessionid={session_key}"
 
     def post(self, url, fields):
-        """POST ``fields``; returns (status, body), status None when no answer came."""
+        """POST ``fields``; returns an Answer."""
         data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": self.csrf}).encode()
         request = urllib.request.Request(url, data, headers={"Cookie": self.cookies})
         try:
             with _opener.open(request, timeout=TIMEOUT) as response:
-                return response.status, response.read().decode()
+                return Answer(response.status, response.read().decode(), None)
         except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+            return Answer(error.code, error.read().decode(), error.headers.get("Location"))
         except OSError as error:
-            return None, repr(error)
+            return Answer(None, repr(error), None)
 
 
 def signed_in_visitor(user):
@@ -106,7 +108,7 @@ def burst(count, send):
 
 
 def statuses(answers):
-    return Counter(status for status, _body in answers)
+    return Counter(answer.status for answer in answers)
 
 
 class CallCounter:
