@@ -35,7 +35,8 @@ pytestmark = [
         not CHROMIUM.exists(),
         reason="Debian's chromium is not installed (apt-get install -y chromium)",
     ),
-    pytest.mark.django_db(transaction=True),
+    # Restores the migrations' data, which another transactional test's flush removes.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
