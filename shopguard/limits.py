@@ -40,14 +40,17 @@ class Limit:
         if not connection.in_atomic_block:
             raise RuntimeError(f"{self.name}: take() counts inside the work's transaction.")
         counter = self._locked_counter(key)
-        now = timezone.now().timestamp()
-        uses = [at for at in counter.uses if at > now - self.per.total_seconds()]
+        now = timezone.now()
+        uses = [at for at in counter.uses if at > (now - self.per).timestamp()]
         allowed = len(uses) < self.number
         if allowed:
-            uses.append(now)
+            uses.append(now.timestamp())
+            counter.last_use = now
         if uses != counter.uses:
             counter.uses = uses
-            counter.save(update_fields=["uses"])
+            counter.save(update_fields=["uses", "last_use"])
+            # Once this work commits, holding no lock, drop the keys whose uses all expired.
+            transaction.on_commit(self.forget_expired)
         return allowed
 
     def reserve(self, key):
@@ -68,12 +71,22 @@ class Limit:
         """Forget ``key``'s uses (a right password clears its guesses)."""
         LimitCounter.objects.filter(limit=self.name, key=_key(key)).delete()
 
+    def forget_expired(self):
+        """Delete the counters whose newest use has left the window (they count nothing)."""
+        stale = LimitCounter.objects.filter(limit=self.name, last_use__lt=timezone.now() - self.per)
+        stale.delete()
+
     def _locked_counter(self, key):
         key = _key(key)
-        LimitCounter.objects.bulk_create(
-            [LimitCounter(limit=self.name, key=key)], ignore_conflicts=True
-        )
-        return LimitCounter.objects.select_for_update().get(limit=self.name, key=key)
+        # A row deleted (cleared, forgotten) while this waited for its lock is made again.
+        for _attempt in range(3):
+            LimitCounter.objects.bulk_create(
+                [LimitCounter(limit=self.name, key=key)], ignore_conflicts=True
+            )
+            counter = LimitCounter.objects.select_for_update().filter(limit=self.name, key=key)
+            if (found := counter.first()) is not None:
+                return found
+        raise RuntimeError(f"{self.name}: the counter for a key could not be locked.")
 
 
 def _key(key):

@@ -9,11 +9,14 @@ class LimitCounter(models.Model):
     key = models.CharField(max_length=200)
     # Times (Unix seconds) of the uses still inside the limit's window: at most its number.
     uses = models.JSONField(default=list)
+    # The newest of them: a row whose newest use has left the window is forgotten.
+    last_use = models.DateTimeField(null=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["limit", "key"], name="shopguard_limit_key_unique")
         ]
+        indexes = [models.Index(fields=["limit", "last_use"], name="shopguard_limit_last_use")]
 
     def __str__(self):
         return f"{self.limit} {self.key}"

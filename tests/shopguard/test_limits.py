@@ -79,3 +79,11 @@ def test_every_limit_has_its_own_name():
     declared = [v for v in vars(limits).values() if isinstance(v, limits.Limit)]
     assert len(declared) == 4
     assert len({limit.name for limit in declared}) == len(declared)
+
+
+def test_keys_whose_uses_all_expired_are_forgotten(clock):
+    take(TRIO, "old")
+    clock.advance(10 * 60 + 1)
+    take(TRIO, "new")
+    TRIO.forget_expired()  # run after each counting commit (not inside a test transaction)
+    assert list(LimitCounter.objects.values_list("key", flat=True)) == ["new"]
