@@ -4,16 +4,6 @@ from tests.factories import make_people
 from tests.parallel import serving
 
 
-@pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """Transactional tests that restore the migrations' data (``serialized_rollback``, see
-    tests/parallel.py) restore all of it but the ledger: its rows refuse the UPDATE that
-    restoring would be, and a flush leaves it empty, as a fresh database starts."""
-    from django.conf import settings
-
-    settings.TEST_NON_SERIALIZED_APPS = ["audit", "auditlog"]
-
-
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Tests hash with MD5 for speed; test_security checks the real Argon2 list."""

@@ -35,8 +35,7 @@ pytestmark = [
         not CHROMIUM.exists(),
         reason="Debian's chromium is not installed (apt-get install -y chromium)",
     ),
-    # Restores the migrations' data, which another transactional test's flush removes.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -41,7 +41,7 @@ def test_a_use_leaves_the_window_after_its_time(clock):
     assert take(TRIO, "a") is False
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # no test transaction
+@pytest.mark.django_db(transaction=True)  # outside any test transaction
 def test_it_counts_only_inside_a_transaction():
     with pytest.raises(RuntimeError, match="transaction"):
         TRIO.take("a")
