@@ -5,6 +5,7 @@ remembers, for five minutes, whose password was right. Only then does Django's
 ``login()`` run, which gives the session a new key and fires ``user_logged_in``.
 """
 
+import secrets
 import time
 
 import django_otp
@@ -20,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
+from shopguard import limits
 from shopguard.roles import role_of
 
 PENDING_KEY = "shopguard_pending_sign_in"
@@ -28,10 +30,10 @@ PENDING_KEY = "shopguard_pending_sign_in"
 SECOND_FACTOR_KEY = "shopguard_second_factor"
 # Five minutes to fetch the phone and type a code; after that, the password again.
 PENDING_SECONDS = 5 * 60
-# Five wrong codes end the attempt and the password is asked again. Guessing across
+# Five codes per pending sign-in (limits.SECOND_FACTOR_CODES, counted in the database so
+# parallel tries share one count); then the password is asked again. Guessing across
 # attempts gains nothing either: django-otp makes each device wait 1, 2, 4, 8 ... seconds
 # after each consecutive failure (OTP_TOTP_THROTTLE_FACTOR), so 20 wrong codes cost days.
-PENDING_MAX_FAILURES = 5
 
 
 class SignInForm(AdminAuthenticationForm):
@@ -59,14 +61,14 @@ def start_pending(request, user, next_url):
         "backend": user.backend,
         "at": time.time(),
         "next": next_url,
-        "failures": 0,
+        "attempt": secrets.token_urlsafe(16),  # names this attempt's code count
     }
 
 
 def pending_sign_in(request):
     """The half-finished sign-in of this session as (user, state), or (None, None)."""
     state = request.session.get(PENDING_KEY)
-    if not state or time.time() - state["at"] > PENDING_SECONDS:
+    if not state or "attempt" not in state or time.time() - state["at"] > PENDING_SECONDS:
         request.session.pop(PENDING_KEY, None)
         return None, None
     user = get_user_model().objects.filter(pk=state["user"], is_active=True).first()
@@ -76,14 +78,25 @@ def pending_sign_in(request):
     return user, state
 
 
-def count_failure(request, state):
-    """Count a wrong code; True when the attempt is over and the password is needed."""
-    state["failures"] += 1
-    if state["failures"] >= PENDING_MAX_FAILURES:
-        request.session.pop(PENDING_KEY, None)
+def _code_count(state):
+    return (state["user"], state["attempt"])
+
+
+def code_check_allowed(request, state):
+    """Take one of the attempt's code checks before a code is checked; when none is left
+    the attempt ends unchecked (False) and the password is needed again."""
+    if limits.SECOND_FACTOR_CODES.reserve(_code_count(state)):
         return True
-    request.session[PENDING_KEY] = state
+    request.session.pop(PENDING_KEY, None)
     return False
+
+
+def attempt_over(request, state):
+    """After a wrong code: True (ending the attempt) when it has no code check left."""
+    if limits.SECOND_FACTOR_CODES.left(_code_count(state)) > 0:
+        return False
+    request.session.pop(PENDING_KEY, None)
+    return True
 
 
 def finish_sign_in(request, user, state, device):
@@ -134,11 +147,13 @@ def two_factor(request, admin_site):
         return redirect("admin:two_factor_setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not code_check_allowed(request, state):
+            return restart(request)
         device = twofactor.verify_second_factor(user, form.cleaned_data["code"], "sign_in", request)
         if device is not None:
             finish_sign_in(request, user, state, device)
             return redirect(state["next"])
-        if count_failure(request, state):
+        if attempt_over(request, state):
             return restart(request)
         form.add_error("code", _("確認コードが正しくないか、すでに使われています。"))
     context = admin_context(request, admin_site, form=form, title=_("二要素認証"))
@@ -157,6 +172,8 @@ def two_factor_setup(request, admin_site):
     device = twofactor.pending_authenticator(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not code_check_allowed(request, state):
+            return restart(request)
         codes = twofactor.confirm_enrolment(user, device, form.cleaned_data["code"], request)
         if codes is not None:
             finish_sign_in(request, user, state, device)
@@ -164,7 +181,7 @@ def two_factor_setup(request, admin_site):
                 request, admin_site, codes=codes, next=state["next"], title=_("復旧コード")
             )
             return render(request, "accounts/recovery_codes.html", context)
-        if count_failure(request, state):
+        if attempt_over(request, state):
             return restart(request)
         form.add_error("code", _("確認コードが正しくありません。アプリの時刻も確認してください。"))
     context = admin_context(

@@ -4,17 +4,14 @@ anonymise. Views call these; nothing else decrypts a value for a person to see."
 import re
 import secrets
 import unicodedata
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit import ledger
 from audit.actions import Action, Outcome
-from audit.models import AuditEntry
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
+from shopguard import limits
 from shopguard.blind_index import INDEX_HEX_CHARS, full_digest
 from shopguard.roles import STAFF, has_role
 
@@ -38,25 +35,11 @@ class RevealQuotaExceeded(Exception):
 # Reveals ------------------------------------------------------------------------------
 
 
-def reveals_in_last_hour(user):
-    """How many values ``user`` has revealed in the last hour, counted from the ledger."""
-    since = timezone.now() - timedelta(hours=1)
-    return AuditEntry.objects.filter(
-        actor_id=user.pk, action=REVEAL, outcome=Outcome.OK, created_at__gte=since
-    ).count()
-
-
-def within_reveal_quota(user):
-    """Staff have an hourly quota (SHOPGUARD_STAFF_REVEALS_PER_HOUR); other roles do not."""
-    if not has_role(user, STAFF):
-        return True
-    return reveals_in_last_hour(user) < settings.SHOPGUARD_STAFF_REVEALS_PER_HOUR
-
-
 def _reveal(request, obj, field, reason, customer):
     value = getattr(obj, field)  # decrypt first: a value that fails records no reveal
     with transaction.atomic():
-        allowed = within_reveal_quota(request.user)
+        # Counted under the person's limit lock, in the transaction of the reveal's record.
+        allowed = not has_role(request.user, STAFF) or limits.STAFF_REVEALS.take(request.user.pk)
         ledger.record(
             REVEAL,
             request=request,

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import Action
-from audit.ledger import record
+from audit.ledger import client_ip, record
 from policy.models import (
     Channel,
     ConsentInvitation,
@@ -17,6 +17,11 @@ from policy.models import (
     DataRequest,
     ThirdPartyProvision,
 )
+from shopguard import limits
+
+
+class TooManyDataRequests(Exception):
+    """This address has used up its data requests for the hour (limits.DATA_REQUESTS)."""
 
 
 def create_draft(request, source):
@@ -157,8 +162,14 @@ def purge_provision_records(today=None):
 
 
 def receive_data_request(request, **fields):
-    """Store a customer's data request (its contact details encrypted) and record it."""
+    """Store a customer's data request (its contact details encrypted) and record it.
+
+    Raises TooManyDataRequests, storing nothing, when the sender's address is over the
+    hourly limit; the count is taken under the address's lock with the insert.
+    """
     with transaction.atomic():
+        if not limits.DATA_REQUESTS.take(client_ip(request)):
+            raise TooManyDataRequests
         data_request = DataRequest.objects.create(**fields)
         record(
             Action.DATA_REQUEST,

@@ -1,26 +1,20 @@
 """Public pages: the policy and its versions, comparisons, consent links, data requests."""
 
-from datetime import timedelta
-
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
-from audit.actions import Action
-from audit.ledger import client_ip
-from audit.models import AuditEntry
 from policy import services
 from policy.content import compare_articles, localised_articles
 from policy.forms import DataRequestForm
 from policy.models import ConsentInvitation, PolicyVersion, ShopProfile
+from shopguard import limits
 
 CONSENT_SESSION_KEY = "policy_consent_token"
 REQUEST_SESSION_KEY = "policy_request_reference"
-# Five data requests per address per hour: a person rarely needs a second one, and a
-# script cannot bury the owner's list under fake requests.
-REQUESTS_PER_HOUR = 5
+# The public form's limit per address and hour, declared with its reason in shopguard.limits.
+REQUESTS_PER_HOUR = limits.DATA_REQUESTS.number
 
 
 def page_language():
@@ -128,27 +122,15 @@ def consent(request):
     return render(request, "policy/consent.html", context)
 
 
-def too_many_requests(request):
-    """True when this address has made REQUESTS_PER_HOUR data requests in the last hour.
-
-    Counted from the ledger's ``policy.data_request`` entries, which keep the address:
-    the same answer in every worker process and after a restart, unlike a local cache.
-    """
-    since = timezone.now() - timedelta(hours=1)
-    recent = AuditEntry.objects.filter(
-        action=Action.DATA_REQUEST, ip=client_ip(request), created_at__gte=since
-    )
-    return recent.count() >= REQUESTS_PER_HOUR
-
-
 @require_http_methods(["GET", "POST"])
 def data_request(request):
     """A customer asks to see, correct or delete their own information (Article 6)."""
     form = DataRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if too_many_requests(request):
+        try:
+            received = services.receive_data_request(request, **form.cleaned_data)
+        except services.TooManyDataRequests:
             return render(request, "policy/request_limited.html", status=429)
-        received = services.receive_data_request(request, **form.cleaned_data)
         request.session[REQUEST_SESSION_KEY] = received.reference
         return redirect("privacy:request_done")
     return render(request, "policy/request_form.html", {"form": form})

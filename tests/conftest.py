@@ -1,6 +1,7 @@
 import pytest
 
 from tests.factories import make_people
+from tests.parallel import serving
 
 
 @pytest.fixture(autouse=True)
@@ -12,6 +13,13 @@ def fast_password_hasher(settings):
 @pytest.fixture
 def people(db):
     return make_people()
+
+
+@pytest.fixture
+def server_url():
+    """The URL of a threaded server on 127.0.0.1 for real parallel requests."""
+    with serving() as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,26 @@
+"""The public data-request limit under real parallel requests (issue #11, finding 3)."""
+
+from audit.models import AuditEntry
+from policy.models import DataRequest
+from policy.views import REQUESTS_PER_HOUR
+from tests.parallel import PARALLEL, Visitor, burst, statuses
+
+pytestmark = PARALLEL
+
+BURST = 30
+FORM = "/privacy/requests/"
+REQUEST = {
+    "kind": "disclose",
+    "name": "並列 花子",
+    "email": "parallel@example.com",
+    "phone": "090-1234-5678",
+    "details": "保有している情報を開示してください。",
+}
+
+
+def test_thirty_parallel_requests_from_one_address_accept_exactly_five(server_url):
+    answers = burst(BURST, lambda i: Visitor().post(server_url + FORM, REQUEST))
+
+    assert statuses(answers) == {302: REQUESTS_PER_HOUR, 429: BURST - REQUESTS_PER_HOUR}
+    assert DataRequest.objects.count() == REQUESTS_PER_HOUR
+    assert AuditEntry.objects.filter(action="policy.data_request").count() == REQUESTS_PER_HOUR
