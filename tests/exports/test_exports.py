@@ -1,3 +1,4 @@
+import csv
 import io
 import time
 
@@ -328,3 +329,16 @@ def test_a_kept_password_opens_only_in_its_own_session_and_export(client, people
     export.refresh_from_db()
     assert export.status != "downloaded"
     assert not AuditEntry.objects.filter(action="export.download").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "＝", "＋", "－", "＠"])
+def test_an_archive_cell_cannot_run_as_a_formula(start):
+    name = f"{start}HYPERLINK(1)"
+    Customer.objects.create(name=name, email="plain@example.com", address=f"{start}SUM(A1)")
+    sink = io.BytesIO()
+
+    archive.write_archive(sink, ["name", "address"], "pw-0123456789")
+
+    rows = list(csv.reader(io.StringIO(read_archive(sink.getvalue(), "pw-0123456789"))))
+    assert rows[1][1:] == ["'" + name, f"'{start}SUM(A1)"]
