@@ -5,10 +5,11 @@ bad rows are reported by line and column without echoing their values, because t
 messages end up on screens, in terminals and in logs ("line 7, Email: not a valid e-mail
 address"). The file is streamed, never held whole: memory stays flat whatever its length
 (one batch of rows, the first problems, a small digest per e-mail), and a file over 20 MB
-or SHOPGUARD_IMPORT_MAX_ROWS rows is refused before its rows are checked. A customer whose e-mail is already known (found through the e-mail blind
-index) is updated instead of duplicated; a value left blank in the file keeps the stored
-one. The import is recorded in the audit ledger with its counts and the file's SHA-256,
-never its contents, in the same transaction as the writes.
+or SHOPGUARD_IMPORT_MAX_ROWS rows is refused before its rows are checked. A customer
+whose e-mail is already known (found through the e-mail blind index) is updated instead
+of duplicated; a value left blank in the file keeps the stored one. The import is
+recorded in the audit ledger with its counts and the file's SHA-256, never its contents,
+in the same transaction as the writes; a refused file is recorded too.
 
 Columns follow Shopify's documentation in both the older template (Company, Address1,
 Province Code, Accepts Marketing...) and the current export (Default Address Company,
