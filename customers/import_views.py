@@ -1,6 +1,7 @@
 """The customer import upload form (owner and manager): /admin/customers/import/."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
@@ -25,15 +26,15 @@ class ImportForm(forms.Form):
 def upload_customers(request):
     """Upload a customer CSV; import all of it or nothing, listing problems by line."""
     form = ImportForm(request.POST or None, request.FILES or None)
-    problems = []
+    problems, refusal = [], None
     if request.method == "POST" and form.is_valid():
+        # The upload handler spooled the file to disk past a few MB; the import reads
+        # it in chunks, never whole.
         upload = form.cleaned_data["file"]
-        # Read one byte past the limit so an oversized file is refused, not truncated.
-        data = upload.read(MAX_FILE_BYTES + 1)
         try:
-            result = import_customers(data, form.cleaned_data["format"], request=request)
+            result = import_customers(upload, form.cleaned_data["format"], request=request)
         except ImportRefused as refused:
-            problems = [str(p) for p in refused.problems]
+            problems, refusal = [str(p) for p in refused.problems], refused
         else:
             messages.success(
                 request,
@@ -46,7 +47,10 @@ def upload_customers(request):
         "title": _("顧客のインポート"),
         "form": form,
         "problems": problems,
+        "problem_count": refusal.total if refusal else 0,
+        "not_shown": refusal.not_shown if refusal else 0,
         "max_mb": MAX_FILE_BYTES // (1024 * 1024),
+        "max_rows": f"{settings.SHOPGUARD_IMPORT_MAX_ROWS:,}",
     }
     return render(request, "customers/import/upload.html", context)
 

@@ -1,12 +1,15 @@
 """Import customers from Shopify's customer CSV export, all or nothing.
 
 The whole file is checked before anything is written: one bad row imports nothing, and
-every bad row is reported by line and column without echoing its value, because these
+bad rows are reported by line and column without echoing their values, because these
 messages end up on screens, in terminals and in logs ("line 7, Email: not a valid e-mail
-address"). A customer whose e-mail is already known (found through the e-mail blind
-index) is updated instead of duplicated; a value left blank in the file keeps the stored
-one. The import is recorded in the audit ledger with its counts and the file's SHA-256,
-never its contents, in the same transaction as the writes.
+address"). The file is streamed, never held whole: memory stays flat whatever its length
+(one batch of rows, the first problems, a small digest per e-mail), and a file over 20 MB
+or SHOPGUARD_IMPORT_MAX_ROWS rows is refused before its rows are checked. A customer
+whose e-mail is already known (found through the e-mail blind index) is updated instead
+of duplicated; a value left blank in the file keeps the stored one. The import is
+recorded in the audit ledger with its counts and the file's SHA-256, never its contents,
+in the same transaction as the writes; a refused file is recorded too.
 
 Columns follow Shopify's documentation in both the older template (Company, Address1,
 Province Code, Accepts Marketing...) and the current export (Default Address Company,
@@ -15,15 +18,19 @@ to case, width or spacing, so the Transporter spelling ("First name") works too.
 has no separate kana column; Japanese names are stored as 姓 名 (Last Name, First Name).
 """
 
+import codecs
 import csv
 import hashlib
 import io
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 from auditlog.context import disable_auditlog
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -40,7 +47,14 @@ FORMATS = ("shopify",)
 # A customer export of a small shop is a few MB; 20 MB is ~100,000 customers with room
 # to spare, and keeps one upload from holding a worker's memory for long.
 MAX_FILE_BYTES = 20 * 1024 * 1024
-LOOKUP_CHUNK = 500  # blind indexes per IN (...) query: far below every database's limit
+# The row limit is a setting, SHOPGUARD_IMPORT_MAX_ROWS (see settings.py for its reason).
+# Rows checked together, with one IN (...) query for their e-mails' blind indexes: far
+# below every database's parameter limit, and a few hundred rows of memory at most.
+BATCH_ROWS = 500
+READ_CHUNK = 64 * 1024  # bytes read at a time
+# Problems listed on the screen or the terminal; the rest are counted. A file with
+# thousands of bad rows is usually the wrong file, and the first hundred say so.
+MAX_PROBLEMS_SHOWN = 100
 
 # Normalised header -> our key. "Default Address X" is folded onto "X" (see _header_key).
 COLUMNS = {
@@ -81,13 +95,38 @@ FIELD_COLUMNS = {
 }
 
 
-class ImportRefused(Exception):
-    """The file was not imported; ``problems`` says where, without personal data."""
+class Reason:
+    """Why a file was refused, as the ledger names it (``detail["reason"]``)."""
 
-    def __init__(self, problems, digest=""):
-        super().__init__(f"{len(problems)} problem(s); nothing was imported.")
+    TOO_LARGE = "too_large"
+    ENCODING = "encoding"
+    NOT_CSV = "not_csv"  # no header line, or text the CSV reader cannot parse
+    HEADER = "header"  # a required column is missing
+    TOO_MANY_ROWS = "too_many_rows"
+    ROWS = "rows"  # one or more rows have problems
+
+
+class ImportRefused(Exception):
+    """The file was not imported; ``problems`` says where, without personal data.
+
+    ``problems`` holds the first ``MAX_PROBLEMS_SHOWN`` problems in file order and
+    ``total`` how many there were in all.
+    """
+
+    def __init__(self, problems, digest="", *, reason=Reason.ROWS, total=None):
+        self.total = len(problems) if total is None else total
+        super().__init__(f"{self.total} problem(s); nothing was imported.")
         self.problems = problems
         self.digest = digest
+        self.reason = reason
+
+    @property
+    def not_shown(self):
+        return self.total - len(self.problems)
+
+
+def _file_refused(reason, message):
+    return ImportRefused([Problem(None, _("ファイル"), message)], reason=reason)
 
 
 @dataclass(frozen=True)
@@ -124,20 +163,86 @@ class _Row:
     card_columns: list = field(default_factory=list)  # headers of cells with card numbers
 
 
-def decode(data):
-    """Return (text, encoding name) for UTF-8 with or without BOM, or CP932."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp932"), "cp932"
-    except UnicodeDecodeError:
-        raise ImportRefused(
-            [Problem(None, _("ファイル"), _("文字コードを判別できません（UTF-8 か CP932）。"))]
-        ) from None
+@dataclass
+class _Scan:
+    """What one read of the file's bytes found out."""
+
+    digest: str  # SHA-256 of the bytes read: the whole file unless it is too large
+    size: int  # bytes read, stopping one chunk past MAX_FILE_BYTES
+    encoding: str | None  # None when the file is in none of the accepted encodings
+
+
+def scan(source):
+    """Read the binary file ``source`` once for its SHA-256, size and encoding.
+
+    UTF-8 with or without BOM, else CP932 (Excel's Shift_JIS); a BOM promises UTF-8,
+    so a file with one is never read as CP932. Memory stays at one chunk whatever the
+    size, and reading stops past ``MAX_FILE_BYTES``.
+    """
+    source.seek(0)
+    digest, size, bom = hashlib.sha256(), 0, None
+    decoders = {name: codecs.getincrementaldecoder(name)() for name in ("utf-8", "cp932")}
+    for chunk in iter(lambda: source.read(READ_CHUNK), b""):
+        if bom is None:
+            bom = chunk.startswith(codecs.BOM_UTF8)
+        size += len(chunk)
+        digest.update(chunk)
+        if size > MAX_FILE_BYTES:
+            return _Scan(digest.hexdigest(), size, None)
+        _feed(decoders, chunk)
+    _feed(decoders, b"", final=True)
+    if bom:
+        encoding = "utf-8-sig" if "utf-8" in decoders else None
+    else:
+        encoding = next(iter(decoders), None)  # utf-8 first, then cp932
+    return _Scan(digest.hexdigest(), size, encoding)
+
+
+def _feed(decoders, chunk, final=False):
+    """Decode ``chunk`` with each decoder, dropping those it is not valid for."""
+    for name, decoder in list(decoders.items()):
+        try:
+            decoder.decode(chunk, final)
+        except UnicodeDecodeError:
+            del decoders[name]
+
+
+def encoding_message():
+    return _("文字コードを読み取れません。UTF-8 または Shift_JIS (CP932) で保存してください。")
+
+
+def too_large_message():
+    limit = MAX_FILE_BYTES // (1024 * 1024)
+    return _("ファイルが大きすぎます（上限 %(mb)d MB）。") % {"mb": limit}
+
+
+def too_many_rows_message(limit):
+    return _(
+        "行が多すぎます（上限 %(limit)s 行）。何も登録していません。"
+        "ファイルを %(limit)s 行以下に分けてインポートしてください。"
+    ) % {"limit": f"{limit:,}"}
+
+
+class _Unclosing(io.RawIOBase):
+    """``source`` as a raw stream that a TextIOWrapper may close without closing it."""
+
+    def __init__(self, source):
+        self.source = source
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.source.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _reader(source, encoding):
+    """A csv reader over ``source`` decoded as it is read, from the start."""
+    source.seek(0)
+    text = io.TextIOWrapper(io.BufferedReader(_Unclosing(source)), encoding, newline="")
+    return csv.reader(text)
 
 
 def _header_key(header):
@@ -149,39 +254,49 @@ def _header_key(header):
     return None
 
 
-def _records(text):
-    """Yield (first line number, list of cells) for every record after the header."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    line = 1
+def _records(reader):
+    """Yield (first line number, cells) for every non-blank record after the header."""
+    line = reader.line_num + 1
     for cells in reader:
-        yield line, cells
+        if any(c.strip() for c in cells):
+            yield line, cells
         line = reader.line_num + 1
 
 
-def parse(text):
-    """Return (header keys by position, original headers, rows) or raise ImportRefused."""
-    records = _records(text)
+def _layout(reader):
+    """The header's keys and cells, or ImportRefused when it lacks a required column."""
     try:
-        header = next(records)[1]
+        header = next(reader)
     except (StopIteration, csv.Error):
-        raise ImportRefused([Problem(None, _("ファイル"), _("見出し行がありません。"))]) from None
+        raise _file_refused(Reason.NOT_CSV, _("見出し行がありません。")) from None
     keys = [_header_key(h) for h in header]
     problems = []
     if "email" not in keys:
         problems.append(Problem(1, "Email", _("Email 列が必要です（値は空でも構いません）。")))
     if "first_name" not in keys and "last_name" not in keys:
         problems.append(Problem(1, "Last Name", _("First Name か Last Name の列が必要です。")))
-    rows = []
-    try:
-        for line, cells in records:
-            if not any(c.strip() for c in cells):
-                continue
-            rows.append((line, cells))
-    except csv.Error:
-        problems.append(Problem(None, _("ファイル"), _("CSV として読めない箇所があります。")))
     if problems:
-        raise ImportRefused(problems)
-    return keys, header, rows
+        raise ImportRefused(problems, reason=Reason.HEADER)
+    return keys, header
+
+
+def count_rows(source, encoding, limit):
+    """Check the header and the CSV syntax and count the rows, stopping past ``limit``.
+
+    Cheap (no validation, no database), so a file too long or not CSV at all is refused
+    before any row is checked.
+    """
+    reader = _reader(source, encoding)
+    _layout(reader)
+    rows = 0
+    try:
+        for _line in _records(reader):
+            rows += 1
+            if rows > limit:
+                raise _file_refused(Reason.TOO_MANY_ROWS, too_many_rows_message(limit))
+    except csv.Error:
+        raise _file_refused(Reason.NOT_CSV, _("CSV として読めない箇所があります。")) from None
+    return rows
 
 
 def _clean_cell(key, value):
@@ -257,18 +372,20 @@ def _existing_by_email(rows):
     """{normalised e-mail: [customers]} for the file's e-mails, through the blind index."""
     indexes = sorted({blind_index("email", r.values["email"]) for r in rows if r.email_key})
     found = {}
-    for start in range(0, len(indexes), LOOKUP_CHUNK):
-        chunk = indexes[start : start + LOOKUP_CHUNK]
-        for customer in Customer.objects.filter(email_index__in=chunk).order_by("created_at"):
-            # The index is 32 bits: decrypt and compare to drop the rare false match.
-            found.setdefault(normalise("email", customer.email), []).append(customer)
+    if not indexes:
+        return found
+    for customer in Customer.objects.filter(email_index__in=indexes).order_by("created_at"):
+        # The index is 32 bits: decrypt and compare to drop the rare false match.
+        found.setdefault(normalise("email", customer.email), []).append(customer)
     return found
 
 
 def _model_problems(row, customer):
     """Run the model's own validation (card rule, lengths, phone...) on the planned row."""
     try:
-        customer.full_clean(exclude=["email_index", "phone_index", "name_index"])
+        # The id is a fresh UUID4 or the stored customer's own: checking it is unique would
+        # cost a query per row for nothing.
+        customer.full_clean(exclude=["id", "email_index", "phone_index", "name_index"])
     except ValidationError as error:
         return [
             Problem(row.line, _column_for(row, name), _scrub(message, row))
@@ -293,115 +410,198 @@ def _scrub(message, row):
     return message
 
 
-def plan(rows):
-    """Check every row; return (customers to save, created count) or raise ImportRefused."""
-    problems, seen = [], {}
-    for row in rows:
-        problems.extend(_row_problems(row))
-        if row.email_key in seen:
-            problems.append(
-                Problem(
-                    row.line,
-                    row.headers["email"],
-                    _("%(line)d行目と同じメールアドレスです。") % {"line": seen[row.email_key]},
-                )
-            )
-        elif row.email_key:
-            seen[row.email_key] = row.line
-    existing = _existing_by_email(rows)
-    planned, created = [], 0
-    for row in rows:
-        matches = existing.get(row.email_key, []) if row.email_key else []
-        if len(matches) > 1:
-            message = _("このメールアドレスの顧客が複数います。管理画面で統合してください。")
+class _SeenEmails:
+    """The e-mails met so far in the file, to find repeats, in about 24 bytes a row.
+
+    Each is kept as an 8-byte digest (no false match among a few million rows) with its
+    line, in two flat arrays used as an open-addressing table kept at most half full; a
+    dict of the same would take about 120 bytes a row.
+    """
+
+    def __init__(self):
+        self._empty(1024)
+
+    def _empty(self, size):
+        self._digests, self._lines, self._used = array("Q", [0]) * size, array("I", [0]) * size, 0
+
+    def first_line(self, email_key, line):
+        """The line on which ``email_key`` first appeared (``line`` itself if new)."""
+        hashed = hashlib.blake2b(email_key.encode(), digest_size=8).digest()
+        digest = int.from_bytes(hashed, "big") | 1  # 0 marks a free slot
+        slot = self._slot(digest)
+        if self._digests[slot] == digest:
+            return self._lines[slot]
+        self._digests[slot], self._lines[slot] = digest, line
+        self._used += 1
+        if 2 * self._used > len(self._digests):
+            self._grow()
+        return line
+
+    def _slot(self, digest):
+        size = len(self._digests)
+        slot = digest % size
+        while self._digests[slot] not in (0, digest):
+            slot = (slot + 1) % size
+        return slot
+
+    def _grow(self):
+        old = zip(self._digests, self._lines, strict=True)
+        self._empty(2 * len(self._digests))
+        for digest, line in old:
+            if digest:
+                slot = self._slot(digest)
+                self._digests[slot], self._lines[slot] = digest, line
+                self._used += 1
+
+
+def _plan_row(row, existing, seen):
+    """(the customer to save or None, whether it is new, this row's problems)."""
+    problems = _row_problems(row)
+    if row.email_key:
+        first = seen.first_line(row.email_key, row.line)
+        if first != row.line:
+            message = _("%(line)d行目と同じメールアドレスです。") % {"line": first}
             problems.append(Problem(row.line, row.headers["email"], message))
-            continue
-        customer = matches[0] if matches else Customer()
-        created += not matches
-        for name, value in customer_values(row.values).items():
-            if value:  # blank keeps the stored value
-                setattr(customer, name, value)
-        # The model repeats some checks made above (e-mail, phone, card numbers): keep
-        # one message per cell.
-        reported = {(p.line, p.column) for p in problems}
-        problems.extend(
-            p for p in _model_problems(row, customer) if (p.line, p.column) not in reported
-        )
-        planned.append(customer)
-    if problems:
-        raise ImportRefused(sorted(set(problems), key=_problem_order))
-    return planned, created
+    matches = existing.get(row.email_key, []) if row.email_key else []
+    if len(matches) > 1:
+        message = _("このメールアドレスの顧客が複数います。管理画面で統合してください。")
+        problems.append(Problem(row.line, row.headers["email"], message))
+        return None, False, sorted(set(problems), key=_problem_order)
+    customer = matches[0] if matches else Customer()
+    for name, value in customer_values(row.values).items():
+        if value:  # blank keeps the stored value
+            setattr(customer, name, value)
+    # The model repeats some checks made above (e-mail, phone, card numbers): keep one
+    # message per cell.
+    reported = {p.column for p in problems}
+    problems.extend(p for p in _model_problems(row, customer) if p.column not in reported)
+    return customer, not matches, sorted(set(problems), key=_problem_order)
 
 
 def _problem_order(problem):
     return (problem.line or 0, problem.column, problem.message)
 
 
-def read_rows(data):
-    """Decode and parse ``data``; return (rows, encoding) or raise ImportRefused."""
-    text, encoding = decode(data)
-    keys, header, records = parse(text)
-    rows = []
-    for line, cells in records:
-        values, headers, card_columns = {}, {}, []
-        for position, cell in enumerate(cells):
-            key = keys[position] if position < len(keys) else None
-            original = header[position] if position < len(header) else f"#{position + 1}"
-            # Card numbers are refused in every cell, known column or not.
-            if contains_card_number(cell):
-                card_columns.append(original.strip())
-            if key is not None and (key not in values or not values[key]):
-                values[key], headers[key] = _clean_cell(key, cell), original.strip()
-        for key, original in zip(keys, header, strict=False):
-            if key and key not in headers:
-                values[key], headers[key] = "", original.strip()
-        row = _Row(line, values, headers, card_columns=card_columns)
-        row.email_key = normalise("email", values.get("email", ""))
-        rows.append(row)
-    return rows, encoding
+def _row(line, cells, keys, header):
+    values, headers, card_columns = {}, {}, []
+    for position, cell in enumerate(cells):
+        key = keys[position] if position < len(keys) else None
+        original = header[position] if position < len(header) else f"#{position + 1}"
+        # Card numbers are refused in every cell, known column or not.
+        if contains_card_number(cell):
+            card_columns.append(original.strip())
+        if key is not None and (key not in values or not values[key]):
+            values[key], headers[key] = _clean_cell(key, cell), original.strip()
+    for key, original in zip(keys, header, strict=False):
+        if key and key not in headers:
+            values[key], headers[key] = "", original.strip()
+    row = _Row(line, values, headers, card_columns=card_columns)
+    row.email_key = normalise("email", values.get("email", ""))
+    return row
+
+
+def plans(source, encoding):
+    """Yield (customer, is new, problems) for every row of the file, in order.
+
+    The file is read as it goes, ``BATCH_ROWS`` rows at a time with one look-up of their
+    e-mails, so memory holds one batch and a small digest per e-mail seen (to find
+    repeats), whatever the length of the file.
+    """
+    reader = _reader(source, encoding)
+    keys, header = _layout(reader)
+    seen = _SeenEmails()
+    rows = (_row(line, cells, keys, header) for line, cells in _records(reader))
+    while batch := list(islice(rows, BATCH_ROWS)):
+        existing = _existing_by_email(batch)
+        for row in batch:
+            yield _plan_row(row, existing, seen)
+
+
+def check(source, encoding):
+    """Check every row without writing; return (rows, new customers) or ImportRefused."""
+    shown, total, rows, created = [], 0, 0, 0
+    for _customer, is_new, problems in plans(source, encoding):
+        rows, created = rows + 1, created + is_new
+        total += len(problems)
+        shown.extend(problems[: MAX_PROBLEMS_SHOWN - len(shown)])
+    if total:
+        raise ImportRefused(shown, reason=Reason.ROWS, total=total)
+    return rows, created
+
+
+def write(source, encoding):
+    """Save every row's customer; call inside the import's transaction.
+
+    The rows were checked already; a problem now means the database changed in between
+    (another import, an edit), and raises ImportRefused so the transaction rolls back.
+    """
+    ids, created = [], 0
+    for customer, is_new, problems in plans(source, encoding):
+        if problems:
+            raise ImportRefused(problems, reason=Reason.ROWS)
+        customer.save()
+        ids.append(customer.pk)
+        created += is_new
+    return ids, created
+
+
+def _as_file(data):
+    return io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
 
 
 def import_customers(data, file_format="shopify", *, request=None, actor=None):
-    """Import ``data`` (the file's bytes); return an ImportResult or raise ImportRefused.
+    """Import ``data`` (a binary file open for reading, or bytes) all or nothing.
 
-    A refused file is recorded too (outcome ``refused``, with the number of problems).
+    Returns an ImportResult or raises ImportRefused. The file is read four times in
+    chunks, never whole: its bytes (digest, size, encoding), its rows (header, syntax,
+    count), every row checked, and every row written in one transaction. A refused
+    file is recorded too (outcome ``refused``, with its reason and counts).
     """
     if file_format not in FORMATS:
         raise ValueError(f"Unknown import format {file_format!r}.")
-    digest = hashlib.sha256(data).hexdigest()
-    detail = {"format": file_format, "sha256": digest, "bytes": len(data)}
+    source = _as_file(data)
+    detail = {"format": file_format}
     try:
-        if len(data) > MAX_FILE_BYTES:
-            limit = MAX_FILE_BYTES // (1024 * 1024)
-            message = _("ファイルが大きすぎます（上限 %(mb)d MB）。") % {"mb": limit}
-            raise ImportRefused([Problem(None, _("ファイル"), message)])
-        rows, encoding = read_rows(data)
-        planned, created = plan(rows)
+        found = scan(source)
+        detail.update(sha256=found.digest, bytes=found.size)
+        if found.size > MAX_FILE_BYTES:
+            raise _file_refused(Reason.TOO_LARGE, too_large_message())
+        if found.encoding is None:
+            raise _file_refused(Reason.ENCODING, encoding_message())
+        detail["encoding"] = found.encoding
+        detail["rows"] = count_rows(source, found.encoding, settings.SHOPGUARD_IMPORT_MAX_ROWS)
+        check(source, found.encoding)
+        with transaction.atomic(), disable_auditlog():
+            ids, created = write(source, found.encoding)
+            result = ImportResult(created, len(ids) - created, found.digest, found.encoding, ids)
+            detail.update(created=result.created, updated=result.updated)
+            # One customer.import entry lists every customer it created or updated, so
+            # the rows' own change-capture entries would only repeat it.
+            ledger.record(
+                Action.CUSTOMER_IMPORT,
+                request=request,
+                actor=actor,
+                customers=ids,
+                detail=detail,
+            )
     except ImportRefused as refused:
-        refused.digest = digest
-        detail["problems"] = len(refused.problems)
-        ledger.record(
-            Action.CUSTOMER_IMPORT,
-            request=request,
-            actor=actor,
-            outcome=Outcome.REFUSED,
-            detail=detail,
-        )
+        _record_refusal(refused, detail, request=request, actor=actor)
         raise
-    result = ImportResult(created, len(planned) - created, digest, encoding)
-    # One customer.import entry lists every customer it created or updated, so the rows'
-    # own change-capture entries (a few queries each) would only repeat it.
-    with transaction.atomic(), disable_auditlog():
-        for customer in planned:
-            customer.save()
-        result.customer_ids = [c.pk for c in planned]
-        detail.update(rows=len(rows), created=result.created, updated=result.updated)
-        detail["encoding"] = encoding
-        ledger.record(
-            Action.CUSTOMER_IMPORT,
-            request=request,
-            actor=actor,
-            customers=result.customer_ids,
-            detail=detail,
-        )
+    except UnicodeDecodeError:
+        # The scan found the encoding valid; the file changed while it was read.
+        refused = _file_refused(Reason.ENCODING, encoding_message())
+        _record_refusal(refused, detail, request=request, actor=actor)
+        raise refused from None
     return result
+
+
+def _record_refusal(refused, detail, *, request, actor):
+    refused.digest = refused.digest or detail.get("sha256", "")
+    detail.update(reason=refused.reason, problems=refused.total, sha256=refused.digest)
+    ledger.record(
+        Action.CUSTOMER_IMPORT,
+        request=request,
+        actor=actor,
+        outcome=Outcome.REFUSED,
+        detail=detail,
+    )

@@ -1,5 +1,7 @@
 """Views of export requests: list, new request, decision, and the one-time download."""
 
+import base64
+import binascii
 import tempfile
 
 from django.contrib import messages
@@ -15,9 +17,40 @@ from exports import services
 from exports.archive import new_archive_password
 from exports.forms import ExportRequestForm
 from exports.models import ExportRequest
+from shopguard.encryption import DecryptionError, decrypt, encrypt
 from shopguard.roles import OWNER, has_role
 
+# The archive password waits in the session between the page that shows it and the
+# download, encrypted (AES-256-GCM under the field keyring, never SECRET_KEY nor anything
+# in the database) and bound to this session and this export as associated data. The
+# session row is signed, not encrypted: read as it is, it would give the archive's
+# password to anyone who can read the sessions table or a backup of it.
 PASSWORD_SESSION_KEY = "export-password-{}"
+
+
+def _password_binding(request, export):
+    return f"exports.archive_password:{request.session.session_key}:{export.pk}".encode()
+
+
+def keep_password(request, export, password):
+    """Keep ``password`` for this session's download of ``export``, encrypted."""
+    if request.session.session_key is None:
+        request.session.save()  # the binding needs the key the session will keep
+    token = encrypt(password.encode(), _password_binding(request, export))
+    request.session[PASSWORD_SESSION_KEY.format(export.pk)] = base64.b64encode(token).decode()
+
+
+def take_password(request, export):
+    """The password kept for ``export`` in this session (once), or None."""
+    kept = request.session.pop(PASSWORD_SESSION_KEY.format(export.pk), None)
+    if kept is None:
+        return None
+    try:
+        return decrypt(base64.b64decode(kept), _password_binding(request, export)).decode()
+    except (DecryptionError, binascii.Error, UnicodeDecodeError):
+        # Another session's or export's value, or one sealed under a retired key: the
+        # person is asked to show the password again.
+        return None
 
 
 def get_export_for(request, pk):
@@ -85,7 +118,7 @@ def export_prepare(request, pk):
         messages.error(request, problem)
         return redirect("exports:detail", pk=export.pk)
     password = new_archive_password()
-    request.session[PASSWORD_SESSION_KEY.format(export.pk)] = password
+    keep_password(request, export, password)
     return render(request, "exports/password.html", {"export": export, "password": password})
 
 
@@ -94,7 +127,7 @@ def export_prepare(request, pk):
 @require_recent_auth
 def export_download(request, pk):
     export = get_export_for(request, pk)
-    password = request.session.pop(PASSWORD_SESSION_KEY.format(export.pk), None)
+    password = take_password(request, export)
     if password is None:
         messages.error(request, _("パスワードを表示してからダウンロードしてください。"))
         return redirect("exports:detail", pk=export.pk)

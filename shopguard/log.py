@@ -2,7 +2,8 @@
 
 ``JsonFormatter`` writes one JSON object per line. ``PersonalDataFilter`` rewrites every
 record before it is formatted: e-mail addresses, phone numbers and card-like digit runs
-in the message are replaced, and extra fields with personal names are dropped.
+in the message are replaced (UUIDs, such as customer ids in paths and request ids, are
+kept whole), and extra fields with personal names are dropped.
 """
 
 import contextvars
@@ -16,6 +17,14 @@ request_id_var = contextvars.ContextVar("request_id", default="")
 EMAIL_RE = re.compile(r"[^\s@<>\"',;:]+@[^\s@<>\"',;:]+\.[A-Za-z]{2,}")
 # 7 or more digits, possibly split by spaces, dashes, dots or brackets: phones and cards.
 DIGITS_RE = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
+# A UUID (a customer's id in a path, a request id) in its usual 8-4-4-4-12 form, with at
+# least one letter: kept whole, so a log line can be matched to its ledger entries. The
+# letter rule keeps an all-digit run shaped like a UUID (where a card number could hide)
+# scrubbed; a random UUID is all digits about once in a million.
+UUID_RE = re.compile(
+    r"((?<![0-9A-Za-z-])(?=[0-9-]{0,35}[a-fA-F])"
+    r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![0-9A-Za-z-]))"
+)
 PERSONAL_KEYS = {
     "name",
     "name_kana",
@@ -34,10 +43,13 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
 def scrub(text):
-    """Replace e-mail addresses and long digit runs (phones, cards) in ``text``."""
+    """Replace e-mail addresses and long digit runs (phones, cards) in ``text``; UUIDs
+    (ids and request ids) stay whole."""
     text = unicodedata.normalize("NFKC", str(text))
     text = EMAIL_RE.sub("[email]", text)
-    return DIGITS_RE.sub("[number]", text)
+    # re.split with a group: the UUIDs are the odd pieces, the text between them the even.
+    pieces = UUID_RE.split(text)
+    return "".join(p if i % 2 else DIGITS_RE.sub("[number]", p) for i, p in enumerate(pieces))
 
 
 def looks_personal(text):

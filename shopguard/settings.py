@@ -245,6 +245,10 @@ SHOPGUARD_REQUIRE_2FA = envbool("SHOPGUARD_REQUIRE_2FA", True)
 SHOPGUARD_REAUTH_SECONDS = 10 * 60
 # 20 reveals an hour covers a busy hour of customer calls; more looks like copying the list.
 SHOPGUARD_STAFF_REVEALS_PER_HOUR = envint("SHOPGUARD_STAFF_REVEALS_PER_HOUR", 20)
+# 50,000 rows per customer import: a small shop has a few thousand customers, and a file
+# this long is checked and written in a few minutes in flat memory; a longer one would
+# hold a worker (and, on SQLite, the database's write lock) far longer.
+SHOPGUARD_IMPORT_MAX_ROWS = envint("SHOPGUARD_IMPORT_MAX_ROWS", 50_000)
 OTP_TOTP_ISSUER = "ShopGuard"
 
 LANGUAGE_CODE = "ja"

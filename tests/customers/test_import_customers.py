@@ -1,11 +1,12 @@
 import hashlib
+import tracemalloc
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEntry
-from customers.importing import import_customers
+from customers.importing import ImportRefused, import_customers
 from customers.models import Customer
 from customers.validators import CARD_NUMBER_MESSAGE as CARD_MESSAGE
 from shopguard.blind_index import blind_index
@@ -165,6 +166,16 @@ def test_duplicate_emails_in_one_file_are_refused(db, tmp_path):
     assert lines == ["3行目, Email: 2行目と同じメールアドレスです。"]
 
 
+def test_a_repeated_email_is_found_among_thousands_of_rows(db, tmp_path):
+    rows = [f"user{i}@example.com,山田" for i in range(3000)]
+    rows[2500] = "USER7@example.com,山田"  # line 2502 repeats line 9
+
+    lines = refused_lines(tmp_path, ("Email,Last Name\n" + "\n".join(rows)).encode())
+
+    assert lines == ["2502行目, Email: 9行目と同じメールアドレスです。"]
+    assert Customer.objects.count() == 0
+
+
 def test_a_file_without_an_email_column_is_refused(db, tmp_path):
     lines = refused_lines(tmp_path, "First Name,Last Name\n花子,山田\n".encode())
     assert lines[0].startswith("1行目, Email:")
@@ -172,8 +183,83 @@ def test_a_file_without_an_email_column_is_refused(db, tmp_path):
 
 def test_an_undecodable_file_is_refused(db, tmp_path):
     lines = refused_lines(tmp_path, b"Email\n\x82\xff\xfe\n")
-    assert "UTF-8" in lines[0]
+    assert "UTF-8" in lines[0] and "CP932" in lines[0]
     assert Customer.objects.count() == 0
+    assert refusal().detail["reason"] == "encoding"
+
+
+def refusal():
+    entry = AuditEntry.objects.get(action="customer.import")
+    assert entry.outcome == "refused" and entry.customer_ids == []
+    return entry
+
+
+def test_a_bom_followed_by_bytes_that_are_not_utf8_is_refused(db, tmp_path):
+    data = b"\xef\xbb\xbf" + TWO_CUSTOMERS.encode("cp932")
+
+    lines = refused_lines(tmp_path, data)
+
+    assert lines == [
+        "ファイル: 文字コードを読み取れません。UTF-8 または Shift_JIS (CP932) で保存してください。"
+    ]
+    assert Customer.objects.count() == 0
+    entry = refusal()
+    assert entry.detail["reason"] == "encoding" and entry.detail["problems"] == 1
+    assert entry.detail["sha256"] == hashlib.sha256(data).hexdigest()
+    assert entry.detail["bytes"] == len(data)
+
+
+def test_it_refuses_more_rows_than_the_limit_and_imports_nothing(db, tmp_path, settings):
+    settings.SHOPGUARD_IMPORT_MAX_ROWS = 2
+    rows = [current_row(email=f"user{i}@example.com") for i in range(3)]
+    data = current_csv(*rows).encode()
+
+    lines = refused_lines(tmp_path, data)
+
+    assert len(lines) == 1 and "上限 2 行" in lines[0]
+    assert Customer.objects.count() == 0
+    entry = refusal()
+    assert entry.detail == {
+        "format": "shopify",
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+        "encoding": "utf-8",
+        "reason": "too_many_rows",
+        "problems": 1,
+    }
+
+
+def test_a_file_of_exactly_the_row_limit_is_imported(db, tmp_path, settings):
+    settings.SHOPGUARD_IMPORT_MAX_ROWS = 2
+    output, _ = run_import(tmp_path, (TWO_CUSTOMERS + "\r\n,,,\r\n").encode())  # blank rows
+    assert "2 created" in output and Customer.objects.count() == 2
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(db, tmp_path, monkeypatch):
+    monkeypatch.setattr("customers.importing.MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr("customers.importing.READ_CHUNK", 100)
+    data = current_csv(*[current_row(email=f"u{i}@example.com") for i in range(20)]).encode()
+
+    lines = refused_lines(tmp_path, data)
+
+    assert len(lines) == 1 and "ファイルが大きすぎます" in lines[0]
+    assert Customer.objects.count() == 0
+    entry = refusal()
+    assert entry.detail["reason"] == "too_large" and entry.detail["bytes"] == 1100
+
+
+def test_it_lists_the_first_100_problems_and_counts_the_rest(db, tmp_path):
+    rows = [current_row(email=f"not-an-email-{i}") for i in range(150)]
+
+    lines = refused_lines(tmp_path, current_csv(*rows).encode())
+
+    assert len(lines) == 101
+    assert lines[0].startswith("2行目, Email:") and lines[99].startswith("101行目, Email:")
+    assert lines[100] == "... and 50 more."
+    assert refused_lines.output.count("not-an-email") == 0
+    entry = refusal()
+    assert entry.detail["reason"] == "rows" and entry.detail["problems"] == 150
+    assert "not-an-email" not in str(entry.detail)
 
 
 def test_import_writes_in_few_queries_per_row(db, django_assert_max_num_queries):
@@ -216,3 +302,46 @@ def test_no_imported_value_is_stored_in_plaintext(db, tmp_path):
     for marker in markers:
         assert marker not in text, f"{marker!r} stored in plaintext"
         assert marker.encode() not in raw, f"{marker!r} in the database file"
+
+
+def small_export(path, rows, *, last_note=""):
+    """A Shopify-style file of ``rows`` small rows, written line by line."""
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        file.write("Email,First Name,Last Name,Note\r\n")
+        for i in range(rows):
+            note = last_note if i == rows - 1 else ""
+            file.write(f"user{i}@example.com,花子,山田,{note}\r\n")
+    return path
+
+
+def peak_bytes_of_import(path):
+    tracemalloc.start()
+    try:
+        with open(path, "rb") as source, pytest.raises(ImportRefused) as refused:
+            import_customers(source)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        assert refused.value.reason == "rows"  # every row was read, and the last refused
+
+
+def test_checking_a_file_keeps_memory_flat(db, tmp_path, settings):
+    """Peak memory of a whole check at N and 4N rows: it must not grow with the file.
+
+    The file's last row holds a card number, so every row is read, parsed, validated
+    and looked up before the file is refused. What grows is the 8-byte digest kept per
+    e-mail to find repeats (about 100 bytes a row in a dict); the old import held the
+    whole file several times over (several KB a row).
+    """
+    settings.SHOPGUARD_IMPORT_MAX_ROWS = 100_000
+    rows = 2_000
+    card = "4242 4242 4242 4242"
+    peak_bytes_of_import(small_export(tmp_path / "warm.csv", 10, last_note=card))  # warm-up
+    peak_n = peak_bytes_of_import(small_export(tmp_path / "n.csv", rows, last_note=card))
+    peak_4n = peak_bytes_of_import(small_export(tmp_path / "4n.csv", 4 * rows, last_note=card))
+
+    print(f"import check peak: {peak_n / 1e6:.2f} MB at {rows} rows, ", end="")
+    print(f"{peak_4n / 1e6:.2f} MB at {4 * rows} rows")
+    assert peak_4n < 1.5 * peak_n
+    assert (peak_4n - peak_n) / (3 * rows) < 300  # bytes per extra row
+    assert Customer.objects.count() == 0

@@ -1,3 +1,4 @@
+import csv
 import io
 import time
 
@@ -6,7 +7,7 @@ import pyzipper
 
 from audit.models import AuditEntry
 from customers.models import Customer
-from exports import archive, services
+from exports import archive, services, views
 from exports.models import ExportRequest
 
 MARKER_EMAIL = "export.marker@example.com"
@@ -284,3 +285,60 @@ def test_the_archive_is_written_without_a_query_per_customer(
     assert rows == Customer.objects.count()
     content = read_archive(buffer.getvalue(), "pass-phrase-1234")
     assert "mihon19@example.jp" in content
+
+
+def session_rows_text():
+    """Every stored session as written in the database, and as decoded."""
+    from django.contrib.sessions.models import Session
+
+    return [(s.session_data, str(s.get_decoded())) for s in Session.objects.all()]
+
+
+@pytest.mark.django_db
+def test_the_session_row_holds_no_readable_archive_password(client, people, customers_):
+    new_request(reauthenticated(client, people.alice))
+    export = ExportRequest.objects.get()
+
+    response = client.post(f"/admin/exports/{export.pk}/prepare/")
+
+    password = response.context["password"]
+    rows = session_rows_text()
+    assert rows and not [row for row in rows if password in row[0] or password in row[1]]
+    assert views.PASSWORD_SESSION_KEY.format(export.pk) in rows[0][1]  # kept, but sealed
+    response = client.post(f"/admin/exports/{export.pk}/download/")
+    assert response.status_code == 200
+    assert MARKER_EMAIL in read_archive(b"".join(response.streaming_content), password)
+    assert AuditEntry.objects.filter(action="export.download").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_kept_password_opens_only_in_its_own_session_and_export(client, people, customers_):
+    new_request(reauthenticated(client, people.alice))
+    export = ExportRequest.objects.get()
+    client.post(f"/admin/exports/{export.pk}/prepare/")
+    key = views.PASSWORD_SESSION_KEY.format(export.pk)
+    sealed = client.session[key]
+    other = reauthenticated(client.__class__(), people.alice)  # a second session
+    session = other.session
+    session[key] = sealed
+    session.save()
+
+    response = other.post(f"/admin/exports/{export.pk}/download/")
+
+    assert response.status_code == 302  # asked to show the password again
+    export.refresh_from_db()
+    assert export.status != "downloaded"
+    assert not AuditEntry.objects.filter(action="export.download").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "＝", "＋", "－", "＠"])
+def test_an_archive_cell_cannot_run_as_a_formula(start):
+    name = f"{start}HYPERLINK(1)"
+    Customer.objects.create(name=name, email="plain@example.com", address=f"{start}SUM(A1)")
+    sink = io.BytesIO()
+
+    archive.write_archive(sink, ["name", "address"], "pw-0123456789")
+
+    rows = list(csv.reader(io.StringIO(read_archive(sink.getvalue(), "pw-0123456789"))))
+    assert rows[1][1:] == ["'" + name, f"'{start}SUM(A1)"]

@@ -1,10 +1,24 @@
+from pathlib import Path
+
 import pytest
 
 from shopguard.spreadsheet import safe_cell
 
 
 @pytest.mark.parametrize(
-    "text", ["=HYPERLINK(1)", "-1+1", "+1", "@SUM(A1)", "\tx", "\rx", "＝HYPERLINK(1)", "＋1"]
+    "text",
+    [
+        "=HYPERLINK(1)",
+        "-1+1",
+        "+1",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        "＝HYPERLINK(1)",
+        "＋1",
+        "－1",
+        "＠A1",
+    ],
 )
 def test_it_keeps_formula_starts_as_text(text):
     assert safe_cell(text) == "'" + text
@@ -15,3 +29,21 @@ def test_it_writes_lists_as_json_and_none_as_empty():
     assert safe_cell({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
     assert safe_cell(None) == ""
     assert safe_cell("山田 花子") == "山田 花子"
+
+
+def test_every_csv_the_app_writes_goes_through_the_guard():
+    """Each CSV writer is listed here, calls safe_cell, and has its own formula test
+    (tests/exports/test_exports.py, tests/audit/test_ledger_csv.py)."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [
+        path
+        for path in root.glob("*/**/*.py")
+        if not {".venv", "tests", "migrations"} & set(path.relative_to(root).parts)
+    ]
+    writers = sorted(
+        str(path.relative_to(root))
+        for path in sources
+        if "csv.writer(" in (text := path.read_text()) or "csv.DictWriter(" in text
+    )
+    assert writers == ["audit/admin.py", "exports/archive.py"]
+    assert all("safe_cell(" in (root / path).read_text() for path in writers)
