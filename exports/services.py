@@ -52,7 +52,9 @@ def request_export(user, *, purpose, recipient, fields, request=None, **recipien
             **recipient_facts,
             fields=[f for f in EXPORTABLE_FIELDS if f in fields],
         )
-        record(Action.EXPORT_REQUEST, request=request, actor=user, target=export, detail=_facts(export))
+        record(
+            Action.EXPORT_REQUEST, request=request, actor=user, target=export, detail=_facts(export)
+        )
         if role_of(user) == OWNER:
             _decide(export, user, approve=True, request=request, self_approved=True)
     return export
@@ -113,7 +115,13 @@ def claim_download(export, user, password, fileobj, *, request=None):
         export.status = ExportRequest.Status.DOWNLOADED
         export.downloaded_at = timezone.now()
         export.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
-        record(Action.EXPORT_DOWNLOAD, request=request, actor=user, target=export, detail=_facts(export))
+        record(
+            Action.EXPORT_DOWNLOAD,
+            request=request,
+            actor=user,
+            target=export,
+            detail=_facts(export),
+        )
         if export.recipient == ExportRequest.Recipient.THIRD_PARTY:
             _record_provision(export, request=request, actor=user)
     return export
