@@ -2,7 +2,8 @@
 
 ``JsonFormatter`` writes one JSON object per line. ``PersonalDataFilter`` rewrites every
 record before it is formatted: e-mail addresses, phone numbers and card-like digit runs
-in the message are replaced, and extra fields with personal names are dropped.
+in the message are replaced, and extra fields with personal names are dropped (the names
+apps register with ``scrub_extra_fields``).
 """
 
 import contextvars
@@ -16,21 +17,16 @@ request_id_var = contextvars.ContextVar("request_id", default="")
 EMAIL_RE = re.compile(r"[^\s@<>\"',;:]+@[^\s@<>\"',;:]+\.[A-Za-z]{2,}")
 # 7 or more digits, possibly split by spaces, dashes, dots or brackets: phones and cards.
 DIGITS_RE = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
-PERSONAL_KEYS = {
-    "name",
-    "name_kana",
-    "gender",
-    "postal_code",
-    "address",
-    "phone",
-    "email",
-    "card_token",
-    "card_number",
-    "password",
-    "term",
-    "q",
-}
+# Extra fields dropped from every record. The library knows only the names every page
+# uses; each app adds the names of its personal fields (customers: every field declared in
+# customers.fields) with ``scrub_extra_fields`` when it is ready.
+PERSONAL_KEYS = {"card_number", "password", "term", "q"}
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def scrub_extra_fields(names):
+    """Have ``PersonalDataFilter`` drop log extra fields called any of ``names``."""
+    PERSONAL_KEYS.update(names)
 
 
 def scrub(text):
