@@ -88,7 +88,11 @@ def fill_old_database(old):
         id=uuid.uuid4(),
         customer_id=customers[0].pk,
         product_name="育毛剤プレミアム",
-        category=old.get_model("customers", "Category").objects.get(code="medicine"),
+        # Earlier transactional tests may have flushed the seeded categories.
+        category=old.get_model("customers", "Category").objects.get_or_create(
+            code="medicine",
+            defaults={"name_ja": "医薬品", "name_en": "Medicine", "sensitive": True},
+        )[0],
         amount=4800,
         purchased_on=datetime.date(2026, 11, 1),
     )
