@@ -26,7 +26,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import people, twofactor
 from accounts.reauth import forget_reauthentication, reauth_redirect, recently_reauthenticated
-from shopguard.roles import OWNER, has_role
+from shopguard.access import RoleGatedAdmin
+from shopguard.roles import OWNER
 
 User = get_user_model()
 
@@ -72,7 +73,7 @@ class RoleForm(forms.Form):
 
 
 @admin.register(User)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(RoleGatedAdmin, UserAdmin):
     form = PersonChangeForm
     add_form = PersonCreationForm
     fieldsets = (
@@ -90,18 +91,8 @@ class PersonAdmin(UserAdmin):
     actions = ["reset_two_factor"]
 
     # Only the owner manages people, whatever permissions a group may have been given.
-    def has_view_permission(self, request, obj=None):
-        return has_role(request.user, OWNER) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return has_role(request.user, OWNER) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return has_role(request.user, OWNER) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        # People are deactivated, never deleted: the audit ledger keeps naming them.
-        return False
+    # People are deactivated, never deleted: the audit ledger keeps naming them.
+    view_roles = add_roles = change_roles = (OWNER,)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -190,7 +181,7 @@ class PersonAdmin(UserAdmin):
     def role_view(self, request, object_id):
         """Give one person exactly one role: the owner only, after re-authentication."""
         person = self.get_object(request, object_id)
-        if not (has_role(request.user, OWNER) and self.has_change_permission(request, person)):
+        if not self.has_change_permission(request, person):
             raise PermissionDenied
         if person is None:
             raise Http404

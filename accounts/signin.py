@@ -25,8 +25,9 @@ from shopguard import limits
 from shopguard.roles import role_of
 
 PENDING_KEY = "shopguard_pending_sign_in"
-# False on sessions signed in with the password alone (two-factor off, the demo): such a
-# session no longer opens the admin once two-factor sign-in is switched on.
+# True on sessions signed in with a second factor, False on those signed in with the
+# password alone (two-factor off, the demo). While two-factor sign-in is required only
+# True opens the admin: a session made any other way has no flag and is refused too.
 SECOND_FACTOR_KEY = "shopguard_second_factor"
 # Five minutes to fetch the phone and type a code; after that, the password again.
 PENDING_SECONDS = 5 * 60
@@ -106,6 +107,15 @@ def finish_sign_in(request, user, state, device):
     if device is not None:
         django_otp.login(request, device)
     request.session[SECOND_FACTOR_KEY] = device is not None
+
+
+def second_factor_confirmed(request):
+    """True when this session was signed in with a second factor that still stands: the
+    sign-in said so, and django-otp still verifies its device (a reset deletes it)."""
+    if request.session.get(SECOND_FACTOR_KEY) is not True:
+        return False
+    is_verified = getattr(request.user, "is_verified", None)
+    return is_verified is not None and is_verified()
 
 
 def admin_context(request, admin_site, **extra):

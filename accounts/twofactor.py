@@ -86,9 +86,15 @@ def confirm_enrolment(user, device, code, request=None):
 
 
 def new_recovery_codes(user):
-    """Replace ``user``'s recovery codes with ten fresh ones and return them (shown once)."""
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
+    """Replace ``user``'s recovery codes with ten fresh ones and return them (shown once).
+
+    The device itself stays: a session signed in with a recovery code keeps its verified
+    second factor (django-otp forgets a session's device once the device is deleted).
+    """
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
+    )
+    StaticToken.objects.filter(device=device).delete()
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
     return codes

@@ -22,6 +22,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -32,7 +33,8 @@ from audit.actions import Action, Outcome
 from audit.chain import CHAIN_FIELDS
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
-from shopguard.roles import AUDITOR, OWNER, has_role
+from shopguard.access import RoleGatedAdmin, vault_view
+from shopguard.roles import AUDITOR, OWNER
 from shopguard.spreadsheet import safe_cell
 
 if admin.site.is_registered(ChangeLogEntry):
@@ -41,25 +43,11 @@ if admin.site.is_registered(ChangeLogEntry):
     admin.site.unregister(ChangeLogEntry)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class LedgerAdmin(RoleGatedAdmin, admin.ModelAdmin):
     """Viewing for the owner and the auditor (with the view permission); nothing else."""
 
+    view_roles = (OWNER, AUDITOR)
     actions = None
-
-    def has_view_permission(self, request, obj=None):
-        return has_role(request.user, OWNER, AUDITOR) and super().has_view_permission(request, obj)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ValueFilter(admin.ListFilter):
@@ -159,7 +147,7 @@ class Echo:
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(LedgerAdmin):
     list_display = [
         "seq",
         "created_at",
@@ -287,7 +275,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyAdmin):
+class AlertAdmin(LedgerAdmin):
     list_display = [
         "raised_at",
         "kind",
@@ -321,10 +309,9 @@ class AlertAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
+    @method_decorator(vault_view("audit.view_alert", roles=[OWNER]))
     def acknowledge_view(self, request, alert_id):
         """The owner marks an alert as seen; the banner drops it; the ledger records it."""
-        if not has_role(request.user, OWNER):
-            raise PermissionDenied
         alert = get_object_or_404(Alert, pk=alert_id, acknowledged_at__isnull=True)
         alerts.acknowledge(alert, request)
         messages.success(request, _("警告を確認済みにしました。"))

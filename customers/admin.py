@@ -16,6 +16,7 @@ from accounts.reauth import require_recent_auth
 from audit import ledger
 from audit.actions import Action
 from customers import masking, services
+from customers.fields import masked_fields
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
 from customers.paging import KeysetChangeList
@@ -179,7 +180,7 @@ class CustomerAdmin(AuditedAdmin):
         user = request.user
         purchases, hidden_sensitive = services.visible_purchases(user, customer)
         return {
-            "masked_fields": masking.masked_fields(customer),
+            "masked_fields": masked_fields(customer),
             "can_reveal": user.has_perm("customers.reveal_customer"),
             "purchases": [
                 (p, masking.mask_product_name(p.product_name) if p.category.sensitive else None)

@@ -6,7 +6,8 @@ import unicodedata
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.masking import mask_product_name, masked_value
+from customers.fields import masked_value
+from customers.masking import mask_product_name
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
 from customers.validators import contains_card_number
 from shopguard.log import scrub

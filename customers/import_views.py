@@ -3,13 +3,12 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.cache import never_cache
 
 from customers.importing import MAX_FILE_BYTES, ImportRefused, import_customers
+from shopguard.access import vault_view
 
 
 class ImportForm(forms.Form):
@@ -20,9 +19,7 @@ class ImportForm(forms.Form):
     )
 
 
-@never_cache
-@login_required
-@permission_required("customers.import_customers", raise_exception=True)
+@vault_view("customers.import_customers")
 def upload_customers(request):
     """Upload a customer CSV; import all of it or nothing, listing problems by line."""
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -53,8 +50,3 @@ def upload_customers(request):
         "max_rows": f"{settings.SHOPGUARD_IMPORT_MAX_ROWS:,}",
     }
     return render(request, "customers/import/upload.html", context)
-
-
-# Through the admin site's own gate too, so whatever it demands of the shop's people
-# (an active role, a verified second factor) applies to this page as to every other.
-import_customers_view = admin.site.admin_view(upload_customers)

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.fields import PERSONAL_FIELDS, label
 from customers.validators import (
     CARD_NUMBER_MESSAGE,
     contains_card_number,
@@ -56,9 +57,9 @@ class Gender(models.TextChoices):
     UNANSWERED = "unanswered", _("回答しない")
 
 
-def personal_field(*args, **kwargs):
-    """A customer's personal text field: encrypted inside the customer's ``sealed`` record."""
-    return EncryptedTextField(*args, record="sealed", **kwargs)
+def personal_field(name, **kwargs):
+    """Personal field ``name`` (customers.fields), encrypted inside the ``sealed`` record."""
+    return EncryptedTextField(label(name), record="sealed", **kwargs)
 
 
 class Customer(models.Model):
@@ -67,34 +68,34 @@ class Customer(models.Model):
     # Every personal field below lives in this one encrypted column (record="sealed"): a
     # customer is read whole, so one decryption per row instead of eleven.
     sealed = EncryptedRecordField()
-    name = personal_field(_("氏名"), max_length=100, validators=NO_CARDS)
-    name_kana = personal_field(_("フリガナ"), max_length=100, blank=True, validators=NO_CARDS)
+    name = personal_field("name", max_length=100, validators=NO_CARDS)
+    name_kana = personal_field("name_kana", max_length=100, blank=True, validators=NO_CARDS)
     gender = personal_field(
-        _("性別"), max_length=20, choices=Gender.choices, default=Gender.UNANSWERED
+        "gender", max_length=20, choices=Gender.choices, default=Gender.UNANSWERED
     )
     postal_code = personal_field(
-        _("郵便番号"), max_length=10, blank=True, validators=[validate_postal_code]
+        "postal_code", max_length=10, blank=True, validators=[validate_postal_code]
     )
-    address = personal_field(_("住所"), max_length=300, blank=True, validators=NO_CARDS)
+    address = personal_field("address", max_length=300, blank=True, validators=NO_CARDS)
     phone = personal_field(
-        _("電話番号"), max_length=30, blank=True, validators=[*NO_CARDS, validate_phone]
+        "phone", max_length=30, blank=True, validators=[*NO_CARDS, validate_phone]
     )
     email = personal_field(
-        _("メールアドレス"), max_length=254, blank=True, validators=[*NO_CARDS, EmailValidator()]
+        "email", max_length=254, blank=True, validators=[*NO_CARDS, EmailValidator()]
     )
     card_token = personal_field(
-        _("カードトークン"),
+        "card_token",
         max_length=100,
         blank=True,
         validators=NO_CARDS,
         help_text=_("決済代行会社が発行したトークン。カード番号は入力できません。"),
     )
-    card_brand = personal_field(_("カードブランド"), max_length=20, blank=True, validators=NO_CARDS)
+    card_brand = personal_field("card_brand", max_length=20, blank=True, validators=NO_CARDS)
     card_last4 = personal_field(
-        _("カード下4桁"), max_length=4, blank=True, validators=[validate_card_last4]
+        "card_last4", max_length=4, blank=True, validators=[validate_card_last4]
     )
     card_exp = personal_field(
-        _("カード有効期限"),
+        "card_exp",
         max_length=7,
         blank=True,
         validators=[validate_card_exp],
@@ -214,22 +215,6 @@ class Purchase(models.Model):
     @property
     def short_id(self):
         return str(self.pk)[:8]
-
-
-# The personal fields of a customer, in the order forms and detail pages show them.
-PERSONAL_FIELDS = (
-    "name",
-    "name_kana",
-    "gender",
-    "postal_code",
-    "address",
-    "phone",
-    "email",
-    "card_token",
-    "card_brand",
-    "card_last4",
-    "card_exp",
-)
 
 
 def refuse_card_numbers_in(instance):

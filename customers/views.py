@@ -1,47 +1,25 @@
 """Customer vault pages beside the admin's own: reveal a value, exact search, anonymise.
 
 They are mounted under /admin/customers/ by the ModelAdmins (see customers/urls.py) and
-checked like admin pages: signed in, allowed into the admin, holding the permission.
+gated like admin pages, by ``shopguard.access.vault_view``.
 """
 
-from functools import wraps
-
 from django.contrib import admin, messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.reauth import require_recent_auth
 from customers import services
 from customers.forms import CustomerSearchForm, RevealForm
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
-
-
-def customer_work(permission):
-    """Decorator: never cached, signed in, allowed into the admin and holding ``permission``
-    (403 otherwise, so an outsider or the auditor learns nothing)."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-            if not admin.site.has_permission(request) or not request.user.has_perm(permission):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return never_cache(wrapper)
-
-    return decorator
+from shopguard.access import vault_view
 
 
 def get_customer_for(request, object_id):
-    """The customer ``object_id`` (the decorator has checked the permission), or 404."""
+    """The customer ``object_id`` (``vault_view`` has checked the permission), or 404."""
     return get_object_or_404(Customer, pk=object_id)
 
 
@@ -87,7 +65,7 @@ def reveal_page(request, customer, label, reveal):
     return render(request, "admin/customers/reveal.html", context, status=status)
 
 
-@customer_work("customers.reveal_customer")
+@vault_view("customers.reveal_customer")
 def reveal_customer_field(request, object_id, field):
     customer = get_customer_for(request, object_id)
     if field not in PERSONAL_FIELDS:
@@ -98,7 +76,7 @@ def reveal_customer_field(request, object_id, field):
     )
 
 
-@customer_work("customers.reveal_customer")
+@vault_view("customers.reveal_customer")
 def reveal_purchase_product(request, object_id):
     purchase = get_purchase_for(request, object_id)
     label = Purchase._meta.get_field("product_name").verbose_name
@@ -110,7 +88,7 @@ def reveal_purchase_product(request, object_id):
     )
 
 
-@customer_work("customers.view_customer")
+@vault_view("customers.view_customer")
 @require_POST
 def search_customers(request):
     """Exact search: the term arrives in the POST body and leaves as a token in the URL."""
@@ -125,7 +103,7 @@ def search_customers(request):
     return redirect(f"{changelist}?{services.SEARCH_TOKEN_VAR}={token}")
 
 
-@customer_work("customers.delete_customer")
+@vault_view("customers.delete_customer")
 @require_recent_auth
 def anonymise_customer(request, object_id):
     """Owner only, after re-authentication: overwrite a customer's personal data."""

@@ -4,7 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer
+from customers.fields import label
 from exports import services
 from exports.models import ExportRequest
 from shopguard.log import looks_personal
@@ -14,7 +14,7 @@ class ExportRequestForm(forms.ModelForm):
     fields = forms.MultipleChoiceField(
         label=_("項目"),
         widget=forms.CheckboxSelectMultiple,
-        choices=[(f, Customer._meta.get_field(f).verbose_name) for f in services.EXPORTABLE_FIELDS],
+        choices=[(name, label(name)) for name in services.EXPORTABLE_FIELDS],
     )
 
     class Meta:

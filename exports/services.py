@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from audit.actions import Action
 from audit.ledger import record
+from customers.fields import EXPORTABLE_FIELDS, PROVISION_ITEMS
 from customers.models import Customer
 from exports.archive import sha256_of, write_archive
 from exports.models import ExportRequest
@@ -26,8 +27,8 @@ from shopguard.roles import OWNER, role_of
 
 # An approval is for the task at hand, not a standing permit to take the list later.
 DOWNLOAD_WINDOW = timedelta(hours=24)
-# Card tokens stay with the payment provider's integration; they are never exported.
-EXPORTABLE_FIELDS = ["name", "name_kana", "gender", "postal_code", "address", "phone", "email"]
+# Which fields may leave (EXPORTABLE_FIELDS, card data never) and their items in the
+# provision record (PROVISION_ITEMS) are declared with each field in customers.fields.
 PERSONAL_PURPOSE_MESSAGE = gettext_lazy(
     "利用目的にメールアドレスや電話番号などの個人情報を書かないでください。"
 )
@@ -127,18 +128,6 @@ def claim_download(export, user, password, fileobj, *, request=None):
     return export
 
 
-# Export fields as the provision record names them (APPI art. 29 data items).
-_PROVISION_ITEMS = {
-    "name": "name",
-    "name_kana": "name",
-    "gender": "gender",
-    "postal_code": "address",
-    "address": "address",
-    "phone": "phone",
-    "email": "email",
-}
-
-
 def _record_provision(export, *, request, actor):
     """Keep the third-party provision record for a downloaded third-party export."""
     from policy.services import record_provision
@@ -149,7 +138,7 @@ def _record_provision(export, *, request, actor):
         recipient_representative=export.recipient_representative,
         provided_on=timezone.localdate(),
         customers=Customer.objects.values_list("pk", flat=True),
-        data_items=sorted({_PROVISION_ITEMS[f] for f in export.fields}),
+        data_items=sorted({PROVISION_ITEMS[f] for f in export.fields}),
         basis=export.provision_basis,
         consent_evidence=export.consent_evidence,
         request=request,

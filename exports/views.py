@@ -12,11 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.reauth import require_recent_auth
-from customers.views import customer_work
 from exports import services
 from exports.archive import new_archive_password
 from exports.forms import ExportRequestForm
 from exports.models import ExportRequest
+from shopguard.access import vault_view
 from shopguard.encryption import DecryptionError, decrypt, encrypt
 from shopguard.roles import OWNER, has_role
 
@@ -61,7 +61,7 @@ def get_export_for(request, pk):
     return export
 
 
-@customer_work("customers.view_exportrequest")
+@vault_view("customers.view_exportrequest")
 def export_list(request):
     queryset = ExportRequest.objects.select_related("requested_by", "decided_by")
     if not has_role(request.user, OWNER):
@@ -69,7 +69,7 @@ def export_list(request):
     return render(request, "exports/list.html", {"exports": queryset[:200]})
 
 
-@customer_work("customers.add_exportrequest")
+@vault_view("customers.add_exportrequest")
 @require_recent_auth
 def export_new(request):
     form = ExportRequestForm(request.POST or None)
@@ -80,7 +80,7 @@ def export_new(request):
     return render(request, "exports/new.html", {"form": form})
 
 
-@customer_work("customers.view_exportrequest")
+@vault_view("customers.view_exportrequest")
 def export_detail(request, pk):
     export = get_export_for(request, pk)
     context = {
@@ -93,7 +93,7 @@ def export_detail(request, pk):
     return render(request, "exports/detail.html", context)
 
 
-@customer_work("customers.approve_exportrequest")
+@vault_view("customers.approve_exportrequest")
 @require_POST
 @require_recent_auth
 def export_decide(request, pk):
@@ -107,7 +107,7 @@ def export_decide(request, pk):
     return redirect("exports:detail", pk=export.pk)
 
 
-@customer_work("customers.add_exportrequest")
+@vault_view("customers.add_exportrequest")
 @require_POST
 @require_recent_auth
 def export_prepare(request, pk):
@@ -122,7 +122,7 @@ def export_prepare(request, pk):
     return render(request, "exports/password.html", {"export": export, "password": password})
 
 
-@customer_work("customers.add_exportrequest")
+@vault_view("customers.add_exportrequest")
 @require_POST
 @require_recent_auth
 def export_download(request, pk):

@@ -1,5 +1,6 @@
 """The owner's policy work: the shop profile, versions (edit, publish), consent, third-party
-provision records and customers' data requests. Every page here is the owner's alone."""
+provision records and customers' data requests. Every page here is the owner's alone
+(DESIGN.md), and the owner still needs the model permission (shopguard.access)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -32,29 +33,11 @@ from policy.models import (
     ThirdPartyProvision,
     customers_without_consent,
 )
-from shopguard.roles import OWNER, has_role
+from shopguard.access import RoleGatedAdmin
+from shopguard.roles import OWNER
 
 # One page of customers awaiting consent: enough to work through, small enough to send.
 PENDING_PAGE_SIZE = 200
-
-
-class OwnerOnlyAdmin(admin.ModelAdmin):
-    """Everything policy-related is the owner's (DESIGN.md); the permission must match too."""
-
-    def has_module_permission(self, request):
-        return has_role(request.user, OWNER) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return has_role(request.user, OWNER) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return has_role(request.user, OWNER) and super().has_add_permission(request)
-
-    def has_change_permission(self, request, obj=None):
-        return has_role(request.user, OWNER) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return has_role(request.user, OWNER) and super().has_delete_permission(request, obj)
 
 
 def changed_field_names(form):
@@ -62,7 +45,9 @@ def changed_field_names(form):
 
 
 @admin.register(ShopProfile)
-class ShopProfileAdmin(OwnerOnlyAdmin):
+class ShopProfileAdmin(RoleGatedAdmin, admin.ModelAdmin):
+    # One profile, made by the seed migration: never added or deleted.
+    view_roles = change_roles = (OWNER,)
     fieldsets = [
         (_("事業者"), {"fields": [("business_name_ja", "business_name_en")]}),
         (
@@ -85,12 +70,6 @@ class ShopProfileAdmin(OwnerOnlyAdmin):
         (_("安全管理措置の概要"), {"fields": ["safety_measures_ja", "safety_measures_en"]}),
     ]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
@@ -108,7 +87,9 @@ class ShopProfileAdmin(OwnerOnlyAdmin):
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(OwnerOnlyAdmin):
+class PolicyVersionAdmin(RoleGatedAdmin, admin.ModelAdmin):
+    # Never added here: a draft always starts as a copy (see new_draft_view).
+    view_roles = change_roles = delete_roles = (OWNER,)
     form = PolicyVersionForm
     list_display = ["__str__", "status", "effective_date", "material_change", "published_at"]
     list_filter = ["status", "material_change"]
@@ -127,14 +108,6 @@ class PolicyVersionAdmin(OwnerOnlyAdmin):
         "based_on",
         "articles_display",
     ]
-
-    def has_add_permission(self, request):
-        return False  # a draft always starts as a copy: see new_draft_view
-
-    def may_edit(self, request):
-        return has_role(request.user, OWNER) and request.user.has_perm(
-            "policy.change_policyversion"
-        )
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_published:
@@ -233,7 +206,7 @@ class PolicyVersionAdmin(OwnerOnlyAdmin):
 
     def new_draft_view(self, request, object_id=None):
         """POST: a new draft copied from this version (or the newest published one)."""
-        if not self.may_edit(request):
+        if not self.has_change_permission(request):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -247,7 +220,10 @@ class PolicyVersionAdmin(OwnerOnlyAdmin):
 
     def publish_view(self, request, object_id):
         """Confirm and publish a draft: the owner only, with a fresh password."""
-        if not (self.may_edit(request) and request.user.has_perm("policy.publish_policyversion")):
+        if not (
+            self.has_change_permission(request)
+            and request.user.has_perm("policy.publish_policyversion")
+        ):
             raise PermissionDenied
         return require_recent_auth(self.confirm_publish)(request, object_id)
 
@@ -278,7 +254,7 @@ class PolicyVersionAdmin(OwnerOnlyAdmin):
 
     def pending_consent_view(self, request):
         """Customers who have not agreed since the last material change; make their links."""
-        if not self.may_edit(request):
+        if not self.has_change_permission(request):
             raise PermissionDenied
         target = PolicyVersion.objects.consent_target()
         pending = customers_without_consent().order_by("created_at")
@@ -313,7 +289,9 @@ class PolicyVersionAdmin(OwnerOnlyAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(OwnerOnlyAdmin):
+class ConsentRecordAdmin(RoleGatedAdmin, admin.ModelAdmin):
+    # Consent is evidence: recorded once, never edited or deleted.
+    view_roles = add_roles = (OWNER,)
     list_display = ["customer", "version", "channel", "consented_at", "content_hash"]
     list_filter = ["channel", "version"]
     list_select_related = ["customer", "version"]
@@ -332,12 +310,6 @@ class ConsentRecordAdmin(OwnerOnlyAdmin):
             )
         return form
 
-    def has_change_permission(self, request, obj=None):
-        return False  # consent is evidence: recorded once, never edited
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def save_model(self, request, obj, form, change):
         consent = services.record_consent(
             obj.customer, obj.version, obj.channel, request=request, actor=request.user
@@ -346,7 +318,9 @@ class ConsentRecordAdmin(OwnerOnlyAdmin):
 
 
 @admin.register(ThirdPartyProvision)
-class ThirdPartyProvisionAdmin(OwnerOnlyAdmin):
+class ThirdPartyProvisionAdmin(RoleGatedAdmin, admin.ModelAdmin):
+    # Removed only by purge_provision_records after the retention period.
+    view_roles = add_roles = change_roles = (OWNER,)
     form = ThirdPartyProvisionForm
     list_display = ["recipient_name", "provided_on", "basis", "recorded_on", "keep_until"]
     list_filter = ["basis"]
@@ -356,9 +330,6 @@ class ThirdPartyProvisionAdmin(OwnerOnlyAdmin):
     @admin.display(description=_("保存期限"))
     def keep_until(self, obj):
         return obj.keep_until
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # removed only by purge_provision_records after the retention period
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -372,7 +343,9 @@ class ThirdPartyProvisionAdmin(OwnerOnlyAdmin):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(OwnerOnlyAdmin):
+class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
+    # Requests come from customers through the public form, and are kept.
+    view_roles = change_roles = (OWNER,)
     list_display = ["reference", "kind", "step", "received_at", "identity_confirmed_at", "done_at"]
     list_filter = ["step", "kind"]
     raw_id_fields = ["customer"]
@@ -394,12 +367,6 @@ class DataRequestAdmin(OwnerOnlyAdmin):
     # Everything the customer sent and every step stays as it was; only the link to a
     # customer and the owner's note are edited here (steps move through their buttons).
     readonly_fields = [f for f in fields if f not in ("customer", "note")]
-
-    def has_add_permission(self, request):
-        return False  # requests come from customers through the public form
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

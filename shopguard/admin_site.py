@@ -18,11 +18,12 @@ class ShopGuardAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         """Only active people who hold a ShopGuard role may enter the admin, and, while
-        two-factor sign-in is required, not on a session signed in without it."""
-        from accounts.signin import SECOND_FACTOR_KEY
+        two-factor sign-in is required, only on a session whose second factor is confirmed
+        (fail closed: a session made by any other path is refused)."""
+        from accounts.signin import second_factor_confirmed
         from shopguard.roles import role_of
 
-        if settings.SHOPGUARD_REQUIRE_2FA and request.session.get(SECOND_FACTOR_KEY) is False:
+        if settings.SHOPGUARD_REQUIRE_2FA and not second_factor_confirmed(request):
             return False
         return super().has_permission(request) and role_of(request.user) is not None
 

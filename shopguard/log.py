@@ -3,7 +3,8 @@
 ``JsonFormatter`` writes one JSON object per line. ``PersonalDataFilter`` rewrites every
 record before it is formatted: e-mail addresses, phone numbers and card-like digit runs
 in the message are replaced (UUIDs, such as customer ids in paths and request ids, are
-kept whole), and extra fields with personal names are dropped.
+kept whole), and extra fields with personal names are dropped (the names apps register
+with ``scrub_extra_fields``).
 """
 
 import contextvars
@@ -25,21 +26,16 @@ UUID_RE = re.compile(
     r"((?<![0-9A-Za-z-])(?=[0-9-]{0,35}[a-fA-F])"
     r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}(?![0-9A-Za-z-]))"
 )
-PERSONAL_KEYS = {
-    "name",
-    "name_kana",
-    "gender",
-    "postal_code",
-    "address",
-    "phone",
-    "email",
-    "card_token",
-    "card_number",
-    "password",
-    "term",
-    "q",
-}
+# Extra fields dropped from every record. The library knows only the names every page
+# uses; each app adds the names of its personal fields (customers: every field declared in
+# customers.fields) with ``scrub_extra_fields`` when it is ready.
+PERSONAL_KEYS = {"card_number", "password", "term", "q"}
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+def scrub_extra_fields(names):
+    """Have ``PersonalDataFilter`` drop log extra fields called any of ``names``."""
+    PERSONAL_KEYS.update(names)
 
 
 def scrub(text):

@@ -3,7 +3,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 
 from accounts.views import reauth
-from customers.import_views import import_customers_view
+from customers.import_views import upload_customers
 
 handler400 = "shopguard.views.bad_request"
 handler403 = "shopguard.views.permission_denied"
@@ -14,7 +14,7 @@ urlpatterns = [
     path("", lambda request: redirect("privacy:current"), name="home"),
     path("admin/reauth/", reauth, name="reauth"),
     path("admin/exports/", include("exports.urls")),
-    path("admin/customers/import/", import_customers_view, name="customers_import"),
+    path("admin/customers/import/", upload_customers, name="customers_import"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("privacy/", include("policy.urls")),

@@ -1,6 +1,7 @@
 import pytest
+from django.test import Client
 
-from tests.factories import make_people
+from tests.factories import confirm_second_factor, make_people, sign_in_without_second_factor
 from tests.parallel import serving
 
 
@@ -8,6 +9,19 @@ from tests.parallel import serving
 def fast_password_hasher(settings):
     """Tests hash with MD5 for speed; test_security checks the real Argon2 list."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def force_login_confirms_the_second_factor(monkeypatch):
+    """``force_login`` stands for a finished sign-in, second factor included, so tests of
+    pages need not type codes; the admin refuses any session without one (fail closed)."""
+
+    def force_login(client, user, backend=None):
+        sign_in_without_second_factor(client, user, backend)
+        if user.is_active:
+            confirm_second_factor(client, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture

@@ -28,11 +28,11 @@ def test_anonymous_users_are_sent_to_sign_in(client, db):
     assert not AuditEntry.objects.filter(action="customer.import").exists()
 
 
-def test_people_without_a_role_are_sent_to_sign_in(client, people):
+def test_people_without_a_role_are_refused(client, people):
+    # The vault's one gate (shopguard.access.vault_view) answers 403, as on every vault page.
     signed_in(client, people.erin)
     response = upload(client, TWO_CUSTOMERS)
-    assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert response.status_code == 403
     assert Customer.objects.count() == 0
 
 

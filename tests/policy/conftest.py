@@ -1,3 +1,4 @@
+import importlib
 import time
 
 import pytest
@@ -6,6 +7,9 @@ from django.utils import timezone
 from accounts.reauth import SESSION_KEY
 from customers.models import Customer
 from policy.models import PolicyVersion
+
+# Version 1's text and the example profile, as the seed migration froze them.
+SEED = importlib.import_module("policy.migrations.0002_seed_policy")
 
 
 @pytest.fixture(autouse=True)

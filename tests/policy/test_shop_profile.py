@@ -1,10 +1,9 @@
 import pytest
 
 from audit.models import AuditEntry
-from policy.default_text import EXAMPLE_PROFILE
 from policy.models import ShopProfile
 from tests.factories import entries_after, ledger_mark
-from tests.policy.conftest import sign_in
+from tests.policy.conftest import SEED, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ def test_the_seeded_profile_is_clearly_an_example(version1):
 def test_the_owner_edits_the_profile_and_the_edit_is_recorded(client, people, version1):
     sign_in(client, people.alice)
     assert client.get("/admin/policy/shopprofile/").url == CHANGE
-    data = {**EXAMPLE_PROFILE, "business_name_ja": "本番商店株式会社"}
+    data = {**SEED.EXAMPLE_PROFILE, "business_name_ja": "本番商店株式会社"}
     response = client.post(CHANGE, data)
     assert response.status_code == 302
     assert ShopProfile.load().business_name_ja == "本番商店株式会社"
@@ -33,9 +32,9 @@ def test_the_owner_edits_the_profile_and_the_edit_is_recorded(client, people, ve
 def test_other_roles_cannot_edit_the_profile(client, people, version1, name):
     sign_in(client, getattr(people, name))
     mark = ledger_mark()
-    data = {**EXAMPLE_PROFILE, "business_name_ja": "乗っ取り"}
+    data = {**SEED.EXAMPLE_PROFILE, "business_name_ja": "乗っ取り"}
     assert client.post(CHANGE, data).status_code == 403
-    assert ShopProfile.load().business_name_ja == EXAMPLE_PROFILE["business_name_ja"]
+    assert ShopProfile.load().business_name_ja == SEED.EXAMPLE_PROFILE["business_name_ja"]
     # The refusal itself is the only entry, and it names the path, never the data sent.
     assert list(entries_after(mark).values_list("action", "outcome")) == [
         ("access.refused", "refused")
@@ -43,6 +42,6 @@ def test_other_roles_cannot_edit_the_profile(client, people, version1, name):
 
 
 def test_anonymous_cannot_edit_the_profile(client, version1):
-    response = client.post(CHANGE, {**EXAMPLE_PROFILE, "business_name_ja": "乗っ取り"})
+    response = client.post(CHANGE, {**SEED.EXAMPLE_PROFILE, "business_name_ja": "乗っ取り"})
     assert response.status_code == 302 and "/admin/login/" in response.url
-    assert ShopProfile.load().business_name_ja == EXAMPLE_PROFILE["business_name_ja"]
+    assert ShopProfile.load().business_name_ja == SEED.EXAMPLE_PROFILE["business_name_ja"]

@@ -2,16 +2,16 @@ import pytest
 
 from audit.models import AuditEntry
 from policy.content import content_hash
-from policy.default_text import ARTICLES
 from policy.models import PolicyVersion, PublishedVersionError
-from tests.policy.conftest import edited_articles
+from tests.policy.conftest import SEED, edited_articles
 
 
 def test_it_seeds_version_1_with_seven_articles_in_both_languages(version1):
     assert version1.status == PolicyVersion.Status.PUBLISHED
     assert [a["number"] for a in version1.articles] == [1, 2, 3, 4, 5, 6, 7]
-    assert all(a["title_ja"] and a["title_en"] and a["body_ja"] and a["body_en"] for a in ARTICLES)
-    assert version1.content_hash == content_hash(ARTICLES)
+    texts = ("title_ja", "title_en", "body_ja", "body_en")
+    assert all(all(a[key] for key in texts) for a in SEED.ARTICLES)
+    assert version1.content_hash == content_hash(SEED.ARTICLES)
 
 
 def test_content_hash_covers_both_languages(version1):
