@@ -39,7 +39,10 @@ class ExportRequest(models.Model):
     recipient_address = models.CharField(_("提供先の住所"), max_length=300, blank=True)
     recipient_representative = models.CharField(_("提供先の代表者"), max_length=200, blank=True)
     provision_basis = models.CharField(
-        _("根拠（第4条の該当号）"), max_length=10, blank=True, choices=ThirdPartyProvision.Basis.choices
+        _("根拠（第4条の該当号）"),
+        max_length=10,
+        blank=True,
+        choices=ThirdPartyProvision.Basis.choices,
     )
     consent_evidence = models.CharField(_("同意等の証跡"), max_length=300, blank=True)
     fields = models.JSONField(_("項目"), default=list)

@@ -86,9 +86,7 @@ def export_prepare(request, pk):
         return redirect("exports:detail", pk=export.pk)
     password = new_archive_password()
     request.session[PASSWORD_SESSION_KEY.format(export.pk)] = password
-    return render(
-        request, "exports/password.html", {"export": export, "password": password}
-    )
+    return render(request, "exports/password.html", {"export": export, "password": password})
 
 
 @customer_work("customers.add_exportrequest")

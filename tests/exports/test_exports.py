@@ -193,7 +193,7 @@ def test_a_failed_archive_records_no_download(people, customers_, monkeypatch):
         people.alice, purpose="test", recipient="internal", fields=["name"]
     )
 
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(services, "write_archive", broken)

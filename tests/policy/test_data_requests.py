@@ -9,7 +9,9 @@ from shopguard.encryption import current_key_id, key_id_of
 from tests.factories import entries_after, ledger_mark
 from tests.policy.conftest import sign_in
 
-pytestmark = pytest.mark.django_db
+# The tests check stored values themselves; requests still start outside any scope.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
+
 
 FORM = "/privacy/requests/"
 MARKER = {
@@ -95,7 +97,8 @@ def test_the_owner_lists_and_advances_requests(client, people, version1):
     assert request.reference in listing.content.decode()
     assert "marker-hanako" not in listing.content.decode()
     detail = client.get(f"/admin/policy/datarequest/{request.pk}/change/")
-    assert detail.status_code == 200 and "marker-hanako@example.com" in detail.content.decode()
+    assert detail.status_code == 200 and "m***@example.com" in detail.content.decode()
+    assert "marker-hanako@example.com" not in detail.content.decode()
     assert AuditEntry.objects.filter(action="policy.data_request_view").count() == 1
     advance = f"/admin/policy/datarequest/{request.pk}/advance/"
     assert client.post(advance).status_code == 302
