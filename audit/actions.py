@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     CUSTOMER_ANONYMISE = "customer.anonymise", _("顧客の匿名化")
     CUSTOMER_IMPORT = "customer.import", _("顧客のインポート")
     CUSTOMER_SEED_DEMO = "customer.seed_demo", _("デモデータの作成")
+    CUSTOMER_UNRECORDED_READ = "customer.unrecorded_read", _("記録されない読み出し")
     PURCHASE_ADD = "purchase.add", _("購入履歴の追加")
     PURCHASE_CHANGE = "purchase.change", _("購入履歴の変更")
     PURCHASE_DELETE = "purchase.delete", _("購入履歴の削除")
@@ -56,6 +57,7 @@ class Action(models.TextChoices):
     DATA_REQUEST = "policy.data_request", _("開示等の請求の受付")
     DATA_REQUEST_VIEW = "policy.data_request_view", _("開示等の請求の閲覧")
     DATA_REQUEST_STEP = "policy.data_request_step", _("開示等の請求の対応")
+    DATA_REQUEST_REVEAL = "policy.data_request_reveal", _("開示等の請求の連絡先の表示")
     # The ledger itself, alerts and keys
     AUDIT_READ = "audit.read", _("監査記録の閲覧")
     AUDIT_EXPORT_CSV = "audit.export_csv", _("監査記録のCSV出力")

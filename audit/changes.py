@@ -9,11 +9,14 @@ stay, every value becomes ``REDACTED``. Each change then also becomes a
 the one ledger timeline.
 """
 
+from functools import wraps
+
 from django.apps import apps
 from django.db.models import ManyToManyField
 
 from audit.actions import Action
 from shopguard.encryption import EncryptedField, EncryptedRecordField
+from shopguard.reads import bulk_read
 
 REDACTED = "***"
 # Every model of these apps is tracked, whatever models they grow; see register_models.
@@ -36,8 +39,11 @@ def register_models():
 
     Runs at ``ready()``; an app or model that does not exist (yet) is skipped.
     """
+    from auditlog import receivers
     from auditlog.registry import auditlog
 
+    if not hasattr(receivers.model_instance_diff, "__wrapped__"):
+        receivers.model_instance_diff = _diff_without_reading(receivers.model_instance_diff)
     for model in _tracked_models():
         if auditlog.contains(model):
             auditlog.unregister(model)
@@ -53,6 +59,25 @@ def register_models():
             mask_callable="audit.changes.redact",
             m2m_fields=m2m,
         )
+
+
+def _diff_without_reading(diff):
+    """auditlog compares old and new values to name the changed fields: part of saving,
+    not a read. It runs as ``bulk_read("save")`` and leaves both instances as they were,
+    so values still sealed before the save stay sealed after it."""
+
+    @wraps(diff)
+    def names_changes(old, new, *args, **kwargs):
+        kept = [(obj, dict(obj.__dict__)) for obj in (old, new) if obj is not None]
+        try:
+            with bulk_read("save"):
+                return diff(old, new, *args, **kwargs)
+        finally:
+            for obj, before in kept:
+                obj.__dict__.clear()
+                obj.__dict__.update(before)
+
+    return names_changes
 
 
 def _is_member(field):

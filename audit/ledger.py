@@ -124,10 +124,11 @@ def _insert(entry):
             entry.pk = cursor.fetchone()[0]
             cursor.execute(head, [entry.chain, HEAD_PK])
             if entry.customer_ids:
-                link = (entry.actor_id, values[1], entry.action)
-                cursor.executemany(
-                    f"{index} VALUES (%s, %s, %s, %s, %s)",
-                    [(entry.pk, c, *link) for c in entry.customer_ids],
+                # One statement whatever the count (an export names every customer): the
+                # ids come from the entry's own JSON list, not one INSERT per customer.
+                cursor.execute(
+                    f"{index} SELECT %s, value, %s, %s, %s FROM json_each(%s)",  # noqa: S608
+                    [entry.pk, entry.actor_id, values[1], entry.action, values[12]],
                 )
     entry._state.adding, entry._state.db = False, connection.alias
 

@@ -1,4 +1,4 @@
-"""Sign-in events, recorded from Django's and django-axes' signals.
+"""Sign-in events, recorded from Django's and django-axes' signals, and unrecorded reads.
 
 The password never reaches the ledger; a failed sign-in keeps only the username that
 was typed (a shop person's name, not customer data).
@@ -44,8 +44,28 @@ def _typed_username(credentials):
     return str(credentials.get(field) or credentials.get("username") or "")
 
 
+def unrecorded_read(instance, field):
+    """A decryption outside the reading path (production mode of shopguard.reads): its
+    model, field and row, and the customer it belongs to; never the value."""
+    from audit.middleware import current_request
+
+    data, label = instance.__dict__, instance._meta.label_lower
+    customer = data.get("id") if label == "customers.customer" else data.get("customer_id")
+    record(
+        Action.CUSTOMER_UNRECORDED_READ,
+        request=current_request(),
+        target=(label, instance.pk),
+        customers=[customer] if customer else [],
+        detail={"model": label, "field": field.name},
+    )
+
+
 def connect():
     from axes.signals import user_locked_out
+
+    from shopguard import reads
+
+    reads.set_recorder(unrecorded_read)
 
     user_logged_in.connect(signed_in, dispatch_uid="audit_sign_in")
     user_logged_out.connect(signed_out, dispatch_uid="audit_sign_out")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.reauth import require_recent_auth
 from audit import ledger
 from audit.actions import Action
-from customers import masking, services
+from customers import masking, reading, services
 from customers.fields import masked_fields
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
@@ -23,8 +23,6 @@ from customers.paging import KeysetChangeList
 from customers.urls import customer_admin_urls, purchase_admin_urls
 from shopguard.encryption import EncryptedTextField
 from shopguard.roles import OWNER, has_role
-
-# Where the audit app lists the entries about one customer (owner only).
 
 
 class TokenSearchChangeList(ChangeList):
@@ -52,39 +50,36 @@ class AuditedAdmin(admin.ModelAdmin):
     # The ledger actions of this admin's add and change forms.
     add_action = change_action = None
 
-    def customer_ids_of(self, objects):
-        raise NotImplementedError
-
     def changelist_view(self, request, extra_context=None):
+        # The page is rendered inside the reading path's scope: its rows are recorded
+        # (customer.list) before any of their values is read.
         with transaction.atomic():
             response = super().changelist_view(request, extra_context)
             changelist = getattr(response, "context_data", {}).get("cl")
             if changelist is not None:
-                rows = list(changelist.result_list)
                 search = services.recalled_search(request)
-                ledger.record(
-                    Action.CUSTOMER_LIST,
-                    request=request,
-                    customers=self.customer_ids_of(rows),
-                    detail={
-                        "model": self.opts.model_name,
-                        "search": search["kind"] if search else "none",
-                        "shown": len(rows),
-                    },
-                )
+                rows = list(changelist.result_list)
+                kind = search["kind"] if search else None
+                with reading.list_page(
+                    request, rows, model_name=self.opts.model_name, search_kind=kind
+                ):
+                    response.render()
         return response
 
+    def extra_change_context(self, request, object_id):
+        """More context for the change page, built inside its read scope."""
+        return {}
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        with transaction.atomic():
-            response = super().change_view(request, object_id, form_url, extra_context)
+        # Built and rendered inside the reading path's scope for this one object; a page
+        # shown (not a redirect after saving, which save_model records) is customer.view.
+        with reading.object_page(request, self.model, object_id) as page:
+            extra = {**self.extra_change_context(request, object_id), **(extra_context or {})}
+            response = super().change_view(request, object_id, form_url, extra)
             original = getattr(response, "context_data", {}).get("original")
-            if request.method == "GET" and original is not None:
-                ledger.record(
-                    Action.CUSTOMER_VIEW,
-                    request=request,
-                    target=original,
-                    customers=self.customer_ids_of([original]),
-                )
+            if original is not None and response.status_code == 200:
+                page.shown(original)
+                response.render()
         return response
 
     def delete_view(self, request, object_id, extra_context=None):
@@ -103,7 +98,7 @@ class AuditedAdmin(admin.ModelAdmin):
             self.change_action if change else self.add_action,
             request=request,
             target=obj,
-            customers=self.customer_ids_of([obj]),
+            customers=reading.customer_ids_of([obj]),
             detail={"fields": sorted(form.changed_data)},
         )
 
@@ -147,7 +142,7 @@ class CustomerAdmin(AuditedAdmin):
         # The admin's own ?q= search is never used: terms arrive by POST (views.search).
         search = services.recalled_search(request)
         if search is not None:
-            queryset = services.matching_customers(queryset, search["kind"], search["digest"])
+            queryset = reading.matching_customers(queryset, search["kind"], search["digest"])
         elif request.GET.get(services.SEARCH_TOKEN_VAR):
             queryset = queryset.none()  # an expired or foreign token finds nothing
         return queryset, False
@@ -157,9 +152,6 @@ class CustomerAdmin(AuditedAdmin):
             return self.fieldsets[1:]
         return self.fieldsets
 
-    def customer_ids_of(self, objects):
-        return [obj.pk for obj in objects]
-
     def changelist_view(self, request, extra_context=None):
         extra = {
             "search_form": CustomerSearchForm(),
@@ -168,12 +160,11 @@ class CustomerAdmin(AuditedAdmin):
         }
         return super().changelist_view(request, extra)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def extra_change_context(self, request, object_id):
         customer = self.get_object(request, object_id)
-        extra = dict(extra_context or {})
-        if customer is not None and self.has_view_permission(request, customer):
-            extra.update(self.detail_context(request, customer))
-        return super().change_view(request, object_id, form_url, extra)
+        if customer is None or not self.has_view_permission(request, customer):
+            return {}
+        return self.detail_context(request, customer)
 
     def detail_context(self, request, customer):
         """The masked values with their reveal links, purchases, and owner-only links."""
@@ -233,9 +224,6 @@ class PurchaseAdmin(AuditedAdmin):
 
     def get_queryset(self, request):
         return Purchase.objects.visible_to(request.user)
-
-    def customer_ids_of(self, objects):
-        return list(dict.fromkeys(obj.customer_id for obj in objects))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "category" and not request.user.has_perm(

@@ -126,7 +126,9 @@ class Customer(models.Model):
 
     def save(self, *args, **kwargs):
         refuse_card_numbers_in(self)
-        self.refresh_blind_indexes()
+        # Only values already in plaintext: a value still sealed kept its index, and
+        # saving must not decrypt (saving is not a read, shopguard.reads).
+        self.refresh_blind_indexes(loaded_only=True)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             columns = record_columns(Customer, update_fields)  # a personal field: its record
@@ -137,11 +139,13 @@ class Customer(models.Model):
     def short_id(self):
         return str(self.pk)[:8]
 
-    def refresh_blind_indexes(self):
-        """Recompute the blind indexes from the current plaintext values."""
-        self.email_index = blind_index("email", self.email)
-        self.phone_index = blind_index("phone", self.phone)
-        self.name_index = blind_index("name", self.name)
+    def refresh_blind_indexes(self, loaded_only=False):
+        """Recompute the blind indexes from the current plaintext values (with
+        ``loaded_only``, only of values read or set since loading; nothing is decrypted)."""
+        for kind in ("email", "phone", "name"):
+            if loaded_only and kind not in self.__dict__:
+                continue
+            setattr(self, f"{kind}_index", blind_index(kind, getattr(self, kind)))
 
     @transaction.atomic
     def anonymise(self):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Value
 
 from shopguard.encryption import current_key_id, encrypted_fields, key_id_of
+from shopguard.reads import bulk_read
 
 # 500 rows per UPDATE keeps each transaction short (well under a second) and below
 # SQLite's and PostgreSQL's parameter limits for bulk_update's CASE statements.
@@ -93,7 +94,8 @@ def rotate_model(model, batch_size=DEFAULT_BATCH_SIZE):
         if touched:
             model._base_manager.bulk_update(touched, sorted(names))
 
-    _each_batch(model, [f.attname for f in fields], batch_size, work)
+    with bulk_read("rotate_keys"):  # every value is decrypted to be sealed again
+        _each_batch(model, [f.attname for f in fields], batch_size, work)
     return rewritten
 
 
@@ -109,5 +111,6 @@ def rebuild_blind_indexes(model, batch_size=DEFAULT_BATCH_SIZE):
         model._base_manager.bulk_update(rows, index_fields)
         done += len(rows)
 
-    _each_batch(model, [f.attname for f in encrypted_fields(model)], batch_size, work)
+    with bulk_read("rotate_keys"):  # every indexed value is decrypted to be digested
+        _each_batch(model, [f.attname for f in encrypted_fields(model)], batch_size, work)
     return done

@@ -1,5 +1,5 @@
-"""Customer actions that write an audit record together with their work: reveal, search,
-anonymise. Views call these; nothing else decrypts a value for a person to see."""
+"""Customer actions that write an audit record together with their work: the reveal quota,
+search tokens, anonymise, deletion. Reading personal values is ``customers.reading``."""
 
 import re
 import secrets
@@ -9,11 +9,9 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from audit import ledger
-from audit.actions import Action, Outcome
-from customers.models import PERSONAL_FIELDS, Customer, Purchase
-from shopguard import limits
-from shopguard.blind_index import INDEX_HEX_CHARS, full_digest
-from shopguard.roles import STAFF, has_role
+from audit.actions import Action
+from customers.models import Customer, Purchase
+from shopguard.blind_index import full_digest
 
 REVEAL = Action.CUSTOMER_REVEAL
 SEARCH_SESSION_KEY = "customer_searches"
@@ -33,44 +31,6 @@ class RevealQuotaExceeded(Exception):
 
 
 # Reveals ------------------------------------------------------------------------------
-
-
-def _reveal(request, obj, field, reason, customer):
-    value = getattr(obj, field)  # decrypt first: a value that fails records no reveal
-    with transaction.atomic():
-        # Counted under the person's limit lock, in the transaction of the reveal's record.
-        allowed = not has_role(request.user, STAFF) or limits.STAFF_REVEALS.take(request.user.pk)
-        ledger.record(
-            REVEAL,
-            request=request,
-            outcome=Outcome.OK if allowed else Outcome.REFUSED,
-            target=obj,
-            customers=[customer.pk],
-            detail={"field": field, "reason": reason}
-            if allowed
-            else {"field": field, "reason_code": "quota"},
-        )
-    if not allowed:
-        raise RevealQuotaExceeded
-    return value
-
-
-def reveal_field(request, customer, field, reason):
-    """Return the plaintext of one personal field of ``customer`` and record who, why.
-
-    Raises RevealQuotaExceeded (after recording the refusal) when staff are over quota.
-    """
-    if field not in PERSONAL_FIELDS:
-        raise ValueError(f"{field!r} is not a personal field of a customer.")
-    value = _reveal(request, customer, field, reason, customer)
-    if field == "gender":
-        return customer.get_gender_display()
-    return value
-
-
-def reveal_product_name(request, purchase, reason):
-    """Return a purchase's product name and record it as a reveal of its customer."""
-    return _reveal(request, purchase, "product_name", reason, purchase.customer)
 
 
 # Search -------------------------------------------------------------------------------
@@ -110,21 +70,6 @@ def recalled_search(request):
     if not token:
         return None
     return request.session.get(SEARCH_SESSION_KEY, {}).get(token)
-
-
-def matching_customers(queryset, kind, digest):
-    """Customers whose ``kind`` value equals the searched one, without a scan.
-
-    One indexed query finds the candidates sharing the short blind index; only those are
-    decrypted, and candidates whose full digest differs (false matches) are dropped.
-    """
-    index_field = f"{kind}_index"
-    # No ORDER BY: the candidates are one or two rows, and sorting them by the model's
-    # default order would only make the database sort what the index already found.
-    candidates = queryset.filter(**{index_field: digest[:INDEX_HEX_CHARS]}).order_by()
-    candidates = candidates.only("id", kind)
-    matches = [c.pk for c in candidates if full_digest(kind, getattr(c, kind)) == digest]
-    return queryset.filter(pk__in=matches)
 
 
 # Anonymising and deleting -------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.reauth import require_recent_auth
-from customers import services
+from customers import reading, services
 from customers.forms import CustomerSearchForm, RevealForm
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
 from shopguard.access import vault_view
@@ -26,15 +26,6 @@ def get_customer_for(request, object_id):
 def get_purchase_for(request, object_id):
     """A purchase the person may see (staff never get sensitive ones), or 404."""
     return get_object_or_404(Purchase.objects.visible_to(request.user), pk=object_id)
-
-
-def known_values(customer):
-    """The customer's own values and their parts, which a reveal reason must not contain."""
-    values = [getattr(customer, f) for f in ("email", "phone", "address", "card_token")]
-    for field in ("name", "name_kana"):
-        full = getattr(customer, field)
-        values += [full, *full.split()]
-    return values
 
 
 def admin_context(request, customer, title):
@@ -51,7 +42,8 @@ def reveal_page(request, customer, label, reveal):
     """Ask for a reason (GET); with a valid reason (POST) show the value in this response."""
     posted = request.method == "POST"
     form = RevealForm(
-        request.POST if posted else None, known_values=known_values(customer) if posted else ()
+        request.POST if posted else None,
+        known_values=reading.reason_check_values(customer) if posted else (),
     )
     context = admin_context(request, customer, _("個人情報の表示"))
     context.update(form=form, label=label)
@@ -72,7 +64,7 @@ def reveal_customer_field(request, object_id, field):
         raise Http404
     label = Customer._meta.get_field(field).verbose_name
     return reveal_page(
-        request, customer, label, lambda why: services.reveal_field(request, customer, field, why)
+        request, customer, label, lambda why: reading.reveal_field(request, customer, field, why)
     )
 
 
@@ -84,7 +76,7 @@ def reveal_purchase_product(request, object_id):
         request,
         purchase.customer,
         label,
-        lambda why: services.reveal_product_name(request, purchase, why),
+        lambda why: reading.reveal_product_name(request, purchase, why),
     )
 
 

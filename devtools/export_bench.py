@@ -46,6 +46,7 @@ from devtools.bench import BENCH_DB, create_tables, throwaway_database
 from devtools.demo import BATCH_SIZE, fake_customer_values, sealed_customer
 from exports.archive import new_archive_password, write_archive
 from exports.services import EXPORTABLE_FIELDS
+from shopguard.reads import bulk_read
 
 MB = 1024 * 1024
 # DESIGN.md's target for exporting 100,000 customers.
@@ -73,7 +74,8 @@ def run(count, out=print, keep_archive=None):
     results = []
     # The throwaway database's rows must leave no change-capture entries in the
     # configured database's ledger.
-    with disable_auditlog(), throwaway_database(sqlite_only=True) as path:
+    # The archives are checked against every fake customer: a declared bulk read.
+    with disable_auditlog(), throwaway_database(sqlite_only=True) as path, bulk_read("bench"):
         out(f"Throwaway database: {path} (deleted afterwards; the configured one is untouched)")
         create_tables()
         filled = 0

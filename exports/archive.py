@@ -5,14 +5,12 @@ import csv
 import hashlib
 import io
 import secrets
+from contextlib import closing
 
 import pyzipper
 
-from customers.models import Customer
+from customers import reading
 from shopguard.spreadsheet import safe_cell
-
-# Rows fetched per database round trip while writing the archive: memory stays flat.
-CHUNK_ROWS = 2000
 
 
 def new_archive_password():
@@ -20,13 +18,15 @@ def new_archive_password():
     return secrets.token_urlsafe(15)
 
 
-def write_archive(fileobj, fields, password, *, using=None):
+def write_archive(fileobj, fields, password, *, using=None, carried=None):
     """Stream every customer's ``fields`` as CSV into an AES-256 zip; return the row count.
 
-    ``using`` names another database alias to read from (the export benchmark's
+    The rows come from the reading path (``customers.reading.export_rows``); the id of
+    every customer written is appended to ``carried`` (a list) for the download's ledger
+    entry. ``using`` names another database alias to read from (the export benchmark's
     throwaway database); by default the router's choice, as for any query.
     """
-    rows = 0
+    carried = [] if carried is None else carried
     with pyzipper.AESZipFile(fileobj, "w", compression=pyzipper.ZIP_DEFLATED) as archive:
         archive.setpassword(password.encode())
         archive.setencryption(pyzipper.WZ_AES, nbits=256)
@@ -34,15 +34,12 @@ def write_archive(fileobj, fields, password, *, using=None):
             text = io.TextIOWrapper(member, encoding="utf-8-sig", newline="")
             writer = csv.writer(text)
             writer.writerow(["id", *fields])
-            queryset = (
-                Customer.objects.using(using).only("id", *fields).order_by("created_at", "id")
-            )
-            for customer in queryset.iterator(chunk_size=CHUNK_ROWS):
-                writer.writerow([customer.pk, *(safe_cell(getattr(customer, f)) for f in fields)])
-                rows += 1
+            with closing(reading.export_rows(fields, carried=carried, using=using)) as rows:
+                for pk, values in rows:
+                    writer.writerow([pk, *(safe_cell(v) for v in values)])
             text.flush()
             text.detach()
-    return rows
+    return len(carried)
 
 
 def sha256_of(fileobj):

@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy
 from audit.actions import Action
 from audit.ledger import record
 from customers.fields import EXPORTABLE_FIELDS, PROVISION_ITEMS
-from customers.models import Customer
 from exports.archive import sha256_of, write_archive
 from exports.models import ExportRequest
 from shopguard.log import looks_personal
@@ -105,13 +104,16 @@ def claim_download(export, user, password, fileobj, *, request=None):
 
     The download is recorded only if the archive was written, and the archive is handed
     out only once its record is committed; a second claim finds the export downloaded.
+    The entry names every customer the archive carried, so "who looked at this customer"
+    shows the copy that left.
     """
     with transaction.atomic():
         export = ExportRequest.objects.select_for_update().get(pk=export.pk)
         problem = download_problem(export, user)
         if problem:
             raise ValidationError(problem)
-        export.row_count = write_archive(fileobj, export.fields, password)
+        carried = []  # every customer the archive holds: the download entry names them
+        export.row_count = write_archive(fileobj, export.fields, password, carried=carried)
         export.archive_sha256 = sha256_of(fileobj)
         export.status = ExportRequest.Status.DOWNLOADED
         export.downloaded_at = timezone.now()
@@ -121,14 +123,15 @@ def claim_download(export, user, password, fileobj, *, request=None):
             request=request,
             actor=user,
             target=export,
+            customers=carried,
             detail=_facts(export),
         )
         if export.recipient == ExportRequest.Recipient.THIRD_PARTY:
-            _record_provision(export, request=request, actor=user)
+            _record_provision(export, carried, request=request, actor=user)
     return export
 
 
-def _record_provision(export, *, request, actor):
+def _record_provision(export, carried, *, request, actor):
     """Keep the third-party provision record for a downloaded third-party export."""
     from policy.services import record_provision
 
@@ -137,7 +140,7 @@ def _record_provision(export, *, request, actor):
         recipient_address=export.recipient_address,
         recipient_representative=export.recipient_representative,
         provided_on=timezone.localdate(),
-        customers=Customer.objects.values_list("pk", flat=True),
+        customers=carried,
         data_items=sorted({PROVISION_ITEMS[f] for f in export.fields}),
         basis=export.provision_basis,
         consent_evidence=export.consent_evidence,

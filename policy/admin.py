@@ -4,18 +4,20 @@ provision records and customers' data requests. Every page here is the owner's a
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
 from audit.actions import Action
 from audit.ledger import record
+from customers import reading
+from customers.forms import RevealForm
+from customers.masking import mask_email, mask_name, mask_phone
 from policy import services
 from policy.content import compare_articles
 from policy.forms import (
@@ -355,9 +357,9 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         "kind",
         "step",
         "received_at",
-        "name",
-        "email",
-        "phone",
+        "masked_name",
+        "masked_email",
+        "masked_phone",
         "details",
         "identity_confirmed_at",
         "done_at",
@@ -368,6 +370,9 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
     # customer and the owner's note are edited here (steps move through their buttons).
     readonly_fields = [f for f in fields if f not in ("customer", "note")]
 
+    # The requester's contact details, masked like a customer's; each has a reveal.
+    MASKED = {"name": mask_name, "email": mask_email, "phone": mask_phone}
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -376,20 +381,76 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
                 wrap(self.advance_view),
                 name="policy_datarequest_advance",
             ),
+            path(
+                "<uuid:object_id>/reveal/<slug:field>/",
+                wrap(self.reveal_view),
+                name="policy_datarequest_reveal",
+            ),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Opening a request shows the customer's contact details: that look is recorded.
-        with transaction.atomic():
+        # Opening a request is a look at the requester's details (masked) and its text:
+        # built and rendered inside the reading path, recorded with the linked customer.
+        with reading.object_page(
+            request, DataRequest, object_id, action=Action.DATA_REQUEST_VIEW
+        ) as page:
             response = super().change_view(request, object_id, form_url, extra_context)
-            if request.method == "GET" and response.status_code == 200:
-                record(
-                    Action.DATA_REQUEST_VIEW,
-                    request=request,
-                    target=("policy.datarequest", object_id),
-                )
+            original = getattr(response, "context_data", {}).get("original")
+            if original is not None and response.status_code == 200:
+                page.shown(original)
+                response.render()
         return response
+
+    def masked(self, obj, field):
+        url = reverse("admin:policy_datarequest_reveal", args=[obj.pk, field])
+        return format_html(
+            '{} <a class="button" href="{}">{}</a>',
+            self.MASKED[field](getattr(obj, field)) or "-",
+            url,
+            _("表示"),
+        )
+
+    @admin.display(description=_("お名前"))
+    def masked_name(self, obj):
+        return self.masked(obj, "name")
+
+    @admin.display(description=_("メールアドレス"))
+    def masked_email(self, obj):
+        return self.masked(obj, "email")
+
+    @admin.display(description=_("電話番号"))
+    def masked_phone(self, obj):
+        return self.masked(obj, "phone")
+
+    def reveal_view(self, request, object_id, field):
+        """Ask for a reason (GET); with a valid one (POST) show one contact value, recorded
+        with the linked customer (the owner's work: no quota)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        data_request = get_object_or_404(DataRequest, pk=object_id)
+        if field not in self.MASKED:
+            raise Http404
+        posted = request.method == "POST"
+        known = (
+            reading.reason_check_values(data_request, ("email", "phone"), ("name",))
+            if posted
+            else ()
+        )
+        form = RevealForm(request.POST if posted else None, known_values=known)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("個人情報の表示"),
+            "original": data_request,
+            "label": DataRequest._meta.get_field(field).verbose_name,
+            "form": form,
+        }
+        if posted and form.is_valid():
+            context["value"] = reading.reveal_linked_value(
+                request, data_request, field, form.reason, action=Action.DATA_REQUEST_REVEAL
+            )
+        return TemplateResponse(request, "policy/admin/request_reveal.html", context)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -45,6 +45,10 @@ from django.db import models
 from django.dispatch import receiver
 from django.utils.functional import cached_property
 
+from shopguard import reads
+from shopguard.reads import _scope as _read_scope
+from shopguard.reads import _watchers as _read_watchers
+
 VERSION = 1
 NONCE_BYTES = 12  # GCM's standard nonce; random nonces are safe far beyond shop scale.
 
@@ -184,6 +188,10 @@ class _EncryptedAttribute:
             if value.__class__ is not memoryview:
                 return value  # plaintext (decrypted already, or typed since loading)
             value = bytes(value)
+        # Every decryption is a read: inside a bulk read it costs one context lookup.
+        scope = _read_scope.get()
+        if scope is None or scope.customers is not None or _read_watchers:
+            reads.opening(instance, self.field)
         pk = data.get(self.pk_attname)
         cached = data.get(_PK_BYTES)
         if cached is None or cached[0] is not pk:
@@ -624,15 +632,22 @@ class EncryptedRecordField(EncryptedField):
         untouched = not any(a in data for a in self.member_attnames)
         if is_sealed(token) and untouched and not moved_since_sealed(model_instance):
             return token  # nothing read or changed: keep the stored ciphertext
-        self.open_members(model_instance)
-        record = dict(getattr(model_instance, self.attname) or {})
+        # Members merged in only to re-seal the record stay sealed afterwards: the save is
+        # not a read, so reading them later is one (shopguard.reads).
+        merged = [a for a in self.member_attnames if a not in data] if is_sealed(token) else ()
+        with reads.bulk_read("save"):
+            self.open_members(model_instance)
+            record = dict(getattr(model_instance, self.attname) or {})
         for member in self.members:
             value = data[member.attname]
             if value is not None and member.to_json is not None:
                 value = member.to_json(value)
             record[member.name] = value
-        data[self.attname] = record
-        return self.seal(record, model_instance)
+        sealed = self.seal(record, model_instance)
+        for attname in merged:
+            del data[attname]
+        data[self.attname] = sealed if merged else record
+        return sealed
 
 
 def record_columns(model, names):

@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import logout
 
+from shopguard import reads
 from shopguard.log import request_id_var
 
 
@@ -28,6 +29,18 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+class NoReadScopeMiddleware:
+    """Every request starts outside any read scope: only the reading path, inside the
+    request, may open one (shopguard.reads)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with reads.no_scope():
+            return self.get_response(request)
 
 
 class SessionLifetimeMiddleware:

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shopguard.middleware.RequestIdMiddleware",
+    "shopguard.middleware.NoReadScopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -250,6 +251,13 @@ SHOPGUARD_STAFF_REVEALS_PER_HOUR = envint("SHOPGUARD_STAFF_REVEALS_PER_HOUR", 20
 # hold a worker (and, on SQLite, the database's write lock) far longer.
 SHOPGUARD_IMPORT_MAX_ROWS = envint("SHOPGUARD_IMPORT_MAX_ROWS", 50_000)
 OTP_TOTP_ISSUER = "ShopGuard"
+# A personal value decrypted outside the reading path (shopguard/reads.py): "raise" makes
+# it an error (DEBUG and tests), "record" logs it and writes customer.unrecorded_read.
+SHOPGUARD_UNRECORDED_READS = env.str(
+    "SHOPGUARD_UNRECORDED_READS", default="raise" if DEBUG else "record"
+)
+if SHOPGUARD_UNRECORDED_READS not in ("raise", "record"):
+    raise ImproperlyConfigured('SHOPGUARD_UNRECORDED_READS must be "raise" or "record".')
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]

@@ -74,3 +74,13 @@ def clock(monkeypatch):
             if found:
                 monkeypatch.setattr(module, name, fake)
     return clock
+
+
+@pytest.fixture
+def test_reads():
+    """The test's own assertions may decrypt (requests it makes still start outside any
+    read scope, see shopguard.middleware.NoReadScopeMiddleware)."""
+    from tests.reads import checking
+
+    with checking():
+        yield

@@ -16,3 +16,5 @@ os.environ.setdefault("AUDIT_CHAIN_KEY", new_raw_key())
 os.environ.setdefault("AUDIT_SIGNING_KEY", new_raw_key())
 os.environ.setdefault("SHOPGUARD_HTTPS", "0")
 os.environ.setdefault("DEBUG", "0")
+# Under tests an unrecorded decryption is an error, as with DEBUG (shopguard/reads.py).
+os.environ.setdefault("SHOPGUARD_UNRECORDED_READS", "raise")

@@ -17,6 +17,9 @@ from tests.customers.vault import (
     signed_in,
 )
 
+# The tests check stored values themselves; requests still start outside any scope.
+pytestmark = pytest.mark.usefixtures("test_reads")
+
 NEW_CUSTOMER = {**HANAKO, "name": "佐藤 次郎", "email": "jiro.sato@example.com"}
 
 

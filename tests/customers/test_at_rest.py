@@ -4,11 +4,15 @@ customers (DESIGN invariant 1): the whole database is searched for marker values
 import datetime
 import time
 
+import pytest
 from django.db import connection
 
 from accounts import reauth
 from customers.models import Category, Customer, Purchase
 from tests.customers.vault import CHANGELIST, HANAKO, PURCHASES, change_url, signed_in
+
+# The tests check stored values themselves; requests still start outside any scope.
+pytestmark = pytest.mark.usefixtures("test_reads")
 
 MARKERS = {
     "name": "ZZ名前マーカー ZZ花子",

@@ -16,6 +16,9 @@ from tests.customers.vault import (
     signed_in,
 )
 
+# The tests check stored values themselves; requests still start outside any scope.
+pytestmark = pytest.mark.usefixtures("test_reads")
+
 CARD_NUMBERS = {
     "plain 16": "4242424242424242",
     "spaces": "4242 4242 4242 4242",

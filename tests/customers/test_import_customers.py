@@ -18,6 +18,9 @@ from tests.customers.import_samples import (
 )
 from tests.customers.test_at_rest import as_text
 
+# The tests check stored values themselves; requests still start outside any scope.
+pytestmark = pytest.mark.usefixtures("test_reads")
+
 CARD = "4242 4242 4242 4242"
 
 

@@ -36,7 +36,7 @@ def values_of(pk):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_0010_reseals_every_record_compact_and_back_as_json():
+def test_0010_reseals_every_record_compact_and_back_as_json(test_reads):
     old_apps = migrate(BEFORE)
     try:
         OldCustomer = old_apps.get_model("customers", "Customer")

@@ -11,6 +11,9 @@ from shopguard.blind_index import blind_index
 from shopguard.encryption import encrypted_fields, key_id_of
 from shopguard.keys import decode_key, new_field_key, new_raw_key, parse_field_keys
 
+# The tests check stored values themselves; requests still start outside any scope.
+pytestmark = pytest.mark.usefixtures("test_reads")
+
 FIELDS = ["name", "name_kana", "postal_code", "address", "phone", "email", "card_brand"]
 
 

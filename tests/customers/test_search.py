@@ -168,7 +168,7 @@ def test_the_blind_index_lookup_does_not_sort_its_candidates(people, hanako, jir
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from customers.services import matching_customers
+    from customers.reading import matching_customers
     from shopguard.blind_index import full_digest
 
     digest = full_digest("email", "hanako.yamada@example.com")

@@ -12,6 +12,9 @@ from shopguard.blind_index import blind_index
 from shopguard.encryption import current_key_id, key_id_of
 from shopguard.roles import role_of
 
+# The tests check stored values themselves; requests still start outside any scope.
+pytestmark = pytest.mark.usefixtures("test_reads")
+
 RESERVED_DOMAIN = re.compile(r"@(example\.(com|jp|net)|[a-z.]+\.test)$")
 FAKE_PHONE = re.compile(r"^0[789]0-0\d{3}-\d{4}$")
 

@@ -1,6 +1,7 @@
 import csv
 import io
 import time
+import uuid
 
 import pytest
 import pyzipper
@@ -9,6 +10,7 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from exports import archive, services, views
 from exports.models import ExportRequest
+from shopguard.blind_index import blind_index
 
 MARKER_EMAIL = "export.marker@example.com"
 
@@ -194,7 +196,7 @@ def test_a_failed_archive_records_no_download(people, customers_, monkeypatch):
         people.alice, purpose="test", recipient="internal", fields=["name"]
     )
 
-    def broken(*args):
+    def broken(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(services, "write_archive", broken)
@@ -342,3 +344,36 @@ def test_an_archive_cell_cannot_run_as_a_formula(start):
 
     rows = list(csv.reader(io.StringIO(read_archive(sink.getvalue(), "pw-0123456789"))))
     assert rows[1][1:] == ["'" + name, f"'{start}SUM(A1)"]
+
+
+@pytest.mark.django_db
+def test_the_download_names_every_customer_the_archive_carried(client, people, customers_):
+    export = services.request_export(
+        people.alice, purpose="年末のお礼状の発送", recipient="internal", fields=["name", "email"]
+    )
+    reauthenticated(client, people.alice)
+    response, _password = download(client, export)
+    assert response.status_code == 200
+    b"".join(response.streaming_content)
+    entry = AuditEntry.objects.get(action="export.download")
+    carried = {str(pk) for pk in Customer.objects.values_list("pk", flat=True)}
+    assert set(entry.customer_ids) == carried and len(carried) == 2
+    # "Who looked at this customer" lists the copy that left with the customer's data.
+    hanako = Customer.objects.get(email_index=blind_index("email", MARKER_EMAIL))
+    who = client.get(f"/admin/audit/auditentry/customer/{hanako.pk}/", follow=True)
+    assert who.status_code == 200
+    shown = [e.pk for e in who.context["cl"].result_list]
+    assert entry.pk in shown
+
+
+@pytest.mark.django_db
+def test_a_large_download_entry_writes_its_customer_index_in_one_statement(
+    people, django_assert_max_num_queries
+):
+    from audit.ledger import record
+    from audit.models import AuditEntryCustomer
+
+    ids = [str(uuid.uuid4()) for _ in range(5000)]
+    with django_assert_max_num_queries(12):  # the entry, its alert: never one per customer
+        entry = record("export.download", actor=people.alice, customers=ids)
+    assert AuditEntryCustomer.objects.filter(entry_id=entry.pk).count() == 5000

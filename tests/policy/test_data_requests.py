@@ -9,7 +9,9 @@ from shopguard.encryption import current_key_id, key_id_of
 from tests.factories import entries_after, ledger_mark
 from tests.policy.conftest import sign_in
 
-pytestmark = pytest.mark.django_db
+# The tests check stored values themselves; requests still start outside any scope.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
+
 
 FORM = "/privacy/requests/"
 MARKER = {
@@ -95,7 +97,8 @@ def test_the_owner_lists_and_advances_requests(client, people, version1):
     assert request.reference in listing.content.decode()
     assert "marker-hanako" not in listing.content.decode()
     detail = client.get(f"/admin/policy/datarequest/{request.pk}/change/")
-    assert detail.status_code == 200 and "marker-hanako@example.com" in detail.content.decode()
+    assert detail.status_code == 200 and "m***@example.com" in detail.content.decode()
+    assert "marker-hanako@example.com" not in detail.content.decode()
     assert AuditEntry.objects.filter(action="policy.data_request_view").count() == 1
     advance = f"/admin/policy/datarequest/{request.pk}/advance/"
     assert client.post(advance).status_code == 302
@@ -145,3 +148,37 @@ def test_anonymous_cannot_advance_requests(client, version1):
     response = client.post(f"/admin/policy/datarequest/{request.pk}/advance/")
     assert response.status_code == 302 and "/admin/login/" in response.url
     assert DataRequest.objects.get().step == "received"
+
+
+def test_the_request_page_masks_contact_details_and_reveals_them_with_a_reason(
+    client, people, version1
+):
+    from customers.models import Customer
+
+    submit(client)
+    request = DataRequest.objects.get()
+    customer = Customer.objects.create(name="目印 花子", email=MARKER["email"])
+    request.customer = customer
+    request.save(update_fields=["customer"])
+    sign_in(client, people.alice)
+    mark = ledger_mark()
+    page = client.get(f"/admin/policy/datarequest/{request.pk}/change/").content.decode()
+    assert MARKER["email"] not in page and MARKER["name"] not in page
+    assert "m***@example.com" in page and "目印 **" in page
+    reveal = f"/admin/policy/datarequest/{request.pk}/reveal/email/"
+    assert reveal in page
+    viewed = entries_after(mark).get(action="policy.data_request_view")
+    assert viewed.customer_ids == [str(customer.pk)]
+    # No reason, no value; with one, the value and an entry naming the linked customer.
+    refused = client.post(reveal, {"reason_code": "other"})
+    assert MARKER["email"] not in refused.content.decode()
+    assert not entries_after(mark).filter(action="policy.data_request_reveal").exists()
+    shown = client.post(reveal, {"reason_code": "inquiry"})
+    assert shown.status_code == 200 and MARKER["email"] in shown.content.decode()
+    entry = entries_after(mark).get(action="policy.data_request_reveal")
+    assert entry.customer_ids == [str(customer.pk)]
+    assert entry.detail == {"field": "email", "reason": "inquiry"}
+    assert entry.target_id == str(request.pk)
+    for role in (people.bob, people.carol, people.dave):
+        client.force_login(role)
+        assert client.post(reveal, {"reason_code": "inquiry"}).status_code == 403

@@ -202,6 +202,8 @@ VIEWS = {
     "admin:policy_policyversion_publish": expect(REAUTH, who=[OWNER]),
     "admin:policy_policyversion_pending_consent": expect(200, who=[OWNER]),
     "admin:policy_datarequest_advance": expect(405, REDIRECT, who=[OWNER]),
+    # A requester's contact value: its reason form (a POST without a reason is the form again).
+    "admin:policy_datarequest_reveal": expect(200, who=[OWNER]),
     # The ledger's own pages: who looked at a customer and one person's activity (both lead
     # to the filtered ledger), one entry, the CSV; acknowledging an alert is the owner's.
     "admin:audit_auditentry_customer": expect(REDIRECT, who=[OWNER, AUDITOR]),

@@ -152,7 +152,7 @@ def old_main_insert(entry):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_database_from_the_old_main_migrates_forward_with_nothing_lost(monkeypatch):
+def test_a_database_from_the_old_main_migrates_forward_with_nothing_lost(monkeypatch, test_reads):
     try:
         old = migrate(old_main_targets())
         monkeypatch.setattr(ledger, "_insert", old_main_insert)

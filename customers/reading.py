@@ -1,0 +1,220 @@
+"""The one reading path: every look at customers' personal data, recorded as it is read.
+
+Views, admin classes, exports and data-request handling read personal values only
+through these functions. Each writes its ledger entry in the same transaction as the read
+and opens a read scope (``shopguard.reads``) covering exactly the customers that entry
+names, so that a decryption of anyone else's data, or outside any scope, is an
+unrecorded read: an error under tests and DEBUG, a ledger entry of its own in production.
+
+* ``list_page``: a list page of customers or purchases (``customer.list``, ids shown).
+* ``object_page``: one customer's, purchase's or data request's page (``customer.view``
+  or the caller's action), built and rendered inside the scope.
+* ``reveal_field``, ``reveal_product_name``, ``reveal_linked_value``: one value, with
+  its reason (``customer.reveal``, or the caller's action for a data request).
+* ``matching_customers``: exact search through the blind index.
+* ``export_rows``: every customer's exportable fields, for the archive writer; the ids
+  it gave are what the download's ledger entry names.
+"""
+
+import uuid
+from contextlib import contextmanager
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from audit import ledger
+from audit.actions import Action, Outcome
+from customers.models import PERSONAL_FIELDS, Customer
+from customers.services import RevealQuotaExceeded
+from shopguard import limits
+from shopguard.blind_index import INDEX_HEX_CHARS, full_digest
+from shopguard.reads import bulk_read, recorded_read
+from shopguard.roles import STAFF, has_role
+
+REVEAL = Action.CUSTOMER_REVEAL
+
+
+def customer_ids_of(objects):
+    """The customers ``objects`` belong to (a customer itself, or its ``customer_id``)."""
+    ids = (obj.pk if isinstance(obj, Customer) else obj.customer_id for obj in objects)
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+# Pages -------------------------------------------------------------------------------
+
+
+@contextmanager
+def list_page(request, rows, *, model_name, search_kind=None):
+    """Record a list page showing ``rows`` and let their values be read (and the page
+    rendered) inside the block, in the same transaction."""
+    with transaction.atomic(savepoint=False):
+        entry = ledger.record(
+            Action.CUSTOMER_LIST,
+            request=request,
+            customers=customer_ids_of(rows),
+            detail={"model": model_name, "search": search_kind or "none", "shown": len(rows)},
+        )
+        with recorded_read(entry.customer_ids, entry=entry):
+            yield entry
+
+
+class ObjectPage:
+    """One object's page (customer, purchase, data request) while it is built.
+
+    Only the object's customer, and the object itself, may be decrypted inside the block;
+    ``shown(obj)`` records that the page was shown (the caller decides when it was: a
+    rendered page, not a redirect after a save, which its own entry records).
+    """
+
+    def __init__(self, request, label, object_id, customer_id, action):
+        self.request, self.action, self.entry = request, action, None
+        self.customers = [customer_id] if customer_id else []
+        self.rows = [(label, object_id)]
+
+    def shown(self, obj):
+        """Record the look at ``obj`` (once per page)."""
+        if self.entry is None:
+            self.entry = ledger.record(
+                self.action, request=self.request, target=obj, customers=self.customers
+            )
+        return self.entry
+
+
+@contextmanager
+def object_page(request, model, object_id, *, action=Action.CUSTOMER_VIEW):
+    """Context manager around building and rendering one object's page: yields an
+    ``ObjectPage``, inside one transaction and a read scope covering that object."""
+    object_id = _canonical(object_id)
+    customer_id = _customer_of(model, object_id) if object_id else None
+    page = ObjectPage(request, model._meta.label_lower, object_id, customer_id, action)
+    with transaction.atomic(), recorded_read(page.customers, rows=page.rows):
+        yield page
+
+
+def _canonical(object_id):
+    try:
+        return str(uuid.UUID(str(object_id)))
+    except ValueError:
+        return None  # not a row's id: the page will be a 404, reading nothing
+
+
+def _customer_of(model, object_id):
+    if model is Customer:
+        return object_id
+    try:
+        found = model._default_manager.filter(pk=object_id).values_list("customer_id", flat=True)
+        return next(iter(found), None)
+    except ValidationError:
+        return None
+
+
+# Reveals -----------------------------------------------------------------------------
+
+
+def _reveal(request, obj, field, reason, customer):
+    with recorded_read([customer.pk]):
+        value = getattr(obj, field)  # decrypt first: a value that fails records no reveal
+    with transaction.atomic():
+        # Counted under the person's limit lock, in the transaction of the reveal's record.
+        allowed = not has_role(request.user, STAFF) or limits.STAFF_REVEALS.take(request.user.pk)
+        ledger.record(
+            REVEAL,
+            request=request,
+            outcome=Outcome.OK if allowed else Outcome.REFUSED,
+            target=obj,
+            customers=[customer.pk],
+            detail={"field": field, "reason": reason}
+            if allowed
+            else {"field": field, "reason_code": "quota"},
+        )
+    if not allowed:
+        raise RevealQuotaExceeded
+    return value
+
+
+def reveal_field(request, customer, field, reason):
+    """Return the plaintext of one personal field of ``customer`` and record who, why.
+
+    Raises RevealQuotaExceeded (after recording the refusal) when staff are over quota.
+    """
+    if field not in PERSONAL_FIELDS:
+        raise ValueError(f"{field!r} is not a personal field of a customer.")
+    value = _reveal(request, customer, field, reason, customer)
+    if field == "gender":
+        return customer.get_gender_display()
+    return value
+
+
+def reveal_product_name(request, purchase, reason):
+    """Return a purchase's product name and record it as a reveal of its customer."""
+    return _reveal(request, purchase, "product_name", reason, purchase.customer)
+
+
+def reveal_linked_value(request, obj, field, reason, *, action):
+    """Return one encrypted value of ``obj``, a row that may be linked to a customer
+    (``obj.customer_id``, e.g. a data request), recording ``action`` with the reason and
+    the linked customer."""
+    customers = [obj.customer_id] if obj.customer_id else []
+    with transaction.atomic():
+        with recorded_read(customers, rows=[(obj._meta.label_lower, obj.pk)]):
+            value = getattr(obj, field)
+        ledger.record(
+            action,
+            request=request,
+            target=obj,
+            customers=customers,
+            detail={"field": field, "reason": reason},
+        )
+    return value
+
+
+def reason_check_values(obj, fields=("email", "phone", "address", "card_token"), names=None):
+    """The values of ``obj`` (a customer by default) and the parts of its ``names``, which
+    a reveal reason must not contain (decrypted to check the reason, never shown)."""
+    names = ("name", "name_kana") if names is None else names
+    with bulk_read("reason_check"):
+        values = [getattr(obj, f) for f in fields]
+        for field in names:
+            full = getattr(obj, field) or ""
+            values += [full, *full.split()]
+    return values
+
+
+# Search ------------------------------------------------------------------------------
+
+
+def matching_customers(queryset, kind, digest):
+    """Customers whose ``kind`` value equals the searched one, without a scan.
+
+    One indexed query finds the candidates sharing the short blind index; only those are
+    decrypted, and candidates whose full digest differs (false matches) are dropped. The
+    matches are then read by the list page that shows them (``list_page``).
+    """
+    index_field = f"{kind}_index"
+    # No ORDER BY: the candidates are one or two rows, and sorting them by the model's
+    # default order would only make the database sort what the index already found.
+    candidates = queryset.filter(**{index_field: digest[:INDEX_HEX_CHARS]}).order_by()
+    candidates = candidates.only("id", kind)
+    with bulk_read("search_match"):
+        matches = [c.pk for c in candidates if full_digest(kind, getattr(c, kind)) == digest]
+    return queryset.filter(pk__in=matches)
+
+
+# Exports -----------------------------------------------------------------------------
+
+# Rows fetched per database round trip while writing an archive: memory stays flat.
+EXPORT_CHUNK_ROWS = 2000
+
+
+def export_rows(fields, *, carried, using=None):
+    """Every customer's ``fields``, oldest first, as ``(id, [values])``; each id given is
+    appended to ``carried`` for the download's ledger entry, which must name them all.
+
+    Reads in bulk (``bulk_read("export_archive")``) only while the caller iterates; an
+    export is recorded by its download entry (``exports.services.claim_download``).
+    """
+    queryset = Customer.objects.using(using).only("id", *fields).order_by("created_at", "id")
+    with bulk_read("export_archive"):
+        for customer in queryset.iterator(chunk_size=EXPORT_CHUNK_ROWS):
+            carried.append(customer.pk)
+            yield customer.pk, [getattr(customer, f) for f in fields]
