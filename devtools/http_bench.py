@@ -16,6 +16,7 @@ is its mean time per request divided by ``/privacy/``'s, under the same concurre
 """
 
 import http.cookiejar
+import json
 import math
 import os
 import re
@@ -30,6 +31,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -257,6 +259,7 @@ class Client:
         if left <= 0 or self.stopping.is_set():
             raise TimeoutError("--max-seconds reached" if left <= 0 else "run stopped")
         body = urllib.parse.urlencode(data).encode() if data is not None else None
+        self.last = f"{'GET' if body is None else 'POST'} {path}"
         request = urllib.request.Request(self.base + path, data=body)  # noqa: S310 - http://127.0.0.1
         try:
             with self.opener.open(request, timeout=min(self.timeout, left)) as response:
@@ -285,27 +288,37 @@ class Client:
 
 
 def page_requests(samples):
-    """For each page kind, a function (client, i) doing its i-th request; returns status."""
+    """For each page kind, a function (client, i) doing its i-th request.
+
+    It returns the status, or a message when a 2xx answer is not the page asked for (a
+    redirect to the sign-in page, a search that found nothing): both count as errors.
+    """
+
+    def signed_in(answer):
+        status, url, body = answer
+        if urllib.parse.urlsplit(url).path == LOGIN_PATH:
+            return f"sent to the sign-in page (status {status})", body
+        return status, body
 
     def list_page(client, i):
-        return client.open(CHANGELIST_PATH)[0]
+        return signed_in(client.open(CHANGELIST_PATH))[0]
 
     def detail(client, i):
         pk, _ = samples[i % len(samples)]
-        return client.open(f"{CHANGELIST_PATH}{pk}/change/")[0]
+        return signed_in(client.open(f"{CHANGELIST_PATH}{pk}/change/"))[0]
 
     def search(client, i):
-        _, email = samples[i % len(samples)]
+        pk, email = samples[i % len(samples)]
         form = {"csrfmiddlewaretoken": client.csrf_token(), "q": email}
-        status, url, _ = client.open(SEARCH_PATH, form)
-        if status == 200 and "?s=" not in url:
-            return f"search ended at {url}, not at a result"
-        return status
+        status, url, body = client.open(SEARCH_PATH, form)
+        if status == 200 and ("?s=" not in url or pk.encode() not in body):
+            return f"the search for a known e-mail did not list its customer (at {url})"
+        return signed_in((status, url, body))[0]
 
     def reveal(client, i):
         pk, _ = samples[i % len(samples)]
         form = {"csrfmiddlewaretoken": client.csrf_token(), "reason_code": REVEAL_REASON}
-        return client.open(f"{CHANGELIST_PATH}{pk}/reveal/phone/", form)[0]
+        return signed_in(client.open(f"{CHANGELIST_PATH}{pk}/reveal/phone/", form))[0]
 
     def privacy(client, i):
         return client.open(PRIVACY_PATH)[0]
@@ -341,6 +354,8 @@ def run_page(page, do, clients, total, pool):
             with lock:
                 if isinstance(status, int) and 200 <= status < 400:
                     result.seconds.append(elapsed)
+                elif isinstance(status, int):
+                    result.errors.append(f"{status} on {getattr(client, 'last', '?')}")
                 else:
                     result.errors.append(status)
 
@@ -377,7 +392,9 @@ def sample_customers():
 
 
 def run(plan, out=print):
-    """Set up, measure and print; tear everything down; return the PageResults by page."""
+    """Set up, measure and print; tear everything down.
+
+    Returns the PageResults by page and the warm-up's errors."""
     deadline = time.monotonic() + plan.max_seconds
     with throwaway_database() as where, tempfile.TemporaryDirectory() as scratch:
         name = connections[BENCH_DB].settings_dict["NAME"]
@@ -420,16 +437,17 @@ def prepare_and_measure(plan, env, password, deadline, scratch, out):
             f"{plan.requests} requests per page"
         )
         out(f"load average before: {load_average()}")
-        results = drive(plan, base, password, samples, deadline)
+        results, warm_errors = drive(plan, base, password, samples, deadline, out)
         out(f"load average after: {load_average()}")
-        if any(r.errors for r in results.values()):
-            out("gunicorn log (last lines):\n" + log_tail(log_path))
-    report(results, plan, out)
-    return results
+    out(f"server errors logged: {logged_errors(log_path)}")
+    report(results, warm_errors, plan, out)
+    return results, warm_errors
 
 
-def drive(plan, base, password, samples, deadline):
-    """Sign every client in, warm each page once per client, then measure page by page."""
+def drive(plan, base, password, samples, deadline, out):
+    """Sign every client in, warm each page once per client, then measure page by page.
+
+    Returns the PageResults by page and the warm-up's errors (which count too)."""
     stopping = threading.Event()
     clients = [Client(base, plan.timeout, deadline, stopping) for _ in range(plan.clients)]
     requests = page_requests(samples)
@@ -439,27 +457,54 @@ def drive(plan, base, password, samples, deadline):
                 signed_in.result()
             # One untimed request of each kind per client: templates, URL resolvers and
             # the database's caches are loaded before the clock starts. Its errors count.
-            warm = {p: run_page(p, requests[p], clients, plan.clients, pool) for p in PAGES}
-            results = {p: run_page(p, requests[p], clients, plan.requests, pool) for p in PAGES}
+            warm = [
+                e
+                for p in PAGES
+                for e in run_page(p, requests[p], clients, len(clients), pool).errors
+            ]
+            out(f"warm-up: {len(clients)} untimed requests per page, errors {len(warm)}")
+            if warm:
+                out(f"  first errors: {'; '.join(warm[:ERRORS_SHOWN])}")
+            results = {}
+            for page in PAGES:
+                results[page] = run_page(page, requests[page], clients, plan.requests, pool)
+                out_page(results[page], out)
         except BaseException:
             stopping.set()  # the other clients stop at their next request
             raise
-    for page, result in results.items():
-        result.errors[:0] = warm[page].errors
-    return results
+    return results, warm
 
 
-def report(results, plan, out):
-    for page, r in results.items():
-        rate = r.requests / r.wall if r.wall else math.nan
-        ms = {p: r.percentile(p) * 1000 for p in (50, 95, 99)}
-        out(
-            f"page {page}: {r.requests} requests, {rate:.1f} req/s, mean {r.mean * 1000:.1f} ms, "
-            f"p50 {ms[50]:.1f} ms, p95 {ms[95]:.1f} ms, p99 {ms[99]:.1f} ms, "
-            f"errors {len(r.errors)}"
-        )
-        if r.errors:
-            out(f"  first errors: {'; '.join(str(e) for e in r.errors[:ERRORS_SHOWN])}")
+def out_page(r, out):
+    rate = r.requests / r.wall if r.wall else math.nan
+    ms = {p: r.percentile(p) * 1000 for p in (50, 95, 99)}
+    out(
+        f"page {r.page}: {r.requests} requests, {rate:.1f} req/s, mean {r.mean * 1000:.1f} ms, "
+        f"p50 {ms[50]:.1f} ms, p95 {ms[95]:.1f} ms, p99 {ms[99]:.1f} ms, "
+        f"errors {len(r.errors)}"
+    )
+    if r.errors:
+        out(f"  first errors: {'; '.join(str(e) for e in r.errors[:ERRORS_SHOWN])}")
+
+
+def logged_errors(log_path):
+    """What the server logged at ERROR, counted by exception type (the log keeps no text)."""
+    counted = Counter()
+    try:
+        with open(log_path, encoding="utf-8", errors="replace") as log:
+            for line in log:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and entry.get("level") in {"ERROR", "CRITICAL"}:
+                    counted[entry.get("exception") or entry.get("message", "?")[:80]] += 1
+    except OSError:
+        pass
+    return ", ".join(f"{name} x{n}" for name, n in counted.most_common()) or "nothing"
+
+
+def report(results, warm_errors, plan, out):
     out(
         "ratio http_<page>_vs_privacy = the page's mean time per request / /privacy/'s, "
         f"both under {plan.clients} concurrent clients on {plan.workers} gunicorn workers"
@@ -467,4 +512,4 @@ def report(results, plan, out):
     baseline = results["privacy"].mean
     for page in PAGES[:-1]:
         out(f"ratio http_{page}_vs_privacy {results[page].mean / baseline:.2f}")
-    out(f"errors total {sum(len(r.errors) for r in results.values())}")
+    out(f"errors total {len(warm_errors) + sum(len(r.errors) for r in results.values())}")

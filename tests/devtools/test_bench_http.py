@@ -4,6 +4,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -54,6 +55,8 @@ def test_it_prints_one_line_per_page_without_errors(bench_run):
     assert [m.group(1) for m in pages] == list(http_bench.PAGES)
     assert all(m.group(2) == "8" and m.group(3) == "0" for m in pages)
     assert "errors total 0" in bench_run["lines"]
+    assert "warm-up: 4 untimed requests per page, errors 0" in bench_run["lines"]
+    assert "server errors logged: nothing" in bench_run["lines"]
     assert line_after(bench_run["lines"], "load average before:")
     assert line_after(bench_run["lines"], "load average after:")
 
@@ -116,17 +119,17 @@ def test_it_counts_bad_statuses_and_exceptions_as_errors():
         return answer
 
     with ThreadPoolExecutor(1) as pool:
-        result = http_bench.run_page("list", do, [object()], 5, pool)
+        result = http_bench.run_page("list", do, [SimpleNamespace(last="GET /x/")], 5, pool)
 
     assert result.requests == 5
     assert len(result.seconds) == 2
-    assert result.errors[:2] == [404, 500]
+    assert result.errors[:2] == ["404 on GET /x/", "500 on GET /x/"]
     assert "ConnectionRefusedError" in result.errors[2]
 
 
 def test_it_exits_non_zero_when_a_request_failed(monkeypatch):
     failed = http_bench.PageResult("list", seconds=[0.1], errors=[500])
-    monkeypatch.setattr(http_bench, "run", lambda plan, out: {"list": failed})
+    monkeypatch.setattr(http_bench, "run", lambda plan, out: ({"list": failed}, []))
 
     with pytest.raises(CommandError, match="1 request"):
         call_command("bench_http", stdout=StringIO())

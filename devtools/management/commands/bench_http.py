@@ -46,9 +46,9 @@ class Command(BaseCommand):
         if plan.max_seconds <= 0 or plan.timeout <= 0:
             raise CommandError("--max-seconds and --timeout must be positive.")
         try:
-            results = http_bench.run(plan, out=self.stdout.write)
+            results, warm_errors = http_bench.run(plan, out=self.stdout.write)
         except http_bench.BenchError as failure:
             raise CommandError(str(failure)) from None
-        failed = sum(len(r.errors) for r in results.values())
+        failed = len(warm_errors) + sum(len(r.errors) for r in results.values())
         if failed:
             raise CommandError(f"{failed} request(s) failed; see the errors above.")
