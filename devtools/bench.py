@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from customers.admin import CustomerAdmin
 from customers.models import Category, Customer, Purchase
+from customers.paging import OLDER, page_of
 from devtools.demo import (
     CUSTOMER_FIELDS,
     fake_customer_values,
@@ -363,7 +364,7 @@ LIST_TEMPLATE = Engine().from_string(
     "</tr>{% for r in rows %}<tr><td>{{ r.id }}</td><td>{{ r.name }}</td><td>{{ r.email }}</td>"
     "<td>{{ r.phone }}</td><td>{{ r.address }}</td><td>{{ r.purchases }}</td></tr>{% endfor %}"
     "</table>"
-    "<p>{{ count }} 件</p>"
+    "<p>{{ count }} 件表示</p>"
 )
 DETAIL_TEMPLATE = Engine().from_string(
     "<dl>{% for label, value in fields %}<dt>{{ label }}</dt><dd>{{ value }}</dd>{% endfor %}"
@@ -383,21 +384,18 @@ def masked_row(customer):
     }
 
 
-def list_page(side, page):
+def list_page(side, cursor):
     """The staff list page as the admin builds it: one page of masked rows, newest first,
-    each with its purchase count (a correlated subquery, as CustomerAdmin.get_queryset),
-    and the page's count query."""
+    walked by keyset from the previous page's last row (customers.paging), each row with
+    its purchase count (a correlated subquery, as CustomerAdmin.get_queryset); no count
+    of the table."""
     purchases = side.purchases.objects.using(BENCH_DB).filter(customer=OuterRef("pk")).order_by()
     counted = purchases.values("customer").annotate(n=Count("pk")).values("n")
-    query = (
-        side.customers.objects.using(BENCH_DB)
-        .annotate(purchase_count=Coalesce(Subquery(counted), 0))
-        .order_by("-created_at", "-pk")
+    query = side.customers.objects.using(BENCH_DB).annotate(
+        purchase_count=Coalesce(Subquery(counted), 0)
     )
-    start = page * PAGE_SIZE
-    rows = [masked_row(c) for c in query[start : start + PAGE_SIZE]]
-    count = side.customers.objects.using(BENCH_DB).count()
-    return LIST_TEMPLATE.render(Context({"rows": rows, "count": count}))
+    rows = [masked_row(c) for c in page_of(query, cursor, PAGE_SIZE)[:PAGE_SIZE]]
+    return LIST_TEMPLATE.render(Context({"rows": rows, "count": len(rows)}))
 
 
 def detail_page(side, pk, category_names):
@@ -518,8 +516,20 @@ def load_average():
 
 
 def random_pages(count, pages):
+    """Cursors of ``pages`` random list pages: the row before each page's first (None for
+    the first page), as the "older" link of the page before would name it."""
     rng = random.Random(11)  # noqa: S311 - choosing pages, not secrets
-    return [rng.randrange(max(1, count // PAGE_SIZE)) for _ in range(pages)]
+    numbers = [rng.randrange(max(1, count // PAGE_SIZE)) for _ in range(pages)]
+    newest = Customer.objects.using(BENCH_DB).order_by("-created_at", "-id")
+    positions = newest.values_list("created_at", "id")
+    cursors = []
+    for number in numbers:
+        if number == 0:
+            cursors.append(None)
+        else:
+            created_at, pk = positions[number * PAGE_SIZE - 1]
+            cursors.append((OLDER, created_at, pk))
+    return cursors
 
 
 def measure(samples, count, repeat, lookups, pages, out):
