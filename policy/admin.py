@@ -1,6 +1,8 @@
 """The owner's policy work: the shop profile, versions (edit, publish), consent, third-party
 provision records and customers' data requests. Every page here is the owner's alone."""
 
+import uuid
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -54,6 +56,19 @@ class OwnerOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return has_role(request.user, OWNER) and super().has_delete_permission(request, obj)
+
+
+def posted_customer_ids(request):
+    """The customers ticked on the pending-consent page; a value that is no customer id
+    at all (a tampered form) chooses nobody and says so, rather than failing the page."""
+    ids = []
+    for value in request.POST.getlist("customer"):
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            messages.error(request, _("選択されたお客様の一部を読み取れませんでした。"))
+            return []
+    return ids
 
 
 def changed_field_names(form):
@@ -283,7 +298,7 @@ class PolicyVersionAdmin(OwnerOnlyAdmin):
         pending = customers_without_consent().order_by("created_at")
         links = []
         if request.method == "POST" and target is not None:
-            chosen = pending.filter(pk__in=request.POST.getlist("customer"))[:PENDING_PAGE_SIZE]
+            chosen = pending.filter(pk__in=posted_customer_ids(request))[:PENDING_PAGE_SIZE]
             links = [
                 (
                     customer,
