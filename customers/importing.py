@@ -123,10 +123,20 @@ class _Row:
     card_columns: list = field(default_factory=list)  # headers of cells with card numbers
 
 
+def _unknown_encoding():
+    return ImportRefused(
+        [Problem(None, _("ファイル"), _("文字コードを判別できません（UTF-8 か CP932）。"))]
+    )
+
+
 def decode(data):
     """Return (text, encoding name) for UTF-8 with or without BOM, or CP932."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        # A BOM says UTF-8: bytes after it that are not UTF-8 are refused, not guessed at.
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            raise _unknown_encoding() from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -134,9 +144,7 @@ def decode(data):
     try:
         return data.decode("cp932"), "cp932"
     except UnicodeDecodeError:
-        raise ImportRefused(
-            [Problem(None, _("ファイル"), _("文字コードを判別できません（UTF-8 か CP932）。"))]
-        ) from None
+        raise _unknown_encoding() from None
 
 
 def _header_key(header):

@@ -95,3 +95,15 @@ def test_a_missing_file_is_a_form_error(client, people):
     assert response.status_code == 200
     assert Customer.objects.count() == 0
     assert not AuditEntry.objects.filter(action="customer.import").exists()
+
+
+def test_a_bom_followed_by_bytes_that_are_not_utf8_is_refused_clearly(client, people):
+    # Found by the form fuzz (tests/security): this used to be a server error.
+    signed_in(client, people.bob)
+    bad = SimpleUploadedFile("customers_export.csv", b"\xef\xbb\xbf\xff\xfeEmail\r\n", "text/csv")
+    response = client.post(URL, {"file": bad, "format": "shopify"})
+    assert response.status_code == 200
+    assert "文字コードを判別できません" in response.content.decode()
+    assert Customer.objects.count() == 0
+    entry = AuditEntry.objects.get(action="customer.import")
+    assert entry.outcome == "refused"
