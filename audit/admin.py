@@ -104,7 +104,9 @@ class ActorFilter(ValueFilter):
     def queryset(self, request, queryset):
         if self.value is None:
             return queryset
-        if not self.value.isdigit():
+        # Only an id the column can hold names a person ("²" is a digit int() refuses,
+        # a 40-digit number overflows the database's integer).
+        if not (self.value.isascii() and self.value.isdigit()) or int(self.value) >= 2**63:
             return queryset.none()
         return queryset.filter(actor_id=int(self.value))
 

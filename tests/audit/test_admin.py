@@ -119,6 +119,15 @@ def test_each_persons_activity(client, people, looked_at):
     assert actions == ["customer.view", "customer.list"]
 
 
+@pytest.mark.parametrize("typed", ["²", "9" * 40, "１２"])
+def test_a_person_filter_that_is_no_id_shows_nobody(client, people, looked_at, typed):
+    # Found by the form fuzz (tests/security): "²" and a 40-digit number were server errors.
+    client.force_login(people.dave)
+    response = client.get(LIST, {"actor": typed})
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
+
+
 def test_filters_by_action_and_date(client, people, looked_at):
     client.force_login(people.dave)
     response = client.get(LIST, {"action": "customer.list"})
