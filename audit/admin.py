@@ -34,6 +34,7 @@ from audit.chain import CHAIN_FIELDS
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
 from shopguard.access import RoleGatedAdmin, vault_view
+from shopguard.log import looks_personal
 from shopguard.roles import AUDITOR, OWNER
 from shopguard.spreadsheet import safe_cell
 
@@ -93,7 +94,9 @@ class ActorFilter(ValueFilter):
     def queryset(self, request, queryset):
         if self.value is None:
             return queryset
-        if not self.value.isdigit():
+        # Only an id the column can hold names a person ("²" is a digit int() refuses,
+        # a 40-digit number overflows the database's integer).
+        if not (self.value.isascii() and self.value.isdigit()) or int(self.value) >= 2**63:
             return queryset.none()
         return queryset.filter(actor_id=int(self.value))
 
@@ -124,7 +127,8 @@ def safe_filter_value(value):
     with contextlib.suppress(ValueError):
         if parse_datetime(value) or parse_date(value):
             return value
-    if _FILTER_VALUE.fullmatch(value) and not _LONG_NUMBER.search(value.replace("-", "")):
+    shaped = _FILTER_VALUE.fullmatch(value) and not _LONG_NUMBER.search(value.replace("-", ""))
+    if shaped and not looks_personal(value):  # digits split by spaces: a card, a phone
         return value
     try:
         return str(uuid.UUID(value))

@@ -2,6 +2,8 @@
 provision records and customers' data requests. Every page here is the owner's alone
 (DESIGN.md), and the owner still needs the model permission (shopguard.access)."""
 
+import uuid
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
@@ -40,6 +42,19 @@ from shopguard.roles import OWNER
 
 # One page of customers awaiting consent: enough to work through, small enough to send.
 PENDING_PAGE_SIZE = 200
+
+
+def posted_customer_ids(request):
+    """The customers ticked on the pending-consent page; a value that is no customer id
+    at all (a tampered form) chooses nobody and says so, rather than failing the page."""
+    ids = []
+    for value in request.POST.getlist("customer"):
+        try:
+            ids.append(uuid.UUID(value))
+        except ValueError:
+            messages.error(request, _("選択されたお客様の一部を読み取れませんでした。"))
+            return []
+    return ids
 
 
 def changed_field_names(form):
@@ -262,7 +277,7 @@ class PolicyVersionAdmin(RoleGatedAdmin, admin.ModelAdmin):
         pending = customers_without_consent().order_by("created_at")
         links = []
         if request.method == "POST" and target is not None:
-            chosen = pending.filter(pk__in=request.POST.getlist("customer"))[:PENDING_PAGE_SIZE]
+            chosen = pending.filter(pk__in=posted_customer_ids(request))[:PENDING_PAGE_SIZE]
             links = [
                 (
                     customer,

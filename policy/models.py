@@ -12,6 +12,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.validators import refuse_card_numbers
 from policy.content import body_blocks, canonical_articles, content_hash
 from shopguard.encryption import EncryptedTextField
 
@@ -404,7 +405,10 @@ class DataRequest(models.Model):
     email = EncryptedTextField(_("メールアドレス"), max_length=254)
     phone = EncryptedTextField(_("電話番号"), max_length=30, blank=True)
     details = EncryptedTextField(_("ご請求の内容"), max_length=2000, blank=True)
-    note = EncryptedTextField(_("対応メモ"), max_length=2000, blank=True)
+    # The owner's own note: it refuses card numbers like every other text kept here.
+    note = EncryptedTextField(
+        _("対応メモ"), max_length=2000, blank=True, validators=[refuse_card_numbers]
+    )
     customer = models.ForeignKey(
         "customers.Customer",
         on_delete=models.SET_NULL,

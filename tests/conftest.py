@@ -1,8 +1,25 @@
+import os
+
 import pytest
 from django.test import Client
+from hypothesis import HealthCheck, settings
 
 from tests.factories import confirm_second_factor, make_people, sign_in_without_second_factor
 from tests.parallel import serving
+
+# The suite's one Hypothesis profile (tests/security/test_fuzz_forms.py). 500 examples per
+# form is issue #11's floor and what CI runs; SHOPGUARD_FUZZ_EXAMPLES=5000 digs deeper.
+# Derandomized so a CI failure replays exactly; no example database in the checkout.
+settings.register_profile(
+    "shopguard",
+    max_examples=int(os.environ.get("SHOPGUARD_FUZZ_EXAMPLES", "500")),
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile("shopguard")
 
 
 @pytest.fixture(autouse=True)

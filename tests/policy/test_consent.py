@@ -154,3 +154,12 @@ def test_a_manager_cannot_record_consent(client, people, version2, customers):
     )
     assert response.status_code == 403
     assert not ConsentRecord.objects.exists()
+
+
+def test_a_tampered_customer_id_makes_no_links_and_says_so(client, people, version2, customers):
+    # Found by the form fuzz (tests/security): a non-UUID value used to be a server error.
+    sign_in(client, people.alice)
+    response = client.post(PENDING, {"customer": [str(customers[0].pk), "<script>1</script>"]})
+    assert response.status_code == 200
+    assert "一部を読み取れませんでした" in response.content.decode()
+    assert not ConsentInvitation.objects.exists()

@@ -182,3 +182,14 @@ def test_the_request_page_masks_contact_details_and_reveals_them_with_a_reason(
     for role in (people.bob, people.carol, people.dave):
         client.force_login(role)
         assert client.post(reveal, {"reason_code": "inquiry"}).status_code == 403
+
+
+def test_the_owners_note_refuses_a_card_number(client, people, version1, test_reads):
+    submit(client)
+    request = DataRequest.objects.get()
+    sign_in(client, people.alice)
+    change = f"/admin/policy/datarequest/{request.pk}/change/"
+    response = client.post(change, {"note": "カード 4242-4242-4242-4242", "customer": ""})
+    assert response.status_code == 200 and "カード番号" in response.content.decode()
+    request.refresh_from_db()
+    assert request.note == ""
