@@ -91,3 +91,11 @@ def test_it_seeds_in_batches(db, django_assert_max_num_queries):
     with django_assert_max_num_queries(30):
         seed(customers=300)
     assert Customer.objects.count() == 300
+
+
+def test_demo_logins_prints_each_demo_sign_in(db, demo_password):
+    seed(customers=0)
+    out = StringIO()
+    call_command("demo_logins", stdout=out)
+    printed = out.getvalue()
+    assert all(f"demo-{role}" in printed for role in ("owner", "manager", "staff", "auditor"))

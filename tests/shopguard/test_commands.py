@@ -60,3 +60,13 @@ def test_the_four_role_groups_exist_with_their_permissions():
     assert {"delete_customer", "reveal_customer"} <= owner_perms
     assert "reveal_customer" in staff_perms and "delete_customer" not in staff_perms
     assert not groups["auditor"].permissions.filter(content_type__app_label="customers").exists()
+
+
+def test_every_management_command_of_the_project_loads():
+    from django.core.management import get_commands, load_command_class
+
+    ours = {"accounts", "audit", "customers", "devtools", "exports", "policy", "shopguard"}
+    commands = {name: app for name, app in get_commands().items() if app in ours}
+    assert {"bench", "bench_http", "seed_demo", "demo_logins", "verify_audit"} <= set(commands)
+    for name, app in commands.items():
+        assert load_command_class(app, name).help, name

@@ -2,9 +2,10 @@
 
 import os
 
-from customers.management.commands.seed_demo import DEMO_USERS
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from devtools.management.commands.seed_demo import DEMO_USERS
 
 
 class Command(BaseCommand):
