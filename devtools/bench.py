@@ -300,8 +300,10 @@ def find_encrypted(kind):
 
     def find(term):
         wanted = normalise(kind, term)
-        candidates = Customer.objects.using(BENCH_DB).filter(
-            **{index_field: blind_index(kind, term)}
+        candidates = (
+            Customer.objects.using(BENCH_DB)
+            .filter(**{index_field: blind_index(kind, term)})
+            .order_by()  # as the real search: one or two rows, nothing to sort
         )
         return [c for c in candidates if normalise(kind, getattr(c, kind)) == wanted]
 
@@ -314,7 +316,7 @@ def find_plain(kind):
 
     def find(term):
         wanted = normalise(kind, term)
-        return list(PlainCustomer.objects.using(BENCH_DB).filter(**{key_field: wanted}))
+        return list(PlainCustomer.objects.using(BENCH_DB).filter(**{key_field: wanted}).order_by())
 
     return find
 
@@ -595,8 +597,10 @@ def prove_indexed_search(samples, out):
     """Print the query plan and candidate count of a blind-index search (no decrypting scan)."""
     for kind in ("email", "phone"):
         term = samples[kind][0]
-        query = Customer.objects.using(BENCH_DB).filter(
-            **{f"{kind}_index": blind_index(kind, term)}
+        query = (
+            Customer.objects.using(BENCH_DB)
+            .filter(**{f"{kind}_index": blind_index(kind, term)})
+            .order_by()
         )
         plan = " ".join(query.explain().split())
         out(f"search_{kind} plan: {plan}; candidates: {query.count()}")
