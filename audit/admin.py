@@ -131,9 +131,20 @@ def safe_filter_value(value):
     if shaped and not looks_personal(value):  # digits split by spaces: a card, a phone
         return value
     try:
-        return str(uuid.UUID(value))
+        as_uuid = str(uuid.UUID(value))
     except ValueError:
         return "(not recorded)"
+    # 32 digits also make a UUID: the scrubber's rule (a letter, or it is a number) decides.
+    return "(not recorded)" if looks_personal(as_uuid) else as_uuid
+
+
+_FILTER_KEY = re.compile(r"[a-z_]{1,40}")
+
+
+def safe_filter_key(key):
+    """A filter's name as recorded: the list's own names are words; anything else typed
+    into the URL as a name is not copied into the ledger either."""
+    return key if _FILTER_KEY.fullmatch(key) else "(not recorded)"
 
 
 # Beside the codes, what they mean, in the language of the page.
@@ -251,7 +262,7 @@ class AuditEntryAdmin(LedgerAdmin):
     def _read_detail(self, request, view):
         """What was read: the view and its filters (ids, action names, dates only)."""
         filters = {
-            key[:40]: safe_filter_value(request.GET[key])
+            safe_filter_key(key): safe_filter_value(request.GET[key])
             for key in sorted(request.GET)
             if key != "p"
         }

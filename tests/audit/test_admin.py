@@ -207,3 +207,5 @@ def test_a_card_number_typed_as_a_filter_is_not_copied_into_the_ledger(client, p
     client.force_login(people.dave)
     assert client.get(LIST, {"action": "4242 4242 4242 4242"}).status_code == 200
     assert reads().last().detail["filters"] == {"action": "(not recorded)"}
+    assert client.get(LIST, {"customer": "4242" * 8}).status_code == 200  # UUID-shaped
+    assert reads().last().detail["filters"] == {"customer": "(not recorded)"}

@@ -49,7 +49,9 @@ from tests.security.adversarial import (
     uuids,
 )
 
-pytestmark = pytest.mark.django_db
+# The checks read what each submission stored (decrypting it) as a test may; the requests
+# themselves still start outside any read scope (shopguard.reads).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
 
 ROLES = ["owner", "manager", "staff", "auditor"]
 DATES = ["2026-11-01", "2026/11/01", "2030-01-01", "1999-12-31"]
