@@ -40,6 +40,14 @@ PENDING_SECONDS = 5 * 60
 class SignInForm(AdminAuthenticationForm):
     """The admin's password form, refusing accounts without a ShopGuard role."""
 
+    def clean_username(self):
+        # Django's form only sizes the box: a name longer than any account's is no account,
+        # and must not reach the lockout records (PostgreSQL refuses its length).
+        username = self.cleaned_data.get("username") or ""
+        if len(username) > self.fields["username"].max_length:
+            raise self.get_invalid_login_error()
+        return username
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if role_of(user) is None:

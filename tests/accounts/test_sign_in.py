@@ -251,3 +251,13 @@ def test_a_wrong_code_makes_the_next_try_wait(client, people, clock):
     later = client.post("/admin/two-factor/", {"code": twofactor.current_code(device)})
     assert later.status_code == 302
     assert signed_in(client)
+
+
+def test_a_name_longer_than_any_account_is_refused_without_a_check(client, db):
+    # Found by the form fuzz on PostgreSQL: the lockout record's column refused its length.
+    response = client.post("/admin/login/", {"username": "a" * 300, "password": "x" * 20})
+    assert response.status_code == 200
+    assert "正しい" in response.content.decode() or "correct" in response.content.decode()
+    from axes.models import AccessAttempt
+
+    assert not AccessAttempt.objects.filter(username__startswith="aaaa").exists()
