@@ -6,11 +6,13 @@ from django.core.exceptions import PermissionDenied
 
 from audit.ledger import client_ip
 from shopguard import limits
+from shopguard.typed_names import kept_name
 
 
 class LimitedModelBackend(ModelBackend):
     """Django's ModelBackend behind ``limits.PASSWORD_GUESSES`` per typed username and
-    address (sign-in and re-authentication alike).
+    address (sign-in and re-authentication alike); an unknown name counts under its keyed
+    tag, so the limit's table never holds what was typed.
 
     The guess reserves its slot in a committed transaction before the hash is checked,
     so of many parallel guesses only the limit's number are ever checked; a guess whose
@@ -24,7 +26,7 @@ class LimitedModelBackend(ModelBackend):
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
             return None
-        key = (client_ip(request), username)
+        key = (client_ip(request), kept_name(username))
         if not limits.PASSWORD_GUESSES.reserve(key):
             if request is not None:
                 request.axes_locked_out = True

@@ -1,7 +1,7 @@
 """Sign-in events, recorded from Django's and django-axes' signals, and unrecorded reads.
 
-The password never reaches the ledger; a failed sign-in keeps only the username that
-was typed (a shop person's name, not customer data).
+The password never reaches the ledger. A failed sign-in keeps the typed name only when it
+is a shop person's account name, otherwise a keyed tag of it (shopguard/typed_names.py).
 """
 
 from django.contrib.auth import get_user_model
@@ -9,6 +9,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 
 from audit.actions import Action, Outcome
 from audit.ledger import record
+from shopguard.typed_names import kept_name
 
 
 def signed_in(sender, request, user, **kwargs):
@@ -34,14 +35,14 @@ def locked_out(sender, request=None, username=None, **kwargs):
         Action.LOCKOUT,
         request=request,
         outcome=Outcome.REFUSED,
-        username=str(username or ""),
+        username=kept_name(username),
         detail={"reason": "lockout"},
     )
 
 
 def _typed_username(credentials):
     field = get_user_model().USERNAME_FIELD
-    return str(credentials.get(field) or credentials.get("username") or "")
+    return kept_name(credentials.get(field) or credentials.get("username"))
 
 
 def unrecorded_read(instance, field):

@@ -204,6 +204,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 30 minutes, not renewed by retries
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
+# axes stores and locks out by a typed name; an unknown one only as its keyed tag.
+AXES_USERNAME_CALLABLE = "shopguard.typed_names.axes_username"
 
 # Sessions: 15 minutes idle (renewed on every request), 12 hours at most from sign-in.
 SESSION_COOKIE_AGE = 15 * 60

@@ -48,10 +48,42 @@ def test_it_records_a_failed_sign_in_without_the_password(client, people):
     assert not AuditEntry.objects.filter(action="auth.sign_in").exists()
 
 
-def test_it_records_a_failed_sign_in_of_an_unknown_name(client, db):
-    sign_in(client, "nobody", password="whatever-123")
-    entry = AuditEntry.objects.get(action="auth.sign_in_failed")
-    assert entry.actor_username == "nobody"
+def test_an_unknown_name_is_kept_only_as_a_keyed_tag(client, db):
+    """A name that is no account may be a password typed in the wrong box, or a
+    customer's address: no table keeps it, yet repeated tries of it still meet."""
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    from shopguard.models import LimitCounter
+
+    typed = "hanako.sample@example.jp"
+    sign_in(client, typed, password="whatever-123")
+    sign_in(client, typed, password="whatever-456")
+    sign_in(client, "someone-else", password="whatever-789")
+    tags = list(
+        AuditEntry.objects.filter(action="auth.sign_in_failed")
+        .order_by("seq")
+        .values_list("actor_username", flat=True)
+    )
+    assert tags[0] == tags[1] != tags[2]
+    assert all(tag.startswith("未登録の名前 #") for tag in tags)
+    stored = [
+        list(AuditEntry.objects.values_list()),
+        list(AccessAttempt.objects.values_list()),
+        list(AccessFailureLog.objects.values_list()),
+        list(LimitCounter.objects.values_list()),
+    ]
+    assert AccessAttempt.objects.exists() and LimitCounter.objects.exists()
+    assert typed not in repr(stored) and "someone-else" not in repr(stored)
+
+
+def test_an_unknown_name_is_still_locked_out(client, db, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "nobody", password="wrong-password")
+    assert sign_in(client, "nobody", password="wrong-password").status_code == 429
+    names = set(
+        AuditEntry.objects.filter(action="auth.lockout").values_list("actor_username", flat=True)
+    )
+    assert len(names) == 1 and names.pop().startswith("未登録の名前 #")
 
 
 def test_it_records_a_lockout(client, people, settings):
