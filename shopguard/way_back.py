@@ -18,9 +18,13 @@ def previous_page(request):
     if not url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
         return None
     parts = urlsplit(referer)
-    if not parts.path or parts.path == request.path:
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    # The path alone must stay on this site too ("//host/..." is another site's address).
+    if not url_has_allowed_host_and_scheme(path, {request.get_host()}, request.is_secure()):
         return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
+    if not parts.path.startswith("/") or parts.path == request.path:
+        return None
+    return path
 
 
 def home_page(request):

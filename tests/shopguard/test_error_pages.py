@@ -62,3 +62,9 @@ def test_the_403_page_offers_the_way_back(client, people):
     assert "403.html" in [template.name for template in response.templates]
     assert 'href="/admin/"' in response.text
     assert "前のページに戻る" in response.text and "ホームに戻る" in response.text
+
+
+def test_a_referer_whose_path_names_another_site_is_not_linked(people):
+    request = RequestFactory().get("/x/", HTTP_REFERER="http://testserver//evil.example/a")
+    request.user = AnonymousUser()
+    assert way_back(request)["back_url"] is None
