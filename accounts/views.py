@@ -1,7 +1,7 @@
 """Re-authentication before a dangerous action, and renewing one's recovery codes."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -70,11 +70,25 @@ def safe_next(request, default="admin:index"):
 def reauth(request):
     """Ask for the password (and second factor) again before a dangerous action."""
     form = ReauthForm(request, request.POST or None)
+    again = pressed_a_button(request)
     if request.method == "POST" and form.is_valid():
         mark_reauthenticated(request)
+        if again:
+            messages.info(request, _("パスワードを確認しました。もう一度ボタンを押してください。"))
         return redirect(safe_next(request))
-    context = {**admin.site.each_context(request), "form": form, "next": safe_next(request, "")}
+    context = {
+        **admin.site.each_context(request),
+        "form": form,
+        "next": safe_next(request, ""),
+        "again": again,
+    }
     return render(request, "accounts/reauth.html", context)
+
+
+def pressed_a_button(request):
+    """Whether the prompt interrupts a button (a POST that was not done, see
+    accounts.reauth.reauth_redirect): it is then pressed again, not replayed."""
+    return (request.POST.get("again") or request.GET.get("again")) == "1"
 
 
 @require_recent_auth

@@ -85,8 +85,12 @@ class AuditedAdmin(admin.ModelAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         if not self.has_delete_permission(request):
             raise PermissionDenied
-        view = require_recent_auth(super().delete_view)
-        return view(request, object_id, extra_context)
+        return self.confirmed_delete_view(request, object_id, extra_context)
+
+    @require_recent_auth
+    def confirmed_delete_view(self, request, object_id, extra_context=None):
+        """Django's delete page and its button, after re-authentication."""
+        return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
         services.record_deletion(request, obj)

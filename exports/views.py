@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -61,6 +62,11 @@ def get_export_for(request, pk):
     return export
 
 
+def detail_page(request, pk):
+    """Where a refused export button sends the person back (the buttons live there)."""
+    return reverse("exports:detail", args=[pk])
+
+
 @vault_view("customers.view_exportrequest")
 def export_list(request):
     queryset = ExportRequest.objects.select_related("requested_by", "decided_by")
@@ -95,7 +101,7 @@ def export_detail(request, pk):
 
 @vault_view("customers.approve_exportrequest")
 @require_POST
-@require_recent_auth
+@require_recent_auth(back=detail_page)
 def export_decide(request, pk):
     export = get_export_for(request, pk)
     try:
@@ -109,7 +115,7 @@ def export_decide(request, pk):
 
 @vault_view("customers.add_exportrequest")
 @require_POST
-@require_recent_auth
+@require_recent_auth(back=detail_page)
 def export_prepare(request, pk):
     """Show the archive password once; the download itself is the next POST."""
     export = get_export_for(request, pk)
@@ -124,7 +130,7 @@ def export_prepare(request, pk):
 
 @vault_view("customers.add_exportrequest")
 @require_POST
-@require_recent_auth
+@require_recent_auth(back=detail_page)
 def export_download(request, pk):
     export = get_export_for(request, pk)
     password = take_password(request, export)

@@ -155,6 +155,7 @@ class PolicyVersionAdmin(RoleGatedAdmin, admin.ModelAdmin):
                         "status",
                         "based_on",
                         "material_change",
+                        "material_change_declined",
                         "change_summary_ja",
                         "change_summary_en",
                     ]
@@ -242,8 +243,9 @@ class PolicyVersionAdmin(RoleGatedAdmin, admin.ModelAdmin):
             and request.user.has_perm("policy.publish_policyversion")
         ):
             raise PermissionDenied
-        return require_recent_auth(self.confirm_publish)(request, object_id)
+        return self.confirm_publish(request, object_id)
 
+    @require_recent_auth
     def confirm_publish(self, request, object_id):
         draft = get_object_or_404(PolicyVersion, pk=object_id, status=PolicyVersion.Status.DRAFT)
         form = PublishForm(

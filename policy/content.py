@@ -44,8 +44,18 @@ def content_hash(articles):
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def list_item(line, marker):
+    """One list line as ``{"marker", "number", "text"}``: the marker exactly as the owner
+    wrote it (``(9)``, ``（２）``, ``3.``), so the public page shows the numbers of the
+    approved text (the diff's) and never renumbers a list from 1."""
+    written = line[: marker.end()].strip()
+    digits = re.search(r"[0-9０-９]+", written).group()
+    return {"marker": written, "number": int(digits), "text": line[marker.end() :].strip()}
+
+
 def body_blocks(text):
-    """Split a body into ``{"kind": "paragraph", "text"}`` and ``{"kind": "list", "items"}``."""
+    """Split a body into ``{"kind": "paragraph", "text"}`` and ``{"kind": "list", "items"}``
+    (items from ``list_item``)."""
     blocks = []
     for line in normalise_text(text).split("\n"):
         marker = _LIST_MARKER.match(line)
@@ -53,7 +63,7 @@ def body_blocks(text):
         if not line.strip():
             blocks.append(None)  # a blank line ends the paragraph or list before it
         elif marker:
-            item = line[marker.end() :].strip()
+            item = list_item(line, marker)
             if last and last["kind"] == "list":
                 last["items"].append(item)
             else:
@@ -139,4 +149,87 @@ def compare_articles(old_articles, new_articles, language):
                 body=diff_segments(before[f"body_{suffix}"], after[f"body_{suffix}"]),
             )
         )
+    return changes
+
+
+# Where the policy states its purposes of use (APPI art. 17, 21) and its rules on giving
+# personal data to third parties (art. 27): the seed's Articles 3 and 4.
+PURPOSES_ARTICLE = 3
+THIRD_PARTY_ARTICLE = 4
+# Words that name a third party or a provision to one, in either language.
+_THIRD_PARTY_WORDS = re.compile(r"第三者|提供先|third[- ]part", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class MaterialChange:
+    """One reason a new version may be a material change, for the owner's prompt."""
+
+    kind: str  # "purpose_added" or "third_party_added"
+    article: int
+    text: str  # the new list item as written (policy text, never PII); "" for a mention
+
+
+def _article(articles, number):
+    return next((a for a in canonical_articles(articles) if a["number"] == number), None)
+
+
+def _list_items(article, language):
+    if article is None:
+        return []
+    blocks = body_blocks(article[f"body_{language}"])
+    return [item for block in blocks if block["kind"] == "list" for item in block["items"]]
+
+
+def _new_items(old_article, new_article):
+    """List items of ``new_article`` whose number the old article's lists did not have
+    (in either language): an added item, not a reworded one."""
+    found = []
+    for language in LANGUAGES:
+        known = {item["number"] for item in _list_items(old_article, language)}
+        found += [
+            item["text"]
+            for item in _list_items(new_article, language)
+            if item["number"] not in known
+        ]
+    return found
+
+
+def _third_party_mentions(article):
+    if article is None:
+        return 0
+    return sum(len(_THIRD_PARTY_WORDS.findall(article[f"body_{lang}"])) for lang in LANGUAGES)
+
+
+def _new_third_party_mentions(old_articles, new_articles):
+    """Articles other than Article 4 that name a third party more often than before."""
+    return [
+        article["number"]
+        for article in canonical_articles(new_articles)
+        if article["number"] != THIRD_PARTY_ARTICLE
+        and _third_party_mentions(article)
+        > _third_party_mentions(_article(old_articles, article["number"]))
+    ]
+
+
+def material_changes(old_articles, new_articles):
+    """What in ``new_articles`` may be a material change against ``old_articles``: a new
+    purpose of use (a new item in Article 3's list) or a new third party or provision to
+    one (a new item in Article 4's list, or more mentions of a third party elsewhere).
+    A reworded item keeps its number and is not reported: rewording is the owner's call."""
+    changes = [
+        MaterialChange("purpose_added", PURPOSES_ARTICLE, text)
+        for text in _new_items(
+            _article(old_articles, PURPOSES_ARTICLE), _article(new_articles, PURPOSES_ARTICLE)
+        )
+    ]
+    changes += [
+        MaterialChange("third_party_added", THIRD_PARTY_ARTICLE, text)
+        for text in _new_items(
+            _article(old_articles, THIRD_PARTY_ARTICLE), _article(new_articles, THIRD_PARTY_ARTICLE)
+        )
+    ]
+    changes += [
+        MaterialChange("third_party_added", number, "")
+        for number in _new_third_party_mentions(old_articles, new_articles)
+    ]
     return changes

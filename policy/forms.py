@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.validators import refuse_card_numbers, validate_phone
+from policy.content import material_changes
 from policy.models import DataRequest, PolicyVersion, ThirdPartyProvision
 
 # Long enough for any article of a shop's policy, short enough that comparing two
@@ -38,7 +39,45 @@ class DataRequestForm(forms.ModelForm):
             self.fields[name].validators.append(refuse_card_numbers)
 
 
-class PublishForm(forms.Form):
+def describe_material_change(change):
+    """One line of the owner's prompt for a ``policy.content.MaterialChange``."""
+    values = {"number": change.article, "text": change.text}
+    if change.kind == "purpose_added":
+        return _("第%(number)s条に利用目的が加わっています: %(text)s") % values
+    if change.text:
+        return _("第%(number)s条に第三者への提供の場合が加わっています: %(text)s") % values
+    return _("第%(number)s条で第三者への言及が増えています。") % values
+
+
+def declined_material_change_field(required):
+    return forms.BooleanField(
+        label=_("重要な変更には当たらないことを確認しました"),
+        help_text=_(
+            "利用目的の追加や第三者への提供が見つかったのに「重要な変更」のチェックを"
+            "外すときだけ、ここにチェックを入れてください。"
+        ),
+        required=required,
+    )
+
+
+def material_changes_against_published(version, articles):
+    """What in ``articles`` may be material against the version before ``version``."""
+    previous = version.previous()
+    if previous is None:
+        return []
+    return material_changes(previous.articles, articles)
+
+
+class MaterialChangePrompt:
+    """What the owner's prompt lists (``material_changes`` is set by the form)."""
+
+    material_changes = ()
+
+    def material_change_lines(self):
+        return [describe_material_change(change) for change in self.material_changes]
+
+
+class PublishForm(MaterialChangePrompt, forms.Form):
     effective_date = forms.DateField(
         label=_("施行日"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -49,6 +88,11 @@ class PublishForm(forms.Form):
     def __init__(self, *args, version, **kwargs):
         self.version = version
         super().__init__(*args, **kwargs)
+        # Publishing what looks like a material change as an ordinary one takes an
+        # explicit word from the owner: the consent tools trust the box.
+        self.material_changes = material_changes_against_published(version, version.articles)
+        if self.material_changes and not version.material_change:
+            self.fields["material_change_declined"] = declined_material_change_field(True)
 
     def clean_effective_date(self):
         day = self.cleaned_data["effective_date"]
@@ -72,8 +116,10 @@ def article_field_name(number, key):
     return f"article_{number}_{key}"
 
 
-class PolicyVersionForm(forms.ModelForm):
+class PolicyVersionForm(MaterialChangePrompt, forms.ModelForm):
     """A draft's details plus one title and body per article and language."""
+
+    material_change_declined = declined_material_change_field(False)
 
     class Meta:
         model = PolicyVersion
@@ -81,6 +127,16 @@ class PolicyVersionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.add_article_fields()
+        # The box starts ticked when the stored draft adds a purpose or a third party;
+        # clean() looks again at what is submitted.
+        self.material_changes = material_changes_against_published(
+            self.instance, self.instance.articles
+        )
+        if self.material_changes and not self.is_bound:
+            self.initial["material_change"] = True
+
+    def add_article_fields(self):
         for article in self.instance.articles:
             number = article["number"]
             for key, label, widget in self.article_keys():
@@ -103,17 +159,36 @@ class PolicyVersionForm(forms.ModelForm):
             ("body_en", _("本文（英語）"), body),
         ]
 
-    def save(self, commit=True):
-        self.instance.articles = [
+    def submitted_articles(self):
+        return [
             {
                 "number": article["number"],
                 **{
-                    key: self.cleaned_data[article_field_name(article["number"], key)]
+                    key: self.cleaned_data.get(article_field_name(article["number"], key), "")
                     for key, _label, _widget in self.article_keys()
                 },
             }
             for article in self.instance.articles
         ]
+
+    def clean(self):
+        cleaned = super().clean()
+        self.material_changes = material_changes_against_published(
+            self.instance, self.submitted_articles()
+        )
+        declined = cleaned.get("material_change_declined")
+        if self.material_changes and not cleaned.get("material_change") and not declined:
+            self.add_error(
+                "material_change",
+                _(
+                    "利用目的の追加又は第三者への提供が見つかりました。「重要な変更」に"
+                    "チェックを入れるか、重要な変更には当たらないことを確認してください。"
+                ),
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        self.instance.articles = self.submitted_articles()
         return super().save(commit)
 
 

@@ -5,9 +5,12 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import render
 
 from shopguard import reads
 from shopguard.log import request_id_var
+from shopguard.way_back import way_back
 
 
 class RequestIdMiddleware:
@@ -72,3 +75,22 @@ class NoStoreMiddleware:
         if not response.has_header("Cache-Control") or request.user.is_authenticated:
             response["Cache-Control"] = "no-store, private"
         return response
+
+
+class MethodNotAllowedPageMiddleware:
+    """Give a refused method (``require_POST``, ``require_http_methods``, a class view's
+    ``http_method_not_allowed``) the 405 page instead of Django's blank answer, keeping
+    the status and the Allow header. Last in MIDDLEWARE, so that the page still gets
+    the security headers of the middleware outside it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        context = {"language_next": "/", **way_back(request)}
+        page = render(request, "405.html", context, status=405)
+        page["Allow"] = response["Allow"]
+        return page

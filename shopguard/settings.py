@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     "audit.middleware.CurrentRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "shopguard.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "shopguard.urls"

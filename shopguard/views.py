@@ -3,6 +3,7 @@
 from django.shortcuts import render
 
 from audit.actions import Action, Outcome
+from shopguard.way_back import way_back
 
 ERROR_CONTEXT = {"language_next": "/"}
 
@@ -23,7 +24,7 @@ def permission_denied(request, exception=None):
             outcome=Outcome.REFUSED,
             detail={"method": request.method, "path": request.path[:200]},
         )
-    return render(request, "403.html", ERROR_CONTEXT, status=403)
+    return render(request, "403.html", {**ERROR_CONTEXT, **way_back(request)}, status=403)
 
 
 def page_not_found(request, exception=None):

@@ -68,7 +68,9 @@ def goes_to_reauth(response, next_url=None):
     location = response.get("Location", "") if response.status_code == 302 else ""
     if next_url is None:
         return location.startswith(f"{REAUTH_URL}?next=")
-    return location == f"{REAUTH_URL}?next={next_url.replace('/', '%2F')}"
+    expected = f"{REAUTH_URL}?next={next_url.replace('/', '%2F')}"
+    # A refused button comes back to its page to be pressed again ("again").
+    return location in (expected, f"{expected}&again=1")
 
 
 def borrowed_owner_session(client, people, clock):

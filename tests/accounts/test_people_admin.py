@@ -117,7 +117,7 @@ def test_changing_a_role_needs_reauthentication(client, people):
     response = client.post(role_url(people.carol), {"role": "manager"})
     assert (
         response["Location"]
-        == f"/admin/reauth/?next=%2Fadmin%2Fauth%2Fuser%2F{people.carol.pk}%2Frole%2F"
+        == f"/admin/reauth/?next=%2Fadmin%2Fauth%2Fuser%2F{people.carol.pk}%2Frole%2F&again=1"
     )
     assert role_of(User.objects.get(pk=people.carol.pk)) == STAFF
     assert not entries("account.role_change").exists()

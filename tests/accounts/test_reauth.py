@@ -86,12 +86,16 @@ def test_require_recent_auth_sends_people_to_reauth_and_back(people, clock):
     def export(request):
         return HttpResponse("exported")
 
-    request = RequestFactory().post("/exports/7/approve/")
+    request = RequestFactory().get("/exports/7/approve/")
     request.user = people.alice
     request.session = {}
     response = export(request)
     assert response.status_code == 302
     assert response["Location"] == "/admin/reauth/?next=%2Fexports%2F7%2Fapprove%2F"
+    # A button is not replayed by a redirect: back to the page it was on, to press again.
+    button = RequestFactory().post("/exports/7/approve/", HTTP_REFERER="http://testserver/x/")
+    button.user, button.session = people.alice, request.session
+    assert export(button)["Location"] == "/admin/reauth/?next=%2Fx%2F&again=1"
     assert not recently_reauthenticated(request)
     request.session[SESSION_KEY] = time.time()
     assert export(request).content == b"exported"

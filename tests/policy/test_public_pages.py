@@ -39,7 +39,10 @@ def test_the_language_switch_turns_the_page_english(client, version1):
 
 def test_it_renders_numbered_lists_and_paragraphs(client, version1):
     body = client.get("/privacy/").content.decode()
-    assert '<ol class="policy-list"><li>お客様へのご連絡</li>' in body
+    assert (
+        '<ol class="policy-list"><li value="1"><span class="policy-marker">(1)</span>'
+        "お客様へのご連絡</li>"
+    ) in body
     assert "<p>当店は、お預かりした個人情報を次の目的にのみ利用します。</p>" in body
 
 
