@@ -218,3 +218,21 @@ def export_rows(fields, *, carried, using=None):
         for customer in queryset.iterator(chunk_size=EXPORT_CHUNK_ROWS):
             carried.append(customer.pk)
             yield customer.pk, [getattr(customer, f) for f in fields]
+
+
+# Notices -----------------------------------------------------------------------------
+
+
+def notice_addresses(request, customer_ids, *, action, target):
+    """{customer id: e-mail address} of ``customer_ids`` for notices mailed to each of
+    them (an incident's), recorded as one ``action`` entry naming every customer."""
+    ids = [str(pk) for pk in customer_ids]
+    if not ids:
+        return {}
+    with transaction.atomic():
+        entry = ledger.record(
+            action, request=request, target=target, customers=ids, detail={"field": "email"}
+        )
+        with recorded_read(entry.customer_ids, entry=entry):
+            found = Customer.objects.filter(pk__in=ids).only("id", "email")
+            return {str(customer.pk): customer.email or "" for customer in found}

@@ -52,6 +52,9 @@ ROLE_PERMISSIONS = {
         *_POLICY_WORK,
         "audit.view_auditentry",
         "audit.view_alert",
+        "incidents.view_incident",
+        "incidents.add_incident",
+        "incidents.change_incident",
     ],
     MANAGER: [
         *_CUSTOMER_WORK,
@@ -63,7 +66,7 @@ ROLE_PERMISSIONS = {
         "customers.add_exportrequest",
     ],
     STAFF: list(_CUSTOMER_WORK),
-    AUDITOR: ["audit.view_auditentry", "audit.view_alert"],
+    AUDITOR: ["audit.view_auditentry", "audit.view_alert", "incidents.view_incident"],
 }
 
 

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "customers",
     "exports",
     "policy",
+    "incidents",
     "devtools",
 ]
 

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from accounts.views import reauth
 from customers.import_views import upload_customers
+from incidents.views import public_notice
 
 handler400 = "shopguard.views.bad_request"
 handler403 = "shopguard.views.permission_denied"
@@ -18,4 +19,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("privacy/", include("policy.urls")),
+    path("notice/<slug:slug>/", public_notice, name="incident_notice"),
 ]

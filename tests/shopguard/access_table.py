@@ -142,6 +142,8 @@ ADMIN_MODELS = {
     "policy.consentrecord": Model(view=[OWNER], add=[OWNER]),
     "policy.thirdpartyprovision": Model(view=[OWNER], add=[OWNER], change=[OWNER]),
     "policy.datarequest": Model(view=[OWNER], change=[OWNER], outcomes={"change": (200, REDIRECT)}),
+    # Incidents: the owner works them, the auditor reads them; nobody deletes evidence.
+    "incidents.incident": Model(view=[OWNER, AUDITOR], add=[OWNER], change=[OWNER]),
 }
 
 VIEWS = {
@@ -211,6 +213,15 @@ VIEWS = {
     "admin:audit_auditentry_seq": expect(REDIRECT, who=[OWNER, AUDITOR]),
     "admin:audit_auditentry_csv": expect(200, who=[OWNER, AUDITOR]),
     "admin:audit_alert_acknowledge": expect(405, REDIRECT, who=[OWNER]),
+    # An incident's steps are the owner's; its printable report is the auditor's too. An
+    # empty POST is the form again; sending notices needs re-authentication.
+    "admin:incidents_scope": expect(200, who=[OWNER]),
+    "admin:incidents_report": expect(200, who=[OWNER]),
+    "admin:incidents_print": expect(200, who=[OWNER, AUDITOR]),
+    "admin:incidents_notices": expect(200, REAUTH, who=[OWNER]),
+    "admin:incidents_measure": expect(REDIRECT, who=[OWNER]),
+    # The public notice of an incident: an unknown address is simply not found.
+    "incident_notice": public(404),
 }
 
 
@@ -321,7 +332,18 @@ OBJECTS = {
     "axes.accessfailurelog": access_record(AccessFailureLog),
     "audit.auditentry": lambda people: ledger_entry(people),
     "audit.alert": lambda people: sample_alert(people),
+    "incidents.incident": lambda people: sample_incident(people),
 }
+
+
+def sample_incident(people):
+    from django.utils import timezone
+
+    from incidents.models import Incident
+
+    return Incident.objects.create(
+        title="見本の事案", discovered_at=timezone.now(), cause="other", what_happened="見本"
+    )
 
 
 def content_type_of_user(context):
@@ -341,6 +363,7 @@ SAMPLES = {
     "a": lambda context: "1",
     "b": lambda context: "1",
     "token": lambda context: "no-such-token",
+    "slug": lambda context: "no-such-notice",
     "customer_id": lambda context: str(sample_customer(context.people).pk),
     "user_id": lambda context: str(context.people.carol.pk),
     "seq": lambda context: str(ledger_entry(context.people).seq),

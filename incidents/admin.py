@@ -1,0 +1,229 @@
+"""The incident pages: the owner works an incident, the auditor reads it."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.reauth import require_recent_auth
+from audit.actions import Action
+from audit.ledger import record
+from audit.models import AuditEntry
+from incidents import deadlines, measures, scope, services
+from incidents.forms import REPORT_ITEMS, IncidentForm, ReportForm, ScopeForm
+from incidents.models import Incident
+from incidents.triage import triage
+from shopguard.access import RoleGatedAdmin
+from shopguard.roles import AUDITOR, OWNER, has_role
+
+
+@admin.register(Incident)
+class IncidentAdmin(RoleGatedAdmin, admin.ModelAdmin):
+    view_roles = (OWNER, AUDITOR)
+    add_roles = change_roles = (OWNER,)
+    form = IncidentForm
+    list_display = ("title", "discovered_at", "cause", "certainty", "people_count", "report_need")
+    list_filter = ("cause", "certainty")
+    change_form_template = "incidents/change_form.html"
+    fieldsets = (
+        (
+            gettext_lazy("事案"),
+            {"fields": ("title", "discovered_at", "cause", "certainty", "what_happened")},
+        ),
+        (
+            gettext_lazy("判断に使う事実"),
+            {"fields": ("protection", "payment_data_usable")},
+        ),
+        (
+            gettext_lazy("報告"),
+            {"fields": ("preliminary_reported_at", "final_reported_at")},
+        ),
+        (
+            gettext_lazy("公表"),
+            {"fields": ("public_slug", "public_text", "public_contact")},
+        ),
+    )
+
+    @admin.display(description=gettext_lazy("本人の数"))
+    def people_count(self, incident):
+        return f"{incident.people:,}"
+
+    @admin.display(description=gettext_lazy("報告"))
+    def report_need(self, incident):
+        return _("必要") if triage(incident).required else _("不要")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # an incident is evidence: it is never deleted
+
+    def save_model(self, request, obj, form, change):
+        services.save_incident(obj, request=request, created=not change)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<uuid:object_id>/scope/", wrap(self.scope_view), name="incidents_scope"),
+            path("<uuid:object_id>/report/", wrap(self.report_view), name="incidents_report"),
+            path("<uuid:object_id>/print/", wrap(self.print_view), name="incidents_print"),
+            path("<uuid:object_id>/notices/", wrap(self.notices_view), name="incidents_notices"),
+            path("<uuid:object_id>/measure/", wrap(self.measure_view), name="incidents_measure"),
+            *super().get_urls(),
+        ]
+
+    # The incident's page -----------------------------------------------------------
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        incident = self.get_object(request, object_id)
+        if incident is not None and request.method == "GET":
+            record(Action.INCIDENT_VIEW, request=request, target=incident)
+        extra = {**(extra_context or {}), **self._facts(request, incident)} if incident else {}
+        return super().change_view(request, object_id, form_url, extra)
+
+    def _facts(self, request, incident):
+        return {
+            "incident": incident,
+            "triage": triage(incident),
+            "deadlines": deadlines.deadlines(incident),
+            "field_labels": [scope.item_label(name) for name in incident.scope_fields],
+            "measures": measures.recommended(incident),
+            "trail": AuditEntry.objects.filter(
+                target_type="incidents.incident", target_id=str(incident.pk)
+            ).order_by("seq"),
+            "notices_sent": incident.notices.count(),
+            "may_work": has_role(request.user, OWNER),
+        }
+
+    def _incident(self, request, object_id, *, work):
+        incident = get_object_or_404(Incident, pk=object_id)
+        allowed = (
+            self.has_change_permission(request, incident)
+            if work
+            else (self.has_view_permission(request, incident))
+        )
+        if not allowed:
+            raise PermissionDenied
+        return incident
+
+    def _page(self, request, incident, template, **context):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": incident,
+            **context,
+        }
+        return TemplateResponse(request, template, context)
+
+    def _back(self, incident):
+        return redirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+
+    # Scope --------------------------------------------------------------------------
+
+    def scope_view(self, request, object_id):
+        incident = self._incident(request, object_id, work=True)
+        form = ScopeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                built = form.build()
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                services.freeze_scope(incident, form.cleaned_data["source"], built, request=request)
+                messages.success(
+                    request,
+                    _("対象を確定しました：%(people)s人。")
+                    % {"people": f"{len(built.customer_ids):,}"},
+                )
+                return self._back(incident)
+        title = _("対象を決める")
+        return self._page(request, incident, "incidents/scope.html", form=form, title=title)
+
+    # Report -------------------------------------------------------------------------
+
+    def report_view(self, request, object_id):
+        incident = self._incident(request, object_id, work=True)
+        last = incident.reports.order_by("-version").first()
+        initial = last.items if last else services.draft_items(incident)
+        form = ReportForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            draft = services.save_report(incident, form.cleaned_data, request=request)
+            messages.success(
+                request, _("報告書の下書きを第%(v)s版として保存しました。") % {"v": draft.version}
+            )
+            return self._back(incident)
+        versions = incident.reports.order_by("-version")
+        title = _("報告書の下書き")
+        return self._page(
+            request, incident, "incidents/report.html", form=form, versions=versions, title=title
+        )
+
+    def print_view(self, request, object_id):
+        incident = self._incident(request, object_id, work=False)
+        version = request.GET.get("v")
+        drafts = incident.reports.all()
+        draft = drafts.filter(version=version).first() if version and version.isdigit() else None
+        draft = draft or drafts.order_by("-version").first()
+        items = draft.items if draft else services.draft_items(incident)
+        rows = [(label, items.get(key, "")) for key, label in REPORT_ITEMS]
+        return self._page(
+            request,
+            incident,
+            "incidents/print.html",
+            rows=rows,
+            draft=draft,
+            triage=triage(incident),
+            title=_("漏えい等の報告（下書き）"),
+        )
+
+    # Notices and measures -----------------------------------------------------------
+
+    def notices_view(self, request, object_id):
+        incident = self._incident(request, object_id, work=True)
+        if request.method == "POST":
+            return self._send(request, object_id)
+        return self._page(
+            request,
+            incident,
+            "incidents/notices.html",
+            text=services.notice_text(incident),
+            told=incident.notices.count(),
+            title=_("本人への通知"),
+        )
+
+    @staticmethod
+    @require_recent_auth
+    def _send_after_reauth(request, incident):
+        if not incident.scope_frozen_at:
+            messages.error(request, _("先に対象を確定してください。"))
+            return redirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
+        sent, unreachable, left, failed = services.send_notices(incident, request=request)
+        if failed:
+            messages.error(
+                request,
+                _(
+                    "メールを送れませんでした。送れた分は記録しました。もう一度押すと続きから送ります。"
+                ),
+            )
+        messages.info(
+            request,
+            _("%(sent)s人に送り、%(unreachable)s人は連絡先がありません。残り%(left)s人です。")
+            % {"sent": sent, "unreachable": unreachable, "left": left},
+        )
+        return redirect(reverse("admin:incidents_notices", args=[incident.pk]))
+
+    def _send(self, request, object_id):
+        incident = self._incident(request, object_id, work=True)
+        return self._send_after_reauth(request, incident)
+
+    def measure_view(self, request, object_id):
+        incident = self._incident(request, object_id, work=True)
+        if request.method != "POST":
+            return self._back(incident)
+        key = request.POST.get("measure", "")
+        if key not in dict((k, v) for k, v, _m in measures.recommended(incident)):
+            messages.error(request, _("この事案の対策にはない項目です。"))
+        else:
+            services.tick_measure(incident, key, request=request)
+            messages.success(request, _("実施済みとして記録しました。"))
+        return self._back(incident)

@@ -1,0 +1,175 @@
+"""The incident pages: the owner works an incident step by step, the auditor reads it,
+nobody else sees it; notices go one mail and one recipient each; the public notice page
+holds no personal data."""
+
+import pytest
+from django.core import mail
+
+from audit.models import AuditEntry
+from incidents.models import Incident, Measure, Notice, ReportDraft
+from tests.customers.vault import HANAKO, make_customer
+from tests.incidents.helpers import make_incident
+
+pytestmark = pytest.mark.django_db
+LIST = "/admin/incidents/incident/"
+
+
+def page(incident, step=""):
+    return f"{LIST}{incident.pk}/{step + '/' if step else 'change/'}"
+
+
+@pytest.fixture
+def owner(client, people):
+    client.force_login(people.alice)
+    return client
+
+
+@pytest.fixture
+def recent_auth(monkeypatch):
+    from accounts import reauth
+
+    monkeypatch.setattr(reauth, "recently_reauthenticated", lambda request: True)
+
+
+def test_the_owner_records_an_incident_and_the_ledger_keeps_it(owner):
+    response = owner.post(
+        f"{LIST}add/",
+        {
+            "title": "ノートパソコンの盗難",
+            "discovered_at_0": "2026-12-01",
+            "discovered_at_1": "10:00",
+            "cause": "lost_computer",
+            "certainty": "suspected",
+            "what_happened": "出張中にノートパソコンが盗まれた。",
+            "protection": "unknown",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    incident = Incident.objects.get()
+    assert AuditEntry.objects.filter(action="incident.open", target_id=str(incident.pk)).exists()
+    shown = owner.get(page(incident)).content.decode()
+    assert "報告が必要かどうか" in shown and "速報" in shown
+    assert AuditEntry.objects.filter(action="incident.view").exists()
+
+
+def test_personal_data_in_the_description_is_refused(owner):
+    response = owner.post(
+        f"{LIST}add/",
+        {
+            "title": "誤送信",
+            "discovered_at_0": "2026-12-01",
+            "discovered_at_1": "10:00",
+            "cause": "misdirected",
+            "certainty": "confirmed",
+            "what_happened": f"{HANAKO['email']} に送ってしまった",
+            "protection": "readable",
+        },
+    )
+    assert response.status_code == 200 and not Incident.objects.exists()
+    assert "個人情報は書かないでください" in response.content.decode()
+
+
+def test_the_scope_is_frozen_from_the_form(owner, test_reads):
+    customers = [make_customer(email=f"mihon{n}@example.jp") for n in range(2)]
+    incident = make_incident()
+    response = owner.post(page(incident, "scope"), {"source": "all", "fields": ["name", "email"]})
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert set(incident.scope_customer_ids) == {str(c.pk) for c in customers}
+    assert incident.scope_fields == ["name", "email"]
+    entry = AuditEntry.objects.get(action="incident.scope")
+    assert entry.detail["people"] == 2 and entry.customer_ids == []
+
+
+def test_a_scope_without_data_items_is_refused_and_changes_nothing(owner):
+    incident = make_incident()
+    response = owner.post(page(incident, "scope"), {"source": "all"})
+    assert response.status_code == 200 and "項目を選んでください" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.scope_frozen_at is None
+
+
+def test_report_drafts_are_prefilled_and_every_save_is_a_version(owner):
+    incident = make_incident()
+    form = owner.get(page(incident, "report")).content.decode()
+    assert "配送用の顧客一覧を入れたUSBメモリを紛失した。" in form
+    items = {"summary": "概要の第1版", "people": "0"}
+    owner.post(page(incident, "report"), items)
+    owner.post(page(incident, "report"), {**items, "summary": "概要の第2版"})
+    assert list(ReportDraft.objects.values_list("version", flat=True).order_by("version")) == [1, 2]
+    printed = owner.get(page(incident, "print") + "?v=1").content.decode()
+    assert "概要の第1版" in printed and "本人の数" in printed
+    assert "概要の第2版" in owner.get(page(incident, "print")).content.decode()
+
+
+def test_notices_go_one_mail_one_recipient_each_and_resume(owner, recent_auth, monkeypatch):
+    from incidents import services
+
+    monkeypatch.setattr(services, "NOTICE_BATCH", 2)
+    customers = [make_customer(email=f"mihon{n}@example.jp") for n in range(3)]
+    nobody = make_customer(email="")
+    incident = make_incident(scope_fields=["email"], public_contact="お客様窓口 0120-000-000")
+    incident.scope_customer_ids = [str(c.pk) for c in (*customers, nobody)]
+    from django.utils import timezone
+
+    incident.scope_frozen_at = timezone.now()
+    incident.save()
+    owner.post(page(incident, "notices"))
+    assert len(mail.outbox) == 2
+    owner.post(page(incident, "notices"))
+    owner.post(page(incident, "notices"))
+    assert len(mail.outbox) == 3
+    for message in mail.outbox:
+        assert len(message.to) == 1 and not message.cc and not message.bcc
+        assert "山田" not in message.body
+    assert sorted(m.to[0] for m in mail.outbox) == [f"mihon{n}@example.jp" for n in range(3)]
+    methods = dict(Notice.objects.values_list("customer_id", "method"))
+    assert len(methods) == 4 and methods[nobody.pk] == "unreachable"
+    read = AuditEntry.objects.filter(action="incident.notice")
+    assert sorted(c for e in read for c in e.customer_ids) == sorted(
+        str(c.pk) for c in (*customers, nobody)
+    )
+
+
+def test_sending_notices_asks_for_the_password_again(owner):
+    incident = make_incident()
+    response = owner.post(page(incident, "notices"))
+    assert response.status_code == 302 and not mail.outbox
+    assert "/admin/" in response["Location"]
+
+
+def test_measures_are_ticked_with_who_and_when(owner):
+    incident = make_incident(cause="outside_attack")
+    owner.post(page(incident, "measure"), {"measure": "rotate_keys"})
+    owner.post(page(incident, "measure"), {"measure": "not-a-measure"})
+    assert list(Measure.objects.values_list("key", flat=True)) == ["rotate_keys"]
+    assert AuditEntry.objects.filter(action="incident.measure").count() == 1
+    assert "実施済み（alice" in owner.get(page(incident)).content.decode()
+
+
+def test_the_auditor_reads_and_nobody_else_sees_it(client, people):
+    incident = make_incident()
+    client.force_login(people.dave)
+    assert client.get(page(incident)).status_code == 200
+    assert client.get(page(incident, "print")).status_code == 200
+    assert client.get(page(incident, "scope")).status_code == 403
+    assert client.post(page(incident, "measure"), {"measure": "police"}).status_code == 403
+    for person in (people.bob, people.carol):
+        client.force_login(person)
+        assert client.get(page(incident)).status_code in (403, 404)
+        assert client.get(LIST).status_code == 403
+
+
+def test_the_public_notice_holds_only_what_the_owner_published(client, db):
+    make_customer()
+    incident = make_incident(
+        public_slug="2026-12-info",
+        public_text="一部のお客様の情報が漏えいしたおそれがあります。",
+        public_contact="お客様窓口",
+    )
+    body = client.get("/notice/2026-12-info/").content.decode()
+    assert "漏えいしたおそれ" in body and "お客様窓口" in body
+    for value in HANAKO.values():
+        assert value not in body
+    assert incident.what_happened not in body
+    assert client.get("/notice/unknown/").status_code == 404
