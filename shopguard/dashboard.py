@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accounts import posture
@@ -124,9 +124,7 @@ def alerts_check():
     count = open_alerts().count()
     if not count:
         return Check(INSIDER, _("警告"), _("未確認の警告はありません"), True)
-    finding = ngettext(
-        "未確認の警告が%(count)s件あります", "未確認の警告が%(count)s件あります", count
-    ) % {"count": count}
+    finding = _("未確認の警告が%(count)s件あります") % {"count": count}
     return Check(INSIDER, _("警告"), finding, False)
 
 
