@@ -7,7 +7,7 @@ static stylesheet colours, and the template gives each chart its text alternativ
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 150  # the SVG's own units; CSS scales it to the page's width
-LEFT, BOTTOM, TOP = 32, 20, 8  # room for the count axis, the day labels and the top label
+LEFT, BOTTOM, TOP = 36, 22, 10  # room for the count axis, the day labels and the top label
 
 
 @dataclass

@@ -191,7 +191,7 @@ def test_every_chart_has_a_text_alternative(client, people, marker):
             assert f'id="{label_id}"' in page
     assert page.count("<desc ") == len(charts)
     assert page.count('<details class="chart-table">') == len(charts)
-    assert "style=" not in page.split('<div class="dashboard">')[1].split("shopguard-tasks")[0]
+    assert "style=" not in page.split('<div class="sg-home">')[1].split("shopguard-tasks")[0]
 
 
 # The posture ----------------------------------------------------------------------------
