@@ -7,7 +7,8 @@ static stylesheet colours, and the template gives each chart its text alternativ
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 150  # the SVG's own units; CSS scales it to the page's width
-LEFT, BOTTOM, TOP = 36, 22, 10  # room for the count axis, the day labels and the top label
+LEFT, RIGHT, BOTTOM, TOP = 36, 16, 22, 10  # room for the axis and the labels around it
+PLOT_WIDTH = WIDTH - LEFT - RIGHT
 
 
 @dataclass
@@ -44,13 +45,17 @@ class BarChart:
         return HEIGHT - BOTTOM - TOP
 
     @property
+    def axis_end(self):
+        return WIDTH - RIGHT
+
+    @property
     def baseline(self):
         return HEIGHT - BOTTOM
 
     @property
     def bars(self):
         """Each non-zero count as a rectangle: x, y, width, height, class, day, count."""
-        slot = (WIDTH - LEFT) / max(len(self.days), 1)
+        slot = PLOT_WIDTH / max(len(self.days), 1)
         bar = slot * 0.8 / max(len(self.series), 1)
         scale = self.plot_height / max(self.peak, 1)
         found = []
@@ -66,7 +71,7 @@ class BarChart:
     @property
     def day_labels(self):
         """About one label a week, with the x of its day's middle."""
-        slot = (WIDTH - LEFT) / max(len(self.days), 1)
+        slot = PLOT_WIDTH / max(len(self.days), 1)
         step = 7 if len(self.days) > 10 else 1
         picked = range(len(self.days) - 1, -1, -step)
         return [

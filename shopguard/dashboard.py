@@ -105,13 +105,13 @@ def two_factor_check():
         "total": total,
     }
     if missing:
-        finding += " " + _("未設定: %(names)s") % {"names": "、".join(missing)}
+        finding += " " + _("未設定: %(names)s") % {"names": _("、").join(missing)}
     return Check(INSIDER, _("二要素認証"), finding, not missing)
 
 
 def revealers_check():
     counts, uncovered = posture.revealers_by_role()
-    finding = "、".join(
+    finding = _("、").join(
         _("%(role)s %(count)s人") % {"role": ROLE_LABELS[role], "count": n}
         for role, n in counts.items()
     )
@@ -147,7 +147,7 @@ def key_check():
     if leftover:
         parts.append(_("古い鍵のままの値が%(count)s件あります") % {"count": leftover})
     fresh = since is not None and timezone.localdate() - since <= KEY_MAX_AGE
-    return Check(LOST_DEVICE, _("暗号化の鍵"), "、".join(parts), fresh and not leftover)
+    return Check(LOST_DEVICE, _("暗号化の鍵"), _("、").join(parts), fresh and not leftover)
 
 
 def _values_under_old_keys(rotation):
