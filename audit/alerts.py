@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from audit.actions import ALERT_ACTIONS, COUNTED_ACTIONS, SIGN_IN_FAILURES, Action, Outcome
 from audit.models import Alert, AuditEntry
-from shopguard.roles import OWNER
+from shopguard.roles import AUDITOR, OWNER, has_role
 
 WINDOW = timedelta(hours=1)
 VIEW_ACTIONS = COUNTED_ACTIONS  # what the bulk-viewing alert counts (see audit.actions)
@@ -168,3 +168,11 @@ def acknowledge(alert, request):
             target=("audit.alert", alert.pk),
             detail={"kind": alert.kind, "alert_seq": alert.entry_seq},
         )
+
+
+def unacknowledged_for(user):
+    """The open alerts ``user`` may read (owner and auditor), newest first; none for
+    anyone else. Only the owner acknowledges them (on the home page's banner)."""
+    if not has_role(user, OWNER, AUDITOR):
+        return Alert.objects.none()
+    return open_alerts()

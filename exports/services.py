@@ -11,7 +11,7 @@ written in the same transaction as the step itself.
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -157,3 +157,22 @@ def _facts(export):
         "rows": export.row_count,
         "purpose": export.purpose,
     }
+
+
+def pending_for(user):
+    """The export requests waiting on ``user``: for an owner, other people's requests to
+    approve; for a manager, their own not yet approved or approved and not yet
+    downloaded (with its state). Oldest first."""
+    open_states = [ExportRequest.Status.PENDING, ExportRequest.Status.APPROVED]
+    requests = ExportRequest.objects.select_related("requested_by").order_by("requested_at")
+    if role_of(user) == OWNER:
+        return requests.filter(status=ExportRequest.Status.PENDING).exclude(requested_by=user)
+    return requests.filter(requested_by=user, status__in=open_states)
+
+
+def downloads_since(since):
+    """How many archives were downloaded since ``since``, and how many of them were
+    self-approved (the owner's own request: no second person looked at it)."""
+    downloaded = ExportRequest.objects.filter(downloaded_at__gte=since)
+    self_approved = downloaded.filter(decided_by=models.F("requested_by"))
+    return downloaded.count(), self_approved.count()

@@ -47,6 +47,13 @@ class ShopGuardAdminSite(admin.AdminSite):
         ]
         return urls + super().get_urls()
 
+    def index(self, request, extra_context=None):
+        """The home page: what waits for this person, the shop's posture and the last
+        30 days, as their role may see them (shopguard.dashboard)."""
+        from shopguard.dashboard import dashboard_for
+
+        return super().index(request, {**dashboard_for(request), **(extra_context or {})})
+
     @method_decorator(never_cache)
     def login(self, request, extra_context=None):
         """The password step of sign-in; the second factor follows (accounts.signin)."""

@@ -10,12 +10,13 @@ import base64
 import binascii
 import re
 import secrets
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ImproperlyConfigured
 
 KEY_BYTES = 32  # AES-256 and HMAC-SHA256 both want 256-bit keys.
 KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+DATED_KEY_ID_RE = re.compile(r"^k(\d{8})")
 
 
 def decode_key(name, value):
@@ -54,3 +55,13 @@ def new_raw_key():
 def new_field_key():
     """Return one ``id:key`` entry for FIELD_ENCRYPTION_KEYS; the id carries today's date."""
     return f"k{date.today():%Y%m%d}{secrets.token_hex(2)}:{new_raw_key()}"
+
+
+def key_date(key_id):
+    """The day a key made by ``new_field_key`` was made (its id carries it), or None for
+    a key id chosen by hand."""
+    found = DATED_KEY_ID_RE.match(key_id or "")
+    try:
+        return datetime.strptime(found.group(1), "%Y%m%d").date() if found else None
+    except ValueError:
+        return None

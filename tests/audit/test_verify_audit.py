@@ -9,9 +9,9 @@ from tests.audit.conftest import run_sql, without_triggers
 
 
 def verify(capsys):
-    """Run verify_audit; return (exit code, stdout, stderr)."""
+    """Run verify_audit without recording its verdict; return (exit code, stdout, stderr)."""
     try:
-        call_command("verify_audit")
+        call_command("verify_audit", "--no-record")
         code = 0
     except SystemExit as exit:
         code = exit.code
@@ -25,6 +25,26 @@ def test_it_passes_an_intact_ledger_with_count_and_head(ledger, capsys):
     assert code == 0
     assert f"{AuditEntry.objects.count()} entries" in out
     assert head.chain in out
+
+
+def test_it_records_an_intact_verdict_with_the_head_it_checked(ledger):
+    head = AuditEntry.objects.order_by("-seq").first()
+    call_command("verify_audit")
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert (entry.action, entry.outcome, entry.seq) == ("audit.verified", "ok", head.seq + 1)
+    assert entry.detail["intact"] is True and entry.detail["head_seq"] == head.seq
+    call_command("verify_audit")  # the verdict entry is chained like any other
+
+
+def test_it_records_a_broken_verdict_naming_the_bad_entry(ledger, capsys):
+    seq = ledger[2].seq
+    with without_triggers():
+        run_sql("UPDATE audit_auditentry SET outcome = 'refused' WHERE seq = %s", [seq])
+    with pytest.raises(SystemExit):
+        call_command("verify_audit")
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert (entry.action, entry.outcome) == ("audit.verified", "refused")
+    assert entry.detail["intact"] is False and entry.detail["bad_seq"] == seq
 
 
 def test_it_passes_an_empty_ledger(db, capsys):
@@ -255,7 +275,7 @@ def checkpoint(path):
 def verify_against(capsys, *files, extra=()):
     args = [arg for path in files for arg in ("--checkpoint", str(path))]
     try:
-        call_command("verify_audit", *args, *extra)
+        call_command("verify_audit", "--no-record", *args, *extra)
         code = 0
     except SystemExit as exit:
         code = exit.code

@@ -71,3 +71,15 @@ def test_day_counting_is_a_setting(settings):
     counted = {d.kind: d.due for d in deadlines(incident)}
     assert counted["preliminary"] == start.date() + datetime.timedelta(days=3)
     assert counted["final"] == start.date() + datetime.timedelta(days=29)
+
+
+def test_the_dashboard_shows_the_owner_and_auditor_each_open_deadline(client, people, clock):
+    incident = reportable(title="見本の事案")
+    clock.advance(4 * DAY)
+    for person in (people.alice, people.dave):
+        client.force_login(person)
+        home = client.get("/admin/").content.decode()
+        assert "漏えい等の事案「見本の事案」の速報" in home and "期限が近づいています" in home
+        assert f"/admin/incidents/incident/{incident.pk}/change/" in home
+    client.force_login(people.bob)
+    assert "見本の事案" not in client.get("/admin/").content.decode()

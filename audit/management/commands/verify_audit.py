@@ -5,6 +5,11 @@ naming the first entry that was edited, removed, inserted or moved, or whose row
 customer index differ from its chained ``customer_ids``. With ``--checkpoint FILE``
 (several times, or a file of several lines), also exit 1 naming the first signed
 checkpoint (``audit_checkpoint``) that the ledger no longer reaches and extends.
+
+Each run then appends its verdict to the ledger as ``audit.verified`` (intact or broken,
+the head it checked, the first bad entry's number), so the home page can show when the
+ledger was last proved and what was found; ``--no-record`` checks without writing (a
+copy kept as evidence).
 """
 
 import multiprocessing
@@ -13,11 +18,12 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 
 from audit import checkpoint as checkpoints
+from audit.actions import Action, Outcome
 from audit.chain import canonical_sql, combine, scan, stray_index_sql
-from audit.ledger import current_head
+from audit.ledger import current_head, record
 from audit.models import AuditEntry
 
 # Rows fetched per round trip: large enough that the database is not the bottleneck,
@@ -99,6 +105,11 @@ class Command(BaseCommand):
             "--public-key",
             help="the checkpoints' public key (default: from AUDIT_SIGNING_KEY)",
         )
+        parser.add_argument(
+            "--no-record",
+            action="store_true",
+            help="do not append the verdict to the ledger (checking a copy kept as evidence)",
+        )
 
     def handle(self, **options):
         started = time.perf_counter()
@@ -106,14 +117,27 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         if not verdict.intact:
             self.stderr.write(f"audit ledger NOT intact: {verdict.message}")
+            self.record(verdict, options)
             raise SystemExit(1)
         if options["checkpoint"]:
             self.check_checkpoints(verdict, options)
+        self.record(verdict, options)
         self.stdout.write(f"audit ledger intact: {verdict.count} entries")
         self.stdout.write(f"head {verdict.head_seq} {verdict.head or '-'}")
         if options["verbosity"] > 1 and elapsed:
             rate = verdict.count / elapsed
             self.stdout.write(f"checked in {elapsed:.2f} s ({rate:,.0f} entries per second)")
+
+    def record(self, verdict, options):
+        """Append the verdict, unless told not to or the head itself was tampered with
+        (then the next number is taken and the entry cannot be written: said, not fatal)."""
+        if options["no_record"]:
+            return
+        try:
+            with transaction.atomic():
+                record_verdict(verdict)
+        except IntegrityError:
+            self.stderr.write("the verdict could not be recorded: the ledger's head is wrong")
 
     def check_checkpoints(self, verdict, options):
         """Exit 1 naming the first checkpoint the verified ledger does not hold."""
@@ -134,6 +158,22 @@ class Command(BaseCommand):
                 raise SystemExit(1)
         latest = max(seqs)
         self.stdout.write(f"checkpoints: {len(found)} reached and extended (latest entry {latest})")
+
+
+def record_verdict(verdict):
+    """Append the verdict to the ledger (read by the home page's checklist); the entry
+    comes after the head it checked, so a later run checks it too."""
+    record(
+        Action.AUDIT_VERIFIED,
+        outcome=Outcome.OK if verdict.intact else Outcome.REFUSED,
+        target=("audit.auditentry", verdict.head_seq or 0),
+        detail={
+            "intact": verdict.intact,
+            "entries": verdict.count,
+            "head_seq": verdict.head_seq,
+            "bad_seq": verdict.bad_seq,
+        },
+    )
 
 
 def _public_key(text):

@@ -1,0 +1,46 @@
+"""Facts about the shop's people for the home page's checklist: who has two-factor
+sign-in and who can reveal personal values. Counts and usernames only."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from shopguard.roles import ROLE_PERMISSIONS, ROLES
+
+REVEAL_PERMISSION = "customers.reveal_customer"
+
+
+def people_with_access():
+    """Active people who hold a role, each marked with ``has_authenticator`` (a confirmed
+    authenticator app: the second factor sign-in asks for)."""
+    confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=ROLES)
+        .distinct()
+        .annotate(has_authenticator=Exists(confirmed))
+    )
+
+
+def two_factor_coverage():
+    """``(with two-factor, all people with access, usernames without it)``."""
+    people = list(people_with_access().values_list("username", "has_authenticator"))
+    missing = sorted(name for name, covered in people if not covered)
+    return len(people) - len(missing), len(people), missing
+
+
+def revealers_by_role():
+    """``{role: active people}`` for each role that may reveal a personal value, and how
+    many of them have no two-factor sign-in."""
+    roles = [role for role in ROLES if REVEAL_PERMISSION in ROLE_PERMISSIONS[role]]
+    counts = dict.fromkeys(roles, 0)
+    uncovered = 0
+    for role, covered in (
+        people_with_access()
+        .filter(groups__name__in=roles)
+        .values_list("groups__name", "has_authenticator")
+    ):
+        if role in counts:
+            counts[role] += 1
+            uncovered += not covered
+    return counts, uncovered
