@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from audit import alerts
-from audit.actions import Action
+from audit.actions import Action, Outcome
 from audit.chain import CHAIN_FIELDS
 from audit.display import (
     ROLE_LABELS,
@@ -268,25 +268,14 @@ class AuditEntryAdmin(LedgerAdmin):
         "seq",
         "when",
         "actor",
-        "role",
         "action_text",
         "outcome_text",
         "target",
         "customer_count",
     ]
     # One customer's ledger ("who looked at this customer"): who, when, what, why, and
-    # whether the data left in an export.
-    customer_list_display = [
-        "seq",
-        "when",
-        "actor",
-        "role",
-        "action_text",
-        "what",
-        "why",
-        "taken_out",
-        "outcome_text",
-    ]
+    # whether the data left in an export. Six columns, so that it fits beside the menus.
+    customer_list_display = ["when", "actor", "action_text", "what", "why", "taken_out"]
     list_display_links = ["seq"]
     list_filter = [
         ActorFilter,
@@ -311,24 +300,33 @@ class AuditEntryAdmin(LedgerAdmin):
             return self.customer_list_display
         return self.list_display
 
+    def get_list_display_links(self, request, list_display):
+        return ["when"] if request.GET.get("customer") else self.list_display_links
+
     @admin.display(description=_("日時"))
     def when(self, entry):
         return format_when(entry.created_at)
 
-    @admin.display(description=_("利用者"))
+    @admin.display(description=_("利用者（役割）"))
     def actor(self, entry):
+        role = role_label(entry.actor_role)
+        role = format_html('<span class="ledger-role">{}</span>', role) if role else ""
         if entry.actor_id is None:
-            return entry.actor_username or "—"
+            return format_html("{}{}", entry.actor_username or "—", role)
         url = reverse("admin:audit_auditentry_person", args=[entry.actor_id])
-        return format_html('<a href="{}">{}</a>', url, entry.actor_username or entry.actor_id)
-
-    @admin.display(description=_("役割"))
-    def role(self, entry):
-        return role_label(entry.actor_role)
+        name = entry.actor_username or entry.actor_id
+        return format_html('<a href="{}">{}</a>{}', url, name, role)
 
     @admin.display(description=_("操作"))
     def action_text(self, entry):
-        return action_label(entry.action)
+        """The action; on one customer's ledger (no outcome column) a refusal is named."""
+        label = action_label(entry.action)
+        if entry.outcome == Outcome.REFUSED:
+            return _("%(action)s（%(outcome)s）") % {
+                "action": label,
+                "outcome": Outcome.REFUSED.label,
+            }
+        return label
 
     @admin.display(description=_("結果"))
     def outcome_text(self, entry):
@@ -411,7 +409,7 @@ class AuditEntryAdmin(LedgerAdmin):
         """On one customer's ledger: its title and the folded list-page appearances."""
         customer_id = request.GET.get("customer")
         if not customer_id:
-            return {}
+            return {"title": _("監査記録")}
         showing = request.GET.get("list_pages") == "1"
         params = request.GET.copy()
         params.pop("p", None)
