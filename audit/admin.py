@@ -36,11 +36,13 @@ from audit.actions import Action, Outcome
 from audit.chain import CHAIN_FIELDS
 from audit.display import (
     ROLE_LABELS,
+    WHEN,
     action_label,
     detail_rows,
     field_label,
     format_csv_time,
     format_when,
+    join_words,
     outcome_label,
     role_label,
 )
@@ -196,7 +198,7 @@ def csv_header():
     """The CSV's column names, in the language of the request."""
     return [
         _("番号"),
-        _("日時（日本時間）"),
+        WHEN,
         _("利用者"),
         _("役割"),
         _("操作"),
@@ -303,7 +305,7 @@ class AuditEntryAdmin(LedgerAdmin):
     def get_list_display_links(self, request, list_display):
         return ["when"] if request.GET.get("customer") else self.list_display_links
 
-    @admin.display(description=_("日時"))
+    @admin.display(description=WHEN)
     def when(self, entry):
         return format_when(entry.created_at)
 
@@ -344,7 +346,7 @@ class AuditEntryAdmin(LedgerAdmin):
     def what(self, entry):
         names = entry.detail.get("field") or entry.detail.get("fields") or []
         names = names if isinstance(names, list) else [names]
-        return "、".join(str(field_label(n)) for n in names)
+        return join_words(field_label(n) for n in names)
 
     @admin.display(description=_("表示理由"))
     def why(self, entry):
@@ -452,7 +454,7 @@ class AuditEntryAdmin(LedgerAdmin):
         customers = entry.customer_ids
         rows = [
             (_("番号"), entry.seq),
-            (_("日時"), format_when(entry.created_at)),
+            (WHEN, format_when(entry.created_at)),
             (_("利用者"), entry.actor_username or "—"),
             (_("役割"), role_label(entry.actor_role) or "—"),
             (_("操作"), action_label(entry.action)),
@@ -477,7 +479,12 @@ class AuditEntryAdmin(LedgerAdmin):
             if len(customers) == 1
             else None
         )
-        return {"entry_rows": rows, "technical_rows": technical, "who_looked_url": who_looked}
+        return {
+            "title": _("監査記録の詳細"),
+            "entry_rows": rows,
+            "technical_rows": technical,
+            "who_looked_url": who_looked,
+        }
 
     def _read_detail(self, request, view):
         """What was read: the view and its filters (ids, action names, dates only)."""

@@ -17,6 +17,18 @@ from audit.actions import Action, Outcome
 from shopguard.roles import AUDITOR, MANAGER, OWNER, STAFF
 
 JAPAN = ZoneInfo("Asia/Tokyo")
+# The times the ledger shows are Japan time, and its column says so.
+WHEN = _("日時（日本時間）")
+
+
+def in_english():
+    return (get_language() or "ja").startswith("en")
+
+
+def join_words(words):
+    """Words as one list: 氏名、メールアドレス / Name, E-mail address."""
+    return (", " if in_english() else "、").join(str(word) for word in words)
+
 
 ROLE_LABELS = {
     OWNER: _("オーナー"),
@@ -64,7 +76,7 @@ def format_when(moment):
     if moment is None:
         return ""
     local = timezone.localtime(moment, JAPAN)
-    if (get_language() or "ja").startswith("en"):
+    if in_english():
         return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
@@ -149,13 +161,13 @@ def detail_value(key, value):
         return f"{value:,}"
     if key in _FIELD_KEYS:
         names = value if isinstance(value, list) else [value]
-        return "、".join(str(field_label(n)) for n in names) or "—"
+        return join_words(field_label(n) for n in names) or "—"
     if key == "role" or key in ("old", "new"):
         return role_label(value) if value else "—"
     if isinstance(value, dict):
-        return "、".join(f"{k}: {v}" for k, v in value.items()) or "—"
+        return join_words(f"{k}: {v}" for k, v in value.items()) or "—"
     if isinstance(value, list):
-        return "、".join(map(str, value)) or "—"
+        return join_words(value) or "—"
     if value in (None, ""):
         return "—"
     return VALUE_LABELS.get(value, value)

@@ -144,7 +144,7 @@ def test_an_entry_reads_as_labelled_rows_not_a_dict(client, people, customer_a):
     assert '<th scope="row">項目</th><td>氏名、メールアドレス</td>' in text
     assert '<th scope="row">提供先</th><td>社内</td>' in text
     assert '<th scope="row">件数</th><td>2</td>' in text
-    assert '<th scope="row">日時</th><td>2026年12月2日 14:05</td>' in text
+    assert '<th scope="row">日時（日本時間）</th><td>2026年12月2日 14:05</td>' in text
     for code in ("{&quot;", '{"', "&#x27;fields&#x27;", "[&#x27;", "'fields'"):
         assert code not in text
     # The chain value stays for verification, folded under technical details.
@@ -162,7 +162,11 @@ def test_an_entry_speaks_english_when_english_is_chosen(client, people, customer
     entry = AuditEntry.objects.filter(action="customer.reveal").first()
     text = page(client, people.dave, f"{LIST}{entry.pk}/change/", language="en")
     assert '<th scope="row">Field</th><td>Phone number</td>' in text
-    assert "2 Dec 2026, 14:05" in text
+    assert '<th scope="row">Time (Japan)</th><td>2 Dec 2026, 14:05</td>' in text
+    export = AuditEntry.objects.get(action="export.download")
+    text = page(client, people.dave, f"{LIST}{export.pk}/change/", language="en")
+    assert '<th scope="row">Field</th><td>Name, E-mail address</td>' in text
+    assert "<h2>#" in text and "Export downloaded" in text
 
 
 # CSV ---------------------------------------------------------------------------------
