@@ -525,12 +525,12 @@ class AuditEntryAdmin(LedgerAdmin):
 @admin.register(Alert)
 class AlertAdmin(LedgerAdmin):
     list_display = [
-        "raised_at",
+        "raised",
         "kind",
         "subject_username",
         "entry_seq",
         "cause_seq",
-        "acknowledged_at",
+        "acknowledged",
     ]
     list_filter = ["kind", ("acknowledged_at", admin.EmptyFieldListFilter)]
     ordering = ["-raised_at"]
@@ -545,6 +545,14 @@ class AlertAdmin(LedgerAdmin):
         "acknowledged_by_id",
     ]
     fields = readonly_fields
+
+    @admin.display(description=_("発生日時"), ordering="raised_at")
+    def raised(self, alert):
+        return format_when(alert.raised_at)
+
+    @admin.display(description=_("確認日時"), ordering="acknowledged_at")
+    def acknowledged(self, alert):
+        return format_when(alert.acknowledged_at) or "—"
 
     def get_urls(self):
         view = self.admin_site.admin_view

@@ -213,3 +213,11 @@ def test_manager_and_staff_cannot_read_who_looked(client, people, customer_a, na
     client.force_login(getattr(people, name))
     assert client.get(LIST, {"customer": customer_a}).status_code == 403
     assert client.get(CSV, {"customer": customer_a}).status_code == 403
+
+
+def test_alerts_show_the_ledger_date_format(client, people, db):
+    from audit.models import Alert
+
+    Alert.objects.create(kind=Alert.NEW_IP, raised_at=AT, entry_seq=1)
+    assert "2026年12月2日 14:05" in page(client, people.alice, "/admin/audit/alert/")
+    assert "2026年12月2日 14:05" in page(client, people.alice, "/admin/")
