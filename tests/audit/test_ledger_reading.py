@@ -221,3 +221,12 @@ def test_alerts_show_the_ledger_date_format(client, people, db):
     Alert.objects.create(kind=Alert.NEW_IP, raised_at=AT, entry_seq=1)
     assert "2026年12月2日 14:05" in page(client, people.alice, "/admin/audit/alert/")
     assert "2026年12月2日 14:05" in page(client, people.alice, "/admin/")
+
+
+def test_an_export_of_thousands_keeps_its_csv_row_within_a_spreadsheet_cell(client, people):
+    ids = [str(uuid.uuid4()) for _ in range(2000)]
+    record("export.download", actor=people.alice, customers=ids)
+    body = csv_body(client, people.dave, {"action": "export.download"})
+    (row,) = csv.DictReader(io.StringIO(body.decode("utf-8-sig")))
+    assert row["顧客数"] == "2000" and len(row["顧客ID"]) < 32_767
+    assert "この顧客を見た人" in row["顧客ID"]
