@@ -13,9 +13,11 @@ Links other apps may use:
 
 import contextlib
 import csv
+import itertools
 import re
 import uuid
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
@@ -25,12 +27,25 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from audit import alerts
 from audit.actions import Action, Outcome
 from audit.chain import CHAIN_FIELDS
+from audit.display import (
+    ROLE_LABELS,
+    WHEN,
+    action_label,
+    detail_rows,
+    field_label,
+    format_csv_time,
+    format_when,
+    join_words,
+    outcome_label,
+    role_label,
+)
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
 from shopguard.access import RoleGatedAdmin, vault_view
@@ -107,14 +122,40 @@ class ActionFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         actions = AuditEntry.objects.order_by("action").values_list("action", flat=True)
-        return [(a, label_of(Action, a)) for a in actions.distinct()]
+        return [(a, action_label(a)) for a in actions.distinct()]
 
     def queryset(self, request, queryset):
         return queryset.filter(action=self.value()) if self.value() else queryset
 
 
-# The ledger's own columns, in chain order; the CSV leaves out the previous chain value.
-CSV_COLUMNS = [*(f for f in CHAIN_FIELDS if f != "prev_chain"), "chain"]
+class RoleFilter(admin.SimpleListFilter):
+    title = _("役割")
+    parameter_name = "actor_role"
+
+    def lookups(self, request, model_admin):
+        return list(ROLE_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(actor_role=self.value()) if self.value() else queryset
+
+
+class ListPagesFilter(ValueFilter):
+    """On one customer's ledger, the list pages the customer appeared on (50 rows at a
+    time, masked) would bury the looks that matter; they are folded away unless asked
+    for with ``?list_pages=1``. Empty in the side bar: the page has its own toggle (the
+    admin applies only filters that have output)."""
+
+    title = _("一覧での表示")
+    parameter_name = "list_pages"
+    template = "audit/_no_filter.html"
+
+    def has_output(self):
+        return True
+
+    def queryset(self, request, queryset):
+        if request.GET.get("customer") and self.value != "1":
+            return queryset.exclude(action=Action.CUSTOMER_LIST)
+        return queryset
 
 
 # Filter values are ids, action names, roles and dates. Anything else typed into the URL
@@ -147,13 +188,75 @@ def safe_filter_key(key):
     return key if _FILTER_KEY.fullmatch(key) else "(not recorded)"
 
 
-# Beside the codes, what they mean, in the language of the page.
-CSV_LABELS = ["action_label", "outcome_label"]
+# A spreadsheet cell holds at most 32,767 characters (Excel): an export's entry naming
+# more customers than fit says so instead of breaking the row.
+CSV_CELL_LIMIT = 32_000
+REVEAL_ACTIONS = (Action.CUSTOMER_REVEAL, Action.DATA_REQUEST_REVEAL)
 
 
-def label_of(choices, value):
-    """The label of a ledger name; names from before a rename are shown as they are."""
-    return choices(value).label if value in choices.values else value
+def csv_header():
+    """The CSV's column names, in the language of the request."""
+    return [
+        _("番号"),
+        WHEN,
+        _("利用者"),
+        _("役割"),
+        _("操作"),
+        _("結果"),
+        _("対象"),
+        _("顧客数"),
+        _("顧客ID"),
+        _("詳細"),
+        _("IPアドレス"),
+        _("ユーザーエージェント"),
+        _("チェーン値"),
+    ]
+
+
+def csv_row(entry):
+    """One entry as CSV cells: labels instead of codes, Japan time, every cell guarded."""
+    plain, technical = detail_rows(entry.detail)
+    cells = [
+        entry.seq,
+        format_csv_time(entry.created_at),
+        entry.actor_username,
+        role_label(entry.actor_role),
+        action_label(entry.action),
+        outcome_label(entry.outcome),
+        target_text(entry),
+        len(entry.customer_ids),
+        customer_ids_cell(entry.customer_ids),
+        " / ".join(f"{label}: {value}" for label, value in [*plain, *technical]),
+        entry.ip,
+        entry.user_agent,
+        entry.chain,
+    ]
+    return [safe_cell(str(cell)) for cell in cells]
+
+
+def customer_ids_cell(ids):
+    text = " ".join(ids)
+    if len(text) <= CSV_CELL_LIMIT:
+        return text
+    return str(_("（件数が多いため省略。画面の「この顧客を見た人」で確認できます）"))
+
+
+def target_text(entry):
+    """What an entry was about, short: the kind of thing in words and the start of its id."""
+    if not entry.target_type:
+        return ""
+    try:
+        kind = apps.get_model(entry.target_type)._meta.verbose_name
+    except (LookupError, ValueError):
+        kind = entry.target_type
+    return f"{kind} {short_id(entry.target_id)}".strip()
+
+
+def short_id(value):
+    """A UUID cut to its first 8 characters, as the shop's pages name exports; others whole."""
+    with contextlib.suppress(ValueError):
+        return str(uuid.UUID(value))[:8]
+    return value
 
 
 class Echo:
@@ -165,22 +268,24 @@ class Echo:
 class AuditEntryAdmin(LedgerAdmin):
     list_display = [
         "seq",
-        "created_at",
+        "when",
         "actor",
-        "actor_role",
-        "action",
-        "outcome",
+        "action_text",
+        "outcome_text",
         "target",
         "customer_count",
-        "ip",
     ]
+    # One customer's ledger ("who looked at this customer"): who, when, what, why, and
+    # whether the data left in an export. Six columns, so that it fits beside the menus.
+    customer_list_display = ["when", "actor", "action_text", "what", "why", "taken_out"]
     list_display_links = ["seq"]
     list_filter = [
         ActorFilter,
         CustomerFilter,
+        ListPagesFilter,
         ActionFilter,
         "outcome",
-        "actor_role",
+        RoleFilter,
         ("created_at", admin.DateFieldListFilter),
     ]
     date_hierarchy = "created_at"
@@ -190,21 +295,74 @@ class AuditEntryAdmin(LedgerAdmin):
     fields = [*CHAIN_FIELDS, "chain"]
     readonly_fields = fields
     change_list_template = "audit/auditentry_change_list.html"
+    change_form_template = "audit/auditentry_detail.html"
 
-    @admin.display(description=_("利用者"))
+    def get_list_display(self, request):
+        if request.GET.get("customer"):
+            return self.customer_list_display
+        return self.list_display
+
+    def get_list_display_links(self, request, list_display):
+        return ["when"] if request.GET.get("customer") else self.list_display_links
+
+    @admin.display(description=WHEN)
+    def when(self, entry):
+        return format_when(entry.created_at)
+
+    @admin.display(description=_("利用者（役割）"))
     def actor(self, entry):
+        role = role_label(entry.actor_role)
+        role = format_html('<span class="ledger-role">{}</span>', role) if role else ""
         if entry.actor_id is None:
-            return entry.actor_username
+            return format_html("{}{}", entry.actor_username or "—", role)
         url = reverse("admin:audit_auditentry_person", args=[entry.actor_id])
-        return format_html('<a href="{}">{}</a>', url, entry.actor_username or entry.actor_id)
+        name = entry.actor_username or entry.actor_id
+        return format_html('<a href="{}">{}</a>{}', url, name, role)
+
+    @admin.display(description=_("操作"))
+    def action_text(self, entry):
+        """The action; on one customer's ledger (no outcome column) a refusal is named."""
+        label = action_label(entry.action)
+        if entry.outcome == Outcome.REFUSED:
+            return _("%(action)s（%(outcome)s）") % {
+                "action": label,
+                "outcome": Outcome.REFUSED.label,
+            }
+        return label
+
+    @admin.display(description=_("結果"))
+    def outcome_text(self, entry):
+        return outcome_label(entry.outcome)
 
     @admin.display(description=_("対象"))
     def target(self, entry):
-        return f"{entry.target_type} {entry.target_id}".strip()
+        return target_text(entry)
 
     @admin.display(description=_("顧客数"))
     def customer_count(self, entry):
-        return len(entry.customer_ids)
+        return f"{len(entry.customer_ids):,}"
+
+    @admin.display(description=_("項目"))
+    def what(self, entry):
+        names = entry.detail.get("field") or entry.detail.get("fields") or []
+        names = names if isinstance(names, list) else [names]
+        return join_words(field_label(n) for n in names)
+
+    @admin.display(description=_("表示理由"))
+    def why(self, entry):
+        if entry.action not in REVEAL_ACTIONS:
+            return ""
+        if entry.detail.get("reason_code") == "quota":
+            return _("（表示回数の上限のため拒否）")
+        return entry.detail.get("reason", "")
+
+    @admin.display(description=_("持ち出し"))
+    def taken_out(self, entry):
+        if entry.action != Action.EXPORT_DOWNLOAD:
+            return ""
+        return _("エクスポートで持ち出し（エクスポート %(number)s）") % {
+            "number": short_id(entry.target_id)
+        }
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -243,21 +401,90 @@ class AuditEntryAdmin(LedgerAdmin):
         return redirect("admin:audit_auditentry_change", entry.pk)
 
     def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
+        context = {**(extra_context or {}), **self._customer_context(request)}
+        response = super().changelist_view(request, context)
         if getattr(response, "status_code", None) == 200:
             record(Action.AUDIT_READ, request=request, detail=self._read_detail(request, "list"))
         return response
 
+    def _customer_context(self, request):
+        """On one customer's ledger: its title and the folded list-page appearances."""
+        customer_id = request.GET.get("customer")
+        if not customer_id:
+            return {"title": _("監査記録")}
+        showing = request.GET.get("list_pages") == "1"
+        params = request.GET.copy()
+        params.pop("p", None)
+        if showing:
+            params.pop("list_pages")
+        else:
+            params["list_pages"] = "1"
+        appearances = AuditEntryCustomer.objects.filter(
+            customer_id=customer_id, action=Action.CUSTOMER_LIST
+        )
+        return {
+            "title": _("この顧客を見た人"),
+            "who_looked": {
+                "list_pages": appearances.count(),
+                "showing": showing,
+                "toggle_url": "?" + params.urlencode(),
+            },
+        }
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if getattr(response, "status_code", None) == 200:
+        entry = AuditEntry.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        context = {**(extra_context or {}), **self._entry_context(entry)}
+        response = super().change_view(request, object_id, form_url, context)
+        if getattr(response, "status_code", None) == 200 and entry is not None:
             # Ledger entries are named by their sequence number, here as in alerts.
-            seq = AuditEntry.objects.filter(pk=object_id).values_list("seq", flat=True).first()
             detail = self._read_detail(request, "entry")
             record(
-                Action.AUDIT_READ, request=request, target=("audit.auditentry", seq), detail=detail
+                Action.AUDIT_READ,
+                request=request,
+                target=("audit.auditentry", entry.seq),
+                detail=detail,
             )
         return response
+
+    def _entry_context(self, entry):
+        """An entry as labelled rows; codes, hashes and the chain under "technical"."""
+        if entry is None:
+            return {}
+        plain, technical = detail_rows(entry.detail)
+        customers = entry.customer_ids
+        rows = [
+            (_("番号"), entry.seq),
+            (WHEN, format_when(entry.created_at)),
+            (_("利用者"), entry.actor_username or "—"),
+            (_("役割"), role_label(entry.actor_role) or "—"),
+            (_("操作"), action_label(entry.action)),
+            (_("結果"), outcome_label(entry.outcome)),
+            (_("対象"), target_text(entry) or "—"),
+            (_("顧客数"), f"{len(customers):,}"),
+            *plain,
+            (_("IPアドレス"), entry.ip or "—"),
+        ]
+        technical = [
+            (_("操作の名前"), entry.action),
+            (_("対象の種類"), entry.target_type or "—"),
+            (_("対象ID"), entry.target_id or "—"),
+            (_("ユーザーエージェント"), entry.user_agent or "—"),
+            (_("リクエストID"), entry.request_id or "—"),
+            *technical,
+            (_("前のチェーン値"), entry.prev_chain or "—"),
+            (_("チェーン値"), entry.chain),
+        ]
+        who_looked = (
+            reverse("admin:audit_auditentry_customer", args=[customers[0]])
+            if len(customers) == 1
+            else None
+        )
+        return {
+            "title": _("監査記録の詳細"),
+            "entry_rows": rows,
+            "technical_rows": technical,
+            "who_looked_url": who_looked,
+        }
 
     def _read_detail(self, request, view):
         """What was read: the view and its filters (ids, action names, dates only)."""
@@ -269,20 +496,26 @@ class AuditEntryAdmin(LedgerAdmin):
         return {"view": view, "filters": filters}
 
     def csv_view(self, request):
-        """The ledger (as filtered on the list page) as CSV. It holds no personal data."""
+        """The ledger (as filtered on the list page) as CSV for a spreadsheet: labels in
+        the page's language, Japan time, a byte-order mark so that Excel reads UTF-8.
+        It holds no personal data."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
         queryset = changelist.get_queryset(request).order_by("seq")
         record(Action.AUDIT_EXPORT_CSV, request=request, detail=self._read_detail(request, "csv"))
         writer = csv.writer(Echo())
+        # The rows are written after the view returns, when the request's language is no
+        # longer active: each batch of rows is written in it again.
+        language = get_language()
 
         def rows():
-            yield writer.writerow([*CSV_COLUMNS, *CSV_LABELS])
-            for entry in queryset.iterator(chunk_size=2000):
-                codes = [safe_cell(getattr(entry, c)) for c in CSV_COLUMNS]
-                labels = [label_of(Action, entry.action), label_of(Outcome, entry.outcome)]
-                yield writer.writerow([*codes, *map(safe_cell, labels)])
+            with override(language):
+                yield "\ufeff" + writer.writerow([str(name) for name in csv_header()])
+            entries = queryset.iterator(chunk_size=2000)
+            while batch := list(itertools.islice(entries, 500)):
+                with override(language):
+                    yield "".join(writer.writerow(csv_row(entry)) for entry in batch)
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="audit-ledger.csv"'
@@ -292,12 +525,12 @@ class AuditEntryAdmin(LedgerAdmin):
 @admin.register(Alert)
 class AlertAdmin(LedgerAdmin):
     list_display = [
-        "raised_at",
+        "raised",
         "kind",
         "subject_username",
         "entry_seq",
         "cause_seq",
-        "acknowledged_at",
+        "acknowledged",
     ]
     list_filter = ["kind", ("acknowledged_at", admin.EmptyFieldListFilter)]
     ordering = ["-raised_at"]
@@ -312,6 +545,14 @@ class AlertAdmin(LedgerAdmin):
         "acknowledged_by_id",
     ]
     fields = readonly_fields
+
+    @admin.display(description=_("発生日時"), ordering="raised_at")
+    def raised(self, alert):
+        return format_when(alert.raised_at)
+
+    @admin.display(description=_("確認日時"), ordering="acknowledged_at")
+    def acknowledged(self, alert):
+        return format_when(alert.acknowledged_at) or "—"
 
     def get_urls(self):
         view = self.admin_site.admin_view

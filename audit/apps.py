@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditConfig(AppConfig):
     name = "audit"
-    verbose_name = _("監査ログ")
+    verbose_name = _("監査記録")
 
     def ready(self):
         from auditlog.signals import post_log

@@ -63,7 +63,8 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"#{self.seq} {self.action}"
+        label = Action(self.action).label if self.action in Action.values else self.action
+        return f"#{self.seq} {label}"
 
 
 class AuditEntryCustomer(models.Model):

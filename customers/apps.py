@@ -7,7 +7,11 @@ class CustomersConfig(AppConfig):
     verbose_name = _("顧客")
 
     def ready(self):
+        from audit.display import register_field_labels
         from customers.fields import SCRUBBED_IN_LOGS
         from shopguard.log import scrub_extra_fields
 
         scrub_extra_fields(SCRUBBED_IN_LOGS)
+        # The ledger names recorded fields (a reveal's, a change's) in words.
+        for model in (self.get_model("Customer"), self.get_model("Purchase")):
+            register_field_labels({f.name: f.verbose_name for f in model._meta.fields})

@@ -1,9 +1,16 @@
 from django import template
 
 from audit.alerts import open_alerts
+from audit.display import format_when
 from shopguard.roles import OWNER, has_role
 
 register = template.Library()
+
+
+@register.filter
+def japan_time(moment):
+    """A time as the ledger shows it: 2026年12月2日 14:05 / 2 Dec 2026, 14:05."""
+    return format_when(moment)
 
 
 @register.inclusion_tag("audit/_alert_banner.html", takes_context=True)

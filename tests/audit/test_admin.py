@@ -103,10 +103,13 @@ def test_who_looked_at_this_customer(client, people, looked_at):
 
     response = client.get(response["Location"])
     assert response.status_code == 200
+    # bob's list page is folded away; carol opened the customer's page.
+    assert [e.actor_username for e in response.context["cl"].result_list] == ["carol"]
+    assert reads().last().detail == {"view": "list", "filters": {"customer": a}}
+
+    response = client.get(LIST, {"customer": a, "list_pages": "1"})
     shown = {entry.actor_username for entry in response.context["cl"].result_list}
     assert shown == {"carol", "bob"}
-    assert len(response.context["cl"].result_list) == 2
-    assert reads().last().detail == {"view": "list", "filters": {"customer": a}}
 
 
 def test_each_persons_activity(client, people, looked_at):
@@ -162,18 +165,18 @@ def test_the_ledger_list_shows_japanese_action_and_outcome_labels(client, people
 def test_the_ledger_downloads_as_csv_and_the_download_is_recorded(client, people, looked_at):
     a, _ = looked_at
     client.force_login(people.dave)
-    response = client.get(f"{LIST}export.csv", {"customer": a})
+    response = client.get(f"{LIST}export.csv", {"customer": a, "list_pages": "1"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    body = b"".join(response.streaming_content).decode()
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
     lines = body.strip().splitlines()
-    assert lines[0].startswith("seq,created_at,action,outcome")
+    assert lines[0].startswith("番号,日時（日本時間）,利用者,役割,操作,結果")
     assert len(lines) == 3  # header and the two entries about customer a
-    assert lines[0].endswith(",action_label,outcome_label")
-    assert all(line.endswith((",一覧の表示,成功", ",顧客の閲覧,成功")) for line in lines[1:])
+    assert all(",成功," in line for line in lines[1:])
+    assert "顧客の閲覧" in lines[1] and "一覧の表示" in lines[2]
     download = AuditEntry.objects.get(action="audit.export_csv")
     assert download.actor_id == people.dave.pk
-    assert download.detail["filters"] == {"customer": a}
+    assert download.detail["filters"] == {"customer": a, "list_pages": "1"}
 
 
 def test_alerts_are_listed_read_only(client, people):

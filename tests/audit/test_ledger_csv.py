@@ -13,6 +13,11 @@ URL = "/admin/audit/auditentry/export.csv"
 FORMULA_STARTS = ["=", "+", "-", "@", "＝", "＋", "－", "＠"]
 
 
+def read_rows(response):
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body)))
+
+
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 def test_a_typed_username_cannot_run_as_a_formula(client, people, start):
     typed = f"{start}HYPERLINK(1)"
@@ -22,8 +27,8 @@ def test_a_typed_username_cannot_run_as_a_formula(client, people, start):
     response = client.get(URL, {"action__exact": Action.SIGN_IN_FAILED})
 
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [row["actor_username"] for row in rows] == ["'" + typed]
+    rows = read_rows(response)
+    assert [row["利用者"] for row in rows] == ["'" + typed]
 
 
 def test_a_user_agent_cannot_run_as_a_formula(client, people):
@@ -32,5 +37,5 @@ def test_a_user_agent_cannot_run_as_a_formula(client, people):
 
     response = client.get(URL, {"action__exact": Action.AUDIT_READ})
 
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows and all(row["user_agent"] == "'＝cmd|' /C calc'!A0" for row in rows)
+    rows = read_rows(response)
+    assert rows and all(row["ユーザーエージェント"] == "'＝cmd|' /C calc'!A0" for row in rows)
