@@ -5,6 +5,7 @@ import pytest
 
 from tests.customers.vault import (
     CHANGELIST,
+    HANAKO,
     change_url,
     entries,
     make_customer,
@@ -88,3 +89,13 @@ def test_categories_are_named_in_english_on_english_pages(client, people, hanako
 def test_an_unknown_customer_is_a_404(client, people, db):
     signed_in(client, people.alice)
     assert client.get(f"{CHANGELIST}00000000-0000-4000-8000-000000000000/").status_code == 404
+
+
+def test_saving_an_edit_returns_to_the_customers_page(client, people, hanako):
+    data = dict.fromkeys(HANAKO, "")
+    data["phone"] = "080-9999-0000"
+    response = signed_in(client, people.carol).post(change_url(hanako), data)
+    assert response.status_code == 302 and response["Location"] == view_url(hanako)
+    assert entries("customer.change").get().detail == {"fields": ["phone"]}
+    again = signed_in(client, people.carol).post(change_url(hanako), {**data, "_continue": "1"})
+    assert again["Location"].endswith(change_url(hanako))
