@@ -19,6 +19,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -54,9 +55,35 @@ class PersonCreationForm(UserCreationForm):
         fields = ("username",)
 
 
+class StoredPasswordWidget(forms.Widget):
+    """Says the password is stored safely and links to setting a new one: the hashing
+    algorithm, its parameters and the hash mean nothing to the shop's people."""
+
+    read_only = True
+
+    def render(self, name, value, attrs=None, renderer=None):
+        usable = bool(value) and not str(value).startswith("!")
+        stored = _("パスワードは安全に保存されています。")
+        unset = _("パスワードはまだ設定されていません。")
+        return format_html(
+            '<div class="readonly" id="password-stored">{} <a class="button" href="{}">{}</a>'
+            "</div>",
+            stored if usable else unset,
+            "../password/",
+            _("パスワードを変更する"),
+        )
+
+
 class PersonChangeForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         fields = ("username", "password", "first_name", "last_name", "email", "is_active")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        password = self.fields.get("password")
+        if password is not None:
+            password.widget = StoredPasswordWidget()
+            password.help_text = ""
 
     def clean_is_active(self):
         active = self.cleaned_data["is_active"]
@@ -72,6 +99,21 @@ class RoleForm(forms.Form):
     role = RoleField()
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """The people list filtered by role, named in Japanese (the raw group names are code)."""
+
+    title = _("役割")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return people.ROLE_CHOICES
+
+    def queryset(self, request, queryset):
+        if self.value() in dict(people.ROLE_CHOICES):
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
 @admin.register(User)
 class PersonAdmin(RoleGatedAdmin, UserAdmin):
     form = PersonChangeForm
@@ -85,7 +127,7 @@ class PersonAdmin(RoleGatedAdmin, UserAdmin):
     add_fieldsets = ((None, {"fields": ("username", "password1", "password2", "role")}),)
     readonly_fields = ("role_label", "two_factor", "last_login", "date_joined")
     list_display = ("username", "role_label", "is_active", "two_factor", "last_login")
-    list_filter = ("is_active", "groups")
+    list_filter = ("is_active", RoleFilter)
     search_fields = ("username",)
     filter_horizontal = ()
     actions = ["reset_two_factor"]

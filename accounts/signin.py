@@ -38,7 +38,18 @@ PENDING_SECONDS = 5 * 60
 
 
 class SignInForm(AdminAuthenticationForm):
-    """The admin's password form, refusing accounts without a ShopGuard role."""
+    """The admin's password form, refusing accounts without a ShopGuard role.
+
+    Its refusal speaks the shop's words: Django's own speaks of "staff accounts", which
+    mean nothing to the shop's people (and a role, not a staff flag, opens the admin).
+    """
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": _(
+            "ユーザー名またはパスワードが正しくありません。大文字と小文字は区別されます。"
+        ),
+    }
 
     def clean_username(self):
         # Django's form only sizes the box: a name longer than any account's is no account,

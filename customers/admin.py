@@ -8,7 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +26,12 @@ from customers.urls import customer_admin_urls, purchase_admin_urls
 from shopguard.encryption import EncryptedTextField
 from shopguard.roles import OWNER, has_role
 
+SEARCH_KIND_LABELS = {
+    "email": _("メールアドレス"),
+    "phone": _("電話番号"),
+    "name": _("氏名（フルネーム）"),
+}
+
 
 class TokenSearchChangeList(ChangeList):
     """The search token ``?s=`` is not a field lookup: keep it out of the filters."""
@@ -35,7 +43,11 @@ class TokenSearchChangeList(ChangeList):
 
 
 class CustomerChangeList(KeysetChangeList, TokenSearchChangeList):
-    """The customer list: newest first, paged by keyset (customers.paging)."""
+    """The customer list: newest first, paged by keyset (customers.paging). A row opens
+    the customer's page (a read view); editing is a separate step from there."""
+
+    def url_for_result(self, result):
+        return reverse("admin:customers_customer_view", args=[result.pk])
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -131,7 +143,43 @@ class CustomerAdmin(AuditedAdmin):
     ]
 
     def get_urls(self):
-        return customer_admin_urls + super().get_urls()
+        view = path(
+            "<uuid:object_id>/",
+            self.admin_site.admin_view(self.detail_view),
+            name="customers_customer_view",
+        )
+        return [*customer_admin_urls, view, *super().get_urls()]
+
+    def detail_view(self, request, object_id):
+        """The customer's page: masked values with a reveal button each, purchases, and
+        an edit button; read (and recorded as customer.view) like the change page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        with reading.object_page(request, Customer, object_id) as page:
+            customer = self.get_object(request, str(object_id))
+            if customer is None:
+                raise Http404
+            context = {
+                **self.admin_site.each_context(request),
+                **self.detail_context(request, customer),
+                "opts": self.opts,
+                "original": customer,
+                "title": str(customer),
+                "can_change": self.has_change_permission(request, customer),
+            }
+            response = TemplateResponse(request, "admin/customers/customer/detail.html", context)
+            page.shown(customer)
+            response.render()
+        return response
+
+    def response_change(self, request, obj):
+        # After saving, back to the customer's page (unless "save and continue editing").
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_change(request, obj)
+        super().response_change(request, obj)  # its success message
+        return HttpResponseRedirect(reverse("admin:customers_customer_view", args=[obj.pk]))
 
     def get_changelist(self, request, **kwargs):
         return CustomerChangeList
@@ -157,9 +205,13 @@ class CustomerAdmin(AuditedAdmin):
         return self.fieldsets
 
     def changelist_view(self, request, extra_context=None):
+        search = services.recalled_search(request)
         extra = {
             "search_form": CustomerSearchForm(),
             "search_active": bool(request.GET.get(services.SEARCH_TOKEN_VAR)),
+            # What was searched, by kind only: the term itself is kept nowhere.
+            "search_kind_label": SEARCH_KIND_LABELS[search["kind"]] if search else None,
+            "title": _("顧客一覧"),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra)
@@ -168,7 +220,12 @@ class CustomerAdmin(AuditedAdmin):
         customer = self.get_object(request, object_id)
         if customer is None or not self.has_view_permission(request, customer):
             return {}
-        return self.detail_context(request, customer)
+        return {
+            "is_owner": has_role(request.user, OWNER),
+            "who_looked_url": reverse("admin:audit_auditentry_customer", args=[customer.pk]),
+            "view_url": reverse("admin:customers_customer_view", args=[customer.pk]),
+            "title": _("%(customer)s の編集") % {"customer": customer},
+        }
 
     def detail_context(self, request, customer):
         """The masked values with their reveal links, purchases, and owner-only links."""
@@ -185,6 +242,7 @@ class CustomerAdmin(AuditedAdmin):
             "can_add_purchase": user.has_perm("customers.add_purchase"),
             "is_owner": has_role(user, OWNER),
             "who_looked_url": reverse("admin:audit_auditentry_customer", args=[customer.pk]),
+            "edit_url": reverse("admin:customers_customer_change", args=[customer.pk]),
         }
 
     @admin.display(description=_("顧客ID"), ordering="created_at")
@@ -242,7 +300,7 @@ class PurchaseAdmin(AuditedAdmin):
 
     @admin.display(description=_("顧客"))
     def customer_link(self, obj):
-        url = reverse("admin:customers_customer_change", args=[obj.customer_id])
+        url = reverse("admin:customers_customer_view", args=[obj.customer_id])
         return format_html('<a href="{}">{}</a>', url, str(obj.customer_id)[:8])
 
     @admin.display(description=_("商品名"))

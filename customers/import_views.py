@@ -2,13 +2,20 @@
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from customers.importing import MAX_FILE_BYTES, ImportRefused, import_customers
+from customers.models import Customer
 from shopguard.access import vault_view
+
+RESULT_SESSION_KEY = "customer_import_result"
+# The result page links this many of the customers an import created, by short id; the
+# rest are at the top of the newest-first customer list.
+CREATED_LINKS = 20
 
 
 class ImportForm(forms.Form):
@@ -17,6 +24,30 @@ class ImportForm(forms.Form):
         label=gettext_lazy("形式"),
         choices=[("shopify", gettext_lazy("Shopify 顧客エクスポート (CSV)"))],
     )
+
+
+def remember_result(request, result):
+    """Keep the counts and the first created ids (no personal data) for the result page."""
+    request.session[RESULT_SESSION_KEY] = {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "created_ids": [str(pk) for pk in result.created_ids[:CREATED_LINKS]],
+    }
+
+
+def recalled_result(request):
+    """The last import's result, shown once after the redirect, with links to what it made."""
+    result = request.session.pop(RESULT_SESSION_KEY, None)
+    if result is None:
+        return None
+    created = Customer.objects.filter(pk__in=result["created_ids"]).only("id")
+    customers = created.order_by("created_at")
+    result["created_links"] = [
+        (c.short_id, reverse("admin:customers_customer_view", args=[c.pk])) for c in customers
+    ]
+    result["nothing_changed"] = not (result["created"] or result["updated"])
+    return result
 
 
 @vault_view("customers.import_customers")
@@ -33,16 +64,13 @@ def upload_customers(request):
         except ImportRefused as refused:
             problems, refusal = [str(p) for p in refused.problems], refused
         else:
-            messages.success(
-                request,
-                _("%(created)d 件を登録し、%(updated)d 件を更新しました。")
-                % {"created": result.created, "updated": result.updated},
-            )
+            remember_result(request, result)
             return redirect("customers_import")
     context = {
         **admin.site.each_context(request),
         "title": _("顧客のインポート"),
         "form": form,
+        "result": recalled_result(request) if request.method == "GET" else None,
         "problems": problems,
         "problem_count": refusal.total if refusal else 0,
         "not_shown": refusal.not_shown if refusal else 0,

@@ -153,6 +153,9 @@ class ImportResult:
     digest: str = ""
     encoding: str = ""
     customer_ids: list = field(default_factory=list)
+    # Known customers whose every value in the file equals the stored one (not saved).
+    unchanged: int = 0
+    created_ids: list = field(default_factory=list)
 
 
 @dataclass
@@ -469,9 +472,11 @@ def _plan_row(row, existing, seen):
         problems.append(Problem(row.line, row.headers["email"], message))
         return None, False, sorted(set(problems), key=_problem_order)
     customer = matches[0] if matches else Customer()
+    customer.import_changes = not matches
     for name, value in customer_values(row.values).items():
-        if value:  # blank keeps the stored value
-            setattr(customer, name, value)
+        if value and (not matches or getattr(customer, name) != value):
+            setattr(customer, name, value)  # blank keeps the stored value
+            customer.import_changes = True
     # The model repeats some checks made above (e-mail, phone, card numbers): keep one
     # message per cell.
     reported = {p.column for p in problems}
@@ -536,14 +541,18 @@ def write(source, encoding):
     The rows were checked already; a problem now means the database changed in between
     (another import, an edit), and raises ImportRefused so the transaction rolls back.
     """
-    ids, created = [], 0
+    ids, created_ids, unchanged = [], [], 0
     for customer, is_new, problems in plans(source, encoding):
         if problems:
             raise ImportRefused(problems, reason=Reason.ROWS)
-        customer.save()
+        if customer.import_changes:
+            customer.save()
+        else:
+            unchanged += 1  # the same values again: nothing to write
         ids.append(customer.pk)
-        created += is_new
-    return ids, created
+        if is_new:
+            created_ids.append(customer.pk)
+    return ids, created_ids, unchanged
 
 
 def _as_file(data):
@@ -576,9 +585,18 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
         with bulk_read("import_match"):
             check(source, found.encoding)
         with transaction.atomic(), disable_auditlog(), bulk_read("import_match"):
-            ids, created = write(source, found.encoding)
-            result = ImportResult(created, len(ids) - created, found.digest, found.encoding, ids)
-            detail.update(created=result.created, updated=result.updated)
+            ids, created_ids, unchanged = write(source, found.encoding)
+            created = len(created_ids)
+            result = ImportResult(
+                created,
+                len(ids) - created - unchanged,
+                found.digest,
+                found.encoding,
+                ids,
+                unchanged=unchanged,
+                created_ids=created_ids,
+            )
+            detail.update(created=result.created, updated=result.updated, unchanged=unchanged)
             # One customer.import entry lists every customer it created or updated, so
             # the rows' own change-capture entries would only repeat it.
             ledger.record(

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, RegexValidator
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from customers.fields import PERSONAL_FIELDS, label
@@ -179,7 +180,9 @@ class Category(models.Model):
         verbose_name_plural = _("商品カテゴリ")
 
     def __str__(self):
-        return self.name_ja
+        # Named in the page's language: English pages are English throughout.
+        english = (get_language() or "").startswith("en")
+        return self.name_en if english and self.name_en else self.name_ja
 
 
 class PurchaseQuerySet(models.QuerySet):

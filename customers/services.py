@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from audit import ledger
 from audit.actions import Action
 from customers.models import Customer, Purchase
+from shopguard import limits
 from shopguard.blind_index import full_digest
+from shopguard.roles import STAFF, has_role
 
 REVEAL = Action.CUSTOMER_REVEAL
 SEARCH_SESSION_KEY = "customer_searches"
@@ -26,11 +28,20 @@ class RevealQuotaExceeded(Exception):
 
     message = _(
         "1時間あたりの表示回数の上限に達しました。しばらくしてから再度お試しいただくか、"
-        "店長に依頼してください。"
+        "マネージャーに依頼してください。"
     )
 
 
 # Reveals ------------------------------------------------------------------------------
+
+
+def reveals_left(user):
+    """How many values ``user`` may still reveal this hour, or None when no quota applies
+    (only staff have one). Read without a lock: it is for the page, the reveal itself
+    counts under the lock (``reading.reveal_field``)."""
+    if not has_role(user, STAFF):
+        return None
+    return limits.STAFF_REVEALS.left(user.pk)
 
 
 # Search -------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def admin_context(request, customer, title):
         "opts": Customer._meta,
         "customer": customer,
         "title": title,
-        "change_url": reverse("admin:customers_customer_change", args=[customer.pk]),
+        "change_url": reverse("admin:customers_customer_view", args=[customer.pk]),
     }
 
 
@@ -54,6 +54,11 @@ def reveal_page(request, customer, label, reveal):
         except services.RevealQuotaExceeded as refusal:
             context["refused"] = refusal.message
             status = 429
+    context["reveals_left"] = left = services.reveals_left(request.user)
+    if left == 0 and "value" not in context:
+        # At the quota there is no form to fill in: only the message and the way back.
+        context["refused"] = services.RevealQuotaExceeded.message
+        context["form"] = None
     return render(request, "admin/customers/reveal.html", context, status=status)
 
 

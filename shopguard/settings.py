@@ -265,8 +265,12 @@ if SHOPGUARD_UNRECORDED_READS not in ("raise", "record"):
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("日本語")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first, then its own words for Django's admin defaults.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "shopguard" / "admin_wording"]
 TIME_ZONE = "Asia/Tokyo"
+# One date format for people: 2026年12月2日 14:05 / 2 Dec 2026, 14:05 (docs/glossary.md).
+# Money goes through the ``yen`` filter (shopguard_formats), not a global separator.
+FORMAT_MODULE_PATH = ["shopguard.formats"]
 USE_I18N = True
 USE_TZ = True
 

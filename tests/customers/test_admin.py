@@ -15,6 +15,7 @@ from tests.customers.vault import (
     make_customer,
     make_purchase,
     signed_in,
+    view_url,
 )
 
 # The tests check stored values themselves; requests still start outside any scope.
@@ -139,15 +140,15 @@ def test_the_change_page_shows_masks_never_values_and_records_the_view(
 
 def test_only_the_owner_gets_the_who_looked_link(client, people, hanako):
     link = f"/admin/audit/auditentry/customer/{hanako.pk}/"
-    assert link in signed_in(client, people.alice).get(change_url(hanako)).content.decode()
-    assert link not in signed_in(client, people.bob).get(change_url(hanako)).content.decode()
+    assert link in signed_in(client, people.alice).get(view_url(hanako)).content.decode()
+    assert link not in signed_in(client, people.bob).get(view_url(hanako)).content.decode()
 
 
 def test_staff_see_sensitive_purchases_only_as_a_count(client, people, hanako):
     make_purchase(hanako, product="有機玄米 5kg")
     make_purchase(hanako, category="medicine", product="育毛剤プレミアム")
     make_purchase(hanako, category="adult", product="アダルト商品A")
-    page = signed_in(client, people.carol).get(change_url(hanako)).content.decode()
+    page = signed_in(client, people.carol).get(view_url(hanako)).content.decode()
     assert "有機玄米 5kg" in page
     assert "要配慮カテゴリの購入が 2 件" in page
     assert "育毛剤" not in page and "アダルト商品A" not in page
@@ -155,7 +156,7 @@ def test_staff_see_sensitive_purchases_only_as_a_count(client, people, hanako):
 
 def test_the_manager_sees_sensitive_purchases_with_masked_names(client, people, hanako):
     sensitive = make_purchase(hanako, category="medicine", product="育毛剤プレミアム")
-    page = signed_in(client, people.bob).get(change_url(hanako)).content.decode()
+    page = signed_in(client, people.bob).get(view_url(hanako)).content.decode()
     assert "育毛剤" not in page
     assert f"/admin/customers/purchase/{sensitive.pk}/reveal/" in page
     assert "要配慮カテゴリの購入が" not in page

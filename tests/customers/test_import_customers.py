@@ -119,7 +119,7 @@ def test_importing_the_same_file_twice_changes_nothing_more(db, tmp_path):
     run_import(tmp_path, TWO_CUSTOMERS.encode())
     before = sorted((c.pk, c.name, c.email) for c in Customer.objects.all())
     output, _ = run_import(tmp_path, TWO_CUSTOMERS.encode())
-    assert "0 created, 2 updated" in output
+    assert "0 created, 0 updated, 2 unchanged" in output
     assert sorted((c.pk, c.name, c.email) for c in Customer.objects.all()) == before
 
 

@@ -28,6 +28,11 @@ def change_url(customer):
     return f"{CHANGELIST}{customer.pk}/change/"
 
 
+def view_url(customer):
+    """The customer's page: the read view (editing is ``change_url``)."""
+    return f"{CHANGELIST}{customer.pk}/"
+
+
 def reveal_url(customer, field):
     return f"{CHANGELIST}{customer.pk}/reveal/{field}/"
 

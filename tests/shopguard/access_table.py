@@ -176,6 +176,8 @@ VIEWS = {
     # reason is the form again); anonymising is the owner's, after re-authentication.
     "admin:customers_customer_search": expect(405, REDIRECT, who=[OWNER, MANAGER, STAFF]),
     "admin:customers_customer_reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
+    # A customer's page is a read view (editing is the change form): GET only.
+    "admin:customers_customer_view": expect(200, 405, who=[OWNER, MANAGER, STAFF]),
     "admin:customers_purchase_reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
     "admin:customers_customer_anonymise": expect(REAUTH, who=[OWNER]),
     # Importing a Shopify file: owner and manager (an empty POST is the form again).
@@ -227,6 +229,14 @@ VIEWS = {
 
 # Exceptions to a row, per URL key: {(audience, method): outcome}. Prefer a plain row.
 OVERRIDES = {
+    # A customer's own address, /admin/customers/customer/<id>/, is the customer's page
+    # (admin:customers_customer_view), not the admin's redirect to the change form.
+    "admin:customers_customer_object": {
+        **{(role, "GET"): 200 for role in (OWNER, MANAGER, STAFF)},
+        **{(role, "POST"): 405 for role in (OWNER, MANAGER, STAFF)},
+        (AUDITOR, "GET"): 403,
+        (AUDITOR, "POST"): 403,
+    },
     # Acknowledging accepts only POST, checked before the role: a GET tells nothing.
     "admin:audit_alert_acknowledge": {(role, "GET"): 405 for role in (MANAGER, STAFF, AUDITOR)},
 }

@@ -29,7 +29,8 @@ class Command(BaseCommand):
             result = self.run_import(source, format)
         self.stdout.write(
             f"Imported {result.created + result.updated} customers "
-            f"({result.created} created, {result.updated} updated; {result.encoding}; "
+            f"({result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged; {result.encoding}; "
             f"sha256 {result.digest})."
         )
 
