@@ -348,3 +348,35 @@ def pytest_terminal_summary(terminalreporter):
     if AXE_TOTALS:
         terminalreporter.write_sep("=", "axe-core summary")
         terminalreporter.write(axe_summary())
+
+
+SECOND_VERSION_SCRIPT = """
+import json
+from django.contrib.auth import get_user_model
+from django.test import RequestFactory
+from django.utils import timezone
+from policy import services
+from policy.models import PolicyVersion
+
+published = PolicyVersion.objects.exclude(number=None)
+if published.count() < 2:
+    request = RequestFactory().post("/")
+    request.user = get_user_model().objects.get(username="demo-owner")
+    draft = services.create_draft(request, PolicyVersion.objects.consent_target())
+    articles = draft.articles
+    articles[1]["body_ja"] += "\\n古くなった内容は、速やかに訂正します。"
+    articles[1]["body_en"] += "\\nWe correct outdated information promptly."
+    draft.articles = articles
+    draft.change_summary_ja = "第2条に訂正の時期を加えました。"
+    draft.change_summary_en = "Article 2 now says when we correct information."
+    draft.save()
+    services.publish_version(request, draft, timezone.localdate())
+print(json.dumps(sorted(published.values_list("number", flat=True))))
+"""
+
+
+@pytest.fixture(scope="session")
+def policy_versions(app):
+    """The published version numbers, at least two (a second one is published through
+    the policy services, as the owner's publish button does, when the demo has one)."""
+    return app.shell(SECOND_VERSION_SCRIPT)

@@ -174,6 +174,5 @@ def test_owner_publishes_a_version_through_diff_and_reauth_with_its_numbering(op
 
     public = open_page()
     visit(public, f"/privacy/v/{number}/")
-    screenshot(public, "public-policy")
     assert NEW_ITEM in public.inner_text("article")
     assert list_number_shown(public, NEW_ITEM) == 9
