@@ -159,7 +159,7 @@ def page_name(url):
     """A page's name in the axe summary: its path, with ids replaced by placeholders."""
     path = url.split("://", 1)[-1].split("/", 1)[-1].split("#")[0]
     path = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "<id>", "/" + path)
-    path = re.sub(r"/\d+/", "/<n>/", path)
+    path = re.sub(r"/\d+(?=/)", "/<n>", path)
     return re.sub(r"=[^&]*", "=…", path)
 
 

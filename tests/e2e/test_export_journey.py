@@ -33,7 +33,7 @@ def request_export(page, manager):
     confirm_password(page, manager)
     assert page.url.endswith("/admin/exports/new/"), page.url
     page.fill("#id_purpose", "配送業者への発送データの受け渡し")
-    page.select_option("#id_recipient", index=1)
+    page.select_option("#id_recipient", "contractor")
     page.fill("#id_recipient_name", "見本運輸株式会社")
     page.check("input[name=fields][value=email]")
     submit(page, "#export-form [type=submit]")
