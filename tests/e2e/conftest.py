@@ -51,22 +51,20 @@ def missing_requirement():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip the journeys locally when chromium or axe-core is missing; in CI fail instead."""
+    """Skip the journeys locally when chromium or axe-core is missing; in CI they run, and
+    ``require_browser_tools`` fails them with the reason."""
     reason = missing_requirement()
-    if reason is None:
+    if reason is None or os.environ.get("CI") == "true":
         return
-    journeys = [item for item in items if "tests/e2e/" in item.nodeid]
-    if os.environ.get("CI") == "true":
-        for item in journeys:
-            item.add_marker(pytest.mark.usefixtures("fail_missing_requirement"))
-        return
-    for item in journeys:
-        item.add_marker(pytest.mark.skip(reason=reason))
+    for item in items:
+        if "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture
-def fail_missing_requirement():
-    pytest.fail(f"CI never skips the browser journeys: {missing_requirement()}")
+def require_browser_tools():
+    reason = missing_requirement()
+    if reason is not None:
+        pytest.fail(f"CI never skips the browser journeys: {reason}")
 
 
 @pytest.fixture(autouse=True)
@@ -81,6 +79,7 @@ def allow_sync_database_calls(monkeypatch):
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
+    require_browser_tools()
     with running_app(tmp_path_factory.mktemp("shopguard-app")) as running:
         yield running
 
@@ -142,6 +141,7 @@ def people(app):
 
 @pytest.fixture(scope="session")
 def browser():
+    require_browser_tools()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
