@@ -28,6 +28,7 @@ CHROMIUM_ARGS = [
 AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1280, "height": 800}
+IMPACTS = ("critical", "serious", "moderate", "minor")
 BLOCKING_IMPACTS = ("critical", "serious")
 # Serious violations of Django's own admin chrome that this branch may not fix (app code
 # belongs to others): counted and listed in docs/screenshots/axe.txt, never failing a
@@ -256,9 +257,6 @@ def check_page(page):
     page.guard.checked.add(page.url)
 
 
-IMPACTS = ("critical", "serious", "moderate", "minor")
-
-
 @pytest.fixture
 def open_page(browser, app):
     """``open_page(locale="ja-JP")``: a fresh browser context (one person) at 1280 px.
@@ -294,7 +292,7 @@ def visit(page, path):
 
 
 def submit(page, selector):
-    """Press a button that loads a new page, then check that page."""
+    """Press a button (or follow a link) that loads a new page, then check that page."""
     with page.expect_navigation():
         page.click(selector)
     check_page(page)
