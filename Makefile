@@ -23,7 +23,11 @@ run: $(BIN)/.installed .env
 	@echo
 	$(BIN)/python manage.py runserver --insecure --noreload 127.0.0.1:$(PORT)
 
-test: $(BIN)/.installed
+# axe-core for the browser journeys (tests/e2e), pinned in package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+test: $(BIN)/.installed node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed
@@ -37,4 +41,4 @@ messages: $(BIN)/.installed
 	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
