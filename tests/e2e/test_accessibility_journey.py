@@ -7,11 +7,6 @@ import pytest
 from tests.e2e.conftest import BLOCKING_IMPACTS, axe_violations, sign_in, visit
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the admin's breadcrumb links and search label (ja branch) and the "
-    "ledger's role filter (ledger branch) fixed",
-)
 def test_admin_pages_have_no_serious_violation_even_in_the_admin_chrome(open_page, people):
     page = open_page()
     sign_in(page, people["owner"])
@@ -24,7 +19,6 @@ def test_admin_pages_have_no_serious_violation_even_in_the_admin_chrome(open_pag
     assert found == {}
 
 
-@pytest.mark.xfail(strict=True, reason="needs the favicon from the ja branch")
 def test_every_page_names_its_icon(open_page, people):
     page = open_page()
     visit(page, "/privacy/")

@@ -38,7 +38,6 @@ def test_auditor_reads_the_ledger_and_who_looked_but_cannot_open_a_customer(
         assert "このページを表示する権限がありません。" in page.inner_text("body")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the readable ledger from the ledger branch")
 def test_auditor_reads_the_ledger_in_words(open_page, people):
     page = open_page()
     sign_in(page, people["auditor"])

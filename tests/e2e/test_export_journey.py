@@ -40,7 +40,6 @@ def request_export(page, manager):
     return page.url
 
 
-@pytest.mark.xfail(strict=True, reason="needs the re-auth 405 fix from the flows branch")
 def test_export_is_approved_after_an_expired_window_and_downloaded_once(open_page, people, app):
     manager_page = open_page()
     manager = people["manager"]

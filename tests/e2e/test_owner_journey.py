@@ -83,7 +83,6 @@ def open_who_looked(page, customer_url):
     check_page(page)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the readable who-looked page from the ledger branch")
 def test_who_looked_says_what_was_revealed_and_why(open_page, people):
     page = open_page()
     sign_in(page, people["owner"])
@@ -105,7 +104,6 @@ def test_owner_sees_the_masked_customer_list(open_page, people):
     screenshot(page, "customer-list")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the home page dashboard from the dash branch")
 def test_owner_sees_the_dashboard_at_home(open_page, people):
     page = open_page()
     sign_in(page, people["owner"])
@@ -153,7 +151,6 @@ def add_list_item_nine(page):
     submit(page, "#policyversion_form [name=_continue]")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the policy (9) numbering fix from the flows branch")
 def test_owner_publishes_a_version_through_diff_and_reauth_with_its_numbering(open_page, people):
     page = open_page()
     owner = people["owner"]

@@ -42,7 +42,6 @@ def reveal_left_shown(page):
     return int(found[1]) if found else None
 
 
-@pytest.mark.xfail(strict=True, reason="needs the reveal count left from the ja branch")
 def test_staff_is_stopped_by_the_reveal_quota_with_the_count_left_shown(open_page, people):
     page = open_page()
     sign_in(page, people["staff"])
