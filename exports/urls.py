@@ -6,6 +6,7 @@ app_name = "exports"
 urlpatterns = [
     path("", views.export_list, name="list"),
     path("new/", views.export_new, name="new"),
+    path("ledger/", views.takeout_ledger, name="ledger"),
     path("<str:pk>/", views.export_detail, name="detail"),
     path("<str:pk>/decide/", views.export_decide, name="decide"),
     path("<str:pk>/prepare/", views.export_prepare, name="prepare"),

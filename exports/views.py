@@ -9,7 +9,7 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -18,7 +18,7 @@ from accounts.reauth import require_recent_auth
 from audit.actions import Action, Outcome
 from audit.ledger import record
 from customers.services import recalled_search
-from exports import services
+from exports import services, takeout
 from exports.admin_actions import SELECTED_SESSION_KEY
 from exports.archive import new_archive_password
 from exports.forms import ExportRequestForm
@@ -26,7 +26,7 @@ from exports.models import ExportRequest
 from exports.services import ExportRefused
 from shopguard.access import vault_view
 from shopguard.encryption import DecryptionError, decrypt, encrypt
-from shopguard.roles import OWNER, has_role
+from shopguard.roles import AUDITOR, OWNER, has_role
 
 # The archive password waits in the session between the page that shows it and the
 # download, encrypted (AES-256-GCM under the field keyring, never SECRET_KEY nor anything
@@ -118,7 +118,8 @@ def export_list(request):
     queryset = ExportRequest.objects.select_related("requested_by", "decided_by")
     if not has_role(request.user, OWNER):
         queryset = queryset.filter(requested_by=request.user)
-    return render(request, "exports/list.html", {"exports": queryset[:200]})
+    context = {"exports": queryset[:200], "can_read_ledger": has_role(request.user, OWNER)}
+    return render(request, "exports/list.html", context)
 
 
 @vault_view("customers.add_exportrequest")
@@ -219,3 +220,24 @@ def export_download(request, export):
     return FileResponse(
         archive, as_attachment=True, filename=filename, content_type="application/zip"
     )
+
+
+@vault_view(roles=(OWNER, AUDITOR))
+def takeout_ledger(request):
+    """持ち出し記録: every export, filtered by period and person; printable, or as CSV."""
+    with transaction.atomic():
+        services.expire_due(request=request)
+    form = takeout.LedgerFilter(request.GET or None)
+    exports = form.exports()
+    if request.GET.get("format") == "csv":
+        return takeout_csv(request, form, exports)
+    rows = [takeout.row_of(export) for export in exports[:500]]
+    context = {"form": form, "headers": takeout.headers(), "rows": rows}
+    return render(request, "exports/ledger.html", context)
+
+
+def takeout_csv(request, form, exports):
+    record(Action.EXPORT_LEDGER_CSV, request=request, detail=form.as_detail())
+    response = HttpResponse(takeout.as_csv(exports), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="takeout-ledger.csv"'
+    return response
