@@ -86,26 +86,23 @@ class ExportRequestForm(forms.ModelForm):
         self.check_recipient(cleaned)
         if self.errors:
             return cleaned
-        try:
-            services.check_request(
-                purpose=cleaned["purpose"],
-                fields=cleaned["fields"],
-                categories=cleaned.get("categories", []),
-                include_sensitive=cleaned.get("include_sensitive", False),
-            )
-            cleaned["customer_ids"] = services.scope_customer_ids(
-                cleaned["scope"],
-                selected=self.selected,
-                search=self.search,
-                purchases=self.purchases(cleaned),
-            )
-        except ValidationError as error:
-            raise ValidationError(error.messages, code=error.code) from None
+        services.check_request(
+            purpose=cleaned["purpose"],
+            fields=cleaned["fields"],
+            categories=cleaned.get("categories", []),
+            include_sensitive=cleaned.get("include_sensitive", False),
+        )
+        cleaned["customer_ids"] = services.scope_customer_ids(
+            cleaned["scope"],
+            selected=self.selected,
+            search=self.search,
+            purchases=self.purchases(cleaned),
+        )
         problems = services.unencodable_problems(
             cleaned["fields"], cleaned["customer_ids"], cleaned["encoding"]
         )
         if problems:
-            raise ValidationError(problems, code="encoding")
+            raise ValidationError([ValidationError(p, code="encoding") for p in problems])
         return cleaned
 
     def purchases(self, cleaned):
