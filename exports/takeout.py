@@ -32,8 +32,7 @@ class LedgerFilter(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        people = get_user_model().objects.filter(export_requests__isnull=False).distinct()
-        self.fields["person"].queryset = people.order_by("username")
+        self.fields["person"].queryset = get_user_model().objects.order_by("username")
 
     def exports(self):
         """The exports the valid filters select, newest first (all when none is valid)."""
