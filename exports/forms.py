@@ -13,6 +13,13 @@ from shopguard.log import looks_personal
 Scope = ExportRequest.Scope
 
 
+def category_choices():
+    return [
+        (c.code, f"{c.name_ja}（{_('要配慮')}）" if c.sensitive else c.name_ja)
+        for c in Category.objects.all()
+    ]
+
+
 class ExportRequestForm(forms.ModelForm):
     """``selected`` (ids chosen in the customer list) and ``search`` (a recalled exact
     search) come from the session, never from what the form posts."""
@@ -64,10 +71,7 @@ class ExportRequestForm(forms.ModelForm):
     def __init__(self, *args, selected=(), search=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.selected, self.search = list(selected), search
-        self.fields["categories"].choices = [
-            (c.code, f"{c.name_ja}（{_('要配慮')}）" if c.sensitive else c.name_ja)
-            for c in Category.objects.all()
-        ]
+        self.fields["categories"].choices = category_choices  # read when shown or checked
         scopes = [(Scope.ALL, Scope.ALL.label), (Scope.PURCHASES, Scope.PURCHASES.label)]
         if self.selected:
             scopes.insert(1, (Scope.SELECTED, Scope.SELECTED.label))
