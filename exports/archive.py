@@ -10,7 +10,7 @@ from contextlib import closing
 import pyzipper
 
 from customers import reading
-from shopguard.spreadsheet import safe_cell
+from shopguard.spreadsheet import safe_text_cells
 
 
 def new_archive_password():
@@ -67,7 +67,7 @@ def _write_member(archive, name, encoding, header, rows):
         writer.writerow(header)
         with closing(rows):
             for pk, values in rows:
-                writer.writerow([pk, *(safe_cell(v) for v in values)])
+                writer.writerow([pk, *safe_text_cells(values)])
         text.flush()
         text.detach()
 
