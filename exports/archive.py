@@ -18,6 +18,9 @@ def new_archive_password():
     return secrets.token_urlsafe(15)
 
 
+# zlib's fastest level: the CSV still shrinks about tenfold, and the writer keeps pace
+# with the reading (level 6 makes the archive 8 % smaller for a tenth more time).
+DEFLATE_LEVEL = 1
 PURCHASE_HEADER = ["customer_id", "purchased_on", "category", "amount", "product_name"]
 
 
@@ -43,7 +46,10 @@ def write_archive(
     database alias (the export benchmark's throwaway database).
     """
     carried = [] if carried is None else carried
-    with pyzipper.AESZipFile(fileobj, "w", compression=pyzipper.ZIP_DEFLATED) as archive:
+    zipped = pyzipper.AESZipFile(
+        fileobj, "w", compression=pyzipper.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL
+    )
+    with zipped as archive:
         archive.setpassword(password.encode())
         archive.setencryption(pyzipper.WZ_AES, nbits=256)
         rows = reading.export_rows(fields, carried=carried, using=using, customer_ids=customer_ids)
