@@ -130,8 +130,7 @@ def export_new(request):
     form = ExportRequestForm(request.POST or None, selected=selected, search=search)
     if request.method == "POST":
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items()}
-            export = services.request_export(request.user, request=request, **data)
+            export = services.request_export(request.user, request=request, **form.cleaned_data)
             request.session.pop(SELECTED_SESSION_KEY, None)
             messages.success(request, _("エクスポートを申請しました。承認を待っています。"))
             return redirect("exports:detail", pk=export.pk)
