@@ -46,6 +46,8 @@ class Action(models.TextChoices):
     EXPORT_APPROVE = "export.approve", _("エクスポートの承認")
     EXPORT_REJECT = "export.reject", _("エクスポートの却下")
     EXPORT_DOWNLOAD = "export.download", _("エクスポートのダウンロード")
+    EXPORT_EXPIRE = "export.expire", _("エクスポートの期限切れ")
+    EXPORT_LEDGER_CSV = "export.ledger_csv", _("持ち出し記録のCSV出力")
     # The privacy policy and customers' requests
     POLICY_EDIT = "policy.edit", _("ポリシーの編集")
     POLICY_PUBLISH = "policy.publish", _("ポリシーの公開")

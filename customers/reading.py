@@ -206,16 +206,16 @@ def matching_customers(queryset, kind, digest):
 EXPORT_CHUNK_ROWS = 2000
 
 
-def export_rows(fields, *, carried, using=None):
-    """Every customer's ``fields``, oldest first, as ``(id, [values])``; each id given is
-    appended to ``carried`` for the download's ledger entry, which must name them all.
+def export_rows(fields, *, carried, using=None, customer_ids=None):
+    """Every customer's ``fields`` (or only ``customer_ids``'s, in that order), as
+    ``(id, [values])``; each id given is appended to ``carried`` for the download's ledger
+    entry, which must name them all.
 
     Reads in bulk (``bulk_read("export_archive")``) only while the caller iterates; an
     export is recorded by its download entry (``exports.services.claim_download``).
     """
-    queryset = Customer.objects.using(using).only("id", *fields).order_by("created_at", "id")
     with bulk_read("export_archive"):
-        for customer in queryset.iterator(chunk_size=EXPORT_CHUNK_ROWS):
+        for customer in _export_customers(fields, using, customer_ids):
             carried.append(customer.pk)
             yield customer.pk, [getattr(customer, f) for f in fields]
 
@@ -236,3 +236,45 @@ def notice_addresses(request, customer_ids, *, action, target):
         with recorded_read(entry.customer_ids, entry=entry):
             found = Customer.objects.filter(pk__in=ids).only("id", "email")
             return {str(customer.pk): customer.email or "" for customer in found}
+
+
+def _export_customers(fields, using, customer_ids):
+    queryset = Customer.objects.using(using).only("id", *fields)
+    if customer_ids is None:
+        yield from queryset.order_by("created_at", "id").iterator(chunk_size=EXPORT_CHUNK_ROWS)
+        return
+    # A chunk of ids per query: memory stays flat and no query exceeds the parameter limit.
+    for start in range(0, len(customer_ids), EXPORT_CHUNK_ROWS):
+        chunk = customer_ids[start : start + EXPORT_CHUNK_ROWS]
+        found = {str(c.pk): c for c in queryset.filter(pk__in=chunk)}
+        yield from (found[str(pk)] for pk in chunk if str(pk) in found)
+
+
+def export_purchase_rows(customer_ids, purchases, *, using=None):
+    """The ``purchases`` (a Purchase queryset) of exported customers, as
+    ``(customer id, date, category code, amount, product name)``, customer by customer.
+
+    Called while the archive's customers are written under the same download entry, which
+    names every customer these purchases belong to.
+    """
+    purchases = purchases.using(using).select_related("category").order_by()
+    with bulk_read("export_archive"):
+        for start in range(0, len(customer_ids), EXPORT_CHUNK_ROWS):
+            chunk = customer_ids[start : start + EXPORT_CHUNK_ROWS]
+            rows = purchases.filter(customer_id__in=chunk).order_by("customer_id", "purchased_on")
+            for p in rows.iterator(chunk_size=EXPORT_CHUNK_ROWS):
+                yield p.customer_id, p.purchased_on, p.category.code, p.amount, p.product_name
+
+
+def unencodable_counts(fields, customer_ids, encoding):
+    """{field: how many customers' values ``encoding`` cannot hold}, before a request is
+    made (a value is checked, never shown: an internal read)."""
+    counts = {}
+    with bulk_read("export_check"):
+        for customer in _export_customers(fields, None, customer_ids):
+            for field in fields:
+                try:
+                    (getattr(customer, field) or "").encode(encoding)
+                except UnicodeEncodeError:
+                    counts[field] = counts.get(field, 0) + 1
+    return counts

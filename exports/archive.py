@@ -10,7 +10,7 @@ from contextlib import closing
 import pyzipper
 
 from customers import reading
-from shopguard.spreadsheet import safe_cell
+from shopguard.spreadsheet import safe_text_cells
 
 
 def new_archive_password():
@@ -18,28 +18,64 @@ def new_archive_password():
     return secrets.token_urlsafe(15)
 
 
-def write_archive(fileobj, fields, password, *, using=None, carried=None):
-    """Stream every customer's ``fields`` as CSV into an AES-256 zip; return the row count.
+# zlib's fastest level: the CSV still shrinks about tenfold, and the writer keeps pace
+# with the reading (level 6 makes the archive 8 % smaller for a tenth more time).
+DEFLATE_LEVEL = 1
+PURCHASE_HEADER = ["customer_id", "purchased_on", "category", "amount", "product_name"]
 
-    The rows come from the reading path (``customers.reading.export_rows``); the id of
-    every customer written is appended to ``carried`` (a list) for the download's ledger
-    entry. ``using`` names another database alias to read from (the export benchmark's
-    throwaway database); by default the router's choice, as for any query.
+
+def write_archive(
+    fileobj,
+    fields,
+    password,
+    *,
+    using=None,
+    carried=None,
+    customer_ids=None,
+    purchases=None,
+    encoding="utf-8-sig",
+):
+    """Stream the customers' ``fields`` as CSV into an AES-256 zip; return the row count.
+
+    The rows come from the reading path (``customers.reading.export_rows``): every
+    customer, or ``customer_ids`` only. With ``purchases`` (a Purchase queryset, already
+    narrowed to what the request allows) a second member, ``purchases.csv``, holds those
+    customers' purchases. The id of every customer written is appended to ``carried`` (a
+    list) for the download's ledger entry. ``encoding`` is strict: a value it cannot
+    hold raises UnicodeEncodeError rather than leave garbled. ``using`` names another
+    database alias (the export benchmark's throwaway database).
     """
     carried = [] if carried is None else carried
-    with pyzipper.AESZipFile(fileobj, "w", compression=pyzipper.ZIP_DEFLATED) as archive:
+    zipped = pyzipper.AESZipFile(
+        fileobj, "w", compression=pyzipper.ZIP_DEFLATED, compresslevel=DEFLATE_LEVEL
+    )
+    with zipped as archive:
         archive.setpassword(password.encode())
         archive.setencryption(pyzipper.WZ_AES, nbits=256)
-        with archive.open("customers.csv", "w", force_zip64=True) as member:
-            text = io.TextIOWrapper(member, encoding="utf-8-sig", newline="")
-            writer = csv.writer(text)
-            writer.writerow(["id", *fields])
-            with closing(reading.export_rows(fields, carried=carried, using=using)) as rows:
-                for pk, values in rows:
-                    writer.writerow([pk, *(safe_cell(v) for v in values)])
-            text.flush()
-            text.detach()
+        rows = reading.export_rows(fields, carried=carried, using=using, customer_ids=customer_ids)
+        _write_member(archive, "customers.csv", encoding, ["id", *fields], rows)
+        if purchases is not None:
+            rows = reading.export_purchase_rows(carried, purchases, using=using)
+            _write_member(archive, "purchases.csv", encoding, PURCHASE_HEADER, _flat(rows))
     return len(carried)
+
+
+def _flat(rows):
+    for customer_id, *values in rows:
+        yield customer_id, values
+
+
+def _write_member(archive, name, encoding, header, rows):
+    """One CSV member of the archive, written row by row (nothing held in memory)."""
+    with archive.open(name, "w", force_zip64=True) as member:
+        text = io.TextIOWrapper(member, encoding=encoding, errors="strict", newline="")
+        writer = csv.writer(text)
+        writer.writerow(header)
+        with closing(rows):
+            for pk, values in rows:
+                writer.writerow([pk, *safe_text_cells(values)])
+        text.flush()
+        text.detach()
 
 
 def sha256_of(fileobj):

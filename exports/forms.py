@@ -1,20 +1,36 @@
-"""The export request form."""
+"""The export request form: purpose, recipient, which customers, which fields."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from customers.fields import label
+from customers.models import Category
 from exports import services
 from exports.models import ExportRequest
 from shopguard.log import looks_personal
 
+Scope = ExportRequest.Scope
+
+
+def category_choices():
+    return [
+        (c.code, f"{c.name_ja}（{_('要配慮')}）" if c.sensitive else c.name_ja)
+        for c in Category.objects.all()
+    ]
+
 
 class ExportRequestForm(forms.ModelForm):
+    """``selected`` (ids chosen in the customer list) and ``search`` (a recalled exact
+    search) come from the session, never from what the form posts."""
+
     fields = forms.MultipleChoiceField(
         label=_("項目"),
         widget=forms.CheckboxSelectMultiple,
         choices=[(name, label(name)) for name in services.EXPORTABLE_FIELDS],
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("カテゴリ"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
@@ -27,24 +43,86 @@ class ExportRequestForm(forms.ModelForm):
             "recipient_representative",
             "provision_basis",
             "consent_evidence",
+            "scope",
+            "purchases_from",
+            "purchases_to",
+            "categories",
+            "include_purchases",
+            "include_sensitive",
+            "encoding",
             "fields",
         ]
+        widgets = {
+            "purchases_from": forms.DateInput(attrs={"type": "date"}),
+            "purchases_to": forms.DateInput(attrs={"type": "date"}),
+        }
         help_texts = {
             "recipient": _(
                 "委託先（配送業者・決済代行など、お客様へのサービスのために業務を任せる先）への"
                 "提供は第三者提供に当たらず、記録は不要です。第三者提供では、ダウンロード時に"
                 "第三者提供記録が自動で作成されます。"
             ),
+            "include_sensitive": _(
+                "要配慮カテゴリ（医薬品など）の購入は、ここを選んだときだけ含まれ、"
+                "承認する人に警告が表示されます。"
+            ),
         }
+
+    def __init__(self, *args, selected=(), search=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.selected, self.search = list(selected), search
+        self.fields["categories"].choices = category_choices  # read when shown or checked
+        scopes = [(Scope.ALL, Scope.ALL.label), (Scope.PURCHASES, Scope.PURCHASES.label)]
+        if self.selected:
+            scopes.insert(1, (Scope.SELECTED, Scope.SELECTED.label))
+        if self.search:
+            scopes.insert(1, (Scope.SEARCH, Scope.SEARCH.label))
+        self.fields["scope"].choices = scopes
 
     def clean_purpose(self):
         purpose = self.cleaned_data["purpose"]
         if looks_personal(purpose):
-            raise ValidationError(services.PERSONAL_PURPOSE_MESSAGE)
+            raise ValidationError(services.PERSONAL_PURPOSE_MESSAGE, code="purpose")
         return purpose
 
     def clean(self):
         cleaned = super().clean()
+        self.check_recipient(cleaned)
+        if self.errors:
+            return cleaned
+        services.check_request(
+            purpose=cleaned["purpose"],
+            fields=cleaned["fields"],
+            categories=cleaned.get("categories", []),
+            include_sensitive=cleaned.get("include_sensitive", False),
+        )
+        cleaned["customer_ids"] = services.scope_customer_ids(
+            cleaned["scope"],
+            selected=self.selected,
+            search=self.search,
+            purchases=self.purchases(cleaned),
+        )
+        problems = services.unencodable_problems(
+            cleaned["fields"], cleaned["customer_ids"], cleaned["encoding"]
+        )
+        if problems:
+            raise ValidationError([ValidationError(p, code="encoding") for p in problems])
+        return cleaned
+
+    def purchases(self, cleaned):
+        if cleaned["scope"] != Scope.PURCHASES:
+            return None
+        wanted = ("purchases_from", "purchases_to", "categories")
+        if not any(cleaned.get(name) for name in wanted):
+            raise ValidationError(_("購入日の期間かカテゴリを指定してください。"), code="scope")
+        return services.purchases_in(
+            purchases_from=cleaned.get("purchases_from"),
+            purchases_to=cleaned.get("purchases_to"),
+            categories=cleaned["categories"],
+            sensitive=cleaned.get("include_sensitive", False),
+        )
+
+    def check_recipient(self, cleaned):
         if cleaned.get("recipient") != ExportRequest.Recipient.INTERNAL and not cleaned.get(
             "recipient_name"
         ):
@@ -53,4 +131,7 @@ class ExportRequestForm(forms.ModelForm):
             for name in ("recipient_address", "recipient_representative", "provision_basis"):
                 if not cleaned.get(name):
                     self.add_error(name, _("第三者提供の記録に必要です（個人情報保護法第29条）。"))
-        return cleaned
+
+    def error_codes(self):
+        """The codes of every error, for the refusal entry (never the values typed)."""
+        return ValidationError([e for errors in self.errors.as_data().values() for e in errors])

@@ -11,9 +11,12 @@ from policy.models import ThirdPartyProvision
 class ExportRequest(models.Model):
     """A request to take customer data out of ShopGuard as a password-protected archive.
 
-    A manager's request waits for an owner's approval (never their own); an owner's own
-    request is approved when it is made. The archive can be downloaded once, by the person
-    who asked, within DOWNLOAD_WINDOW of the approval.
+    Every request waits for another person's approval: an active owner who did not ask.
+    Only where the asking owner is the shop's sole privileged person may they approve it
+    themselves (``self_approved``), after confirming their password and typing a
+    sentence. The archive holds the customers the request names (``scope``; frozen as
+    ``customer_ids`` when it is made, except "all") and can be downloaded once, by the
+    person who asked, within DOWNLOAD_WINDOW of the approval; after that it is expired.
     """
 
     class Status(models.TextChoices):
@@ -21,6 +24,17 @@ class ExportRequest(models.Model):
         APPROVED = "approved", _("承認済み")
         REJECTED = "rejected", _("却下")
         DOWNLOADED = "downloaded", _("ダウンロード済み")
+        EXPIRED = "expired", _("期限切れ")
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("すべての顧客")
+        SELECTED = "selected", _("顧客一覧で選んだ顧客")
+        SEARCH = "search", _("完全一致検索の結果")
+        PURCHASES = "purchases", _("期間・カテゴリで購入のある顧客")
+
+    class Encoding(models.TextChoices):
+        UTF8 = "utf-8-sig", _("UTF-8（BOM付き）")
+        CP932 = "cp932", _("CP932（古いExcel向け）")
 
     class Recipient(models.TextChoices):
         INTERNAL = "internal", _("社内利用")
@@ -46,11 +60,28 @@ class ExportRequest(models.Model):
     )
     consent_evidence = models.CharField(_("同意等の証跡"), max_length=300, blank=True)
     fields = models.JSONField(_("項目"), default=list)
+    scope = models.CharField(
+        _("対象の顧客"), max_length=20, choices=Scope.choices, default=Scope.ALL
+    )
+    # The customers named when the request was made (None for "all"): what the approver
+    # was shown, and exactly what the archive holds.
+    customer_ids = models.JSONField(null=True, blank=True)
+    customer_count = models.PositiveIntegerField(_("顧客数"), default=0)
+    purchases_from = models.DateField(_("購入日（から）"), null=True, blank=True)
+    purchases_to = models.DateField(_("購入日（まで）"), null=True, blank=True)
+    categories = models.JSONField(_("カテゴリ"), default=list, blank=True)
+    include_purchases = models.BooleanField(_("購入履歴を含める"), default=False)
+    include_sensitive = models.BooleanField(_("要配慮カテゴリの購入を含める"), default=False)
+    encoding = models.CharField(
+        _("文字コード"), max_length=12, choices=Encoding.choices, default=Encoding.UTF8
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
         "auth.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    self_approved = models.BooleanField(_("自己承認"), default=False)
+    expired_at = models.DateTimeField(null=True, blank=True)
     downloaded_at = models.DateTimeField(null=True, blank=True)
     row_count = models.PositiveIntegerField(null=True, blank=True)
     archive_sha256 = models.CharField(max_length=64, blank=True)

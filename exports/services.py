@@ -1,29 +1,39 @@
 """Exports: the one way customer data leaves ShopGuard, as an AES-256 archive.
 
-A request names its purpose, its recipient and the fields it needs. A manager's request
-waits for an owner's approval; an owner's own request is approved when made (the owner
-may take everything, and it is still recorded). The person who asked downloads it once,
-within DOWNLOAD_WINDOW, after re-authentication; the archive is a zip encrypted with
-AES-256 (WinZip AES) under a password shown to them once. Every step is in the ledger,
-written in the same transaction as the step itself.
+A request names its purpose, its recipient, the customers (``ExportRequest.Scope``) and
+fields it needs, purchases if wanted, and the encoding. It always waits for a second
+person: an active owner who did not ask. Only where the asking owner is the shop's sole
+privileged person (no other active owner or manager) may they approve it themselves,
+after confirming their password and typing ``SELF_APPROVAL_SENTENCE``; the export is
+then marked self-approved wherever it is listed. The person who asked downloads it once,
+within DOWNLOAD_WINDOW, after re-authentication; after that it is expired
+(``expire_due``, run by ``manage.py purge_exports`` and on access). Every step, and
+every refused step, is in the ledger, written in the same transaction as the step.
+
+The archive is built at download time into an unnamed temporary file and handed out
+from there; nothing of an export is ever kept on disk, so expiry has nothing to delete.
 """
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from audit.actions import Action
+from audit.actions import Action, Outcome
 from audit.ledger import record
-from customers.fields import EXPORTABLE_FIELDS, PROVISION_ITEMS
+from customers import reading
+from customers.fields import EXPORTABLE_FIELDS, PROVISION_ITEMS, label
+from customers.models import Category, Customer, Purchase
 from exports.archive import sha256_of, write_archive
 from exports.models import ExportRequest
 from shopguard.log import looks_personal
-from shopguard.roles import OWNER, role_of
+from shopguard.roles import MANAGER, OWNER, role_of
 
+Status, Scope = ExportRequest.Status, ExportRequest.Scope
 # An approval is for the task at hand, not a standing permit to take the list later.
 DOWNLOAD_WINDOW = timedelta(hours=24)
 # Which fields may leave (EXPORTABLE_FIELDS, card data never) and their items in the
@@ -31,103 +41,318 @@ DOWNLOAD_WINDOW = timedelta(hours=24)
 PERSONAL_PURPOSE_MESSAGE = gettext_lazy(
     "利用目的にメールアドレスや電話番号などの個人情報を書かないでください。"
 )
+# Typed, not ticked: a self-approval is a decision the owner states in words.
+SELF_APPROVAL_SENTENCE = gettext_lazy("私が一人で承認します")
 
 
-def request_export(user, *, purpose, recipient, fields, request=None, **recipient_facts):
-    """Create an export request; an owner's own request is approved at once.
+class ExportRefused(Exception):
+    """A step on an export was refused (and recorded); ``message`` says why, for a page."""
 
-    ``recipient_facts`` are the optional recipient_name, recipient_address,
-    recipient_representative, provision_basis and consent_evidence.
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def refuse(action, user, reason, message, *, export=None, request=None):
+    """Record a refused step (outcome refused, the reason as a code) and raise."""
+    record(
+        action,
+        request=request,
+        actor=user,
+        outcome=Outcome.REFUSED,
+        target=export if export is not None else ("customers.exportrequest", ""),
+        detail={"reason": reason},
+    )
+    raise ExportRefused(message)
+
+
+# Requests ----------------------------------------------------------------------------
+
+
+def scope_customer_ids(scope, *, selected=(), search=None, purchases=None):
+    """The customers a request names, oldest first (None for all); refuses an empty set.
+
+    ``selected``: ids chosen in the customer list; ``search``: the recalled exact search
+    ({'kind', 'digest'}); ``purchases``: a Purchase queryset (date range, categories).
     """
-    unknown = set(fields) - set(EXPORTABLE_FIELDS)
-    if not fields or unknown:
-        raise ValidationError(_("エクスポートできる項目を1つ以上選んでください。"))
+    if scope == Scope.ALL:
+        return None
+    queryset = Customer.objects.order_by("created_at", "id")
+    if scope == Scope.SELECTED:
+        queryset = queryset.filter(pk__in=list(selected))
+    elif scope == Scope.SEARCH and search is not None:
+        queryset = reading.matching_customers(queryset, search["kind"], search["digest"])
+        queryset = queryset.order_by("created_at", "id")
+    elif scope == Scope.PURCHASES and purchases is not None:
+        queryset = queryset.filter(pk__in=purchases.values("customer_id"))
+    else:
+        raise ValidationError(_("対象の顧客の指定が正しくありません。"), code="scope")
+    ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+    if not ids:
+        raise ValidationError(_("対象の顧客が0人です。"), code="empty")
+    return ids
+
+
+def purchases_in(*, purchases_from=None, purchases_to=None, categories=(), sensitive=False):
+    """Purchases in the date range and categories (sensitive ones only if asked)."""
+    queryset = Purchase.objects.all()
+    if purchases_from:
+        queryset = queryset.filter(purchased_on__gte=purchases_from)
+    if purchases_to:
+        queryset = queryset.filter(purchased_on__lte=purchases_to)
+    if categories:
+        queryset = queryset.filter(category__code__in=list(categories))
+    if not sensitive:
+        queryset = queryset.filter(category__sensitive=False)
+    return queryset
+
+
+def check_request(*, purpose, fields, categories=(), include_sensitive=False):
+    """Refuse unknown fields or categories, a purpose holding personal data, and a
+    sensitive category not ticked explicitly."""
+    if not fields or set(fields) - set(EXPORTABLE_FIELDS):
+        raise ValidationError(_("エクスポートできる項目を1つ以上選んでください。"), code="fields")
+    known = set(Category.objects.filter(code__in=list(categories)).values_list("code", flat=True))
+    if set(categories) - known:
+        raise ValidationError(_("存在しないカテゴリが指定されています。"), code="categories")
+    if not include_sensitive and Category.objects.filter(code__in=known, sensitive=True).exists():
+        raise ValidationError(
+            _("要配慮カテゴリを選ぶには「要配慮カテゴリの購入を含める」を選んでください。"),
+            code="sensitive",
+        )
     if looks_personal(purpose):
-        raise ValidationError(PERSONAL_PURPOSE_MESSAGE)
+        raise ValidationError(PERSONAL_PURPOSE_MESSAGE, code="purpose")
+
+
+def unencodable_problems(fields, customer_ids, encoding):
+    """Messages naming, by field and count, values ``encoding`` cannot hold."""
+    if encoding == ExportRequest.Encoding.UTF8:
+        return []
+    counts = reading.unencodable_counts(fields, customer_ids, encoding)
+    return [
+        _("%(field)s: %(count)d人の値はCP932で表せません。UTF-8を選んでください。")
+        % {"field": label(field), "count": count}
+        for field, count in counts.items()
+    ]
+
+
+def request_export(user, *, purpose, recipient, fields, customer_ids=None, request=None, **facts):
+    """Create an export request (it waits for approval) for ``customer_ids`` (None: all).
+
+    ``facts`` are the model's other fields: scope, purchase filters, include_purchases,
+    include_sensitive, encoding and the recipient's facts (name, address, ...).
+    """
+    check_request(
+        purpose=purpose,
+        fields=fields,
+        categories=facts.get("categories", ()),
+        include_sensitive=facts.get("include_sensitive", False),
+    )
     with transaction.atomic():
+        count = Customer.objects.count() if customer_ids is None else len(customer_ids)
         export = ExportRequest.objects.create(
             requested_by=user,
             purpose=purpose,
             recipient=recipient,
-            **recipient_facts,
             fields=[f for f in EXPORTABLE_FIELDS if f in fields],
+            customer_ids=customer_ids,
+            customer_count=count,
+            **facts,
         )
         record(
             Action.EXPORT_REQUEST, request=request, actor=user, target=export, detail=_facts(export)
         )
-        if role_of(user) == OWNER:
-            _decide(export, user, approve=True, request=request, self_approved=True)
     return export
 
 
-def decide(export, approver, *, approve, request=None):
-    """Approve or reject someone else's pending request (owners only)."""
-    if role_of(approver) != OWNER or approver.pk == export.requested_by_id:
-        raise PermissionDenied
+def refuse_request(user, error, *, request=None):
+    """Record a refused request (the form's error codes, never what was typed)."""
+    codes = sorted({e.code or "invalid" for e in getattr(error, "error_list", [error])})
+    record(
+        Action.EXPORT_REQUEST,
+        request=request,
+        actor=user,
+        outcome=Outcome.REFUSED,
+        target=("customers.exportrequest", ""),
+        detail={"reason": ",".join(codes)[:200]},
+    )
+
+
+# Decisions ---------------------------------------------------------------------------
+
+
+def other_privileged(user):
+    """Active owners and managers other than ``user``."""
+    people = get_user_model().objects.filter(is_active=True, groups__name__in=[OWNER, MANAGER])
+    return people.exclude(pk=user.pk).distinct()
+
+
+def may_self_approve(user):
+    """True for the owner of a shop with no other active owner or manager."""
+    return role_of(user) == OWNER and not other_privileged(user).exists()
+
+
+def decision_problem(export, person, *, approve, confirmation=""):
+    """(reason, message) when ``person`` may not decide ``export`` now, else None."""
+    if role_of(person) != OWNER:
+        return "not_owner", _("承認できるのはオーナーだけです。")
+    if export.status != Status.PENDING:
+        return "not_pending", _("この申請は%(status)sのため、承認も却下もできません。") % {
+            "status": export.get_status_display()
+        }
+    own = person.pk == export.requested_by_id
+    if own and not may_self_approve(person):
+        return "own_request", _("自分の申請は承認できません。他のオーナーの承認を待ってください。")
+    if own and approve and confirmation.strip() != str(SELF_APPROVAL_SENTENCE):
+        return "no_confirmation", _("自己承認には確認の文を正しく入力してください。")
+    return None
+
+
+def decide(export, person, *, approve, confirmation="", request=None):
+    """Approve or reject a pending request; the requester only as a one-owner shop's
+    sole privileged person (self-approved). Anything else is refused and recorded."""
+    action = Action.EXPORT_APPROVE if approve else Action.EXPORT_REJECT
     with transaction.atomic():
-        export = ExportRequest.objects.select_for_update().get(pk=export.pk)
-        if export.status != ExportRequest.Status.PENDING:
-            raise ValidationError(_("この申請はすでに処理されています。"))
-        _decide(export, approver, approve=approve, request=request)
-    return export
+        locked = ExportRequest.objects.select_for_update().get(pk=export.pk)
+        expire_if_due(locked, request=request)
+        problem = decision_problem(locked, person, approve=approve, confirmation=confirmation)
+        if problem is None:
+            _decide(locked, person, approve=approve, request=request)
+            return locked
+    refuse(action, person, problem[0], problem[1], export=export, request=request)
 
 
-def _decide(export, approver, *, approve, request, self_approved=False):
-    export.status = ExportRequest.Status.APPROVED if approve else ExportRequest.Status.REJECTED
+def _decide(export, approver, *, approve, request):
+    export.status = Status.APPROVED if approve else Status.REJECTED
     export.decided_by = approver
     export.decided_at = timezone.now()
-    export.save(update_fields=["status", "decided_by", "decided_at"])
+    export.self_approved = approver.pk == export.requested_by_id
+    export.save(update_fields=["status", "decided_by", "decided_at", "self_approved"])
     record(
         Action.EXPORT_APPROVE if approve else Action.EXPORT_REJECT,
         request=request,
         actor=approver,
         target=export,
-        detail={"self_approved": self_approved},
+        detail={"self_approved": export.self_approved, "customers": export.customer_count},
     )
 
 
+# Expiry ------------------------------------------------------------------------------
+
+
+def is_due(export, now=None):
+    now = now or timezone.now()
+    return export.status == Status.APPROVED and now - export.decided_at > DOWNLOAD_WINDOW
+
+
+def expire_if_due(export, *, request=None):
+    """Mark an approved export not downloaded in time expired, and record it."""
+    if not is_due(export):
+        return False
+    export.status = Status.EXPIRED
+    export.expired_at = timezone.now()
+    export.save(update_fields=["status", "expired_at"])
+    record(
+        Action.EXPORT_EXPIRE,
+        request=request,
+        actor=None,
+        target=export,
+        detail={"self_approved": export.self_approved},
+    )
+    return True
+
+
+def expire_due(*, request=None):
+    """Expire every export past its download window; return how many."""
+    cutoff = timezone.now() - DOWNLOAD_WINDOW
+    due = ExportRequest.objects.filter(status=Status.APPROVED, decided_at__lt=cutoff)
+    expired = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            export = ExportRequest.objects.select_for_update().get(pk=pk)
+            expired += expire_if_due(export, request=request)
+    return expired
+
+
+# Downloads ---------------------------------------------------------------------------
+
+
 def download_problem(export, user):
-    """Why ``user`` may not download ``export`` now, or None when they may."""
+    """(reason, message) why ``user`` may not download ``export`` now, or None."""
     if export.requested_by_id != user.pk:
-        return _("ダウンロードできるのは申請した本人だけです。")
-    if export.status == ExportRequest.Status.DOWNLOADED:
-        return _("このエクスポートはすでにダウンロードされています。")
-    if export.status != ExportRequest.Status.APPROVED:
-        return _("このエクスポートはまだ承認されていません。")
-    if timezone.now() - export.decided_at > DOWNLOAD_WINDOW:
-        return _("承認から24時間が過ぎたため、ダウンロードできません。もう一度申請してください。")
+        return "not_requester", _("ダウンロードできるのは申請した本人だけです。")
+    if export.status == Status.DOWNLOADED:
+        return "downloaded", _("このエクスポートはすでにダウンロードされています。")
+    if export.status == Status.EXPIRED or is_due(export):
+        return "expired", _(
+            "承認から24時間が過ぎたため期限切れです。ダウンロードできません。もう一度申請してください。"
+        )
+    if export.status != Status.APPROVED:
+        return "not_approved", _("このエクスポートは承認されていません。")
     return None
+
+
+def archive_purchases(export):
+    """The purchases an export's archive holds (None when it holds none)."""
+    if not export.include_purchases:
+        return None
+    return purchases_in(
+        purchases_from=export.purchases_from,
+        purchases_to=export.purchases_to,
+        categories=export.categories,
+        sensitive=export.include_sensitive,
+    )
 
 
 def claim_download(export, user, password, fileobj, *, request=None):
     """Write the archive to ``fileobj`` and mark the export downloaded, in one transaction.
 
     The download is recorded only if the archive was written, and the archive is handed
-    out only once its record is committed; a second claim finds the export downloaded.
-    The entry names every customer the archive carried, so "who looked at this customer"
-    shows the copy that left.
+    out only once its record is committed; a second claim finds the export downloaded
+    and is refused. The entry names every customer the archive carried, so "who looked
+    at this customer" shows the copy that left.
     """
     with transaction.atomic():
-        export = ExportRequest.objects.select_for_update().get(pk=export.pk)
-        problem = download_problem(export, user)
-        if problem:
-            raise ValidationError(problem)
-        carried = []  # every customer the archive holds: the download entry names them
-        export.row_count = write_archive(fileobj, export.fields, password, carried=carried)
-        export.archive_sha256 = sha256_of(fileobj)
-        export.status = ExportRequest.Status.DOWNLOADED
-        export.downloaded_at = timezone.now()
-        export.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
-        record(
-            Action.EXPORT_DOWNLOAD,
-            request=request,
-            actor=user,
-            target=export,
-            customers=carried,
-            detail=_facts(export),
+        locked = ExportRequest.objects.select_for_update().get(pk=export.pk)
+        problem = download_problem(locked, user)
+        if problem is None:
+            return _write_and_record(locked, user, password, fileobj, request)
+    if problem[0] == "expired":
+        with transaction.atomic():
+            expire_if_due(ExportRequest.objects.select_for_update().get(pk=export.pk))
+    refuse(Action.EXPORT_DOWNLOAD, user, problem[0], problem[1], export=export, request=request)
+
+
+def _write_and_record(export, user, password, fileobj, request):
+    carried = []  # every customer the archive holds: the download entry names them
+    try:
+        export.row_count = write_archive(
+            fileobj,
+            export.fields,
+            password,
+            carried=carried,
+            customer_ids=export.customer_ids,
+            purchases=archive_purchases(export),
+            encoding=export.encoding,
         )
-        if export.recipient == ExportRequest.Recipient.THIRD_PARTY:
-            _record_provision(export, carried, request=request, actor=user)
+    except UnicodeEncodeError:
+        raise ValidationError(
+            _("CP932で表せない値があります。UTF-8で申請し直してください。")
+        ) from None
+    export.archive_sha256 = sha256_of(fileobj)
+    export.status = Status.DOWNLOADED
+    export.downloaded_at = timezone.now()
+    export.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
+    record(
+        Action.EXPORT_DOWNLOAD,
+        request=request,
+        actor=user,
+        target=export,
+        customers=carried,
+        detail=_facts(export),
+    )
+    if export.recipient == ExportRequest.Recipient.THIRD_PARTY:
+        _record_provision(export, carried, request=request, actor=user)
     return export
 
 
@@ -154,6 +379,12 @@ def _facts(export):
     return {
         "fields": export.fields,
         "recipient": export.recipient,
+        "scope": export.scope,
+        "customers": export.customer_count,
+        "purchases": export.include_purchases,
+        "sensitive": export.include_sensitive,
+        "encoding": export.encoding,
+        "self_approved": export.self_approved,
         "rows": export.row_count,
         "purpose": export.purpose,
     }
@@ -166,7 +397,8 @@ def pending_for(user):
     open_states = [ExportRequest.Status.PENDING, ExportRequest.Status.APPROVED]
     requests = ExportRequest.objects.select_related("requested_by").order_by("requested_at")
     if role_of(user) == OWNER:
-        return requests.filter(status=ExportRequest.Status.PENDING).exclude(requested_by=user)
+        pending = requests.filter(status=ExportRequest.Status.PENDING)
+        return pending if may_self_approve(user) else pending.exclude(requested_by=user)
     return requests.filter(requested_by=user, status__in=open_states)
 
 
@@ -174,5 +406,56 @@ def downloads_since(since):
     """How many archives were downloaded since ``since``, and how many of them were
     self-approved (the owner's own request: no second person looked at it)."""
     downloaded = ExportRequest.objects.filter(downloaded_at__gte=since)
-    self_approved = downloaded.filter(decided_by=models.F("requested_by"))
+    self_approved = downloaded.filter(self_approved=True)
     return downloaded.count(), self_approved.count()
+
+
+# For the home page and the take-out ledger -------------------------------------------
+
+
+def awaiting_approval_for(user):
+    """Pending requests ``user`` may decide now, as plain facts (oldest first)."""
+    if role_of(user) != OWNER:
+        return []
+    pending = ExportRequest.objects.filter(status=Status.PENDING).select_related("requested_by")
+    sole = may_self_approve(user)
+    return [
+        _plain(export)
+        for export in pending.order_by("requested_at")
+        if export.requested_by_id != user.pk or sole
+    ]
+
+
+def recent_exports(days=30):
+    """Exports requested in the last ``days`` days, newest first, as plain facts."""
+    since = timezone.now() - timedelta(days=days)
+    queryset = ExportRequest.objects.filter(requested_at__gte=since)
+    return [_plain(e) for e in queryset.select_related("requested_by", "decided_by")]
+
+
+def _plain(export):
+    return {
+        "id": str(export.pk),
+        "status": export.status,
+        "status_label": str(export.get_status_display()),
+        "requested_by": export.requested_by.username,
+        "decided_by": export.decided_by.username if export.decided_by else "",
+        "self_approved": export.self_approved,
+        "purpose": export.purpose,
+        "recipient": str(export.get_recipient_display()),
+        "customer_count": export.customer_count,
+        "requested_at": export.requested_at,
+        "decided_at": export.decided_at,
+        "downloaded_at": export.downloaded_at,
+        "expired_at": export.expired_at,
+    }
+
+
+def field_labels(export):
+    """The export's fields as their Japanese labels (for approvers and the ledger)."""
+    return [str(label(f)) for f in export.fields]
+
+
+def includes_sensitive(export):
+    """True when the archive would hold purchases in sensitive categories."""
+    return export.include_purchases and export.include_sensitive

@@ -3,23 +3,31 @@
 import base64
 import binascii
 import tempfile
+import uuid
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.db import transaction
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.reauth import require_recent_auth
-from exports import services
+from audit.actions import Action, Outcome
+from audit.ledger import record
+from customers.services import recalled_search
+from exports import services, takeout
+from exports.admin_actions import SELECTED_SESSION_KEY
 from exports.archive import new_archive_password
 from exports.forms import ExportRequestForm
 from exports.models import ExportRequest
+from exports.services import ExportRefused
 from shopguard.access import vault_view
 from shopguard.encryption import DecryptionError, decrypt, encrypt
-from shopguard.roles import OWNER, has_role
+from shopguard.roles import AUDITOR, OWNER, has_role
 
 # The archive password waits in the session between the page that shows it and the
 # download, encrypted (AES-256-GCM under the field keyring, never SECRET_KEY nor anything
@@ -54,12 +62,54 @@ def take_password(request, export):
         return None
 
 
+def refused_page(request, message, *, status=409, export=None):
+    """A refusal as a page that says why (never a bare status)."""
+    context = {"message": message, "export": export}
+    return render(request, "exports/refused.html", context, status=status)
+
+
 def get_export_for(request, pk):
-    """The export ``pk`` if the person may see it: owners all, others only their own."""
-    export = get_object_or_404(ExportRequest, pk=pk)
-    if not has_role(request.user, OWNER) and export.requested_by_id != request.user.pk:
-        raise Http404
-    return export
+    """The export ``pk`` if the person may see it: owners all, others only their own.
+
+    An altered or foreign id is refused with a page and recorded; an approved export past
+    its download window is expired as it is looked up.
+    """
+    try:
+        export = ExportRequest.objects.get(pk=uuid.UUID(pk))
+    except (ValueError, ExportRequest.DoesNotExist):
+        export = None
+    if export is not None and (
+        has_role(request.user, OWNER) or export.requested_by_id == request.user.pk
+    ):
+        with transaction.atomic():
+            services.expire_if_due(export, request=request)
+        return export
+    record(
+        Action.ACCESS_REFUSED,
+        request=request,
+        outcome=Outcome.REFUSED,
+        target=("customers.exportrequest", ""),
+        detail={"reason": "unknown_export"},
+    )
+    raise ExportNotFound
+
+
+class ExportNotFound(Exception):
+    """No export the person may see has this id (recorded when raised)."""
+
+
+def with_export(view):
+    """Decorator: hand the view the export named by the URL, or answer a 404 page."""
+
+    @wraps(view)
+    def wrapper(request, pk, *args, **kwargs):
+        try:
+            export = get_export_for(request, pk)
+        except ExportNotFound:
+            return refused_page(request, _("このエクスポート申請は見つかりません。"), status=404)
+        return view(request, export, *args, **kwargs)
+
+    return wrapper
 
 
 def detail_page(request, pk):
@@ -69,32 +119,46 @@ def detail_page(request, pk):
 
 @vault_view("customers.view_exportrequest")
 def export_list(request):
+    with transaction.atomic():
+        services.expire_due(request=request)
     queryset = ExportRequest.objects.select_related("requested_by", "decided_by")
     if not has_role(request.user, OWNER):
         queryset = queryset.filter(requested_by=request.user)
-    return render(request, "exports/list.html", {"exports": queryset[:200]})
+    context = {"exports": queryset[:200], "can_read_ledger": has_role(request.user, OWNER)}
+    return render(request, "exports/list.html", context)
 
 
 @vault_view("customers.add_exportrequest")
 @require_recent_auth
 def export_new(request):
-    form = ExportRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        export = services.request_export(request.user, request=request, **form.cleaned_data)
-        messages.success(request, _("エクスポートを申請しました。"))
-        return redirect("exports:detail", pk=export.pk)
-    return render(request, "exports/new.html", {"form": form})
+    search = recalled_search(request)
+    selected = request.session.get(SELECTED_SESSION_KEY, [])
+    form = ExportRequestForm(request.POST or None, selected=selected, search=search)
+    if request.method == "POST":
+        if form.is_valid():
+            export = services.request_export(request.user, request=request, **form.cleaned_data)
+            request.session.pop(SELECTED_SESSION_KEY, None)
+            messages.success(request, _("エクスポートを申請しました。承認を待っています。"))
+            return redirect("exports:detail", pk=export.pk)
+        services.refuse_request(request.user, form.error_codes(), request=request)
+    status = 400 if form.is_bound else 200
+    return render(request, "exports/new.html", {"form": form}, status=status)
 
 
 @vault_view("customers.view_exportrequest")
-def export_detail(request, pk):
-    export = get_export_for(request, pk)
+@with_export
+def export_detail(request, export):
+    user = request.user
+    own = export.requested_by_id == user.pk
+    pending = export.status == ExportRequest.Status.PENDING
     context = {
         "export": export,
-        "can_decide": has_role(request.user, OWNER)
-        and export.requested_by_id != request.user.pk
-        and export.status == ExportRequest.Status.PENDING,
-        "download_problem": services.download_problem(export, request.user),
+        "can_decide": pending and has_role(user, OWNER) and not own,
+        "can_self_approve": pending and own and services.may_self_approve(user),
+        "sentence": services.SELF_APPROVAL_SENTENCE,
+        "field_labels": services.field_labels(export),
+        "sensitive": services.includes_sensitive(export),
+        "download_problem": services.download_problem(export, user),
     }
     return render(request, "exports/detail.html", context)
 
@@ -102,49 +166,83 @@ def export_detail(request, pk):
 @vault_view("customers.approve_exportrequest")
 @require_POST
 @require_recent_auth(back=detail_page)
-def export_decide(request, pk):
-    export = get_export_for(request, pk)
+@with_export
+def export_decide(request, export):
     try:
         services.decide(
-            export, request.user, approve=request.POST.get("decision") == "approve", request=request
+            export,
+            request.user,
+            approve=request.POST.get("decision") == "approve",
+            confirmation=request.POST.get("confirmation", ""),
+            request=request,
         )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except ExportRefused as refusal:
+        return refused_page(request, refusal.message, export=export)
     return redirect("exports:detail", pk=export.pk)
 
 
 @vault_view("customers.add_exportrequest")
 @require_POST
 @require_recent_auth(back=detail_page)
-def export_prepare(request, pk):
+@with_export
+def export_prepare(request, export):
     """Show the archive password once; the download itself is the next POST."""
-    export = get_export_for(request, pk)
     problem = services.download_problem(export, request.user)
     if problem:
-        messages.error(request, problem)
-        return redirect("exports:detail", pk=export.pk)
+        try:
+            services.refuse(
+                Action.EXPORT_DOWNLOAD, request.user, *problem, export=export, request=request
+            )
+        except ExportRefused as refusal:
+            return refused_page(request, refusal.message, export=export)
     password = new_archive_password()
     keep_password(request, export, password)
     return render(request, "exports/password.html", {"export": export, "password": password})
 
 
+def archive_file():
+    """An unnamed temporary file for the archive: no name on disk, gone once closed."""
+    return tempfile.TemporaryFile()
+
+
 @vault_view("customers.add_exportrequest")
 @require_POST
 @require_recent_auth(back=detail_page)
-def export_download(request, pk):
-    export = get_export_for(request, pk)
+@with_export
+def export_download(request, export):
     password = take_password(request, export)
     if password is None:
-        messages.error(request, _("パスワードを表示してからダウンロードしてください。"))
-        return redirect("exports:detail", pk=export.pk)
-    archive = tempfile.TemporaryFile()
+        message = _("パスワードを表示してからダウンロードしてください。")
+        return refused_page(request, message, export=export, status=400)
+    archive = archive_file()
     try:
         services.claim_download(export, request.user, password, archive, request=request)
-    except ValidationError as error:
+    except (ExportRefused, ValidationError) as refusal:
         archive.close()
-        messages.error(request, " ".join(error.messages))
-        return redirect("exports:detail", pk=export.pk)
+        message = getattr(refusal, "message", None) or " ".join(refusal.messages)
+        return refused_page(request, message, export=export)
     filename = f"shopguard-export-{str(export.pk)[:8]}.zip"
     return FileResponse(
         archive, as_attachment=True, filename=filename, content_type="application/zip"
     )
+
+
+@vault_view(roles=(OWNER, AUDITOR))
+def takeout_ledger(request):
+    """持ち出し記録: every export, filtered by period and person; printable, or as CSV."""
+    with transaction.atomic():
+        services.expire_due(request=request)
+    form = takeout.LedgerFilter(request.GET or None)
+    exports = form.exports()
+    if request.GET.get("format") == "csv":
+        return takeout_csv(request, form, exports)
+    rows = [takeout.row_of(export) for export in exports[:500]]
+    context = {"form": form, "headers": takeout.headers(), "rows": rows}
+    return render(request, "exports/ledger.html", context)
+
+
+def takeout_csv(request, form, exports):
+    record(Action.EXPORT_LEDGER_CSV, request=request, detail=form.as_detail())
+    response = HttpResponse(takeout.as_csv(exports), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="takeout-ledger.csv"'
+    return response

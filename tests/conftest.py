@@ -101,3 +101,84 @@ def test_reads():
 
     with checking():
         yield
+
+
+# No mail holds customer data, an archive or its password (issue #14) ------------------
+
+# Shorter values (a gender code, a two-letter name) would match ordinary mail text.
+_MAIL_CHECK_MIN_CHARS = 4
+
+
+@pytest.fixture(autouse=True)
+def no_mail_carries_customer_data(monkeypatch):
+    """Every mail the suite sends is checked as it is sent (the database is still there):
+    no customer's personal value, no zip archive, no archive password handed out in the
+    test. Applies to every test through the locmem backend Django's tests use."""
+    from django.core.mail.backends import locmem
+
+    import exports.archive
+    import exports.views
+
+    passwords = []
+
+    def issued_password():
+        password = real_password()
+        passwords.append(password)
+        return password
+
+    real_password = exports.archive.new_archive_password
+    monkeypatch.setattr(exports.archive, "new_archive_password", issued_password)
+    monkeypatch.setattr(exports.views, "new_archive_password", issued_password)
+    real_send = locmem.EmailBackend.send_messages
+
+    def checked_send(backend, messages):
+        for message in messages:
+            _check_mail(message, passwords)
+        return real_send(backend, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", checked_send)
+
+
+def _mail_text(message):
+    parts = [message.subject, message.body]
+    parts += [content for content, _type in getattr(message, "alternatives", [])]
+    return "\n".join(str(p) for p in parts)
+
+
+def _check_mail(message, passwords):
+    text = _mail_text(message)
+    for attachment in message.attachments:
+        name, content = (
+            (attachment[0], attachment[1])
+            if isinstance(attachment, tuple)
+            else (
+                attachment.get_filename() or "",
+                attachment.get_payload(decode=True) or b"",
+            )
+        )
+        data = content if isinstance(content, bytes) else str(content).encode()
+        assert not data.startswith(b"PK") and not str(name).endswith(".zip"), (
+            "a mail holds an archive"
+        )
+        text += "\n" + data.decode("utf-8", "replace")
+    assert not any(p in text for p in passwords), "a mail holds an archive password"
+    leaked = _customer_values_in(text)
+    assert not leaked, f"a mail holds personal data of {len(leaked)} customer(s)"
+
+
+def _customer_values_in(text):
+    """Ids of customers one of whose personal values appears in ``text``."""
+    from django.db import connection
+
+    from customers.models import PERSONAL_FIELDS, Customer
+    from tests.reads import checking
+
+    if "customers_customer" not in connection.introspection.table_names():
+        return []
+    found = []
+    with checking():
+        for customer in Customer.objects.all().iterator():
+            values = (str(getattr(customer, f) or "") for f in PERSONAL_FIELDS)
+            if any(len(v) >= _MAIL_CHECK_MIN_CHARS and v in text for v in values):
+                found.append(customer.pk)
+    return found

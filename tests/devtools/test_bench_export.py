@@ -104,3 +104,11 @@ def test_the_measured_archive_is_a_real_encrypted_export(bench_run):
 def test_it_refuses_a_count_below_one():
     with pytest.raises(CommandError):
         call_command("bench_export", customers=0)
+
+
+def test_it_prints_the_export_to_read_ratio_of_the_same_run(bench_run):
+    ratios = [line for line in bench_run["lines"] if line.startswith("ratio export_vs_read")]
+    assert len(ratios) == 2 and all(
+        re.match(r"^ratio export_vs_read(_2x)? \d+\.\d\d$", r) for r in ratios
+    )
+    assert any(line.startswith("speed read_rows_per_s ") for line in bench_run["lines"])

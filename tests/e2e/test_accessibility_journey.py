@@ -2,8 +2,6 @@
 the favicon every page should name. Both fail (strict xfail) until the app is fixed, so
 the allowance cannot outlive the defects it names."""
 
-import pytest
-
 from tests.e2e.conftest import BLOCKING_IMPACTS, axe_violations, sign_in, visit
 
 

@@ -4,7 +4,6 @@ second download refused with a page."""
 
 import io
 
-import pytest
 import pyzipper
 
 from tests.e2e.conftest import confirm_password, screenshot, sign_in, submit, visit

@@ -6,8 +6,6 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from tests.e2e.conftest import check_page, confirm_password, screenshot, sign_in, submit, visit
 
 # A clearly fake customer (the demo data's domains; nothing here is a real person).

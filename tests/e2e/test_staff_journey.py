@@ -3,8 +3,6 @@ the 403 page), and stopped by the hourly reveal quota with the reveals left show
 
 import re
 
-import pytest
-
 from tests.e2e.conftest import check_page, sign_in, submit, visit
 from tests.e2e.server import STAFF_REVEALS_PER_HOUR
 

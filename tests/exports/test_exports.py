@@ -35,9 +35,17 @@ def new_request(client, **changes):
         "recipient": "internal",
         "recipient_name": "",
         "fields": ["name", "email"],
+        "scope": "all",
+        "encoding": "utf-8-sig",
         **changes,
     }
     return client.post("/admin/exports/new/", data)
+
+
+def approved(client, people, **changes):
+    """bob's request (through the form), approved by alice."""
+    new_request(reauthenticated(client, people.bob), **changes)
+    return services.decide(ExportRequest.objects.get(), people.alice, approve=True)
 
 
 def download(client, export):
@@ -99,7 +107,7 @@ def test_an_owner_approves_and_the_requester_downloads_once(client, people, cust
     export.refresh_from_db()
     assert export.status == "approved" and export.decided_by == people.alice
     # Only the requester may download, not the approver.
-    assert owner.post(f"/admin/exports/{export.pk}/prepare/").status_code == 302
+    assert owner.post(f"/admin/exports/{export.pk}/prepare/").status_code == 409
     response, password = download(client, export)
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     content = b"".join(response.streaming_content)
@@ -110,17 +118,16 @@ def test_an_owner_approves_and_the_requester_downloads_once(client, people, cust
     assert (
         export.status == "downloaded" and export.row_count == 2 and len(export.archive_sha256) == 64
     )
-    entry = AuditEntry.objects.get(action="export.download")
+    entry = AuditEntry.objects.get(action="export.download", outcome="ok")
     assert entry.actor_id == people.bob.pk and MARKER_EMAIL not in str(entry.detail)
     # A second download is refused.
-    assert client.post(f"/admin/exports/{export.pk}/prepare/").status_code == 302
-    assert AuditEntry.objects.filter(action="export.download").count() == 1
+    assert client.post(f"/admin/exports/{export.pk}/prepare/").status_code == 409
+    assert AuditEntry.objects.filter(action="export.download", outcome="ok").count() == 1
 
 
 @pytest.mark.django_db
 def test_the_archive_does_not_open_without_its_password(client, people, customers_):
-    new_request(reauthenticated(client, people.alice))
-    export = ExportRequest.objects.get()
+    export = approved(client, people)
     response, password = download(client, export)
     content = b"".join(response.streaming_content)
     with pytest.raises(RuntimeError):
@@ -128,12 +135,11 @@ def test_the_archive_does_not_open_without_its_password(client, people, customer
 
 
 @pytest.mark.django_db
-def test_an_owner_request_is_approved_at_once_and_recorded(client, people, customers_):
+def test_an_owner_request_waits_while_a_manager_is_active(client, people, customers_):
     new_request(reauthenticated(client, people.alice))
     export = ExportRequest.objects.get()
-    assert export.status == "approved"
-    entry = AuditEntry.objects.get(action="export.approve")
-    assert entry.detail == {"self_approved": True}
+    assert export.status == "pending"
+    assert not AuditEntry.objects.filter(action="export.approve").exists()
 
 
 @pytest.mark.django_db
@@ -146,8 +152,9 @@ def test_a_manager_cannot_approve_and_nobody_approves_their_own(client, people, 
     )
     export.refresh_from_db()
     assert export.status == "pending"
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(services.ExportRefused):
         services.decide(export, people.bob, approve=True)
+    assert export.status == "pending"
 
 
 @pytest.mark.django_db
@@ -162,46 +169,46 @@ def test_a_manager_cannot_see_someone_elses_request(client, people, customers_):
 
 @pytest.mark.django_db
 def test_the_download_window_closes_after_24_hours(client, people, customers_, clock):
-    new_request(reauthenticated(client, people.alice))
-    export = ExportRequest.objects.get()
+    export = approved(client, people)
     clock.advance(25 * 3600)
-    reauthenticated(client, people.alice)
+    reauthenticated(client, people.bob)
     response = client.post(f"/admin/exports/{export.pk}/prepare/")
-    assert response.status_code == 302
+    assert response.status_code == 409 and "期限切れ" in response.content.decode()
     export.refresh_from_db()
-    assert (
-        export.status == "approved"
-        and not AuditEntry.objects.filter(action="export.download").exists()
-    )
+    assert export.status == "expired" and export.expired_at is not None
+    assert AuditEntry.objects.filter(action="export.expire").count() == 1
+    assert not AuditEntry.objects.filter(action="export.download", outcome="ok").exists()
 
 
 @pytest.mark.django_db
 def test_a_purpose_holding_personal_data_is_refused(client, people, customers_):
     response = new_request(reauthenticated(client, people.bob), purpose=f"send to {MARKER_EMAIL}")
-    assert response.status_code == 200 and response.context["form"].errors["purpose"]
+    assert response.status_code == 400 and response.context["form"].errors["purpose"]
     assert not ExportRequest.objects.exists()
-    assert not AuditEntry.objects.filter(action="export.request").exists()
+    entry = AuditEntry.objects.get(action="export.request")
+    assert entry.outcome == "refused" and MARKER_EMAIL not in str(entry.detail)
 
 
 @pytest.mark.django_db
 def test_a_third_party_export_needs_a_recipient_name(client, people, customers_):
     response = new_request(reauthenticated(client, people.bob), recipient="third_party")
-    assert response.status_code == 200 and "recipient_name" in response.context["form"].errors
+    assert response.status_code == 400 and "recipient_name" in response.context["form"].errors
     assert not ExportRequest.objects.exists()
 
 
 @pytest.mark.django_db
 def test_a_failed_archive_records_no_download(people, customers_, monkeypatch):
     export = services.request_export(
-        people.alice, purpose="test", recipient="internal", fields=["name"]
+        people.bob, purpose="test", recipient="internal", fields=["name"]
     )
+    export = services.decide(export, people.alice, approve=True)
 
     def broken(*args, **kwargs):
         raise OSError("disk full")
 
     monkeypatch.setattr(services, "write_archive", broken)
     with pytest.raises(OSError):
-        services.claim_download(export, people.alice, "pw", io.BytesIO())
+        services.claim_download(export, people.bob, "pw", io.BytesIO())
     export.refresh_from_db()
     assert export.status == "approved"
     assert not AuditEntry.objects.filter(action="export.download").exists()
@@ -221,8 +228,9 @@ def test_a_third_party_export_needs_the_provision_facts(client, people, customer
 def test_a_downloaded_third_party_export_leaves_a_provision_record(client, people, customers_):
     from policy.models import ThirdPartyProvision
 
-    new_request(
-        reauthenticated(client, people.alice),
+    approved(
+        client,
+        people,
         recipient="third_party",
         recipient_name="株式会社サンプル物産",
         recipient_address="東京都千代田区サンプル1-1",
@@ -246,8 +254,7 @@ def test_a_downloaded_third_party_export_leaves_a_provision_record(client, peopl
 def test_an_internal_export_leaves_no_provision_record(client, people, customers_):
     from policy.models import ThirdPartyProvision
 
-    new_request(reauthenticated(client, people.alice))
-    download(client, ExportRequest.objects.get())
+    download(client, approved(client, people))
     assert not ThirdPartyProvision.objects.exists()
 
 
@@ -298,8 +305,7 @@ def session_rows_text():
 
 @pytest.mark.django_db
 def test_the_session_row_holds_no_readable_archive_password(client, people, customers_):
-    new_request(reauthenticated(client, people.alice))
-    export = ExportRequest.objects.get()
+    export = approved(client, people)
 
     response = client.post(f"/admin/exports/{export.pk}/prepare/")
 
@@ -315,19 +321,18 @@ def test_the_session_row_holds_no_readable_archive_password(client, people, cust
 
 @pytest.mark.django_db
 def test_a_kept_password_opens_only_in_its_own_session_and_export(client, people, customers_):
-    new_request(reauthenticated(client, people.alice))
-    export = ExportRequest.objects.get()
+    export = approved(client, people)
     client.post(f"/admin/exports/{export.pk}/prepare/")
     key = views.PASSWORD_SESSION_KEY.format(export.pk)
     sealed = client.session[key]
-    other = reauthenticated(client.__class__(), people.alice)  # a second session
+    other = reauthenticated(client.__class__(), people.bob)  # a second session
     session = other.session
     session[key] = sealed
     session.save()
 
     response = other.post(f"/admin/exports/{export.pk}/download/")
 
-    assert response.status_code == 302  # asked to show the password again
+    assert response.status_code == 400  # asked to show the password again
     export.refresh_from_db()
     assert export.status != "downloaded"
     assert not AuditEntry.objects.filter(action="export.download").exists()
@@ -349,9 +354,10 @@ def test_an_archive_cell_cannot_run_as_a_formula(start):
 @pytest.mark.django_db
 def test_the_download_names_every_customer_the_archive_carried(client, people, customers_):
     export = services.request_export(
-        people.alice, purpose="年末のお礼状の発送", recipient="internal", fields=["name", "email"]
+        people.bob, purpose="年末のお礼状の発送", recipient="internal", fields=["name", "email"]
     )
-    reauthenticated(client, people.alice)
+    services.decide(export, people.alice, approve=True)
+    reauthenticated(client, people.bob)
     response, _password = download(client, export)
     assert response.status_code == 200
     b"".join(response.streaming_content)
@@ -360,6 +366,7 @@ def test_the_download_names_every_customer_the_archive_carried(client, people, c
     assert set(entry.customer_ids) == carried and len(carried) == 2
     # "Who looked at this customer" lists the copy that left with the customer's data.
     hanako = Customer.objects.get(email_index=blind_index("email", MARKER_EMAIL))
+    client.force_login(people.alice)
     who = client.get(f"/admin/audit/auditentry/customer/{hanako.pk}/", follow=True)
     assert who.status_code == 200
     shown = [e.pk for e in who.context["cl"].result_list]

@@ -455,6 +455,16 @@ def test_export_request_form(shop):
                 st.lists(st.sampled_from(EXPORT_FIELDS), max_size=4),
                 text_or("card_token", "sealed"),
             ),
+            "scope": text_or("all", "purchases", "selected", "search"),
+            "encoding": text_or("utf-8-sig", "cp932"),
+            "purchases_from": text_or("2026-11-01", "2026-13-45"),
+            "purchases_to": text_or("2026-11-30"),
+            "categories": st.one_of(
+                st.lists(st.sampled_from(["food", "medicine", "daily"]), max_size=2),
+                text_or("no-such-category"),
+            ),
+            "include_purchases": text_or("on"),
+            "include_sensitive": text_or("on"),
         }
     )
     fuzz(

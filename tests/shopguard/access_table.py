@@ -184,6 +184,7 @@ VIEWS = {
     "customers_import": expect(200, who=[OWNER, MANAGER]),
     # Exports: owner and manager ask (after re-authentication); the owner decides on
     # someone else's request; the requester prepares and downloads it.
+    "exports:ledger": expect(200, who=[OWNER, AUDITOR]),
     "exports:list": expect(200, who=[OWNER, MANAGER]),
     "exports:new": expect(REAUTH, who=[OWNER, MANAGER]),
     "exports:detail": expect(200, who=[OWNER, MANAGER]),

@@ -228,9 +228,15 @@ def test_the_posture_counts_two_factor_and_revealers(client, people):
 
 
 def test_a_self_approved_download_needs_attention(client, people, marker):
+    people.bob.is_active = False  # a shop whose one privileged person is its owner
+    people.bob.save(update_fields=["is_active"])
     export = services.request_export(
         people.alice, purpose="棚卸", recipient="internal", fields=["name"]
     )
+    services.decide(
+        export, people.alice, approve=True, confirmation=str(services.SELF_APPROVAL_SENTENCE)
+    )
+    export.refresh_from_db()
     services.claim_download(export, people.alice, "pass-word-1234", BytesIO())
     checks = {c.subject: c for c in home(client, people.alice).context["posture"]}
     assert "ダウンロード1件（うち自己承認1件）" in checks["エクスポート"].finding

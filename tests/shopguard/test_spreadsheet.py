@@ -32,8 +32,8 @@ def test_it_writes_lists_as_json_and_none_as_empty():
 
 
 def test_every_csv_the_app_writes_goes_through_the_guard():
-    """Each CSV writer is listed here, calls safe_cell, and has its own formula test
-    (tests/exports/test_exports.py, tests/audit/test_ledger_csv.py)."""
+    """Each CSV writer is listed here, calls safe_cell (or safe_text_cells), and has its
+    own formula test (tests/exports/test_exports.py, tests/audit/test_ledger_csv.py)."""
     root = Path(__file__).resolve().parents[2]
     sources = [
         path
@@ -45,5 +45,15 @@ def test_every_csv_the_app_writes_goes_through_the_guard():
         for path in sources
         if "csv.writer(" in (text := path.read_text()) or "csv.DictWriter(" in text
     )
-    assert writers == ["audit/admin.py", "exports/archive.py"]
-    assert all("safe_cell(" in (root / path).read_text() for path in writers)
+    assert writers == ["audit/admin.py", "exports/archive.py", "exports/takeout.py"]
+    guards = ("safe_cell(", "safe_text_cells(")
+    assert all(any(g in (root / path).read_text() for g in guards) for path in writers)
+
+
+def test_the_fast_guard_for_decrypted_text_agrees_with_safe_cell():
+    from shopguard.spreadsheet import safe_cell, safe_text_cells
+
+    values = ["=1+1", "＝SUM(A1)", "+81", "－5", "@x", "\tx", "\rx", "山田", "", None, "a=b"]
+    values += ["ｰ", "﹦x", "＠", "-", "0120-00"]
+    assert safe_text_cells(values) == [safe_cell(v) for v in values]
+    assert safe_text_cells(values) == [safe_cell(v) for v in values]  # from the cache too
