@@ -13,6 +13,10 @@ ARTICLE_BODY_MAX = 5000
 class DataRequestForm(forms.ModelForm):
     """The public form: a customer asks to see, correct or delete their information."""
 
+    # No blank choice: nothing is chosen until the customer chooses (the legend asks).
+    kind = forms.ChoiceField(
+        label=_("ご請求の種類"), choices=DataRequest.Kind.choices, widget=forms.RadioSelect
+    )
     email = forms.EmailField(
         label=_("メールアドレス"), max_length=254, help_text=_("ご本人確認とご連絡に使います。")
     )
@@ -21,7 +25,6 @@ class DataRequestForm(forms.ModelForm):
         model = DataRequest
         fields = ["kind", "name", "email", "phone", "details"]
         widgets = {
-            "kind": forms.RadioSelect,
             "details": forms.Textarea(attrs={"rows": 5}),
         }
         help_texts = {

@@ -5,6 +5,7 @@ Other apps call ``record_consent`` (the import, with channel "import") and
 ``record_provision`` (the export, for data handed to a third party).
 """
 
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
@@ -192,3 +193,23 @@ def advance_data_request(request, data_request):
             detail={"step": step, "kind": data_request.kind},
         )
     return step
+
+
+# A request's own page stays reachable this long through its signed token: long enough
+# to come back with the mailed code, never a lasting address for someone else's request.
+REQUEST_TOKEN_MAX_AGE = 60 * 60 * 24
+REQUEST_TOKEN_SALT = "policy.data_request"
+
+
+def request_token(data_request):
+    """A signed, timestamped token naming ``data_request`` by its reference only."""
+    return signing.dumps(data_request.reference, salt=REQUEST_TOKEN_SALT, compress=True)
+
+
+def request_for_token(token):
+    """The data request a token names, or None for a forged, foreign or old token."""
+    try:
+        reference = signing.loads(token, salt=REQUEST_TOKEN_SALT, max_age=REQUEST_TOKEN_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return DataRequest.objects.filter(reference=reference).first()

@@ -12,7 +12,6 @@ from policy.models import ConsentInvitation, PolicyVersion, ShopProfile
 from shopguard import limits
 
 CONSENT_SESSION_KEY = "policy_consent_token"
-REQUEST_SESSION_KEY = "policy_request_reference"
 # The public form's limit per address and hour, declared with its reason in shopguard.limits.
 REQUESTS_PER_HOUR = limits.DATA_REQUESTS.number
 
@@ -131,14 +130,14 @@ def data_request(request):
             received = services.receive_data_request(request, **form.cleaned_data)
         except services.TooManyDataRequests:
             return render(request, "policy/request_limited.html", status=429)
-        request.session[REQUEST_SESSION_KEY] = received.reference
-        return redirect("privacy:request_done")
+        return redirect("privacy:request_done", token=services.request_token(received))
     return render(request, "policy/request_form.html", {"form": form})
 
 
-def data_request_done(request):
-    """Thank the customer and show their reference number (once)."""
-    reference = request.session.pop(REQUEST_SESSION_KEY, None)
-    if reference is None:
-        return redirect("privacy:requests")
-    return render(request, "policy/request_done.html", {"reference": reference})
+def data_request_done(request, token):
+    """The reference number page: it survives a reload, and its address holds only a
+    signed token of the reference (no personal data)."""
+    data_request = services.request_for_token(token)
+    if data_request is None:
+        return render(request, "policy/request_invalid.html", status=404)
+    return render(request, "policy/request_done.html", {"reference": data_request.reference})

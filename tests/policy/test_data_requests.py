@@ -35,11 +35,13 @@ def submit(client, **overrides):
 def test_a_customer_submits_a_request_and_gets_a_reference(client, version1):
     assert client.get(FORM).status_code == 200
     response = submit(client)
-    assert response.status_code == 302 and response.url == "/privacy/requests/received/"
+    assert response.status_code == 302 and response.url.startswith("/privacy/requests/received/")
     request = DataRequest.objects.get()
     done = client.get(response.url)
     assert done.status_code == 200 and request.reference in done.content.decode()
-    assert client.get(response.url).status_code == 302  # shown once
+    # A reload shows it again, and the address carries nothing the customer typed.
+    assert request.reference in client.get(response.url).content.decode()
+    assert "marker" not in response.url and "%40" not in response.url
     assert request.step == "received" and request.kind == "correct"
     assert request.email == MARKER["email"]
     entry = AuditEntry.objects.get(action="policy.data_request")
@@ -193,3 +195,18 @@ def test_the_owners_note_refuses_a_card_number(client, people, version1, test_re
     assert response.status_code == 200 and "カード番号" in response.content.decode()
     request.refresh_from_db()
     assert request.note == ""
+
+
+def test_the_form_preselects_no_kind_and_offers_no_blank_choice(client, version1):
+    page = client.get(FORM).content.decode()
+    assert "---------" not in page
+    assert 'name="kind" value=""' not in page and "checked" not in page
+    response = submit(client, kind="")
+    assert response.status_code == 200 and not DataRequest.objects.exists()
+
+
+def test_the_reference_page_refuses_a_forged_or_old_token(client, version1, clock):
+    url = submit(client).url
+    assert client.get(url[:-3] + "xx/").status_code == 404
+    clock.advance(60 * 60 * 24 + 1)
+    assert client.get(url).status_code == 404

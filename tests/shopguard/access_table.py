@@ -196,7 +196,7 @@ VIEWS = {
     "privacy:consent_link": public(404),
     "privacy:requests": public(200),
     # The "received" page only follows a request just made in this session.
-    "privacy:request_done": public(REDIRECT),
+    "privacy:request_done": public(404),
     "admin:policy_policyversion_new_draft": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_new_draft_from": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_publish": expect(REAUTH, who=[OWNER]),
