@@ -388,6 +388,11 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
     # The requester's contact details, masked like a customer's; each has a reveal.
     MASKED = {"name": mask_name, "email": mask_email, "phone": mask_phone}
 
+    def get_queryset(self, request):
+        # Only requests whose sender proved the address on file reach the queue.
+        hidden = (DataRequest.Step.RECEIVED, DataRequest.Step.CLOSED)
+        return super().get_queryset(request).exclude(step__in=hidden)
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -443,7 +448,7 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         with the linked customer (the owner's work: no quota)."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        data_request = get_object_or_404(DataRequest, pk=object_id)
+        data_request = get_object_or_404(self.get_queryset(request), pk=object_id)
         if field not in self.MASKED:
             raise Http404
         posted = request.method == "POST"
@@ -478,13 +483,13 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         )
 
     def advance_view(self, request, object_id):
-        """POST: the next step (identity confirmed, then done)."""
+        """POST: the next step of the shop's work (in progress, then done)."""
         if not self.has_change_permission(request):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
-        data_request = get_object_or_404(DataRequest, pk=object_id)
-        if data_request.step == DataRequest.Step.DONE:
+        data_request = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if data_request.step not in DataRequest.NEXT_STEP:
             messages.error(request, _("このご請求はすでに対応完了です。"))
         else:
             step = services.advance_data_request(request, data_request)

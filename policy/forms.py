@@ -41,6 +41,21 @@ class DataRequestForm(forms.ModelForm):
             self.fields[name].validators.append(refuse_card_numbers)
 
 
+class VerificationCodeForm(forms.Form):
+    """The identity-check code the customer received by mail."""
+
+    code = forms.RegexField(
+        label=_("ご本人確認コード（6桁）"),
+        regex=r"^[0-9]{6}$",
+        max_length=6,
+        error_messages={"invalid": _("6桁の数字で入力してください。")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()
+
+
 class PublishForm(forms.Form):
     effective_date = forms.DateField(
         label=_("施行日"), widget=forms.DateInput(attrs={"type": "date"})

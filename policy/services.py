@@ -6,11 +6,16 @@ Other apps call ``record_consent`` (the import, with channel "import") and
 """
 
 from django.core import signing
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit.actions import Action
 from audit.ledger import client_ip, record
+from customers import reading
 from policy.models import (
     Channel,
     ConsentInvitation,
@@ -19,10 +24,12 @@ from policy.models import (
     ThirdPartyProvision,
 )
 from shopguard import limits
+from shopguard.blind_index import full_digest
 
 
 class TooManyDataRequests(Exception):
-    """This address has used up its data requests for the hour (limits.DATA_REQUESTS)."""
+    """The sender's IP (limits.DATA_REQUESTS) or the typed address
+    (limits.DATA_REQUESTS_PER_ADDRESS) has used up its data requests."""
 
 
 def create_draft(request, source):
@@ -162,23 +169,97 @@ def purge_provision_records(today=None):
     return len(ids)
 
 
-def receive_data_request(request, **fields):
-    """Store a customer's data request (its contact details encrypted) and record it.
+class DuplicateDataRequest(Exception):
+    """A request of the same kind from the same typed address is still open."""
 
-    Raises TooManyDataRequests, storing nothing, when the sender's address is over the
-    hourly limit; the count is taken under the address's lock with the insert.
+
+def receive_data_request(request, *, email, **fields):
+    """Store a customer's data request (its contact details encrypted), record it, and
+    mail an identity-check code to the address on file, if the typed one is a customer's.
+
+    Known and unknown addresses take the same path (the same queries and the same work;
+    an unknown one gets the hash of a code nobody is sent), so nothing in the answer tells
+    who is a customer. Raises TooManyDataRequests (per sending IP and per typed address)
+    or DuplicateDataRequest, storing nothing; the counts are taken under their locks in
+    the transaction of the insert.
     """
+    digest = full_digest("email", email)
     with transaction.atomic():
-        if not limits.DATA_REQUESTS.take(client_ip(request)):
+        if not (
+            limits.DATA_REQUESTS.take(client_ip(request))
+            and limits.DATA_REQUESTS_PER_ADDRESS.take(("email", digest))
+        ):
             raise TooManyDataRequests
-        data_request = DataRequest.objects.create(**fields)
-        record(
+        if open_request_exists(digest, fields["kind"]):
+            raise DuplicateDataRequest
+        customer = reading.customer_holding("email", digest)
+        data_request = DataRequest(email=email, email_digest=digest, customer=customer, **fields)
+        code = data_request.issue_code(send=customer is not None)
+        data_request.save()
+        entry = record(
             Action.DATA_REQUEST,
             request=request,
             target=data_request,
+            customers=[customer.pk] if customer else [],
             detail={"step": DataRequest.Step.RECEIVED, "kind": data_request.kind},
         )
+        address = reading.address_on_file(customer, entry) if customer else None
+    # Mailed once the request is stored (a mail for a request that failed to save would
+    # carry a code nothing accepts), and only to the address on file.
+    # The page the customer is sent to, and the one the mail links to: the same address.
+    data_request.page_path = request_page_path(data_request)
+    if address is not None:
+        mail_code(address, data_request, code, request.build_absolute_uri(data_request.page_path))
     return data_request
+
+
+def open_request_exists(digest, kind):
+    """Whether the typed address already has an open request of ``kind``."""
+    still_open = DataRequest.objects.filter(
+        email_digest=digest, kind=kind, step__in=DataRequest.OPEN_STEPS
+    )
+    # A code nobody entered in time leaves the request open only until it expires.
+    return still_open.exclude(
+        step=DataRequest.Step.RECEIVED, code_expires_at__lt=timezone.now()
+    ).exists()
+
+
+def request_page_path(data_request):
+    return reverse("privacy:request_done", kwargs={"token": request_token(data_request)})
+
+
+def mail_code(address, data_request, code, link):
+    """The identity-check mail: the reference, the kind, the code and the page to enter
+    it on; nothing else about the person (not even the name they typed)."""
+    context = {
+        "reference": data_request.reference,
+        "kind": data_request.get_kind_display(),
+        "code": code,
+        "link": link,
+        "minutes": int(DataRequest.CODE_VALID_FOR.total_seconds() // 60),
+    }
+    subject = _("【%(reference)s】ご本人確認コード") % context
+    body = render_to_string("policy/request_code_mail.txt", context)
+    send_mail(str(subject), body, None, [address])
+
+
+def verify_data_request(request, data_request, code):
+    """Check one typed code under the request's row lock; return the request's step
+    after the try (identity confirmed, still waiting, or closed), recorded."""
+    with transaction.atomic():
+        locked = DataRequest.objects.select_for_update().get(pk=data_request.pk)
+        step = locked.try_code(code)
+        if step is None:
+            return locked.step
+        if step != DataRequest.Step.RECEIVED:
+            record(
+                Action.DATA_REQUEST_STEP,
+                request=request,
+                target=locked,
+                customers=[locked.customer_id] if locked.customer_id else [],
+                detail={"step": step, "kind": locked.kind, "attempts": locked.code_attempts},
+            )
+    return step
 
 
 def advance_data_request(request, data_request):

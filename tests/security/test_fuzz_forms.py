@@ -112,7 +112,11 @@ def shop(people):
         based_on=version1,
     )
     data_request = DataRequest.objects.create(
-        kind="disclose", name="見本 花子", email="request@example.com", details="見本"
+        kind="disclose",
+        name="見本 花子",
+        email="request@example.com",
+        details="見本",
+        step="identity_confirmed",  # verified: in the shop's queue
     )
     provision = ThirdPartyProvision.objects.create(
         recipient_name="株式会社見本",

@@ -285,8 +285,13 @@ def sample_policy(model_name):
                 data_items=["name"],
                 basis="consent",
             )
+        # A verified request: only those reach the shop's queue.
         return models.DataRequest.objects.create(
-            kind="disclose", name="見本 花子", email="request@example.com", details="見本"
+            kind="disclose",
+            name="見本 花子",
+            email="request@example.com",
+            details="見本",
+            step="identity_confirmed",
         )
 
     return make
