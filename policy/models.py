@@ -408,6 +408,10 @@ class DataRequest(models.Model):
     # this many tries; after that the request is closed and a new one must be made.
     CODE_VALID_FOR = timedelta(minutes=30)
     CODE_ATTEMPTS = 3
+    # The shop answers within 14 days of the proof ("without delay", APPI art. 33) and is
+    # warned from day 10, leaving four days to finish.
+    DUE_AFTER_DAYS = 14
+    WARN_FROM_DAY = 10
 
     # The pk exists before the first save: it binds the encrypted fields to this row.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -420,6 +424,10 @@ class DataRequest(models.Model):
     # The owner's own note: it refuses card numbers like every other text kept here.
     note = EncryptedTextField(
         _("対応メモ"), max_length=2000, blank=True, validators=[refuse_card_numbers]
+    )
+    # Told to the customer by mail; the ledger keeps only the fact of the refusal.
+    refusal_reason = EncryptedTextField(
+        _("お断りの理由"), max_length=2000, blank=True, validators=[refuse_card_numbers]
     )
     customer = models.ForeignKey(
         "customers.Customer",
@@ -479,6 +487,32 @@ class DataRequest(models.Model):
             fields += ["done_at", "done_by"]
         self.save(update_fields=fields)
         return new_step
+
+    @property
+    def is_open(self):
+        return self.step in self.OPEN_STEPS
+
+    @property
+    def due_at(self):
+        """When the answer is due: 14 days after the identity check (None before it)."""
+        if self.identity_confirmed_at is None:
+            return None
+        return self.identity_confirmed_at + timedelta(days=self.DUE_AFTER_DAYS)
+
+    def days_left(self):
+        """Whole days until the due date in Japan time (negative once overdue)."""
+        return (timezone.localdate(self.due_at) - timezone.localdate()).days
+
+    def is_warned(self):
+        return self.days_left() <= self.DUE_AFTER_DAYS - self.WARN_FROM_DAY
+
+    def refuse(self, user, reason):
+        """Close an open request as refused, keeping the reason the customer is told."""
+        if not self.is_open:
+            raise ValueError("Only an open request can be refused.")
+        self.step, self.refusal_reason = self.Step.REFUSED, reason
+        self.done_at, self.done_by = timezone.now(), user
+        self.save(update_fields=["step", "refusal_reason", "done_at", "done_by"])
 
     @staticmethod
     def code_digest(reference, code):

@@ -25,6 +25,7 @@ from policy.models import (
 )
 from shopguard import limits
 from shopguard.blind_index import full_digest
+from shopguard.roles import MANAGER, OWNER, has_role
 
 
 class TooManyDataRequests(Exception):
@@ -263,16 +264,21 @@ def verify_data_request(request, data_request, code):
 
 
 def advance_data_request(request, data_request):
-    """Move a data request to its next step (identity confirmed, then done) and record it."""
+    """Move a verified data request to its next step (in progress, then done), record
+    it naming the customer, and tell the customer once it is done."""
     with transaction.atomic():
         step = data_request.advance(request.user)
-        record(
+        entry = record(
             Action.DATA_REQUEST_STEP,
             request=request,
             target=data_request,
             customers=[data_request.customer_id] if data_request.customer_id else [],
             detail={"step": step, "kind": data_request.kind},
         )
+        customer = data_request.customer if step == DataRequest.Step.DONE else None
+        address = reading.address_on_file(customer, entry) if customer else None
+    if address is not None:
+        mail_outcome(address, data_request)
     return step
 
 
@@ -294,3 +300,61 @@ def request_for_token(token):
     except signing.BadSignature:
         return None
     return DataRequest.objects.filter(reference=reference).first()
+
+
+def refuse_data_request(request, data_request, reason):
+    """Refuse an open request with ``reason``, record it (without the reason) and mail
+    the reason to the address on file."""
+    with transaction.atomic():
+        locked = DataRequest.objects.select_for_update().get(pk=data_request.pk)
+        locked.refuse(request.user, reason)
+        entry = record(
+            Action.DATA_REQUEST_STEP,
+            request=request,
+            target=locked,
+            customers=[locked.customer_id] if locked.customer_id else [],
+            detail={"step": locked.step, "kind": locked.kind},
+        )
+        customer = locked.customer
+        address = reading.address_on_file(customer, entry) if customer else None
+    if address is not None:
+        mail_outcome(address, locked, reason)
+    return locked
+
+
+def mail_outcome(address, data_request, reason=""):
+    """Tell the customer how their request ended (done, or refused with the reason)."""
+    context = {
+        "reference": data_request.reference,
+        "kind": data_request.get_kind_display(),
+        "step": data_request.get_step_display(),
+        "reason": reason,
+    }
+    subject = _("【%(reference)s】ご請求への対応結果") % context
+    body = render_to_string("policy/request_outcome_mail.txt", context)
+    send_mail(str(subject), body, None, [address])
+
+
+def requests_due_for(user):
+    """The open, verified data requests ``user`` handles (owner, manager), soonest due
+    first, as plain facts for the home page: no personal data, nothing to decrypt."""
+    if not has_role(user, OWNER, MANAGER):
+        return []
+    queue = DataRequest.objects.filter(
+        step__in=(DataRequest.Step.IDENTITY_CONFIRMED, DataRequest.Step.IN_PROGRESS)
+    ).only("id", "reference", "kind", "step", "identity_confirmed_at")
+    facts = [
+        {
+            "id": r.pk,
+            "reference": r.reference,
+            "kind": r.kind,
+            "kind_label": r.get_kind_display(),
+            "step": r.step,
+            "due_on": timezone.localdate(r.due_at),
+            "days_left": r.days_left(),
+            "warned": r.is_warned(),
+            "overdue": r.days_left() < 0,
+        }
+        for r in queue
+    ]
+    return sorted(facts, key=lambda fact: fact["days_left"])

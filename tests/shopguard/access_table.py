@@ -141,7 +141,9 @@ ADMIN_MODELS = {
     "policy.policyversion": Model(view=[OWNER], change=[OWNER], outcomes={"change": (200, 403)}),
     "policy.consentrecord": Model(view=[OWNER], add=[OWNER]),
     "policy.thirdpartyprovision": Model(view=[OWNER], add=[OWNER], change=[OWNER]),
-    "policy.datarequest": Model(view=[OWNER], change=[OWNER], outcomes={"change": (200, REDIRECT)}),
+    "policy.datarequest": Model(
+        view=[OWNER, MANAGER], change=[OWNER, MANAGER], outcomes={"change": (200, REDIRECT)}
+    ),
 }
 
 VIEWS = {
@@ -201,9 +203,10 @@ VIEWS = {
     "admin:policy_policyversion_new_draft_from": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_publish": expect(REAUTH, who=[OWNER]),
     "admin:policy_policyversion_pending_consent": expect(200, who=[OWNER]),
-    "admin:policy_datarequest_advance": expect(405, REDIRECT, who=[OWNER]),
+    "admin:policy_datarequest_advance": expect(405, REDIRECT, who=[OWNER, MANAGER]),
+    "admin:policy_datarequest_refuse": expect(200, who=[OWNER, MANAGER]),
     # A requester's contact value: its reason form (a POST without a reason is the form again).
-    "admin:policy_datarequest_reveal": expect(200, who=[OWNER]),
+    "admin:policy_datarequest_reveal": expect(200, who=[OWNER, MANAGER]),
     # The ledger's own pages: who looked at a customer and one person's activity (both lead
     # to the filtered ledger), one entry, the CSV; acknowledging an alert is the owner's.
     "admin:audit_auditentry_customer": expect(REDIRECT, who=[OWNER, AUDITOR]),
