@@ -21,11 +21,16 @@ from policy.models import (
     ConsentInvitation,
     ConsentRecord,
     DataRequest,
+    PolicyVersion,
     ThirdPartyProvision,
 )
 from shopguard import limits
 from shopguard.blind_index import full_digest
 from shopguard.roles import MANAGER, OWNER, has_role
+
+# The policy's article on the purposes of use (APPI art. 21, 32): what a purposes request
+# is answered with.
+PURPOSES_ARTICLE = 3
 
 
 class TooManyDataRequests(Exception):
@@ -260,7 +265,39 @@ def verify_data_request(request, data_request, code):
                 customers=[locked.customer_id] if locked.customer_id else [],
                 detail={"step": step, "kind": locked.kind, "attempts": locked.code_attempts},
             )
+        purposes = step == DataRequest.Step.IDENTITY_CONFIRMED and locked.customer_id
+        answer = answer_purposes(request, locked) if purposes else None
+    if answer is not None:
+        mail_purposes(*answer)
     return step
+
+
+def answer_purposes(request, data_request):
+    """A verified request for the purposes of use is answered at once, from Article 3 of
+    the policy in effect, and closed; returns what the mail needs (sent after commit)."""
+    if data_request.kind != DataRequest.Kind.PURPOSES:
+        return None
+    version = PolicyVersion.objects.current()
+    article = next(a for a in version.articles if a["number"] == PURPOSES_ARTICLE)
+    data_request.step, data_request.done_at = DataRequest.Step.DONE, timezone.now()
+    data_request.save(update_fields=["step", "done_at"])
+    entry = record(
+        Action.DATA_REQUEST_STEP,
+        request=request,
+        target=data_request,
+        customers=[data_request.customer_id],
+        detail={"step": data_request.step, "kind": data_request.kind, "policy": version.number},
+    )
+    address = reading.address_on_file(data_request.customer, entry)
+    return address, data_request, version, article
+
+
+def mail_purposes(address, data_request, version, article):
+    """The purposes of use, as Article 3 of ``version`` says them, in both languages."""
+    context = {"reference": data_request.reference, "version": version, "article": article}
+    subject = _("【%(reference)s】個人情報の利用目的") % context
+    body = render_to_string("policy/request_purposes_mail.txt", context)
+    send_mail(str(subject), body, None, [address])
 
 
 def advance_data_request(request, data_request):

@@ -109,3 +109,24 @@ def test_requests_due_for_gives_plain_facts_to_the_home_page(people, verified, c
     assert requests_due_for(people.alice)[0]["overdue"]
     assert requests_due_for(people.carol) == [] and requests_due_for(people.dave) == []
     assert "行列" not in str(requests_due_for(people.alice))
+
+
+def test_a_purposes_request_is_answered_from_article_3_once_verified(client, customer, version1):
+    page = client.post("/privacy/requests/", {**REQUEST, "kind": "purposes"}).url
+    code = re.search(r"ご本人確認コード: (\d{6})", mail.outbox[-1].body).group(1)
+    client.post(page, {"code": code})
+    request = DataRequest.objects.get()
+    assert request.step == "done" and request.done_at is not None
+    answer = mail.outbox[-1]
+    assert answer.to == [ON_FILE] and request.reference in answer.subject
+    article3 = next(a for a in version1.articles if a["number"] == 3)
+    assert article3["body_ja"] in answer.body and article3["body_en"] in answer.body
+    entry = AuditEntry.objects.filter(action="policy.data_request_step").latest("seq")
+    assert entry.detail == {"step": "done", "kind": "purposes", "policy": 1}
+    assert entry.customer_ids == [str(customer.pk)]
+
+
+def test_a_purposes_request_from_an_unknown_address_gets_nothing(client, version1):
+    page = client.post("/privacy/requests/", {**REQUEST, "kind": "purposes"}).url
+    client.post(page, {"code": "123456"})
+    assert not mail.outbox and DataRequest.objects.get().step == "received"
