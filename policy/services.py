@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from audit.actions import Action
 from audit.ledger import client_ip, record
 from customers import reading
+from customers.models import Customer
 from policy.models import (
     Channel,
     ConsentInvitation,
@@ -312,6 +313,8 @@ def advance_data_request(request, data_request):
             customers=[data_request.customer_id] if data_request.customer_id else [],
             detail={"step": step, "kind": data_request.kind},
         )
+        if step == DataRequest.Step.DONE and data_request.kind == DataRequest.Kind.STOP_PROVISION:
+            stop_third_party_provision(data_request.customer_id)
         customer = data_request.customer if step == DataRequest.Step.DONE else None
         address = reading.address_on_file(customer, entry) if customer else None
     if address is not None:
@@ -395,3 +398,18 @@ def requests_due_for(user):
         for r in queue
     ]
     return sorted(facts, key=lambda fact: fact["days_left"])
+
+
+def stop_third_party_provision(customer_id):
+    """Mark the customer so that exports to third parties leave them out (APPI art. 35);
+    the step's ledger entry, written by the caller, records it."""
+    if customer_id is not None:
+        Customer.objects.filter(pk=customer_id, third_party_stopped_at=None).update(
+            third_party_stopped_at=timezone.now()
+        )
+
+
+def customers_excluded_from_third_party():
+    """The ids of customers who asked the shop to stop giving their data to third
+    parties: an export to a third party leaves them out, and says so to its requester."""
+    return Customer.objects.exclude(third_party_stopped_at=None).values_list("pk", flat=True)

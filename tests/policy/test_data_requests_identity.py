@@ -186,3 +186,12 @@ def test_only_verified_requests_reach_the_queue(client, people, customer):
     listing = client.get("/admin/policy/datarequest/").content.decode()
     assert DataRequest.objects.get(customer=customer).reference in listing
     assert DataRequest.objects.get(customer=None).reference not in listing
+
+
+def test_an_english_visitor_gets_the_page_and_the_mail_in_english(client, customer):
+    page = submit(client, HTTP_ACCEPT_LANGUAGE="en").url
+    text = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Please enter the code on this page within 30 minutes" in text
+    [message] = mail.outbox
+    assert "Your confirmation code" in message.subject
+    assert re.search(r"Confirmation code: \d{6}", message.body)

@@ -130,3 +130,20 @@ def test_a_purposes_request_from_an_unknown_address_gets_nothing(client, version
     page = client.post("/privacy/requests/", {**REQUEST, "kind": "purposes"}).url
     client.post(page, {"code": "123456"})
     assert not mail.outbox and DataRequest.objects.get().step == "received"
+
+
+def test_a_done_stop_of_provision_marks_the_customer_for_exports(client, people, customer):
+    from policy.services import customers_excluded_from_third_party
+
+    page = client.post("/privacy/requests/", {**REQUEST, "kind": "stop_provision"}).url
+    client.post(page, {"code": re.search(r"コード: (\d{6})", mail.outbox[-1].body).group(1)})
+    request = DataRequest.objects.get()
+    assert list(customers_excluded_from_third_party()) == []
+    sign_in(client, people.alice)
+    advance = f"/admin/policy/datarequest/{request.pk}/advance/"
+    client.post(advance)
+    assert list(customers_excluded_from_third_party()) == []  # in progress: not yet
+    client.post(advance)
+    assert list(customers_excluded_from_third_party()) == [customer.pk]
+    customer.refresh_from_db()
+    assert customer.third_party_stopped_at is not None
