@@ -147,3 +147,10 @@ def test_a_done_stop_of_provision_marks_the_customer_for_exports(client, people,
     assert list(customers_excluded_from_third_party()) == [customer.pk]
     customer.refresh_from_db()
     assert customer.third_party_stopped_at is not None
+
+
+def test_a_correction_request_links_to_the_customers_edit_page(client, people, verified, customer):
+    sign_in(client, people.alice)
+    page = client.get(f"/admin/policy/datarequest/{verified.pk}/change/").content.decode()
+    assert f"/admin/customers/customer/{customer.pk}/change/" in page
+    assert "顧客のページで訂正する" in page
