@@ -108,6 +108,11 @@ class Customer(models.Model):
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     anonymised_at = models.DateTimeField(_("匿名化日時"), null=True, blank=True, editable=False)
+    # Set when the customer's request to stop provision to third parties (APPI art. 35) is
+    # done: exports to third parties leave them out (policy.services).
+    third_party_stopped_at = models.DateTimeField(
+        _("第三者提供の停止日時"), null=True, blank=True, editable=False
+    )
 
     objects = RecordQuerySet.as_manager()
 

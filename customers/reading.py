@@ -278,3 +278,21 @@ def unencodable_counts(fields, customer_ids, encoding):
                 except UnicodeEncodeError:
                     counts[field] = counts.get(field, 0) + 1
     return counts
+
+
+# Data requests -------------------------------------------------------------------------
+
+
+def customer_holding(kind, digest):
+    """The customer whose ``kind`` value has the full ``digest`` (a data request's typed
+    address), or None: one indexed query, only the candidates decrypted."""
+    candidates = Customer.objects.filter(**{f"{kind}_index": digest[:INDEX_HEX_CHARS]}).order_by()
+    with bulk_read("search_match"):
+        return next((c for c in candidates if full_digest(kind, getattr(c, kind)) == digest), None)
+
+
+def address_on_file(customer, entry):
+    """The e-mail address the shop holds for ``customer``, read under ``entry`` (the
+    ledger entry of the data request whose identity-check code it receives)."""
+    with recorded_read([customer.pk], entry=entry):
+        return customer.email

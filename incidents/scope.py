@@ -80,7 +80,10 @@ def from_export(export_id):
             _("このエクスポートはダウンロードされていないため、持ち出された顧客はいません。")
         )
     export = ExportRequest.objects.filter(pk=export_id).first()
-    fields = _items(entry.detail.get("fields", []))
+    carried = list(entry.detail.get("fields", []))
+    if entry.detail.get("purchases"):
+        carried.append(PURCHASES)
+    fields = _items(carried)
     ids = list(entry.customer_ids)
     facts = {"export": str(export_id), "archive_sha256": export.archive_sha256 if export else ""}
     return Scope(ids, fields, _sensitive(ids, fields), facts=facts)

@@ -6,20 +6,17 @@ import uuid
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
 from audit.actions import Action
 from audit.ledger import record
-from customers import reading
-from customers.forms import RevealForm
-from customers.masking import mask_email, mask_name, mask_phone
 from policy import services
 from policy.content import compare_articles
 from policy.forms import (
@@ -31,7 +28,6 @@ from policy.forms import (
 from policy.models import (
     Channel,
     ConsentRecord,
-    DataRequest,
     PolicyVersion,
     ShopProfile,
     ThirdPartyProvision,
@@ -361,137 +357,5 @@ class ThirdPartyProvisionAdmin(RoleGatedAdmin, admin.ModelAdmin):
         services.record_provision_entry(form.instance, request=request, step=step)
 
 
-@admin.register(DataRequest)
-class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
-    # Requests come from customers through the public form, and are kept.
-    view_roles = change_roles = (OWNER,)
-    list_display = ["reference", "kind", "step", "received_at", "identity_confirmed_at", "done_at"]
-    list_filter = ["step", "kind"]
-    raw_id_fields = ["customer"]
-    change_form_template = "policy/admin/request_change_form.html"
-    fields = [
-        "reference",
-        "kind",
-        "step",
-        "received_at",
-        "masked_name",
-        "masked_email",
-        "masked_phone",
-        "details",
-        "identity_confirmed_at",
-        "done_at",
-        "customer",
-        "note",
-    ]
-    # Everything the customer sent and every step stays as it was; only the link to a
-    # customer and the owner's note are edited here (steps move through their buttons).
-    readonly_fields = [f for f in fields if f not in ("customer", "note")]
-
-    # The requester's contact details, masked like a customer's; each has a reveal.
-    MASKED = {"name": mask_name, "email": mask_email, "phone": mask_phone}
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path(
-                "<uuid:object_id>/advance/",
-                wrap(self.advance_view),
-                name="policy_datarequest_advance",
-            ),
-            path(
-                "<uuid:object_id>/reveal/<slug:field>/",
-                wrap(self.reveal_view),
-                name="policy_datarequest_reveal",
-            ),
-            *super().get_urls(),
-        ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Opening a request is a look at the requester's details (masked) and its text:
-        # built and rendered inside the reading path, recorded with the linked customer.
-        with reading.object_page(
-            request, DataRequest, object_id, action=Action.DATA_REQUEST_VIEW
-        ) as page:
-            response = super().change_view(request, object_id, form_url, extra_context)
-            original = getattr(response, "context_data", {}).get("original")
-            if original is not None and response.status_code == 200:
-                page.shown(original)
-                response.render()
-        return response
-
-    def masked(self, obj, field):
-        url = reverse("admin:policy_datarequest_reveal", args=[obj.pk, field])
-        return format_html(
-            '{} <a class="button" href="{}">{}</a>',
-            self.MASKED[field](getattr(obj, field)) or "-",
-            url,
-            _("表示"),
-        )
-
-    @admin.display(description=_("お名前"))
-    def masked_name(self, obj):
-        return self.masked(obj, "name")
-
-    @admin.display(description=_("メールアドレス"))
-    def masked_email(self, obj):
-        return self.masked(obj, "email")
-
-    @admin.display(description=_("電話番号"))
-    def masked_phone(self, obj):
-        return self.masked(obj, "phone")
-
-    def reveal_view(self, request, object_id, field):
-        """Ask for a reason (GET); with a valid one (POST) show one contact value, recorded
-        with the linked customer (the owner's work: no quota)."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        data_request = get_object_or_404(DataRequest, pk=object_id)
-        if field not in self.MASKED:
-            raise Http404
-        posted = request.method == "POST"
-        known = (
-            reading.reason_check_values(data_request, ("email", "phone"), ("name",))
-            if posted
-            else ()
-        )
-        form = RevealForm(request.POST if posted else None, known_values=known)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("個人情報の表示"),
-            "original": data_request,
-            "label": DataRequest._meta.get_field(field).verbose_name,
-            "form": form,
-        }
-        if posted and form.is_valid():
-            context["value"] = reading.reveal_linked_value(
-                request, data_request, field, form.reason, action=Action.DATA_REQUEST_REVEAL
-            )
-        return TemplateResponse(request, "policy/admin/request_reveal.html", context)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            Action.DATA_REQUEST_STEP,
-            request=request,
-            target=obj,
-            customers=[obj.customer_id] if obj.customer_id else [],
-            detail={"step": "note_changed", "fields": changed_field_names(form)},
-        )
-
-    def advance_view(self, request, object_id):
-        """POST: the next step (identity confirmed, then done)."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        data_request = get_object_or_404(DataRequest, pk=object_id)
-        if data_request.step == DataRequest.Step.DONE:
-            messages.error(request, _("このご請求はすでに対応完了です。"))
-        else:
-            step = services.advance_data_request(request, data_request)
-            self.message_user(
-                request,
-                _("進捗を「%(step)s」にしました。") % {"step": DataRequest.Step(step).label},
-            )
-        return redirect("admin:policy_datarequest_change", data_request.pk)
+# Customers' data requests have their own module (the work queue).
+from policy import request_admin  # noqa: E402, F401

@@ -14,6 +14,10 @@ ARTICLE_BODY_MAX = 5000
 class DataRequestForm(forms.ModelForm):
     """The public form: a customer asks to see, correct or delete their information."""
 
+    # No blank choice: nothing is chosen until the customer chooses (the legend asks).
+    kind = forms.ChoiceField(
+        label=_("ご請求の種類"), choices=DataRequest.Kind.choices, widget=forms.RadioSelect
+    )
     email = forms.EmailField(
         label=_("メールアドレス"), max_length=254, help_text=_("ご本人確認とご連絡に使います。")
     )
@@ -22,7 +26,6 @@ class DataRequestForm(forms.ModelForm):
         model = DataRequest
         fields = ["kind", "name", "email", "phone", "details"]
         widgets = {
-            "kind": forms.RadioSelect,
             "details": forms.Textarea(attrs={"rows": 5}),
         }
         help_texts = {
@@ -37,6 +40,21 @@ class DataRequestForm(forms.ModelForm):
         self.fields["phone"].validators.append(validate_phone)
         for name in ("name", "phone", "details"):
             self.fields[name].validators.append(refuse_card_numbers)
+
+
+class VerificationCodeForm(forms.Form):
+    """The identity-check code the customer received by mail."""
+
+    code = forms.RegexField(
+        label=_("ご本人確認コード（6桁）"),
+        regex=r"^[0-9]{6}$",
+        max_length=6,
+        error_messages={"invalid": _("6桁の数字で入力してください。")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_code(self):
+        return self.cleaned_data["code"].strip()
 
 
 def describe_material_change(change):

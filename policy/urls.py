@@ -12,5 +12,5 @@ urlpatterns = [
     path("consent/", views.consent, name="consent"),
     path("consent/<str:token>/", views.consent_link, name="consent_link"),
     path("requests/", views.data_request, name="requests"),
-    path("requests/received/", views.data_request_done, name="request_done"),
+    path("requests/received/<str:token>/", views.data_request_done, name="request_done"),
 ]

@@ -3,18 +3,22 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from policy import services
 from policy.content import compare_articles, localised_articles
-from policy.forms import DataRequestForm
-from policy.models import ConsentInvitation, PolicyVersion, ShopProfile
+from policy.forms import DataRequestForm, VerificationCodeForm
+from policy.models import ConsentInvitation, DataRequest, PolicyVersion, ShopProfile
 from shopguard import limits
 
 CONSENT_SESSION_KEY = "policy_consent_token"
-REQUEST_SESSION_KEY = "policy_request_reference"
 # The public form's limit per address and hour, declared with its reason in shopguard.limits.
 REQUESTS_PER_HOUR = limits.DATA_REQUESTS.number
+DUPLICATE_MESSAGE = _(
+    "このメールアドレスから同じ種類のご請求を受け付けていて、まだ対応中です。"
+    "重ねてご請求いただく必要はありません。"
+)
 
 
 def page_language():
@@ -124,21 +128,39 @@ def consent(request):
 
 @require_http_methods(["GET", "POST"])
 def data_request(request):
-    """A customer asks to see, correct or delete their own information (Article 6)."""
+    """A customer asks about their own information (Article 6): the same answer whether or
+    not the address is a customer's; the code goes only to an address the shop holds."""
     form = DataRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             received = services.receive_data_request(request, **form.cleaned_data)
         except services.TooManyDataRequests:
             return render(request, "policy/request_limited.html", status=429)
-        request.session[REQUEST_SESSION_KEY] = received.reference
-        return redirect("privacy:request_done")
+        except services.DuplicateDataRequest:
+            form.add_error(None, DUPLICATE_MESSAGE)
+        else:
+            return redirect(received.page_path)
     return render(request, "policy/request_form.html", {"form": form})
 
 
-def data_request_done(request):
-    """Thank the customer and show their reference number (once)."""
-    reference = request.session.pop(REQUEST_SESSION_KEY, None)
-    if reference is None:
-        return redirect("privacy:requests")
-    return render(request, "policy/request_done.html", {"reference": reference})
+@require_http_methods(["GET", "POST"])
+def data_request_done(request, token):
+    """The request's own page: its reference number and the identity-check code form.
+
+    It survives a reload (its address holds only a signed token of the reference), and a
+    code typed into it is answered by a redirect back to it (Post/Redirect/Get).
+    """
+    data_request = services.request_for_token(token)
+    if data_request is None:
+        return render(request, "policy/request_invalid.html", status=404)
+    form = VerificationCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.verify_data_request(request, data_request, form.cleaned_data["code"])
+        return redirect(request.path)
+    context = {
+        "form": form,
+        "data_request": data_request,
+        "reference": data_request.reference,
+        "tries_left": DataRequest.CODE_ATTEMPTS - data_request.code_attempts,
+    }
+    return render(request, "policy/request_done.html", context)

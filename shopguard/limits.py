@@ -118,3 +118,7 @@ SECOND_FACTOR_CODES = Limit("second_factor_codes", 5, timedelta(minutes=5))
 # 5 public data requests per address an hour: a person rarely needs a second one, and a
 # script cannot bury the owner's list under fake requests.
 DATA_REQUESTS = Limit("data_requests", 5, timedelta(hours=1))
+# 3 public data requests per typed e-mail address a day (counted by its keyed digest,
+# whether or not it is a customer's): a person needs one, and nobody can fill a
+# customer's mailbox with identity-check codes.
+DATA_REQUESTS_PER_ADDRESS = Limit("data_requests_per_address", 3, timedelta(days=1))

@@ -64,6 +64,9 @@ ROLE_PERMISSIONS = {
         "customers.import_customers",
         "customers.view_exportrequest",
         "customers.add_exportrequest",
+        # Customers' data requests: the manager works the queue with the owner.
+        "policy.view_datarequest",
+        "policy.change_datarequest",
     ],
     STAFF: list(_CUSTOMER_WORK),
     AUDITOR: ["audit.view_auditentry", "audit.view_alert", "incidents.view_incident"],

@@ -173,12 +173,20 @@ def _customer_values_in(text):
     from customers.models import PERSONAL_FIELDS, Customer
     from tests.reads import checking
 
-    if "customers_customer" not in connection.introspection.table_names():
-        return []
+    # The check's own queries are left out of the connection's log, so a test counting
+    # the queries of the work that sent the mail sees only that work's.
+    log = connection.queries_log
+    logged = len(log)
     found = []
-    with checking():
-        for customer in Customer.objects.all().iterator():
-            values = (str(getattr(customer, f) or "") for f in PERSONAL_FIELDS)
-            if any(len(v) >= _MAIL_CHECK_MIN_CHARS and v in text for v in values):
-                found.append(customer.pk)
+    try:
+        if "customers_customer" not in connection.introspection.table_names():
+            return []
+        with checking():
+            for customer in Customer.objects.all().iterator():
+                values = (str(getattr(customer, f) or "") for f in PERSONAL_FIELDS)
+                if any(len(v) >= _MAIL_CHECK_MIN_CHARS and v in text for v in values):
+                    found.append(customer.pk)
+    finally:
+        while len(log) > logged:
+            log.pop()
     return found

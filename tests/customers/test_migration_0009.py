@@ -53,7 +53,8 @@ def test_0009_moves_every_value_into_the_record_and_back():
 
         assert not set(PERSONAL_FIELDS) & columns()
         for number, pk in enumerate(pks):
-            customer = Customer.objects.get(pk=pk)
+            # Only the columns 0009 knows: later migrations may add others to the model.
+            customer = Customer.objects.only("id", "sealed").get(pk=pk)
             assert key_id_of(Customer.objects.values_list("sealed", flat=True).get(pk=pk))
             assert {n: getattr(customer, n) for n in PERSONAL_FIELDS} == {
                 **VALUES,

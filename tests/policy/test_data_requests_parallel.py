@@ -3,6 +3,7 @@
 from audit.models import AuditEntry
 from policy.models import DataRequest
 from policy.views import REQUESTS_PER_HOUR
+from shopguard import limits
 from tests.parallel import PARALLEL, Visitor, burst, statuses
 
 pytestmark = PARALLEL
@@ -19,8 +20,23 @@ REQUEST = {
 
 
 def test_thirty_parallel_requests_from_one_address_accept_exactly_five(server_url):
-    answers = burst(BURST, lambda i: Visitor().post(server_url + FORM, REQUEST))
+    def send(i):
+        return Visitor().post(server_url + FORM, {**REQUEST, "email": f"p{i}@example.com"})
+
+    answers = burst(BURST, send)
 
     assert statuses(answers) == {302: REQUESTS_PER_HOUR, 429: BURST - REQUESTS_PER_HOUR}
     assert DataRequest.objects.count() == REQUESTS_PER_HOUR
     assert AuditEntry.objects.filter(action="policy.data_request").count() == REQUESTS_PER_HOUR
+
+
+def test_thirty_parallel_requests_for_one_typed_address_accept_exactly_three(server_url):
+    kinds = [kind for kind, _label in DataRequest.Kind.choices]
+
+    def send(i):
+        return Visitor().post(server_url + FORM, {**REQUEST, "kind": kinds[i % len(kinds)]})
+
+    answers = burst(BURST, send)
+
+    assert statuses(answers).get(302) == limits.DATA_REQUESTS_PER_ADDRESS.number
+    assert DataRequest.objects.count() == limits.DATA_REQUESTS_PER_ADDRESS.number

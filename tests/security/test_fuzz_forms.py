@@ -112,7 +112,11 @@ def shop(people):
         based_on=version1,
     )
     data_request = DataRequest.objects.create(
-        kind="disclose", name="見本 花子", email="request@example.com", details="見本"
+        kind="disclose",
+        name="見本 花子",
+        email="request@example.com",
+        details="見本",
+        step="identity_confirmed",  # verified: in the shop's queue
     )
     provision = ThirdPartyProvision.objects.create(
         recipient_name="株式会社見本",
@@ -194,7 +198,7 @@ def purchase_texts():
 
 def data_request_texts():
     for request in DataRequest.objects.all():
-        for name in ("name", "email", "phone", "details", "note"):
+        for name in ("name", "email", "phone", "details", "note", "refusal_reason"):
             yield f"datarequest.{name}", getattr(request, name)
 
 
@@ -674,6 +678,12 @@ def test_data_request_admin_form(shop):
         {"customer": text_or(str(shop.hanako.pk), "x"), "note": text_or("本人確認済み")}
     )
     url = reverse("admin:policy_datarequest_change", args=[shop.data_request.pk])
+    fuzz(signed_in(shop.people.alice), posts, url, cards=[data_request_texts])
+
+
+def test_data_request_refusal_form(shop):
+    posts = form_posts({"reason": text_or("ご登録の内容は正しいため訂正しません。")})
+    url = reverse("admin:policy_datarequest_refuse", args=[shop.data_request.pk])
     fuzz(signed_in(shop.people.alice), posts, url, cards=[data_request_texts])
 
 

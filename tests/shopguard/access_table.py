@@ -141,7 +141,9 @@ ADMIN_MODELS = {
     "policy.policyversion": Model(view=[OWNER], change=[OWNER], outcomes={"change": (200, 403)}),
     "policy.consentrecord": Model(view=[OWNER], add=[OWNER]),
     "policy.thirdpartyprovision": Model(view=[OWNER], add=[OWNER], change=[OWNER]),
-    "policy.datarequest": Model(view=[OWNER], change=[OWNER], outcomes={"change": (200, REDIRECT)}),
+    "policy.datarequest": Model(
+        view=[OWNER, MANAGER], change=[OWNER, MANAGER], outcomes={"change": (200, REDIRECT)}
+    ),
     # Incidents: the owner works them, the auditor reads them; nobody deletes evidence.
     "incidents.incident": Model(view=[OWNER, AUDITOR], add=[OWNER], change=[OWNER]),
 }
@@ -201,14 +203,15 @@ VIEWS = {
     "privacy:consent_link": public(404),
     "privacy:requests": public(200),
     # The "received" page only follows a request just made in this session.
-    "privacy:request_done": public(REDIRECT),
+    "privacy:request_done": public(404),
     "admin:policy_policyversion_new_draft": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_new_draft_from": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_publish": expect(REAUTH, who=[OWNER]),
     "admin:policy_policyversion_pending_consent": expect(200, who=[OWNER]),
-    "admin:policy_datarequest_advance": expect(405, REDIRECT, who=[OWNER]),
+    "admin:policy_datarequest_advance": expect(405, REDIRECT, who=[OWNER, MANAGER]),
+    "admin:policy_datarequest_refuse": expect(200, who=[OWNER, MANAGER]),
     # A requester's contact value: its reason form (a POST without a reason is the form again).
-    "admin:policy_datarequest_reveal": expect(200, who=[OWNER]),
+    "admin:policy_datarequest_reveal": expect(200, who=[OWNER, MANAGER]),
     # The ledger's own pages: who looked at a customer and one person's activity (both lead
     # to the filtered ledger), one entry, the CSV; acknowledging an alert is the owner's.
     "admin:audit_auditentry_customer": expect(REDIRECT, who=[OWNER, AUDITOR]),
@@ -307,8 +310,13 @@ def sample_policy(model_name):
                 data_items=["name"],
                 basis="consent",
             )
+        # A verified request: only those reach the shop's queue.
         return models.DataRequest.objects.create(
-            kind="disclose", name="見本 花子", email="request@example.com", details="見本"
+            kind="disclose",
+            name="見本 花子",
+            email="request@example.com",
+            details="見本",
+            step="identity_confirmed",
         )
 
     return make
