@@ -450,29 +450,29 @@ def timed(work):
         gc.enable()
 
 
-def compare(name, parts, make_work, repeat):
+def compare(name, parts, make_work, repeat, sides=None):
     """Time both sides part by part, alternately, and return a Figure.
 
     Each part (a chunk of rows, a batch of searches, a page) runs on the encrypted side
     and then on the plaintext side, ``repeat`` times after a warm-up; a side's time is
     the sum over parts of its best run. Alternating in small steps means both sides meet
-    the same machine load, which matters on a shared two-core machine.
+    the same machine load, which matters on a shared two-core machine. ``sides`` (two,
+    encrypted then plaintext unless given) are the Figure's first and second time.
     """
+    sides = sides or (ENCRYPTED, PLAINTEXT)
     best = {}
-    for side in (ENCRYPTED, PLAINTEXT):
+    for side in sides:
         for part in parts:
             make_work(side, part)()  # warm the page cache and the templates
     for _ in range(repeat):
         gc.collect()
         for index, part in enumerate(parts):
-            for side in (ENCRYPTED, PLAINTEXT):
+            for side in sides:
                 elapsed = timed(make_work(side, part))
                 key = (side.label, index)
                 best[key] = min(best.get(key, elapsed), elapsed)
-    encrypted, plaintext = (
-        sum(best[(label, i)] for i in range(len(parts))) for label in ("encrypted", "plaintext")
-    )
-    return Figure(name, encrypted, plaintext)
+    first, second = (sum(best[(side.label, i)] for i in range(len(parts))) for side in sides)
+    return Figure(name, first, second)
 
 
 def batches(items, size):
@@ -486,8 +486,12 @@ def pk_ranges(count, chunk=10_000):
     return [(low, bounds[i + 1] if i + 1 < len(bounds) else None) for i, low in enumerate(bounds)]
 
 
-def run(count, repeat=3, out=print):
-    """Build both sides with ``count`` customers, measure, and return the figures."""
+def run(count, repeat=3, out=print, scale_base=10_000):
+    """Build both sides with ``count`` customers, measure, and return the figures.
+
+    With more than ``scale_base`` customers, also compare the encrypted list page at
+    ``count`` with the same page at ``scale_base`` customers (see ``list_page_scale``).
+    """
     # 200 searches, 20 list pages and 50 detail pages per run smooth out noise; a small
     # test run uses fewer.
     lookups, pages = min(200, count), (min(20, count), min(50, count))
@@ -506,7 +510,10 @@ def run(count, repeat=3, out=print):
             f"{time.perf_counter() - started:.1f} s"
         )
         try:
-            return measure(samples, count, repeat, lookups, pages, out)
+            figures = measure(samples, count, repeat, lookups, pages, out)
+            if count > scale_base:
+                figures.append(list_page_scale(count, scale_base, repeat, pages[0], out))
+            return figures
         finally:
             out(f"load average after: {load_average()}")
             drop_tables()
@@ -591,6 +598,60 @@ def measure(samples, count, repeat, lookups, pages, out):
     for figure in figures:
         out(f"ratio {figure.name} {figure.ratio:.2f}")
     return figures
+
+
+def count_name(count):
+    """1,000,000 as "1m", 10,000 as "10k" (for figure names)."""
+    for size, suffix in ((1_000_000, "m"), (1_000, "k")):
+        if count >= size and count % size == 0:
+            return f"{count // size}{suffix}"
+    return str(count)
+
+
+def list_page_scale(count, base, repeat, pages, out):
+    """The encrypted list page at ``count`` customers against ``base`` customers.
+
+    A second throwaway database gets ``base`` customers; the bench connection is pointed
+    at one database or the other before each page, so both are measured alternately in
+    this run (same page size, as many random pages of each). Keyset paging on the
+    newest-first index should keep the ratio near 1 however large the table.
+    """
+    large = connections[BENCH_DB]
+    try:
+        with throwaway_database():
+            small = connections[BENCH_DB]
+            try:
+                create_tables()
+                fill(base)
+                sizes = {"small": (small, random_pages(base, pages))}
+                connections[BENCH_DB] = large
+                sizes["large"] = (large, random_pages(count, pages))
+                figure = compare(
+                    f"list_page_{count_name(count)}_vs_{count_name(base)}",
+                    range(pages),
+                    lambda side, index: _list_page_on(*sizes[side.label], index),
+                    repeat,
+                    sides=(SimpleNamespace(label="large"), SimpleNamespace(label="small")),
+                )
+            finally:
+                connections[BENCH_DB] = small  # throwaway_database closes and removes it
+    finally:
+        connections[BENCH_DB] = large
+    out(
+        f"{figure.name}: encrypted list page {figure.encrypted * 1e3 / pages:.2f} ms at "
+        f"{count} customers, {figure.plaintext * 1e3 / pages:.2f} ms at {base} "
+        f"({pages} pages of {PAGE_SIZE}, best of {repeat})"
+    )
+    out(f"ratio {figure.name} {figure.ratio:.2f}")
+    return figure
+
+
+def _list_page_on(connection, cursors, index):
+    def work():
+        connections[BENCH_DB] = connection
+        return list_page(ENCRYPTED, cursors[index])
+
+    return work
 
 
 def prove_indexed_search(samples, out):

@@ -57,6 +57,17 @@ def test_it_leaves_the_configured_database_alone(db):
     assert not hasattr(connections._connections, bench.BENCH_DB)
 
 
+def test_it_compares_the_list_page_with_a_smaller_shop(db):
+    lines = run_bench(customers=30, repeat=1, scale_base=10)
+
+    ratios = dict(m.groups() for m in map(RATIO_LINE.match, lines) if m)
+    assert list(ratios) == [*FIGURES, "list_page_30_vs_10"]
+    assert float(ratios["list_page_30_vs_10"]) > 0
+    assert any(line.startswith("list_page_30_vs_10: encrypted list page") for line in lines)
+    assert bench.BENCH_DB not in connections.settings
+    assert not hasattr(connections._connections, bench.BENCH_DB)
+
+
 def test_the_plaintext_twin_is_not_a_model_of_the_app():
     assert bench.PlainCustomer not in apps.get_models()
     assert not apps.is_installed("shopguard_bench")
