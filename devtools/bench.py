@@ -205,6 +205,17 @@ def _insert_sql(model, connection):
     return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608
 
 
+_FILLED_CUSTOMER_COLUMNS = (
+    "id",
+    "sealed",
+    "email_index",
+    "phone_index",
+    "name_index",
+    "created_at",
+    "updated_at",
+)
+
+
 def _row_of(pk):
     """What ``EncryptedField.seal`` needs of a row: its primary key."""
     return SimpleNamespace(id=pk)
@@ -231,7 +242,9 @@ def _batch(bounds):
         indexes = [blind_index(kind, values[kind]) for kind in ("email", "phone", "name")]
         record = {name: values[name] for name in CUSTOMER_FIELDS}
         token = sealed.seal(record, _row_of(pk))
-        rows["customer"].append((db_pk, token, *indexes, now, now, None))
+        # Columns this fill does not set (dates of later events) stay empty.
+        known = dict(zip(_FILLED_CUSTOMER_COLUMNS, (db_pk, token, *indexes, now, now), strict=True))
+        rows["customer"].append(tuple(known.get(c) for c in _columns(Customer)))
         keys = [normalise(kind, values[kind]) for kind in ("email", "phone", "name")]
         plain = [values[f.attname] for f in PlainCustomer._meta.concrete_fields[1:12]]
         rows["plain"].append((db_pk, *plain, *keys, now, now))
