@@ -63,6 +63,7 @@ def dashboard_for(request):
         context["incident_deadlines"] = open_deadlines()
         context["posture"] = posture_checks()
         context["ledger_url"] = reverse("admin:audit_auditentry_changelist")
+        context["takeout_url"] = reverse("exports:ledger")
     if role == STAFF:
         context["reveals_left"] = limits.STAFF_REVEALS.left(user.pk)
         context["reveals_per_hour"] = limits.STAFF_REVEALS.number

@@ -195,3 +195,13 @@ def test_a_cp932_archive_opens_in_cp932(client, people, shop):
 def test_an_unknown_category_code_is_refused_by_the_service(people, shop):
     with pytest.raises(Exception, match="カテゴリ"):
         services.check_request(purpose="x", fields=["name"], categories=["nope"])
+
+
+def test_a_search_result_offers_its_export_to_those_who_may_request(client, people, shop):
+    for who, offered in (("bob", True), ("carol", False)):
+        client.force_login(getattr(people, who))
+        found = client.post("/admin/customers/customer/search/", {"q": "taro@example.com"})
+        page = client.get(found.url).content.decode()
+        token = found.url.split("s=")[1]
+        assert (f'href="/admin/exports/new/?s={token}"' in page) is offered, who
+        assert "taro@example.com" not in page

@@ -254,3 +254,11 @@ def test_the_page_holds_no_personal_value(client, people, marker):
         page = home(client, person).content.decode()
         for value in (MARKER_NAME, MARKER_EMAIL, "090-1234-9876", str(marker.pk)):
             assert value not in page
+
+
+def test_owner_and_auditor_reach_the_take_out_ledger_from_home(client, people):
+    for person, shown in ((people.alice, True), (people.dave, True), (people.bob, False)):
+        page = home(client, person).content.decode()
+        assert ('id="dashboard-takeout"' in page) is shown
+        if shown:
+            assert client.get("/admin/exports/ledger/").status_code == 200
