@@ -87,6 +87,8 @@ class IncidentAdmin(RoleGatedAdmin, admin.ModelAdmin):
             "triage": triage(incident),
             "deadlines": deadlines.deadlines(incident),
             "field_labels": [scope.item_label(name) for name in incident.scope_fields],
+            "card_items": [n for n in incident.scope_fields if n in scope.CARD_ITEMS],
+            "masked_only": incident.scope_params.get("masked_only", 0),
             "measures": measures.recommended(incident),
             "trail": AuditEntry.objects.filter(
                 target_type="incidents.incident", target_id=str(incident.pk)

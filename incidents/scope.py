@@ -21,6 +21,9 @@ from exports.models import ExportRequest
 PURCHASES = "purchases"
 # Data items an incident may name: every personal field, and the purchase history.
 ITEMS = (*BY_NAME, PURCHASES)
+# Card data ShopGuard holds: the provider's token, brand, last four digits and expiry,
+# never a card number.
+CARD_ITEMS = ("card_token", "card_brand", "card_last4", "card_exp")
 # What a person can have done to a customer that let data out of the masked view.
 TOOK = (Action.CUSTOMER_VIEW, Action.CUSTOMER_REVEAL, Action.EXPORT_DOWNLOAD)
 

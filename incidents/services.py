@@ -44,7 +44,7 @@ def freeze_scope(incident, source, built, *, request):
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         incident.scope_source = source
-        incident.scope_params = built.facts
+        incident.scope_params = {**built.facts, "masked_only": built.masked_only}
         incident.scope_customer_ids = [str(pk) for pk in built.customer_ids]
         incident.scope_fields = built.fields
         incident.scope_sensitive = built.sensitive

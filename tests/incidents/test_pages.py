@@ -173,3 +173,39 @@ def test_the_public_notice_holds_only_what_the_owner_published(client, db):
         assert value not in body
     assert incident.what_happened not in body
     assert client.get("/notice/unknown/").status_code == 404
+
+
+def test_the_page_says_whether_card_data_and_masked_only_looks_are_in_the_scope(owner, people):
+    import datetime
+
+    from django.utils import timezone
+
+    from audit.actions import Action
+    from audit.ledger import record
+
+    seen, revealed = make_customer(email="mihon1@example.jp"), make_customer(email="m2@example.jp")
+    start = timezone.now() - datetime.timedelta(minutes=1)
+    record(Action.CUSTOMER_VIEW, actor=people.carol, target=seen, customers=[seen.pk])
+    record(
+        Action.CUSTOMER_REVEAL,
+        actor=people.carol,
+        target=revealed,
+        customers=[revealed.pk],
+        detail={"field": "card_last4", "reason": "問い合わせ"},
+    )
+    incident = make_incident(cause="insider")
+    response = owner.post(
+        page(incident, "scope"),
+        {
+            "source": "person",
+            "person": people.carol.pk,
+            "start": timezone.localtime(start).strftime("%Y-%m-%d %H:%M:%S"),
+            "end": timezone.localtime(timezone.now() + datetime.timedelta(minutes=1)).strftime(
+                "%Y-%m-%d %H:%M:%S"
+            ),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    shown = owner.get(page(incident)).content.decode()
+    work = shown.split('id="incident-work"')[1][:1500]
+    assert "カード情報を含みます" in work and "うち1人は、画面で伏せ字のまま" in work, work
