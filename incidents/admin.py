@@ -1,7 +1,9 @@
 """The incident pages: the owner works an incident, the auditor reads it."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -25,6 +27,8 @@ class IncidentAdmin(RoleGatedAdmin, admin.ModelAdmin):
     view_roles = (OWNER, AUDITOR)
     add_roles = change_roles = (OWNER,)
     form = IncidentForm
+    # A plain date-and-time field (the form's labelled widget), not the admin's split one.
+    formfield_overrides = {models.DateTimeField: {"form_class": forms.DateTimeField}}
     list_display = ("title", "discovered_at", "cause", "certainty", "people_count", "report_need")
     list_filter = ("cause", "certainty")
     change_form_template = "incidents/change_form.html"

@@ -34,6 +34,12 @@ class IncidentForm(forms.ModelForm):
             "public_text",
             "public_contact",
         ]
+        # One labelled field per moment (the admin's split date and time boxes have no
+        # label of their own).
+        widgets = {
+            name: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+            for name in ("discovered_at", "preliminary_reported_at", "final_reported_at")
+        }
 
     def _plain(self, name):
         value = self.cleaned_data.get(name) or ""

@@ -36,8 +36,7 @@ def test_the_owner_records_an_incident_and_the_ledger_keeps_it(owner):
         f"{LIST}add/",
         {
             "title": "ノートパソコンの盗難",
-            "discovered_at_0": "2026-12-01",
-            "discovered_at_1": "10:00",
+            "discovered_at": "2026-12-01T10:00",
             "cause": "lost_computer",
             "certainty": "suspected",
             "what_happened": "出張中にノートパソコンが盗まれた。",
@@ -57,8 +56,7 @@ def test_personal_data_in_the_description_is_refused(owner):
         f"{LIST}add/",
         {
             "title": "誤送信",
-            "discovered_at_0": "2026-12-01",
-            "discovered_at_1": "10:00",
+            "discovered_at": "2026-12-01T10:00",
             "cause": "misdirected",
             "certainty": "confirmed",
             "what_happened": f"{HANAKO['email']} に送ってしまった",

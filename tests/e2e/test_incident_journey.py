@@ -1,0 +1,43 @@
+"""The owner's incident journey: a lost USB stick recorded, its scope frozen from all
+customers, the triage read as a checklist, a measure ticked; the auditor reads it."""
+
+from tests.e2e.conftest import check_page, screenshot, sign_in, submit, visit
+
+TITLE = "配送用リストのUSBメモリ紛失（見本）"
+
+
+def test_owner_records_scopes_and_triages_a_lost_usb_stick(open_page, people):
+    page = open_page()
+    sign_in(page, people["owner"])
+    visit(page, "/admin/incidents/incident/add/")
+    page.fill("#id_title", TITLE)
+    page.fill("#id_discovered_at", "2026-12-01T10:00")
+    page.select_option("#id_cause", "lost_medium")
+    page.select_option("#id_certainty", "suspected")
+    page.fill("#id_what_happened", "配送業者に渡す予定の一覧を入れたUSBメモリが見当たらない。")
+    page.select_option("#id_protection", "readable")
+    submit(page, "#incident_form [name=_continue]")
+    check_page(page)
+    with page.expect_navigation():
+        page.click("text=対象を決める")
+    check_page(page)
+    page.select_option("#id_source", "all")
+    page.check("input[name=fields][value=name]")
+    page.check("input[name=fields][value=address]")
+    submit(page, "#content-main form [type=submit]")
+    check_page(page)
+    work = page.inner_text("#incident-work")
+    assert "確定済み" in work and "氏名" in work and "住所" in work
+    assert page.inner_text("#rule-people")
+    submit(page, "#incident-work button[form^=measure-]")
+    check_page(page)
+    assert "実施済み（" in page.inner_text("#incident-work")
+    screenshot(page, "incident")
+
+    auditor = open_page()
+    sign_in(auditor, people["auditor"])
+    visit(auditor, "/admin/incidents/incident/")
+    with auditor.expect_navigation():
+        auditor.click(f"text={TITLE}")
+    check_page(auditor)
+    assert "報告が必要かどうか" in auditor.inner_text("#incident-work")
