@@ -44,6 +44,7 @@ from audit.display import (
     format_when,
     join_words,
     outcome_label,
+    reason_words,
     role_label,
 )
 from audit.ledger import record
@@ -354,7 +355,7 @@ class AuditEntryAdmin(LedgerAdmin):
             return ""
         if entry.detail.get("reason_code") == "quota":
             return _("（表示回数の上限のため拒否）")
-        return entry.detail.get("reason", "")
+        return reason_words(entry.detail.get("reason", ""))
 
     @admin.display(description=_("持ち出し"))
     def taken_out(self, entry):

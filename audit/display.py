@@ -46,6 +46,24 @@ def register_field_labels(labels):
     _FIELD_LABELS.update(labels)
 
 
+# Reason code -> label, filled the same way (a reveal records "code" or "code: note").
+_REASON_LABELS = {}
+
+
+def register_reason_labels(labels):
+    """Let the ledger say a recorded reason in words: ``labels`` maps a code to its label."""
+    _REASON_LABELS.update(labels)
+
+
+def reason_words(recorded):
+    """A recorded reason in words: the code's label, then the person's note if any."""
+    code, _sep, note = str(recorded or "").partition(": ")
+    label = _REASON_LABELS.get(code)
+    if label is None:
+        return str(recorded or "")
+    return f"{label}: {note}" if note else str(label)
+
+
 def field_label(name):
     """The label of a recorded field name; a name nobody registered is shown as it is."""
     return _FIELD_LABELS.get(name, name)
@@ -173,6 +191,8 @@ def detail_value(key, value):
         return join_words(value) or "—"
     if value in (None, ""):
         return "—"
+    if key == "reason":
+        return reason_words(value)
     return VALUE_LABELS.get(value, value)
 
 

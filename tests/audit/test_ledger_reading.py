@@ -230,3 +230,11 @@ def test_an_export_of_thousands_keeps_its_csv_row_within_a_spreadsheet_cell(clie
     (row,) = csv.DictReader(io.StringIO(body.decode("utf-8-sig")))
     assert row["顧客数"] == "2000" and len(row["顧客ID"]) < 32_767
     assert "この顧客を見た人" in row["顧客ID"]
+
+
+def test_a_reveal_reason_is_shown_in_words_with_its_note(client, people):
+    from audit.display import reason_words
+
+    assert str(reason_words("shipping")) == "配送・発送の対応"
+    assert reason_words("other: 電話で確認") == "その他（補足に記入）: 電話で確認"
+    assert reason_words("not-a-code") == "not-a-code"

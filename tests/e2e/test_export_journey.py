@@ -70,8 +70,8 @@ def test_export_is_approved_after_an_expired_window_and_downloaded_once(open_pag
 
     # The same button again: refused with a page that says why, nothing downloaded.
     submit(manager_page, "form[action$='/download/'] [type=submit]")
-    assert manager_page.url == detail
-    assert manager_page.locator(".messagelist .error").count() == 1
+    assert manager_page.locator("#export-refusal").count() == 1
+    visit(manager_page, detail)
     assert manager_page.locator("form[action$='/prepare/']").count() == 0
 
 

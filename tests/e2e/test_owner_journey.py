@@ -147,6 +147,14 @@ def add_list_item_nine(page):
     page.fill("#id_change_summary_ja", "利用目的に季節の新商品のご案内を加えました。")
     page.fill("#id_change_summary_en", "We added news of seasonal products to the purposes.")
     submit(page, "#policyversion_form [name=_continue]")
+    # A new purpose of use is a material change: the page stops to say so, and the owner
+    # keeps the box ticked (the consent tools then know).
+    check_page(page)
+    assert page.locator(".policy-material-prompt").count() >= 1
+    page.check("#id_material_change")
+    submit(page, "#policyversion_form [name=_continue]")
+    check_page(page)
+    assert page.locator("#id_material_change").is_checked()
 
 
 def test_owner_publishes_a_version_through_diff_and_reauth_with_its_numbering(open_page, people):

@@ -34,9 +34,11 @@ def test_staff_sees_masked_data_only_and_no_export_or_ledger(open_page, people):
 
 
 def reveal_left_shown(page):
-    """The reveals left this hour, as the reveal page says it ("あと2回" or "2 left")."""
+    """The reveals left this hour, as the reveal page says it ("あと 2 件" or "2 left")."""
     text = page.inner_text("#content")
-    found = re.search(r"あと\s*(\d+)\s*回", text) or re.search(r"(\d+)\s*(?:reveals? )?left", text)
+    found = re.search(r"あと\s*(\d+)\s*[回件]", text) or re.search(
+        r"(\d+)\s*(?:reveals? )?left", text
+    )
     return int(found[1]) if found else None
 
 
