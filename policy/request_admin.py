@@ -4,7 +4,7 @@ each is due 14 days after that proof, warned from day 10 and red when overdue.""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.reauth import require_recent_auth
 from audit.actions import Action
 from audit.ledger import record
 from customers import reading
@@ -23,7 +24,7 @@ from customers.validators import refuse_card_numbers
 from policy import services
 from policy.models import DataRequest
 from shopguard.access import RoleGatedAdmin
-from shopguard.roles import MANAGER, OWNER
+from shopguard.roles import MANAGER, OWNER, has_role
 
 
 class RefusalForm(forms.Form):
@@ -34,6 +35,22 @@ class RefusalForm(forms.Form):
         validators=[refuse_card_numbers],
         help_text=_("法律上の根拠など、お客様に分かる言葉で書いてください。"),
     )
+
+
+class ErasureForm(forms.Form):
+    """The owner types the request's reference: erasing cannot be undone."""
+
+    confirm = forms.CharField(label=_("確認のため、受付番号を入力してください"), max_length=20)
+
+    def __init__(self, *args, reference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reference = reference
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip().upper()
+        if typed != self.reference:
+            raise ValidationError(_("受付番号が一致しません。消去はしていません。"))
+        return typed
 
 
 @admin.register(DataRequest)
@@ -87,6 +104,11 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
                 name="policy_datarequest_refuse",
             ),
             path(
+                "<uuid:object_id>/erase/",
+                wrap(self.erase_view),
+                name="policy_datarequest_erase",
+            ),
+            path(
                 "<uuid:object_id>/reveal/<slug:field>/",
                 wrap(self.reveal_view),
                 name="policy_datarequest_reveal",
@@ -95,6 +117,7 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "may_erase": has_role(request.user, OWNER)}
         # Opening a request is a look at the requester's details (masked) and its text:
         # built and rendered inside the reading path, recorded with the linked customer.
         with reading.object_page(
@@ -192,6 +215,8 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         data_request = self.queued_request(request, object_id)
         if data_request.step not in DataRequest.NEXT_STEP:
             messages.error(request, _("このご請求はすでに対応を終えています。"))
+        elif data_request.asks_erasure and data_request.step == DataRequest.Step.IN_PROGRESS:
+            messages.error(request, _("このご請求は「消去する」で完了します（オーナーのみ）。"))
         else:
             step = services.advance_data_request(request, data_request)
             self.message_user(
@@ -219,3 +244,29 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "policy/admin/request_refuse.html", context)
+
+    def erase_view(self, request, object_id):
+        """Owner only, after re-authentication: erase the customer of a deletion or
+        stop-of-use request, once the request's reference is typed (GET: the form)."""
+        if not has_role(request.user, OWNER):
+            raise PermissionDenied
+        return self.confirmed_erase_view(request, object_id)
+
+    @require_recent_auth
+    def confirmed_erase_view(self, request, object_id):
+        data_request = self.queued_request(request, object_id)
+        erasable = data_request.is_open and data_request.asks_erasure and data_request.customer_id
+        form = ErasureForm(request.POST or None, reference=data_request.reference)
+        if erasable and request.method == "POST" and form.is_valid():
+            services.erase_for_request(request, data_request)
+            self.message_user(request, _("顧客の個人情報を消去し、お客様にお知らせしました。"))
+            return redirect("admin:policy_datarequest_change", data_request.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("顧客の個人情報を消去する"),
+            "original": data_request,
+            "erasable": erasable,
+            "form": form,
+        }
+        return TemplateResponse(request, "policy/admin/request_erase.html", context)
