@@ -18,6 +18,7 @@ from accounts.reauth import require_recent_auth
 from audit.actions import Action
 from audit.ledger import record
 from customers import reading
+from customers.fields import label, masked_value
 from customers.forms import RevealForm
 from customers.masking import mask_email, mask_name, mask_phone
 from customers.validators import refuse_card_numbers
@@ -123,12 +124,38 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         with reading.object_page(
             request, DataRequest, object_id, action=Action.DATA_REQUEST_VIEW
         ) as page:
+            extra_context["correction"] = self.correction_rows(request, object_id)
             response = super().change_view(request, object_id, form_url, extra_context)
             original = getattr(response, "context_data", {}).get("original")
             if original is not None and response.status_code == 200:
                 page.shown(original)
                 response.render()
         return response
+
+    # The values a correction request is about, shown masked beside the requested text.
+    CORRECTABLE = ("name", "name_kana", "postal_code", "address", "phone", "email")
+
+    def correction_rows(self, request, object_id):
+        """For an open correction request of a known customer: each correctable value of
+        the customer, masked, with its reveal (reason asked, recorded); else None."""
+        if not self.has_change_permission(request):
+            return None
+        try:
+            found = self.get_queryset(request).filter(pk=object_id, kind=DataRequest.Kind.CORRECT)
+            data_request = found.select_related("customer").first()
+        except ValidationError:
+            return None  # not a request's id: the page is a 404
+        if data_request is None or not data_request.is_open or data_request.customer is None:
+            return None
+        customer = data_request.customer
+        return [
+            {
+                "label": label(field),
+                "masked": masked_value(customer, field) or "-",
+                "reveal_url": reverse("admin:customers_customer_reveal", args=[customer.pk, field]),
+            }
+            for field in self.CORRECTABLE
+        ]
 
     @admin.display(description=_("期限"))
     def due(self, obj):
