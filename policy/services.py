@@ -307,7 +307,10 @@ def mail_purposes(address, data_request, version, article):
 
 def advance_data_request(request, data_request):
     """Move a verified data request to its next step (in progress, then done), record
-    it naming the customer, and tell the customer once it is done."""
+    it naming the customer, and tell the customer once it is done. A deletion or
+    stop-of-use request is done only by its erasure (``erase_for_request``)."""
+    if data_request.asks_erasure and data_request.step == DataRequest.Step.IN_PROGRESS:
+        raise ValueError("A deletion or stop-of-use request is done by erasing the customer.")
     with transaction.atomic():
         step = data_request.advance(request.user)
         entry = record(
