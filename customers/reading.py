@@ -296,3 +296,27 @@ def address_on_file(customer, entry):
     ledger entry of the data request whose identity-check code it receives)."""
     with recorded_read([customer.pk], entry=entry):
         return customer.email
+
+
+def own_data(customer, *, action, target, detail=None, request=None):
+    """Everything the shop holds about ``customer``, for answering their own disclosure
+    request: every personal field and every purchase (sensitive ones included: it is their
+    own), recorded as one ``action`` entry naming them (``target``: the request)."""
+    with transaction.atomic():
+        entry = ledger.record(
+            action, request=request, target=target, customers=[customer.pk], detail=detail
+        )
+        with recorded_read([customer.pk], entry=entry):
+            profile = {field: getattr(customer, field) for field in PERSONAL_FIELDS}
+            profile["gender"] = customer.get_gender_display()
+            purchases = [
+                {
+                    "purchased_on": purchase.purchased_on,
+                    "category": str(purchase.category),
+                    "sensitive": purchase.category.sensitive,
+                    "product_name": purchase.product_name,
+                    "amount": purchase.amount,
+                }
+                for purchase in customer.purchases.select_related("category")
+            ]
+    return profile, purchases

@@ -5,7 +5,7 @@ import re
 import secrets
 import unicodedata
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from audit import ledger
@@ -97,6 +97,35 @@ def anonymise_customer(request, customer):
             customers=[customer.pk],
             detail={"purchases_kept": customer.purchases.count()},
         )
+
+
+def erase_customer(request, customer, *, detail):
+    """Erase the customer's personal values for good (their deletion or stop-of-use
+    request): the sealed record, the search indexes and the product names are
+    overwritten, purchases keep category, amount and date for the tax records, and the
+    ledger keeps the fact (``detail``: the request's reference and kind) without the data.
+
+    Called inside the caller's transaction; once it commits, SQLite's write-ahead log is
+    folded into the file and emptied, so the old pages are not left in it.
+    """
+    customer.anonymise()
+    ledger.record(
+        Action.CUSTOMER_ERASE,
+        request=request,
+        target=customer,
+        customers=[customer.pk],
+        detail={**detail, "purchases_kept": customer.purchases.count()},
+    )
+    transaction.on_commit(fold_write_ahead_log)
+
+
+def fold_write_ahead_log():
+    """SQLite only: copy the write-ahead log into the database file and truncate it, so
+    the pages an erasure replaced survive in neither (secure_delete zeroes freed space).
+    A busy database simply leaves it to the next automatic checkpoint."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def record_deletion(request, obj):

@@ -235,6 +235,9 @@ class ConsentRecord(models.Model):
         related_name="+",
         verbose_name=_("記録者"),
     )
+    # Set when the customer withdrew their consent (their deletion or stop-of-use request):
+    # the record stays as evidence of what was agreed, and no longer counts as consent.
+    withdrawn_at = models.DateTimeField(_("撤回日時"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-consented_at"]
@@ -256,8 +259,12 @@ def customers_without_consent():
     required = PolicyVersion.objects.last_material_change()
     if required is None:
         return Customer.objects.none()
-    agreed = ConsentRecord.objects.filter(version__number__gte=required.number)
-    return Customer.objects.exclude(pk__in=agreed.values("customer_id"))
+    agreed = ConsentRecord.objects.filter(
+        version__number__gte=required.number, withdrawn_at__isnull=True
+    )
+    # An erased customer has no one left to ask.
+    waiting = Customer.objects.filter(anonymised_at__isnull=True)
+    return waiting.exclude(pk__in=agreed.values("customer_id"))
 
 
 def _token_digest(token):
@@ -492,6 +499,22 @@ class DataRequest(models.Model):
     def is_open(self):
         return self.step in self.OPEN_STEPS
 
+    # Deletion and stop of use are both answered by erasing the customer's personal data
+    # (APPI art. 35): done only through the erasure, never by a plain step.
+    ERASURE_KINDS = (Kind.DELETE, Kind.STOP_USE)
+
+    @property
+    def asks_erasure(self):
+        return self.kind in self.ERASURE_KINDS
+
+    def forget_contact(self):
+        """Erase what the requester typed and the digest of their address (the prefix of
+        the customer's search index): the reference, kind and steps stay as the record."""
+        for field in ("name", "email", "phone", "details", "note", "refusal_reason"):
+            setattr(self, field, "")
+        self.email_digest = self.code_hash = ""
+        self.save()
+
     @property
     def due_at(self):
         """When the answer is due: 14 days after the identity check (None before it)."""
@@ -543,3 +566,53 @@ class DataRequest(models.Model):
             self.step = self.Step.CLOSED
         self.save(update_fields=["step", "code_attempts", "identity_confirmed_at"])
         return self.step
+
+
+class DisclosureLink(models.Model):
+    """The one-time download of a customer's own data, answering a disclosure request.
+
+    Only the SHA-256 of the random token is stored, and the link names nobody; it works
+    once, within LIFETIME of the request being done.
+    """
+
+    # A week: time to find the shop's mail, short enough that a forgotten or forwarded
+    # link stops working.
+    LIFETIME = timedelta(days=7)
+
+    data_request = models.OneToOneField(
+        DataRequest, on_delete=models.CASCADE, related_name="disclosure_link"
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("開示のダウンロードリンク")
+        verbose_name_plural = _("開示のダウンロードリンク")
+
+    def __str__(self):
+        return str(self.data_request)
+
+    @classmethod
+    def issue(cls, data_request):
+        """Create the request's link and return its token (mailed once, kept by nobody)."""
+        token = secrets.token_urlsafe(32)
+        cls.objects.create(
+            data_request=data_request,
+            token_digest=_token_digest(token),
+            expires_at=timezone.now() + cls.LIFETIME,
+        )
+        return token
+
+    @classmethod
+    def find(cls, token):
+        """The link for ``token`` whatever its state (used, expired), or None."""
+        found = cls.objects.select_related("data_request").filter(
+            token_digest=_token_digest(token or "")
+        )
+        return found.first()
+
+    @property
+    def is_usable(self):
+        return self.used_at is None and timezone.now() < self.expires_at

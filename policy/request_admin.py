@@ -4,7 +4,7 @@ each is due 14 days after that proof, warned from day 10 and red when overdue.""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -14,16 +14,18 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from accounts.reauth import require_recent_auth
 from audit.actions import Action
 from audit.ledger import record
 from customers import reading
+from customers.fields import label, masked_value
 from customers.forms import RevealForm
 from customers.masking import mask_email, mask_name, mask_phone
 from customers.validators import refuse_card_numbers
 from policy import services
 from policy.models import DataRequest
 from shopguard.access import RoleGatedAdmin
-from shopguard.roles import MANAGER, OWNER
+from shopguard.roles import MANAGER, OWNER, has_role
 
 
 class RefusalForm(forms.Form):
@@ -34,6 +36,22 @@ class RefusalForm(forms.Form):
         validators=[refuse_card_numbers],
         help_text=_("法律上の根拠など、お客様に分かる言葉で書いてください。"),
     )
+
+
+class ErasureForm(forms.Form):
+    """The owner types the request's reference: erasing cannot be undone."""
+
+    confirm = forms.CharField(label=_("確認のため、受付番号を入力してください"), max_length=20)
+
+    def __init__(self, *args, reference, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reference = reference
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip().upper()
+        if typed != self.reference:
+            raise ValidationError(_("受付番号が一致しません。消去はしていません。"))
+        return typed
 
 
 @admin.register(DataRequest)
@@ -87,6 +105,11 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
                 name="policy_datarequest_refuse",
             ),
             path(
+                "<uuid:object_id>/erase/",
+                wrap(self.erase_view),
+                name="policy_datarequest_erase",
+            ),
+            path(
                 "<uuid:object_id>/reveal/<slug:field>/",
                 wrap(self.reveal_view),
                 name="policy_datarequest_reveal",
@@ -95,17 +118,44 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "may_erase": has_role(request.user, OWNER)}
         # Opening a request is a look at the requester's details (masked) and its text:
         # built and rendered inside the reading path, recorded with the linked customer.
         with reading.object_page(
             request, DataRequest, object_id, action=Action.DATA_REQUEST_VIEW
         ) as page:
+            extra_context["correction"] = self.correction_rows(request, object_id)
             response = super().change_view(request, object_id, form_url, extra_context)
             original = getattr(response, "context_data", {}).get("original")
             if original is not None and response.status_code == 200:
                 page.shown(original)
                 response.render()
         return response
+
+    # The values a correction request is about, shown masked beside the requested text.
+    CORRECTABLE = ("name", "name_kana", "postal_code", "address", "phone", "email")
+
+    def correction_rows(self, request, object_id):
+        """For an open correction request of a known customer: each correctable value of
+        the customer, masked, with its reveal (reason asked, recorded); else None."""
+        if not self.has_change_permission(request):
+            return None
+        try:
+            found = self.get_queryset(request).filter(pk=object_id, kind=DataRequest.Kind.CORRECT)
+            data_request = found.select_related("customer").first()
+        except ValidationError:
+            return None  # not a request's id: the page is a 404
+        if data_request is None or not data_request.is_open or data_request.customer is None:
+            return None
+        customer = data_request.customer
+        return [
+            {
+                "label": label(field),
+                "masked": masked_value(customer, field) or "-",
+                "reveal_url": reverse("admin:customers_customer_reveal", args=[customer.pk, field]),
+            }
+            for field in self.CORRECTABLE
+        ]
 
     @admin.display(description=_("期限"))
     def due(self, obj):
@@ -192,6 +242,8 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         data_request = self.queued_request(request, object_id)
         if data_request.step not in DataRequest.NEXT_STEP:
             messages.error(request, _("このご請求はすでに対応を終えています。"))
+        elif data_request.asks_erasure and data_request.step == DataRequest.Step.IN_PROGRESS:
+            messages.error(request, _("このご請求は「消去する」で完了します（オーナーのみ）。"))
         else:
             step = services.advance_data_request(request, data_request)
             self.message_user(
@@ -219,3 +271,29 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
             "form": form,
         }
         return TemplateResponse(request, "policy/admin/request_refuse.html", context)
+
+    def erase_view(self, request, object_id):
+        """Owner only, after re-authentication: erase the customer of a deletion or
+        stop-of-use request, once the request's reference is typed (GET: the form)."""
+        if not has_role(request.user, OWNER):
+            raise PermissionDenied
+        return self.confirmed_erase_view(request, object_id)
+
+    @require_recent_auth
+    def confirmed_erase_view(self, request, object_id):
+        data_request = self.queued_request(request, object_id)
+        erasable = data_request.is_open and data_request.asks_erasure and data_request.customer_id
+        form = ErasureForm(request.POST or None, reference=data_request.reference)
+        if erasable and request.method == "POST" and form.is_valid():
+            services.erase_for_request(request, data_request)
+            self.message_user(request, _("顧客の個人情報を消去し、お客様にお知らせしました。"))
+            return redirect("admin:policy_datarequest_change", data_request.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("顧客の個人情報を消去する"),
+            "original": data_request,
+            "erasable": erasable,
+            "form": form,
+        }
+        return TemplateResponse(request, "policy/admin/request_erase.html", context)

@@ -14,14 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
+from audit.display import action_label, role_label
 from audit.ledger import client_ip, record
+from audit.models import AuditEntry, AuditEntryCustomer
 from customers import reading
 from customers.models import Customer
+from customers.services import erase_customer
 from policy.models import (
     Channel,
     ConsentInvitation,
     ConsentRecord,
     DataRequest,
+    DisclosureLink,
     PolicyVersion,
     ThirdPartyProvision,
 )
@@ -303,7 +307,10 @@ def mail_purposes(address, data_request, version, article):
 
 def advance_data_request(request, data_request):
     """Move a verified data request to its next step (in progress, then done), record
-    it naming the customer, and tell the customer once it is done."""
+    it naming the customer, and tell the customer once it is done. A deletion or
+    stop-of-use request is done only by its erasure (``erase_for_request``)."""
+    if data_request.asks_erasure and data_request.step == DataRequest.Step.IN_PROGRESS:
+        raise ValueError("A deletion or stop-of-use request is done by erasing the customer.")
     with transaction.atomic():
         step = data_request.advance(request.user)
         entry = record(
@@ -317,9 +324,19 @@ def advance_data_request(request, data_request):
             stop_third_party_provision(data_request.customer_id)
         customer = data_request.customer if step == DataRequest.Step.DONE else None
         address = reading.address_on_file(customer, entry) if customer else None
+        link = disclosure_link(request, data_request) if customer else ""
     if address is not None:
-        mail_outcome(address, data_request)
+        mail_outcome(address, data_request, link=link)
     return step
+
+
+def disclosure_link(request, data_request):
+    """A done disclosure request gets its one-time download (valid 7 days): the link's
+    address for the customer's mail, or '' for other kinds."""
+    if data_request.kind != DataRequest.Kind.DISCLOSE:
+        return ""
+    token = DisclosureLink.issue(data_request)
+    return request.build_absolute_uri(reverse("privacy:disclosure_link", args=[token]))
 
 
 # A request's own page stays reachable this long through its signed token: long enough
@@ -362,13 +379,16 @@ def refuse_data_request(request, data_request, reason):
     return locked
 
 
-def mail_outcome(address, data_request, reason=""):
-    """Tell the customer how their request ended (done, or refused with the reason)."""
+def mail_outcome(address, data_request, reason="", link=""):
+    """Tell the customer how their request ended (done, or refused with the reason; a
+    disclosure with its one-time download link)."""
     context = {
         "reference": data_request.reference,
         "kind": data_request.get_kind_display(),
         "step": data_request.get_step_display(),
         "reason": reason,
+        "link": link,
+        "days": DisclosureLink.LIFETIME.days,
     }
     subject = _("【%(reference)s】ご請求への対応結果") % context
     body = render_to_string("policy/request_outcome_mail.txt", context)
@@ -413,3 +433,130 @@ def customers_excluded_from_third_party():
     """The ids of customers who asked the shop to stop giving their data to third
     parties: an export to a third party leaves them out, and says so to its requester."""
     return Customer.objects.exclude(third_party_stopped_at=None).values_list("pk", flat=True)
+
+
+def erase_for_request(request, data_request):
+    """Answer an open deletion or stop-of-use request by erasing the linked customer's
+    personal data for good: consent withdrawn, the customer's other requests forgotten
+    too, the request done; the customer is told at the address on file, read before it
+    is erased. Raises ValueError for a request that cannot be answered this way."""
+    with transaction.atomic():
+        locked = DataRequest.objects.select_for_update().get(pk=data_request.pk)
+        if not (locked.is_open and locked.asks_erasure and locked.customer_id):
+            raise ValueError("Only an open deletion or stop-of-use request of a customer.")
+        customer = locked.customer
+        locked.step, locked.done_at, locked.done_by = (
+            DataRequest.Step.DONE,
+            timezone.now(),
+            request.user,
+        )
+        locked.save(update_fields=["step", "done_at", "done_by"])
+        entry = record(
+            Action.DATA_REQUEST_STEP,
+            request=request,
+            target=locked,
+            customers=[customer.pk],
+            detail={"step": locked.step, "kind": locked.kind},
+        )
+        address = reading.address_on_file(customer, entry)
+        withdrawn = withdraw_consent(customer)
+        forget_requests_of(customer)
+        detail = {"request": locked.reference, "kind": locked.kind, "consents_withdrawn": withdrawn}
+        erase_customer(request, customer, detail=detail)
+    mail_outcome(address, locked)
+    return locked
+
+
+def withdraw_consent(customer):
+    """Mark the customer's consent records withdrawn (they stay as evidence of what was
+    agreed) and drop their unused consent links; return how many records were withdrawn."""
+    ConsentInvitation.objects.filter(customer=customer, used_at__isnull=True).delete()
+    return ConsentRecord.objects.filter(customer=customer, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+
+
+def forget_requests_of(customer):
+    """Erase what the customer typed into any of their requests, and the per-address
+    limit's counter, which is keyed by their address's digest."""
+    for data_request in DataRequest.objects.filter(customer=customer):
+        if data_request.email_digest:
+            limits.DATA_REQUESTS_PER_ADDRESS.clear(("email", data_request.email_digest))
+        data_request.forget_contact()
+
+
+def open_disclosure(request, link):
+    """Spend a disclosure link (under its row lock) and return the customer's answer:
+    their profile, purchases, consent history, the third-party provision records about
+    them and who at the shop looked at their data; None for a used or expired link,
+    changing nothing."""
+    with transaction.atomic():
+        locked = DisclosureLink.objects.select_for_update().get(pk=link.pk)
+        data_request = locked.data_request
+        customer = data_request.customer
+        if not locked.is_usable or customer is None:
+            return None
+        locked.used_at = timezone.now()
+        locked.save(update_fields=["used_at"])
+        profile, purchases = reading.own_data(
+            customer,
+            action=Action.DATA_REQUEST_DISCLOSE,
+            target=data_request,
+            request=request,
+            detail={"reference": data_request.reference},
+        )
+        return {
+            "reference": data_request.reference,
+            "prepared_at": locked.used_at,
+            "profile": profile,
+            "purchases": purchases,
+            "consents": consent_history(customer),
+            "provisions": provision_records(customer),
+            "looks": shop_looks(customer),
+        }
+
+
+def consent_history(customer):
+    """The versions the customer agreed to, when, how, and any withdrawal."""
+    return [
+        {
+            "version": consent.version.number,
+            "consented_at": consent.consented_at,
+            "channel": consent.get_channel_display(),
+            "withdrawn_at": consent.withdrawn_at,
+        }
+        for consent in customer.policy_consents.select_related("version").order_by("consented_at")
+    ]
+
+
+def provision_records(customer):
+    """The third-party provision records naming the customer (APPI art. 33(5))."""
+    items = dict(ThirdPartyProvision.DataItem.choices)
+    return [
+        {
+            "recipient_name": record.recipient_name,
+            "recipient_address": record.recipient_address,
+            "recipient_representative": record.recipient_representative,
+            "provided_on": record.provided_on,
+            "data_items": [str(items.get(item, item)) for item in record.data_items],
+            "basis": record.get_basis_display(),
+        }
+        for record in customer.third_party_provisions.order_by("provided_on")
+    ]
+
+
+def shop_looks(customer):
+    """Who at the shop looked at or worked with the customer's data, when and why, from
+    the ledger: the person's role (not their name), the time, the action and the reason
+    they gave. Entries that name other customers too (a list page) say nothing of them."""
+    named = AuditEntryCustomer.objects.filter(customer_id=str(customer.pk), actor_id__isnull=False)
+    entries = AuditEntry.objects.filter(pk__in=named.values("entry_id")).order_by("seq")
+    return [
+        {
+            "at": entry.created_at,
+            "role": str(role_label(entry.actor_role) or ""),
+            "action": str(action_label(entry.action)),
+            "reason": str((entry.detail or {}).get("reason", "")),
+        }
+        for entry in entries.only("created_at", "actor_role", "action", "detail")
+    ]

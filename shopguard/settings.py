@@ -165,8 +165,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # enough that a stuck writer still surfaces as an error rather than a hang.
         "timeout": 20,
         # WAL lets readers go on while one request writes; NORMAL syncs at checkpoints,
-        # which in WAL mode still never corrupts the database on a crash.
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        # which in WAL mode still never corrupts the database on a crash. secure_delete
+        # zeroes what a change or deletion frees, so an erased customer's old ciphertext
+        # and indexes do not linger in the file's free space (issue #15).
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON"
+        ),
     }
     # Tests use a file, not the in-memory default: only a file shows SQLite's locking to
     # concurrent requests (tests/shopguard/test_concurrent_requests.py). One per process,

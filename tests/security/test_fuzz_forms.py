@@ -687,6 +687,20 @@ def test_data_request_refusal_form(shop):
     fuzz(signed_in(shop.people.alice), posts, url, cards=[data_request_texts])
 
 
+def test_data_request_erasure_form(shop):
+    deletion = DataRequest.objects.create(
+        kind="delete",
+        name="山田 花子",
+        email="hanako@example.com",
+        customer=shop.hanako,
+        step="in_progress",
+    )
+    posts = form_posts({"confirm": text_or(deletion.reference, deletion.reference.lower())})
+    url = reverse("admin:policy_datarequest_erase", args=[deletion.pk])
+    client = signed_in(shop.people.alice, reauthenticated=True)
+    fuzz(client, posts, url, cards=[data_request_texts, customer_texts])
+
+
 def test_pending_consent_form(shop):
     customers = st.lists(st.one_of(st.just(str(shop.hanako.pk)), uuids, hostile_text), max_size=3)
     url = reverse("admin:policy_policyversion_pending_consent")

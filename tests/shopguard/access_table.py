@@ -204,12 +204,18 @@ VIEWS = {
     "privacy:requests": public(200),
     # The "received" page only follows a request just made in this session.
     "privacy:request_done": public(404),
+    # A disclosure's one-time download: an unknown link, or none in the session, is not found.
+    "privacy:disclosure": public(404),
+    "privacy:disclosure_link": public(404),
     "admin:policy_policyversion_new_draft": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_new_draft_from": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_publish": expect(REAUTH, who=[OWNER]),
     "admin:policy_policyversion_pending_consent": expect(200, who=[OWNER]),
     "admin:policy_datarequest_advance": expect(405, REDIRECT, who=[OWNER, MANAGER]),
     "admin:policy_datarequest_refuse": expect(200, who=[OWNER, MANAGER]),
+    # Erasing a deletion or stop-of-use request's customer: the owner's, after
+    # re-authentication (the sample, a disclosure request, shows why it cannot be erased).
+    "admin:policy_datarequest_erase": expect(REAUTH, who=[OWNER]),
     # A requester's contact value: its reason form (a POST without a reason is the form again).
     "admin:policy_datarequest_reveal": expect(200, who=[OWNER, MANAGER]),
     # The ledger's own pages: who looked at a customer and one person's activity (both lead
