@@ -347,7 +347,8 @@ class AuditEntryAdmin(LedgerAdmin):
     def what(self, entry):
         names = entry.detail.get("field") or entry.detail.get("fields") or []
         names = names if isinstance(names, list) else [names]
-        return join_words(field_label(n) for n in names)
+        # Only what a person would call a field; the columns behind them are left out.
+        return join_words(field_label(n) for n in names if field_label(n) != n) or "—"
 
     @admin.display(description=_("表示理由"))
     def why(self, entry):

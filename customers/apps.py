@@ -13,7 +13,12 @@ class CustomersConfig(AppConfig):
         from shopguard.log import scrub_extra_fields
 
         scrub_extra_fields(SCRUBBED_IN_LOGS)
-        # The ledger names recorded fields (a reveal's, a change's) in words.
-        for model in (self.get_model("Customer"), self.get_model("Purchase")):
-            register_field_labels({f.name: f.verbose_name for f in model._meta.fields})
+        # The ledger names recorded fields (a reveal's, a change's) in words: the fields
+        # a person reads and types, not the columns behind them (indexes, sealed record).
+        from customers.fields import FIELDS
+
+        register_field_labels({f.name: f.label for f in FIELDS})
+        purchase = self.get_model("Purchase")
+        shown = ("product_name", "category", "amount", "purchased_on")
+        register_field_labels({n: purchase._meta.get_field(n).verbose_name for n in shown})
         register_reason_labels(dict(REVEAL_REASONS))

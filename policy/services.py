@@ -410,10 +410,12 @@ def requests_due_for(user):
             "kind": r.kind,
             "kind_label": r.get_kind_display(),
             "step": r.step,
+            "step_label": r.get_step_display(),
             "due_on": timezone.localdate(r.due_at),
             "days_left": r.days_left(),
             "warned": r.is_warned(),
             "overdue": r.days_left() < 0,
+            "days_overdue": max(0, -r.days_left()),
         }
         for r in queue
     ]

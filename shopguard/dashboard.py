@@ -1,7 +1,7 @@
 """The home page (the admin index) as a dashboard for each role.
 
 Each app says its own facts through a small function (``exports.services.pending_for``,
-``policy.deadlines.open_requests``, ``audit.alerts.unacknowledged_for``,
+``policy.services.requests_due_for``, ``audit.alerts.unacknowledged_for``,
 ``audit.activity``, ``accounts.posture``); this project module only assembles them for
 the signed-in person's role. Nothing here decrypts: the page holds counts, days,
 reference numbers and the shop's people's usernames, never a customer's value.
@@ -22,7 +22,7 @@ from audit.actions import SIGN_IN_FAILURES, Action
 from audit.alerts import open_alerts, unacknowledged_for
 from exports.services import downloads_since, pending_for
 from incidents.deadlines import open_deadlines
-from policy import deadlines
+from policy.services import requests_due_for
 from shopguard import keys, limits
 from shopguard.charts import BarChart, Series, counts_by_day
 from shopguard.encryption import current_key_id
@@ -56,8 +56,8 @@ def dashboard_for(request):
     context = {"dashboard_role": role}
     if role in (OWNER, MANAGER):
         context["waiting_exports"] = [waiting_export(e) for e in pending_for(user)]
-    if role == OWNER:
-        context["waiting_data_requests"] = deadlines.open_requests()
+    if role in (OWNER, MANAGER):
+        context["waiting_data_requests"] = requests_due_for(user)
     if role in (OWNER, AUDITOR):
         context["open_alerts"] = list(unacknowledged_for(user)[:20])
         context["incident_deadlines"] = open_deadlines()

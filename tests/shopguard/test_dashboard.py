@@ -73,7 +73,7 @@ def test_a_manager_sees_the_state_of_their_own_export_only(client, people):
     assert [(e["pk"], e["status"]) for e in waiting] == [(export.pk, "承認待ち")]
     page = response.content.decode()
     assert str(other.pk) not in page
-    assert "posture" not in response.context and "waiting_data_requests" not in response.context
+    assert "posture" not in response.context and response.context["waiting_data_requests"] == []
 
 
 def test_staff_see_the_reveals_left_this_hour_and_the_customer_list(client, people, settings):
@@ -81,7 +81,7 @@ def test_staff_see_the_reveals_left_this_hour_and_the_customer_list(client, peop
     response = home(client, people.carol)
     page = response.content.decode()
     assert response.context["reveals_left"] == 5
-    assert "この1時間にあと5回表示できます" in page
+    assert "この1時間にあと5件表示できます" in page
     assert 'href="/admin/customers/customer/"' in page
     for hidden in ("charts", "posture", "waiting_exports", "open_alerts"):
         assert hidden not in response.context
@@ -95,19 +95,37 @@ def test_an_auditor_reads_posture_charts_and_the_ledger_link_but_no_exports(clie
     assert "waiting_exports" not in response.context
 
 
-def test_data_requests_show_days_left_to_the_owner_only(client, people, clock):
+def test_verified_data_requests_show_days_left_to_those_who_handle_them(client, people, clock):
+    from django.utils import timezone
+
     DataRequest.objects.create(kind="disclose", name="請求 太郎", email="req@example.jp")
+    waiting = DataRequest.objects.create(
+        kind="disclose",
+        name="請求 花子",
+        email="req2@example.jp",
+        step=DataRequest.Step.IDENTITY_CONFIRMED,
+        identity_confirmed_at=timezone.now(),
+    )
     clock.advance(10 * 86400)
-    response = home(client, people.alice)
-    [item] = response.context["waiting_data_requests"]
-    assert item["days_left"] == 4
-    assert "あと4日" in response.content.decode()
-    assert "請求 太郎" not in response.content.decode()
-    assert "waiting_data_requests" not in home(client, people.bob).context
+    for person in (people.alice, people.bob):
+        response = home(client, person)
+        [item] = response.context["waiting_data_requests"]  # the unverified one waits not
+        assert item["id"] == waiting.pk and item["days_left"] == 4
+        assert "あと4日" in response.content.decode()
+        assert "請求 太郎" not in response.content.decode()
+    assert "waiting_data_requests" not in home(client, people.carol).context
 
 
 def test_an_overdue_data_request_says_so(client, people, clock):
-    DataRequest.objects.create(kind="delete", name="請求 次郎", email="req2@example.jp")
+    from django.utils import timezone
+
+    DataRequest.objects.create(
+        kind="delete",
+        name="請求 次郎",
+        email="req2@example.jp",
+        step=DataRequest.Step.IDENTITY_CONFIRMED,
+        identity_confirmed_at=timezone.now(),
+    )
     clock.advance(16 * 86400)
     assert "期限を2日過ぎています" in home(client, people.alice).content.decode()
 
