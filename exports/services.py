@@ -30,6 +30,7 @@ from customers.fields import EXPORTABLE_FIELDS, PROVISION_ITEMS, label
 from customers.models import Category, Customer, Purchase
 from exports.archive import sha256_of, write_archive
 from exports.models import ExportRequest
+from policy.services import customers_excluded_from_third_party
 from shopguard.log import looks_personal
 from shopguard.roles import MANAGER, OWNER, role_of
 
@@ -148,6 +149,9 @@ def request_export(user, *, purpose, recipient, fields, customer_ids=None, reque
         categories=facts.get("categories", ()),
         include_sensitive=facts.get("include_sensitive", False),
     )
+    left_out = 0
+    if recipient == ExportRequest.Recipient.THIRD_PARTY:
+        customer_ids, left_out = without_stopped_customers(customer_ids)
     with transaction.atomic():
         count = Customer.objects.count() if customer_ids is None else len(customer_ids)
         export = ExportRequest.objects.create(
@@ -159,10 +163,23 @@ def request_export(user, *, purpose, recipient, fields, customer_ids=None, reque
             customer_count=count,
             **facts,
         )
-        record(
-            Action.EXPORT_REQUEST, request=request, actor=user, target=export, detail=_facts(export)
-        )
+        detail = {**_facts(export), "left_out": left_out} if left_out else _facts(export)
+        record(Action.EXPORT_REQUEST, request=request, actor=user, target=export, detail=detail)
+    export.left_out = left_out  # for the requester's message
     return export
+
+
+def without_stopped_customers(customer_ids):
+    """``customer_ids`` (None: everyone) without the customers who asked the shop to stop
+    giving their data to third parties (APPI art. 35), and how many were left out."""
+    stopped = {str(pk) for pk in customers_excluded_from_third_party()}
+    if not stopped:
+        return customer_ids, 0
+    if customer_ids is None:
+        everyone = Customer.objects.order_by("created_at", "id").values_list("pk", flat=True)
+        customer_ids = [str(pk) for pk in everyone]
+    kept = [pk for pk in customer_ids if str(pk) not in stopped]
+    return kept, len(customer_ids) - len(kept)
 
 
 def refuse_request(user, error, *, request=None):
@@ -325,13 +342,17 @@ def claim_download(export, user, password, fileobj, *, request=None):
 
 def _write_and_record(export, user, password, fileobj, request):
     carried = []  # every customer the archive holds: the download entry names them
+    customer_ids = export.customer_ids
+    if export.recipient == ExportRequest.Recipient.THIRD_PARTY:
+        # Someone who asked to stop since the request was made is left out too.
+        customer_ids, _left_out = without_stopped_customers(customer_ids)
     try:
         export.row_count = write_archive(
             fileobj,
             export.fields,
             password,
             carried=carried,
-            customer_ids=export.customer_ids,
+            customer_ids=customer_ids,
             purchases=archive_purchases(export),
             encoding=export.encoding,
         )

@@ -139,6 +139,15 @@ def export_new(request):
             export = services.request_export(request.user, request=request, **form.cleaned_data)
             request.session.pop(SELECTED_SESSION_KEY, None)
             messages.success(request, _("エクスポートを申請しました。承認を待っています。"))
+            if export.left_out:
+                messages.info(
+                    request,
+                    _(
+                        "第三者への提供の停止を求めたお客様%(count)s人は、この申請から除きました"
+                        "（個人情報保護法第35条）。"
+                    )
+                    % {"count": export.left_out},
+                )
             return redirect("exports:detail", pk=export.pk)
         services.refuse_request(request.user, form.error_codes(), request=request)
     status = 400 if form.is_bound else 200

@@ -205,3 +205,43 @@ def test_a_search_result_offers_its_export_to_those_who_may_request(client, peop
         token = found.url.split("s=")[1]
         assert (f'href="/admin/exports/new/?s={token}"' in page) is offered, who
         assert "taro@example.com" not in page
+
+
+THIRD_PARTY = {
+    "recipient": "third_party",
+    "recipient_name": "株式会社サンプル物産",
+    "recipient_address": "東京都千代田区サンプル1-1",
+    "recipient_representative": "代表取締役 見本 一郎",
+    "provision_basis": "consent",
+    "consent_evidence": "2026年11月のキャンペーン応募時の同意",
+}
+
+
+def test_a_third_party_export_leaves_out_who_asked_to_stop_and_says_so(client, people, shop):
+    """APPI art. 35: a customer who asked the shop to stop giving their data to third
+    parties is in no third-party archive, and the requester is told how many were left out."""
+    from django.utils import timezone
+
+    hanako, taro, _ichiro = shop
+    Customer.objects.filter(pk=hanako.pk).update(third_party_stopped_at=timezone.now())
+    response = new_request(reauthenticated(client, people.bob), **THIRD_PARTY, fields=["email"])
+    followed = client.get(response.url).content.decode()
+    assert "第三者への提供の停止を求めたお客様1人は、この申請から除きました" in followed
+    export = latest()
+    assert export.customer_count == 2 and str(hanako.pk) not in export.customer_ids
+    # Someone who asks to stop after the request is left out of the archive too.
+    Customer.objects.filter(pk=taro.pk).update(third_party_stopped_at=timezone.now())
+    owner = reauthenticated(client.__class__(), people.alice)
+    assert decide(owner, export).status_code == 302
+    response, password = download(client, export)
+    members = archive_members(b"".join(response.streaming_content), password)
+    ids = {r[0] for r in rows_of(members["customers.csv"])[1:]}
+    assert ids == {str(_ichiro.pk)}
+
+
+def test_an_internal_export_still_holds_everyone(client, people, shop):
+    from django.utils import timezone
+
+    Customer.objects.filter(pk=shop[0].pk).update(third_party_stopped_at=timezone.now())
+    export, members = approved_download(client, people, fields=["email"])
+    assert len(rows_of(members["customers.csv"])) - 1 == len(shop)
