@@ -157,6 +157,8 @@ def page_name(url):
     path = url.split("://", 1)[-1].split("/", 1)[-1].split("#")[0]
     path = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "<id>", "/" + path)
     path = re.sub(r"/\d+(?=/)", "/<n>", path)
+    # Signed or random tokens (a request's reference page, a one-time link).
+    path = re.sub(r"/(received|disclosure|consent)/[^/]+/", r"/\1/<token>/", path)
     return re.sub(r"=[^&]*", "=…", path)
 
 

@@ -1,7 +1,7 @@
 """A customer on the public pages: the privacy policy in Japanese and in English, an
 older version, a comparison of two versions, and a data request with its reference."""
 
-from tests.e2e.conftest import screenshot, submit, visit
+from tests.e2e.conftest import check_page, screenshot, submit, visit
 
 
 def test_customer_reads_the_policy_in_japanese_and_english(open_page, policy_versions):
@@ -45,4 +45,11 @@ def test_customer_sends_a_data_request_and_gets_a_reference(open_page):
     page.fill("#id_details", "登録されている内容を知りたいです。")
     submit(page, ".request-form [type=submit]")
     assert "/privacy/requests/received/" in page.url, page.url
-    assert page.inner_text(".reference").strip()
+    reference = page.inner_text(".reference").strip()
+    assert reference
+    # The reference survives a reload (the page is a GET of its own), and the address
+    # holds no personal data.
+    page.reload()
+    check_page(page)
+    assert page.inner_text(".reference").strip() == reference
+    assert "taro.e2e" not in page.url and "%E8%A6%8B" not in page.url
