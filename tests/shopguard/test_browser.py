@@ -103,7 +103,8 @@ def test_each_role_signs_in_with_two_factors_and_sees_only_its_own(people, setti
     # would get a connection of their own that outlives the test.
     settings.SHOPGUARD_REQUIRE_2FA = True
     carol = people.carol.pk
-    for username, role in (("bob", "manager"), ("carol", "staff"), ("dave", "auditor")):
+    roles = (("bob", "マネージャー"), ("carol", "スタッフ"), ("dave", "監査担当"))
+    for username, role in roles:
         page = new_page()
         first_sign_in(page, username)
         assert page.locator(".role-badge").text_content().strip() == role
