@@ -1,6 +1,5 @@
 import csv
 import io
-import time
 import uuid
 
 import pytest
@@ -11,16 +10,9 @@ from customers.models import Customer
 from exports import archive, services, views
 from exports.models import ExportRequest
 from shopguard.blind_index import blind_index
+from tests.exports.helpers import download, new_request, reauthenticated
 
 MARKER_EMAIL = "export.marker@example.com"
-
-
-def reauthenticated(client, user):
-    client.force_login(user)
-    session = client.session
-    session["reauthenticated_at"] = time.time()
-    session.save()
-    return client
 
 
 @pytest.fixture
@@ -29,31 +21,10 @@ def customers_(db):
     Customer.objects.create(name="=HYPERLINK(1)", email="two@example.com")
 
 
-def new_request(client, **changes):
-    data = {
-        "purpose": "年末のお礼状の発送",
-        "recipient": "internal",
-        "recipient_name": "",
-        "fields": ["name", "email"],
-        "scope": "all",
-        "encoding": "utf-8-sig",
-        **changes,
-    }
-    return client.post("/admin/exports/new/", data)
-
-
 def approved(client, people, **changes):
     """bob's request (through the form), approved by alice."""
     new_request(reauthenticated(client, people.bob), **changes)
     return services.decide(ExportRequest.objects.get(), people.alice, approve=True)
-
-
-def download(client, export):
-    response = client.post(f"/admin/exports/{export.pk}/prepare/")
-    assert response.status_code == 200
-    password = response.context["password"]
-    response = client.post(f"/admin/exports/{export.pk}/download/")
-    return response, password
 
 
 def read_archive(content, password):
