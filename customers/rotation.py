@@ -12,6 +12,7 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Value
 
+from shopguard.encryption import VERSION as FORMAT_VERSION
 from shopguard.encryption import current_key_id, encrypted_fields, key_id_of
 from shopguard.reads import bulk_read
 
@@ -62,11 +63,12 @@ def key_counts(model):
 
 
 def _reseal(row, fields, current):
-    """Re-encrypt the values of ``row`` not under ``current``; return the changed fields."""
+    """Re-encrypt the values of ``row`` not under ``current`` or not in the current format
+    version; return the changed fields."""
     changed = []
     for field in fields:
         token = row.__dict__.get(field.attname)
-        if token is None or key_id_of(token) == current:
+        if token is None or (key_id_of(token) == current and token[0] == FORMAT_VERSION):
             continue
         plain = field.open(token, row)
         # bulk_update reads attributes through the decrypting descriptor; an expression is

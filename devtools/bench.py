@@ -63,7 +63,10 @@ _twin_apps = Apps()
 
 
 class PlainCustomer(models.Model):  # noqa: DJ008 - never shown
-    """Customer in plaintext: same fields, ordinary indexes where Customer has blind ones."""
+    """Customer in plaintext: same fields, ordinary indexes where Customer has blind ones.
+
+    Every column of Customer has its twin here (a test keeps them in step), so both sides
+    load the same kinds of values per row and differ only in the encryption."""
 
     id = models.UUIDField(primary_key=True)
     name = models.CharField(max_length=100)
@@ -84,6 +87,9 @@ class PlainCustomer(models.Model):  # noqa: DJ008 - never shown
     name_key = models.CharField(max_length=100, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Customer's dates of later events (erasure, stop of provision): empty here as there.
+    anonymised_at = models.DateTimeField(null=True)
+    third_party_stopped_at = models.DateTimeField(null=True)
 
     class Meta:
         apps = _twin_apps
@@ -247,7 +253,7 @@ def _batch(bounds):
         rows["customer"].append(tuple(known.get(c) for c in _columns(Customer)))
         keys = [normalise(kind, values[kind]) for kind in ("email", "phone", "name")]
         plain = [values[f.attname] for f in PlainCustomer._meta.concrete_fields[1:12]]
-        rows["plain"].append((db_pk, *plain, *keys, now, now))
+        rows["plain"].append((db_pk, *plain, *keys, now, now, None, None))
         for category, product, amount, day in fake_purchases(number, rng, categories, today):
             purchase_pk = uuid.uuid4()
             db_purchase = uuid_value(purchase_pk, connection)

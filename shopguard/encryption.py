@@ -2,12 +2,16 @@
 
 Every stored value is binary (BLOB on SQLite, bytea on PostgreSQL)::
 
-    version (1 byte, 1) | key id length (1 byte) | key id (ASCII) | nonce (12) | ciphertext+tag
+    version (1 byte, 2) | key id length (1 byte) | key id (ASCII) | nonce (12) | ciphertext+tag
 
 The first key of ``settings.FIELD_ENCRYPTION_KEYS`` encrypts; every listed key decrypts.
-The associated data is ``<app>.<model>:<field>:<primary key>``, so a value copied into
-another row or column fails to decrypt. The primary key must therefore exist before the
-first save: models with encrypted fields use a UUID primary key with a default.
+The associated data is ``<app>.<model>:<field>:`` followed by the row's primary key, so a
+value copied into another row or column fails to decrypt. The primary key must therefore
+exist before the first save: models with encrypted fields use a UUID primary key with a
+default. The version says how the key is written there: version 2 (what is written now)
+takes a UUID's 16 bytes, version 1 took its text (``str(pk)``, which cost as much as the
+decryption itself on a bulk read). Both are read; migrations move stored values between
+them (``reseal_format_for``), and ``rotate_keys`` writes version 2 too.
 
 Values are decrypted lazily, on first attribute access, because only then is the row's
 primary key known. Until then the attribute holds the stored ``bytes``: plaintext values of
@@ -32,6 +36,7 @@ import base64
 import json
 import os
 from datetime import date
+from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -49,7 +54,9 @@ from shopguard import reads
 from shopguard.reads import _scope as _read_scope
 from shopguard.reads import _watchers as _read_watchers
 
-VERSION = 1
+VERSION = 2  # what new values are written as
+TEXT_PK_VERSION = 1  # the row's pk as text in the associated data
+VERSIONS = (TEXT_PK_VERSION, VERSION)
 NONCE_BYTES = 12  # GCM's standard nonce; random nonces are safe far beyond shop scale.
 
 
@@ -60,25 +67,37 @@ class DecryptionError(Exception):
 _keyring_cache = {}
 
 
-def _header(key_id):
+def _header(key_id, version=VERSION):
     """The bytes every value sealed under ``key_id`` starts with: version, length, id."""
     raw = key_id.encode("ascii")
-    return bytes((VERSION, len(raw))) + raw
+    return bytes((version, len(raw))) + raw
+
+
+def row_bytes(pk, version=VERSION):
+    """The row's part of the associated data in format ``version``: a UUID's 16 bytes from
+    version 2, else the pk's text."""
+    if version != TEXT_PK_VERSION and pk.__class__ is UUID:
+        return pk.bytes
+    return str(pk).encode()
 
 
 def _keyring():
     """Return (current key id, current header, {header: AESGCM}) for the configured keys.
 
     Ciphers are looked up by the whole header (version, id length, id), so one dict lookup
-    checks the version and finds the key. The cache is dropped when FIELD_ENCRYPTION_KEYS
-    changes through override_settings (tests); in production keys change only with a
-    restart. Reading ``settings`` on every value would cost more than the decryption itself.
+    checks the version and finds the key; each key has one header per format version.
+    The cache is dropped when FIELD_ENCRYPTION_KEYS changes through override_settings
+    (tests); in production keys change only with a restart. Reading ``settings`` on every
+    value would cost more than the decryption itself.
     """
     try:
         return _keyring_cache["ring"]
     except KeyError:
         source = settings.FIELD_ENCRYPTION_KEYS
-        ciphers = {_header(kid): AESGCM(raw) for kid, raw in source.items()}
+        ciphers = {}
+        for kid, raw in source.items():
+            cipher = AESGCM(raw)
+            ciphers.update((_header(kid, version), cipher) for version in VERSIONS)
         current = next(iter(source))
         ring = _keyring_cache["ring"] = (current, _header(current), ciphers)
         return ring
@@ -105,7 +124,7 @@ def key_id_of(token):
     if not is_sealed(token):
         return None
     token = bytes(token)
-    if len(token) < 2 or token[0] != VERSION:
+    if len(token) < 2 or token[0] not in VERSIONS:
         return None
     end = 2 + token[1]
     if len(token) < end + NONCE_BYTES:
@@ -116,9 +135,20 @@ def key_id_of(token):
         return None
 
 
-def encrypt(plain: bytes, associated: bytes) -> bytes:
-    """Encrypt bytes under the current key, bound to ``associated``."""
-    _, header, ciphers = _keyring()
+def _version_of(token):
+    """The format version a stored value says it has (the current one if it says none)."""
+    return token[0] if is_sealed(token) and len(token) else VERSION
+
+
+def encrypt(plain: bytes, associated: bytes, *, version=VERSION, key_id=None) -> bytes:
+    """Encrypt bytes bound to ``associated``, under the current key unless ``key_id`` names
+    another configured one, marked as format ``version`` (the caller's associated data
+    must follow that version: see ``row_bytes``)."""
+    current, header, ciphers = _keyring()
+    if key_id is not None or version != VERSION:
+        header = _header(current if key_id is None else key_id, version)
+        if header not in ciphers:
+            raise ValueError(f"no configured key has id {key_id!r}, or no format {version}")
     nonce = os.urandom(NONCE_BYTES)
     return header + nonce + ciphers[header].encrypt(nonce, plain, associated)
 
@@ -143,7 +173,6 @@ def decrypt(token: bytes, associated: bytes) -> bytes:
         raise DecryptionError("authentication failed (wrong key, or value moved/altered)") from None
 
 
-_PK_BYTES = "_encryption_pk_bytes"
 # The pk a row had when its stored ciphertext was set (loaded, usually): a row copied
 # under a new pk (``obj.pk = None; obj.save()``) still opens its values with it and
 # re-seals them for the new pk, instead of saving values bound to the old row.
@@ -155,7 +184,7 @@ class _EncryptedAttribute:
 
     ``__get__`` runs once per encrypted column of every row read, so its usual case is
     inlined: one slice for the header, one dict lookup for the cipher, one AES-GCM
-    decryption, with the row's part of the associated data cached on the instance. Anything unusual
+    decryption. Anything unusual
     (no pk yet, unknown key, damaged value) goes through ``EncryptedField.open``, which
     checks everything again and raises ``DecryptionError`` with the model, field and row.
     """
@@ -193,19 +222,18 @@ class _EncryptedAttribute:
         if scope is None or scope.customers is not None or _read_watchers:
             reads.opening(instance, self.field)
         pk = data.get(self.pk_attname)
-        cached = data.get(_PK_BYTES)
-        if cached is None or cached[0] is not pk:
-            if pk is None:
-                # Raises, unless the row had a pk when its values were loaded.
-                data[self.attname] = self.field.open(value, instance)
-                return data[self.attname]
-            cached = data[_PK_BYTES] = (pk, str(pk).encode())
+        if pk is None:
+            # Raises, unless the row had a pk when its values were loaded.
+            data[self.attname] = self.field.open(value, instance)
+            return data[self.attname]
         try:
             start = 2 + value[1]
             cipher = (_keyring_cache.get("ring") or _keyring())[2][value[:start]]
             nonce_end = start + NONCE_BYTES
             plain = cipher.decrypt(
-                value[start:nonce_end], value[nonce_end:], self.associated_prefix + cached[1]
+                value[start:nonce_end],
+                value[nonce_end:],
+                self.associated_prefix + row_bytes(pk, value[0]),
             )
         except (LookupError, InvalidTag, ValueError):
             data[self.attname] = self.field.open(value, instance)
@@ -315,17 +343,13 @@ class EncryptedField(models.Field):
     def _pk_attname(self):
         return self.model._meta.pk.attname
 
-    def associated_data(self, instance):
-        """``<app>.<model>:<field>:<pk>``: binds a value to its model, field and row."""
+    def associated_data(self, instance, version=VERSION):
+        """``<app>.<model>:<field>:<pk>``: binds a value to its model, field and row (the
+        pk written as format ``version`` writes it, see ``row_bytes``)."""
         pk = instance.__dict__.get(self._pk_attname)
         if pk is None:
             raise ValueError(f"{self.model._meta.label}: encrypted fields need a pk before save.")
-        # The row's part is kept on the instance: a row has ~11 encrypted values and
-        # str(UUID) costs as much as decrypting one of them.
-        cached = instance.__dict__.get(_PK_BYTES)
-        if cached is None or (cached[0] is not pk and cached[0] != pk):
-            cached = instance.__dict__[_PK_BYTES] = (pk, str(pk).encode())
-        return self._associated_prefix + cached[1]
+        return self._associated_prefix + row_bytes(pk, version)
 
     def seal(self, value, instance):
         """Encrypt ``value`` for this field of ``instance``."""
@@ -335,7 +359,8 @@ class EncryptedField(models.Field):
         """Decrypt ``token`` read from this field of ``instance``: bound to the row's pk,
         or, for a row given a new pk since its values were loaded, to the pk it had."""
         error = None
-        for associated in self._associated_candidates(instance):
+        version = _version_of(token)
+        for associated in self._associated_candidates(instance, version):
             try:
                 return self.from_bytes(decrypt(token, associated))
             except DecryptionError as failed:
@@ -344,11 +369,12 @@ class EncryptedField(models.Field):
             f"Cannot decrypt {self.model._meta.label}.{self.name} of row {instance.pk}: {error}"
         ) from None
 
-    def _associated_candidates(self, instance):
+    def _associated_candidates(self, instance, version):
         if instance.__dict__.get(self._pk_attname) is not None or not moved_since_sealed(instance):
-            yield self.associated_data(instance)  # raises without a pk: nothing to bind to
+            # raises without a pk: nothing to bind to
+            yield self.associated_data(instance, version)
         if moved_since_sealed(instance):
-            yield self._associated_prefix + str(instance.__dict__[_SEALED_PK]).encode()
+            yield self._associated_prefix + row_bytes(instance.__dict__[_SEALED_PK], version)
 
     def to_python(self, value):
         return value
@@ -520,10 +546,24 @@ def _read_key_list(raw):
 class _RecordAttribute(_EncryptedAttribute):
     """The record's own attribute: decrypts to a dict {member name: JSON value}.
 
+    After a bulk read's fast path it holds the members' values as a list, in member
+    order (``EncryptedRecordField._open_fresh``); the first read of the attribute turns
+    the list into that dict. A list is never a record's value otherwise.
+
     Replacing the stored value (``refresh_from_db``, or assigning a new record) drops
     the members' values already read from the old one, so they are read again; setting
     the same value again (``full_clean`` does) keeps them.
     """
+
+    def __get__(self, instance, owner):
+        if instance is not None:
+            data = instance.__dict__
+            values = data.get(self.attname)
+            if values.__class__ is list:  # opened by the fast path: the members' values
+                names = self.field.member_attnames
+                record = data[self.attname] = dict(zip(names, values, strict=True))
+                return record
+        return super().__get__(instance, owner)
 
     def __set__(self, instance, value):
         data = instance.__dict__
@@ -640,36 +680,66 @@ class EncryptedRecordField(EncryptedField):
 
     def _open_fresh(self, instance, data, token):
         """The usual case of a bulk read in one step, True when done: a row just read
-        (no member set yet) whose record holds exactly the members, as text.
+        (no member set yet) whose record holds exactly the members, as text, none None.
 
         Per row this is one AES-GCM decryption, one decode and one split, without the
         descriptor and dictionary checks of the general path (they cost as much as the
-        decryption). The associated data and the read scope are the same as there; a
-        value that fails to decrypt goes to ``open``, which raises naming model, field
-        and row, or opens a copied row under the pk it was sealed for.
+        decryption). The record's own attribute then holds the values as a list, in
+        member order, until something asks for the record (``_RecordAttribute``): most
+        reads never do, and building that dictionary cost as much as the split. The
+        associated data and the read scope are the same as in the general path; a value
+        that fails to decrypt goes to ``open``, which raises naming model, field and
+        row, or opens a copied row under the pk it was sealed for.
         """
-        prefix = self._fresh_prefix
-        if prefix is None or not self._plain_keys.isdisjoint(data):
+        fresh = self._fresh
+        if fresh is None:
             return False
-        pk = data.get(self._pk_attname)
+        prefix, names, keys, associated, pk_attname = fresh
+        if not keys.isdisjoint(data):
+            return False
+        pk = data.get(pk_attname)
         if pk is None:
             return False  # the general path raises, or opens a copy under its old pk
         scope = _read_scope.get()
         if scope is None or scope.customers is not None or _read_watchers:
             reads.opening(instance, self)
-        try:
-            plain = decrypt(token, self._associated_prefix + str(pk).encode())
-        except DecryptionError:
+        try:  # decrypt(), inlined: the token is bytes here
+            start = 2 + token[1]
+            cipher = (_keyring_cache.get("ring") or _keyring())[2][token[:start]]
+            nonce_end = start + NONCE_BYTES
+            if token[0] == VERSION and pk.__class__ is UUID:
+                associated += pk.bytes  # row_bytes(), inlined
+            else:
+                associated += row_bytes(pk, token[0])
+            plain = cipher.decrypt(token[start:nonce_end], token[nonce_end:], associated)
+        except (LookupError, InvalidTag, ValueError):
             data[self.attname] = self.open(token, instance)
             return False
         if plain.startswith(prefix):
-            values = plain[len(prefix) :].decode("utf-8", "surrogateescape").split(_SPLIT)
-            if len(values) == len(self.member_attnames) and _NONE_TEXT not in values:
-                record = data[self.attname] = dict(zip(self.member_attnames, values, strict=True))
-                data.update(record)
-                return True
+            body = plain[len(prefix) :]
+            if _NONE not in body:  # a None member takes the general path
+                values = body.decode("utf-8", "surrogateescape").split(_SPLIT)
+                if len(values) == len(names):
+                    data.update(zip(names, values, strict=True))
+                    data[self.attname] = values
+                    return True
         data[self.attname] = self.from_bytes(plain)
         return False
+
+    @cached_property
+    def _fresh(self):
+        """What ``_open_fresh`` needs, looked up once: the prefix every row written by this
+        code starts with, the member names, their set, the associated data's model and
+        field part and the pk's attribute; None when the fast path cannot apply."""
+        if self._fresh_prefix is None:
+            return None
+        return (
+            self._fresh_prefix,
+            tuple(self.member_attnames),
+            self._plain_keys,
+            self._associated_prefix,
+            self._pk_attname,
+        )
 
     def pre_save(self, model_instance, add):
         data = model_instance.__dict__
@@ -749,10 +819,11 @@ def from_legacy(text):
     """``gcm1:<key id>:<base64url(nonce || ciphertext || tag)>`` as the binary format.
 
     Only the framing changes: the ciphertext, nonce and key id stay as they were, so
-    nothing is decrypted and the associated data still matches.
+    nothing is decrypted and the associated data still matches (format version 1: those
+    values bound the pk as text).
     """
     _, key_id, body = text.split(":", 2)
-    return _header(key_id) + base64.urlsafe_b64decode(body)
+    return _header(key_id, TEXT_PK_VERSION) + base64.urlsafe_b64decode(body)
 
 
 def binary_columns_for(app_label):

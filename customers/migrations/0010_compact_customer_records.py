@@ -51,7 +51,9 @@ def reseal(encode):
             for row in rows:
                 record = row.sealed  # opens either form, or raises naming the row
                 plain = encode(record) or as_json(record)
-                token = encrypt(plain, field.associated_data(row))
+                # Format version 1, as this migration wrote when it was made (0013 moves
+                # the values on to version 2).
+                token = encrypt(plain, field.associated_data(row, version=1), version=1)
                 # bulk_update reads attributes through the record's descriptor; an
                 # expression is written as it is.
                 row.__dict__["sealed"] = Value(token, output_field=field)

@@ -25,9 +25,10 @@ def migrate(target):
 
 
 def stored_plaintext(pk):
-    token = Customer.objects.values_list("sealed", flat=True).get(pk=pk)
+    token = bytes(Customer.objects.values_list("sealed", flat=True).get(pk=pk))
     field = Customer._meta.get_field("sealed")
-    return encryption.decrypt(bytes(token), field.associated_data(Customer(id=pk)))
+    assert token[0] == 1  # 0010 writes format version 1, as it did when it was made
+    return encryption.decrypt(token, field.associated_data(Customer(id=pk), version=1))
 
 
 def values_of(pk):
@@ -46,7 +47,9 @@ def test_0010_reseals_every_record_compact_and_back_as_json(test_reads):
         for number, pk in enumerate(pks):
             record = {**RECORD, "email": f"c{number}@example.jp"}
             plain = json.dumps(record, ensure_ascii=False).encode()
-            token = encryption.encrypt(plain, field.associated_data(OldCustomer(id=pk)))
+            token = encryption.encrypt(
+                plain, field.associated_data(OldCustomer(id=pk), version=1), version=1
+            )
             OldCustomer.objects.bulk_create([OldCustomer(id=pk, sealed=token)])
         expected = {
             pk: {n: {**RECORD, "email": f"c{i}@example.jp"}[n] for n in PERSONAL_FIELDS}

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEntry
 from customers import rotation
 from customers.models import Category, Customer, Purchase
+from shopguard import encryption
 from shopguard.blind_index import blind_index
 from shopguard.encryption import encrypted_fields, key_id_of
 from shopguard.keys import decode_key, new_field_key, new_raw_key, parse_field_keys
@@ -190,3 +191,23 @@ def test_a_missing_old_key_stops_rotation_with_a_clear_message(db, settings, old
     assert not AuditEntry.objects.filter(action="keys.rotate").exists()
     output = rotate(dry_run=True)
     assert f"before key {old_id}: 4 values (NOT CONFIGURED" in output  # 2 records + 2
+
+
+def test_rotation_also_brings_values_of_format_version_1_forward(db):
+    (customer,) = make_customers(1)
+    before = snapshot()
+    record = Customer._meta.get_field("sealed")
+    plain = encryption.decrypt(
+        bytes(Customer.objects.values_list("sealed", flat=True).get()),
+        record.associated_data(customer),
+    )
+    old_format = encryption.encrypt(plain, record.associated_data(customer, version=1), version=1)
+    Customer.objects.filter(pk=customer.pk).update(sealed=old_format)
+    assert snapshot() == before  # version 1 still reads
+
+    rotate()
+
+    stored = bytes(Customer.objects.values_list("sealed", flat=True).get())
+    assert stored[0] == encryption.VERSION and stored != old_format
+    assert key_id_of(stored) == encryption.current_key_id()
+    assert snapshot() == before

@@ -71,3 +71,21 @@ def test_it_compares_the_list_page_with_a_smaller_shop(db):
 def test_the_plaintext_twin_is_not_a_model_of_the_app():
     assert bench.PlainCustomer not in apps.get_models()
     assert not apps.is_installed("shopguard_bench")
+
+
+def test_the_plaintext_twin_has_every_column_of_customer():
+    """Both sides load the same values per row: the twin keeps each personal field as a
+    column, each blind index as its normalised value (``<kind>_key``), and every other
+    column as it is. A column added to Customer without its twin fails here."""
+    record = Customer._meta.get_field("sealed")
+    expected = set()
+    for field in Customer._meta.concrete_fields:
+        if field is record:
+            expected.update(record.member_attnames)
+        elif field.attname.endswith("_index"):
+            expected.add(field.attname.removesuffix("_index") + "_key")
+        else:
+            expected.add(field.attname)
+    twin = {field.attname for field in bench.PlainCustomer._meta.concrete_fields}
+
+    assert twin == expected

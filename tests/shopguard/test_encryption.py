@@ -192,8 +192,13 @@ def test_deferred_fields_load_and_decrypt(customer):
 
 
 def test_values_stored_in_the_first_text_format_are_rewritten_as_binary(customer):
-    # Databases created before the binary format held gcm1:<key id>:<base64url> text.
-    token = raw_column(Customer, "sealed", customer.pk)
+    # Databases created before the binary format held gcm1:<key id>:<base64url> text, of
+    # format version 1 (the pk as text in the associated data).
+    record = Customer._meta.get_field("sealed")
+    plain = encryption.decrypt(
+        raw_column(Customer, "sealed", customer.pk), record.associated_data(customer)
+    )
+    token = encryption.encrypt(plain, record.associated_data(customer, version=1), version=1)
     key_id = encryption.key_id_of(token)
     body = base64.urlsafe_b64encode(token[2 + token[1] :]).decode()
     table = Customer._meta.db_table

@@ -26,6 +26,8 @@ from audit.models import AuditEntry
 from customers.models import PERSONAL_FIELDS, Customer, ExportRequest, Purchase
 from policy.content import canonical_articles, content_hash
 from policy.models import DataRequest, PolicyVersion
+from shopguard import encryption
+from shopguard.encryption import encrypted_fields
 from tests.customers.vault import HANAKO
 
 OUR_APPS = {"accounts", "audit", "customers", "policy", "shopguard"}
@@ -174,6 +176,13 @@ def test_a_database_from_the_old_main_migrates_forward_with_nothing_lost(monkeyp
         assert Purchase.objects.get(pk=made["purchase"]).product_name == "育毛剤プレミアム"
         data_request = DataRequest.objects.get(pk=made["data_request"])
         assert {key: getattr(data_request, key) for key in REQUEST} == REQUEST
+        # Added later with the schema's empty default (no ciphertext): it reads as empty.
+        assert data_request.refusal_reason == ""
+        # Every stored value is now of the current format version (pk bytes).
+        for model in (Customer, Purchase, DataRequest):
+            for field in encrypted_fields(model):
+                tokens = model.objects.values_list(field.attname, flat=True)
+                assert {bytes(t)[0] for t in tokens if t is not None} == {encryption.VERSION}
         assert ExportRequest.objects.get(pk=made["export"]).fields == ["name", "email"]
         version = PolicyVersion.objects.get(number=90)
         assert version.content_hash == content_hash(version.articles)

@@ -22,7 +22,10 @@ ALLOWED = {
     "shopguard.encryption.EncryptedRecordField",
     "shopguard.encryption.EncryptedTextField",
     # The cipher itself: every value it writes starts with its format version, so what an
-    # old migration sealed stays readable whatever the live code becomes.
+    # old migration sealed stays readable whatever the live code becomes; it reads every
+    # version it ever wrote, and says so with DecryptionError.
+    "shopguard.encryption.DecryptionError",
+    "shopguard.encryption.decrypt",
     "shopguard.encryption.encrypt",
 }
 # Version 1 as the seed migration published it in every database so far.
