@@ -191,6 +191,16 @@ class Category(models.Model):
 
 
 class PurchaseQuerySet(models.QuerySet):
+    def in_period(self, start=None, end=None):
+        """Purchases made on or after ``start`` and on or before ``end`` (each optional):
+        the period of an export's or an incident's scope."""
+        queryset = self
+        if start:
+            queryset = queryset.filter(purchased_on__gte=start)
+        if end:
+            queryset = queryset.filter(purchased_on__lte=end)
+        return queryset
+
     def visible_to(self, user):
         """Purchases ``user`` may see: staff never see sensitive categories' purchases."""
         queryset = self.select_related("category")

@@ -96,11 +96,7 @@ def scope_customer_ids(scope, *, selected=(), search=None, purchases=None):
 
 def purchases_in(*, purchases_from=None, purchases_to=None, categories=(), sensitive=False):
     """Purchases in the date range and categories (sensitive ones only if asked)."""
-    queryset = Purchase.objects.all()
-    if purchases_from:
-        queryset = queryset.filter(purchased_on__gte=purchases_from)
-    if purchases_to:
-        queryset = queryset.filter(purchased_on__lte=purchases_to)
+    queryset = Purchase.objects.in_period(purchases_from, purchases_to)
     if categories:
         queryset = queryset.filter(category__code__in=list(categories))
     if not sensitive:
@@ -435,16 +431,11 @@ def downloads_since(since):
 
 
 def awaiting_approval_for(user):
-    """Pending requests ``user`` may decide now, as plain facts (oldest first)."""
+    """Pending requests ``user`` may decide now, as plain facts (oldest first): an
+    owner's part of ``pending_for``; nobody else decides."""
     if role_of(user) != OWNER:
         return []
-    pending = ExportRequest.objects.filter(status=Status.PENDING).select_related("requested_by")
-    sole = may_self_approve(user)
-    return [
-        _plain(export)
-        for export in pending.order_by("requested_at")
-        if export.requested_by_id != user.pk or sole
-    ]
+    return [_plain(export) for export in pending_for(user)]
 
 
 def recent_exports(days=30):

@@ -131,11 +131,7 @@ def from_purchases(fields, *, start=None, end=None, category_ids=()):
         raise ValidationError(_("期間かカテゴリを指定してください。"))
     if start and end and start > end:
         raise ValidationError(_("期間の終わりは始まりより後にしてください。"))
-    purchases = Purchase.objects.all()
-    if start:
-        purchases = purchases.filter(purchased_on__gte=start)
-    if end:
-        purchases = purchases.filter(purchased_on__lte=end)
+    purchases = Purchase.objects.in_period(start, end)
     if category_ids:
         purchases = purchases.filter(category_id__in=list(category_ids))
     fields = _items(fields)
