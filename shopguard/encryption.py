@@ -165,6 +165,8 @@ def decrypt(token: bytes, associated: bytes) -> bytes:
         raise DecryptionError("value is not ShopGuard ciphertext") from None
     cipher = (_keyring_cache.get("ring") or _keyring())[2].get(token[:start])
     if cipher is None:
+        if token[0] not in VERSIONS:
+            raise DecryptionError(f"unknown format version {token[0]}")
         raise DecryptionError(f"no configured key has id {key_id_of(token)!r}")
     nonce_end = start + NONCE_BYTES
     try:

@@ -273,3 +273,12 @@ def test_a_value_copied_in_from_another_loaded_row_still_fails(customer, data_re
     target.name = raw_column(DataRequest, "name", data_request.pk)
     with pytest.raises(DecryptionError):
         target.name  # noqa: B018
+
+
+def test_a_value_of_an_unknown_format_version_is_refused_by_name(customer):
+    token = raw_column(Customer, "sealed", customer.pk)
+    Customer.objects.filter(pk=customer.pk).update(sealed=bytes([9]) + token[1:])
+    with pytest.raises(DecryptionError) as error:
+        Customer.objects.get(pk=customer.pk).name
+    assert "unknown format version 9" in str(error.value)
+    assert encryption.key_id_of(bytes([9]) + token[1:]) is None
