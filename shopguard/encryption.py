@@ -11,7 +11,7 @@ exist before the first save: models with encrypted fields use a UUID primary key
 default. The version says how the key is written there: version 2 (what is written now)
 takes a UUID's 16 bytes, version 1 took its text (``str(pk)``, which cost as much as the
 decryption itself on a bulk read). Both are read; migrations move stored values between
-them (``reseal_format_for``), and ``rotate_keys`` writes version 2 too.
+them (``shopguard 0005``), and ``rotate_keys`` writes version 2 too.
 
 Values are decrypted lazily, on first attribute access, because only then is the row's
 primary key known. Until then the attribute holds the stored ``bytes``: plaintext values of

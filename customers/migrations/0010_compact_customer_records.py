@@ -51,8 +51,8 @@ def reseal(encode):
             for row in rows:
                 record = row.sealed  # opens either form, or raises naming the row
                 plain = encode(record) or as_json(record)
-                # Format version 1, as this migration wrote when it was made (0013 moves
-                # the values on to version 2).
+                # Format version 1, as this migration wrote when it was made
+                # (shopguard 0005 moves the values on to version 2).
                 token = encrypt(plain, field.associated_data(row, version=1), version=1)
                 # bulk_update reads attributes through the record's descriptor; an
                 # expression is written as it is.

@@ -1,4 +1,4 @@
-"""customers 0013 and policy 0008 move every stored value to format version 2 (the pk's
+"""shopguard 0005 moves every stored value to format version 2 (the pk's
 16 bytes in the associated data) and back to version 1: nothing is lost either way, each
 value keeps its key, and a value that cannot be decrypted stops the step by its row."""
 
@@ -14,7 +14,7 @@ from policy.models import DataRequest
 from shopguard import encryption
 from tests.reads import checking
 
-BEFORE = [("customers", "0012_customer_third_party_stop"), ("policy", "0007_disclosure_link")]
+BEFORE = [("shopguard", "0004_limit_counter")]
 MARKER = "ZZ移行山田花子ZZ"
 COLUMNS = {
     Customer: ["sealed"],
@@ -136,7 +136,7 @@ def test_a_damaged_value_stops_the_step_naming_its_row_not_its_value():
         write_raw(Customer, "sealed", customer.pk, token[:-1] + bytes([token[-1] ^ 1]))
 
         with pytest.raises(RuntimeError) as refused:
-            migrate([("customers", "0013_pk_bytes_in_associated_data")])
+            migrate([("shopguard", "0005_encryption_format_2")])
 
         message = str(refused.value)
         assert "customers_customer.sealed" in message and str(customer.pk) in message

@@ -1,9 +1,10 @@
 """Stored values move to format version 2 of shopguard.encryption: the associated data
-binds each value to its row by the primary key's 16 bytes instead of its text (as
-customers 0013 does for customers and purchases).
+binds each value to its row by the primary key's 16 bytes instead of its text, so reading
+a customer no longer formats a UUID (that cost as much as the AES-GCM decryption). One
+step for every encrypted column of the project: customers, purchases, data requests.
 
 Forwards, each version 1 value is decrypted and sealed again as version 2 under the same
-key, with a fresh nonce; backwards (``migrate policy 0007``) the same the other way.
+key, with a fresh nonce; backwards (``migrate shopguard 0004``) the same the other way.
 Both versions are read, so a run stopped half-way leaves every value readable. An empty
 column (a column added later got the schema's empty default, no ciphertext, which could
 not be read) is sealed as the empty text it stands for, both ways. A value
@@ -16,7 +17,11 @@ from django.db import migrations
 from shopguard.encryption import DecryptionError, decrypt, encrypt
 
 BATCH = 1000
-COLUMNS = {"datarequest": ["name", "email", "phone", "details", "note", "refusal_reason"]}
+COLUMNS = {
+    ("customers", "customer"): ["sealed"],
+    ("customers", "purchase"): ["product_name"],
+    ("policy", "datarequest"): ["name", "email", "phone", "details", "note", "refusal_reason"],
+}
 
 
 def row_part(pk, version):
@@ -28,8 +33,8 @@ def reseal(version):
     def run(apps, schema_editor):
         connection = schema_editor.connection
         quote = connection.ops.quote_name
-        for model_name, names in COLUMNS.items():
-            model = apps.get_model("policy", model_name)
+        for (app_label, model_name), names in COLUMNS.items():
+            model = apps.get_model(app_label, model_name)
             table, pk_field = model._meta.db_table, model._meta.pk
             for name in names:
                 bound = f"{model._meta.label_lower}:{name}:".encode()
@@ -74,6 +79,10 @@ def reseal(version):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("policy", "0007_disclosure_link")]
+    dependencies = [
+        ("shopguard", "0004_limit_counter"),
+        ("customers", "0012_customer_third_party_stop"),
+        ("policy", "0007_disclosure_link"),
+    ]
 
     operations = [migrations.RunPython(reseal(2), reseal(1))]
