@@ -27,12 +27,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import people, twofactor
 from accounts.reauth import forget_reauthentication, reauth_redirect, recently_reauthenticated
-from shopguard.access import RoleGatedAdmin
-from shopguard.roles import OWNER
+from vault.access import RoleGatedAdmin
+from vault.roles import OWNER
 
 User = get_user_model()
 
-# Roles are synchronised from shopguard.roles, and device secrets are never shown.
+# Roles are synchronised from accounts.roles, and device secrets are never shown.
 for model in (User, Group, TOTPDevice, StaticDevice):
     if admin.site.is_registered(model):
         admin.site.unregister(model)

@@ -8,7 +8,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("利用者とサインイン")
 
     def ready(self):
-        from accounts import signals  # noqa: F401
-        from shopguard import roles
+        from accounts import (
+            roles,
+            signals,  # noqa: F401
+        )
 
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="shopguard_roles")

@@ -5,8 +5,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from audit.ledger import client_ip
-from shopguard import limits
-from shopguard.typed_names import kept_name
+from vault import limits
+from vault.typed_names import kept_name
 
 
 class LimitedModelBackend(ModelBackend):

@@ -14,7 +14,6 @@ class TrackedSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        db_table = "shopguard_trackedsession"  # made by the shopguard app, kept on the move
         verbose_name = _("セッション")
         verbose_name_plural = _("セッション")
 

@@ -16,16 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts import twofactor
 from accounts.models import TrackedSession
 from accounts.reauth import forget_reauthentication
+from accounts.roles import set_role
 from audit.actions import Action
 from audit.ledger import record
-from shopguard.roles import AUDITOR, MANAGER, OWNER, ROLES, STAFF, has_role, role_of, set_role
+from vault.roles import OWNER, ROLE_LABELS, ROLES, has_role, role_of
 
-ROLE_LABELS = {
-    OWNER: _("オーナー"),
-    MANAGER: _("マネージャー"),
-    STAFF: _("スタッフ"),
-    AUDITOR: _("監査担当"),
-}
 ROLE_CHOICES = list(ROLE_LABELS.items())
 
 

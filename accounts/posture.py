@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from shopguard.roles import ROLE_PERMISSIONS, ROLES
+from accounts.roles import ROLE_PERMISSIONS
+from vault.roles import ROLES
 
 REVEAL_PERMISSION = "customers.reveal_customer"
 

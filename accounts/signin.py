@@ -21,8 +21,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
-from shopguard import limits
-from shopguard.roles import role_of
+from vault import limits
+from vault.roles import role_of
 
 PENDING_KEY = "shopguard_pending_sign_in"
 # True on sessions signed in with a second factor, False on those signed in with the

@@ -35,7 +35,6 @@ from audit import alerts
 from audit.actions import Action, Outcome
 from audit.chain import CHAIN_FIELDS
 from audit.display import (
-    ROLE_LABELS,
     WHEN,
     action_label,
     detail_rows,
@@ -49,10 +48,10 @@ from audit.display import (
 )
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
-from shopguard.access import RoleGatedAdmin, vault_view
-from shopguard.log import looks_personal
-from shopguard.roles import AUDITOR, OWNER
-from shopguard.spreadsheet import safe_cell
+from vault.access import RoleGatedAdmin, vault_view
+from vault.log import looks_personal
+from vault.roles import AUDITOR, OWNER, ROLE_LABELS
+from vault.spreadsheet import safe_cell
 
 if admin.site.is_registered(ChangeLogEntry):
     # auditlog registers its own admin for the log entry model; the ledger is the one

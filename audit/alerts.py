@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from audit.actions import ALERT_ACTIONS, COUNTED_ACTIONS, SIGN_IN_FAILURES, Action, Outcome
 from audit.models import Alert, AuditEntry
-from shopguard.roles import AUDITOR, OWNER, has_role
+from vault.roles import AUDITOR, OWNER, has_role
 
 WINDOW = timedelta(hours=1)
 VIEW_ACTIONS = COUNTED_ACTIONS  # what the bulk-viewing alert counts (see audit.actions)

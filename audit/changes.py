@@ -15,8 +15,8 @@ from django.apps import apps
 from django.db.models import ManyToManyField
 
 from audit.actions import Action
-from shopguard.encryption import EncryptedField, EncryptedRecordField
-from shopguard.reads import bulk_read
+from vault.encryption import EncryptedField, EncryptedRecordField
+from vault.reads import bulk_read
 
 REDACTED = "***"
 # Every model of these apps is tracked, whatever models they grow; see register_models.

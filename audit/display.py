@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from audit.actions import Action, Outcome
-from shopguard.roles import AUDITOR, MANAGER, OWNER, STAFF
+from vault.roles import ROLE_LABELS
 
 JAPAN = ZoneInfo("Asia/Tokyo")
 # The times the ledger shows are Japan time, and its column says so.
@@ -29,13 +29,6 @@ def join_words(words):
     """Words as one list: 氏名、メールアドレス / Name, E-mail address."""
     return (", " if in_english() else "、").join(str(word) for word in words)
 
-
-ROLE_LABELS = {
-    OWNER: _("オーナー"),
-    MANAGER: _("マネージャー"),
-    STAFF: _("スタッフ"),
-    AUDITOR: _("監査担当"),
-}
 
 # Field name -> label, filled by the apps that own the fields (see module docstring).
 _FIELD_LABELS = {}

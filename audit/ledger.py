@@ -16,7 +16,7 @@ from django.utils import timezone
 from audit.actions import Action, Outcome, checked
 from audit.chain import CHAIN_FIELDS, canonical_json, chain_value
 from audit.models import AuditEntry, AuditHead
-from shopguard.roles import role_of
+from vault.roles import role_of
 
 HEAD_PK = 1
 

@@ -1,7 +1,7 @@
 """Sign-in events, recorded from Django's and django-axes' signals, and unrecorded reads.
 
 The password never reaches the ledger. A failed sign-in keeps the typed name only when it
-is a shop person's account name, otherwise a keyed tag of it (shopguard/typed_names.py).
+is a shop person's account name, otherwise a keyed tag of it (accounts/typed_names.py).
 """
 
 from django.contrib.auth import get_user_model
@@ -9,7 +9,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 
 from audit.actions import Action, Outcome
 from audit.ledger import record
-from shopguard.typed_names import kept_name
+from vault.typed_names import kept_name
 
 
 def signed_in(sender, request, user, **kwargs):
@@ -46,7 +46,7 @@ def _typed_username(credentials):
 
 
 def unrecorded_read(instance, field):
-    """A decryption outside the reading path (production mode of shopguard.reads): its
+    """A decryption outside the reading path (production mode of vault.reads): its
     model, field and row, and the customer it belongs to; never the value."""
     from audit.middleware import current_request
 
@@ -64,7 +64,7 @@ def unrecorded_read(instance, field):
 def connect():
     from axes.signals import user_locked_out
 
-    from shopguard import reads
+    from vault import reads
 
     reads.set_recorder(unrecorded_read)
 

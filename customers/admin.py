@@ -23,8 +23,8 @@ from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
 from customers.paging import KeysetChangeList
 from customers.urls import customer_admin_urls, purchase_admin_urls
-from shopguard.encryption import EncryptedTextField
-from shopguard.roles import OWNER, has_role
+from vault.encryption import EncryptedTextField
+from vault.roles import OWNER, has_role
 
 SEARCH_KIND_LABELS = {
     "email": _("メールアドレス"),

@@ -10,7 +10,7 @@ class CustomersConfig(AppConfig):
         from audit.display import register_field_labels, register_reason_labels
         from customers.fields import SCRUBBED_IN_LOGS
         from customers.forms import REVEAL_REASONS
-        from shopguard.log import scrub_extra_fields
+        from vault.log import scrub_extra_fields
 
         scrub_extra_fields(SCRUBBED_IN_LOGS)
         # The ledger names recorded fields (a reveal's, a change's) in words: the fields

@@ -10,7 +10,7 @@ from customers.fields import masked_value
 from customers.masking import mask_product_name
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
 from customers.validators import contains_card_number
-from shopguard.log import scrub
+from vault.log import scrub
 
 KEEP_HELP = _("空欄のままなら現在の値を保持します。入力すると置き換えます。")
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from customers.importing import MAX_FILE_BYTES, ImportRefused, import_customers
 from customers.models import Customer
-from shopguard.access import vault_view
+from vault.access import vault_view
 
 RESULT_SESSION_KEY = "customer_import_result"
 # The result page links this many of the customers an import created, by short id; the

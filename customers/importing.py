@@ -40,9 +40,9 @@ from audit import ledger
 from audit.actions import Action, Outcome
 from customers.models import Customer
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number, validate_phone
-from shopguard.blind_index import blind_index, normalise
-from shopguard.japan import PREFECTURES
-from shopguard.reads import bulk_read
+from vault.blind_index import blind_index, normalise
+from vault.japan import PREFECTURES
+from vault.reads import bulk_read
 
 FORMATS = ("shopify",)
 # A customer export of a small shop is a few MB; 20 MB is ~100,000 customers with room

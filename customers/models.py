@@ -1,4 +1,4 @@
-"""Customers and their purchases. Every personal field is encrypted (shopguard.encryption);
+"""Customers and their purchases. Every personal field is encrypted (vault.encryption);
 e-mail, phone and name carry a blind index for exact search."""
 
 import re
@@ -19,8 +19,8 @@ from customers.validators import (
     refuse_card_numbers,
     validate_phone,
 )
-from shopguard.blind_index import blind_index
-from shopguard.encryption import (
+from vault.blind_index import blind_index
+from vault.encryption import (
     EncryptedRecordField,
     EncryptedTextField,
     RecordQuerySet,
@@ -128,12 +128,13 @@ class Customer(models.Model):
         ]
 
     def __str__(self):
-        return f"{_('顧客')} {self.short_id}"
+        word = _("顧客")
+        return f"{word} {self.short_id}"
 
     def save(self, *args, **kwargs):
         refuse_card_numbers_in(self)
         # Only values already in plaintext: a value still sealed kept its index, and
-        # saving must not decrypt (saving is not a read, shopguard.reads).
+        # saving must not decrypt (saving is not a read, vault.reads).
         self.refresh_blind_indexes(loaded_only=True)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
@@ -228,7 +229,8 @@ class Purchase(models.Model):
         ]
 
     def __str__(self):
-        return f"{_('購入')} {self.short_id}"
+        word = _("購入")
+        return f"{word} {self.short_id}"
 
     def save(self, *args, **kwargs):
         refuse_card_numbers_in(self)
@@ -251,14 +253,3 @@ def refuse_card_numbers_in(instance):
         if isinstance(value, str):
             if contains_card_number(value):
                 raise ValidationError({field.name: CARD_NUMBER_MESSAGE}, code="card_number")
-
-
-def __getattr__(name):
-    # DESIGN names the model ``customers.ExportRequest``: it keeps that app label (and its
-    # table and migrations here), while its code lives in the exports app, which depends
-    # on this module and not the other way round. Imported on demand, never at load.
-    if name == "ExportRequest":
-        from exports.models import ExportRequest
-
-        return ExportRequest
-    raise AttributeError(name)

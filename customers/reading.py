@@ -2,7 +2,7 @@
 
 Views, admin classes, exports and data-request handling read personal values only
 through these functions. Each writes its ledger entry in the same transaction as the read
-and opens a read scope (``shopguard.reads``) covering exactly the customers that entry
+and opens a read scope (``vault.reads``) covering exactly the customers that entry
 names, so that a decryption of anyone else's data, or outside any scope, is an
 unrecorded read: an error under tests and DEBUG, a ledger entry of its own in production.
 
@@ -26,10 +26,10 @@ from audit import ledger
 from audit.actions import Action, Outcome
 from customers.models import PERSONAL_FIELDS, Customer
 from customers.services import RevealQuotaExceeded
-from shopguard import limits
-from shopguard.blind_index import INDEX_HEX_CHARS, full_digest
-from shopguard.reads import bulk_read, recorded_read
-from shopguard.roles import STAFF, has_role
+from vault import limits
+from vault.blind_index import INDEX_HEX_CHARS, full_digest
+from vault.reads import bulk_read, recorded_read
+from vault.roles import STAFF, has_role
 
 REVEAL = Action.CUSTOMER_REVEAL
 

@@ -12,9 +12,9 @@ from django.apps import apps
 from django.db import transaction
 from django.db.models import Value
 
-from shopguard.encryption import VERSION as FORMAT_VERSION
-from shopguard.encryption import current_key_id, encrypted_fields, key_id_of
-from shopguard.reads import bulk_read
+from vault.encryption import VERSION as FORMAT_VERSION
+from vault.encryption import current_key_id, encrypted_fields, key_id_of
+from vault.reads import bulk_read
 
 # 500 rows per UPDATE keeps each transaction short (well under a second) and below
 # SQLite's and PostgreSQL's parameter limits for bulk_update's CASE statements.

@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from audit import ledger
 from audit.actions import Action
 from customers.models import Customer, Purchase
-from shopguard import limits
-from shopguard.blind_index import full_digest
-from shopguard.roles import STAFF, has_role
+from vault import limits
+from vault.blind_index import full_digest
+from vault.roles import STAFF, has_role
 
 REVEAL = Action.CUSTOMER_REVEAL
 SEARCH_SESSION_KEY = "customer_searches"

@@ -11,7 +11,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from shopguard.blind_index import well_formed_japanese_e164
+from vault.blind_index import well_formed_japanese_e164
 
 # Runs of digits, optionally separated by single spaces or dashes (after NFKC, which turns
 # full-width digits and dashes into ASCII ones).

@@ -1,7 +1,7 @@
 """Customer vault pages beside the admin's own: reveal a value, exact search, anonymise.
 
 They are mounted under /admin/customers/ by the ModelAdmins (see customers/urls.py) and
-gated like admin pages, by ``shopguard.access.vault_view``.
+gated like admin pages, by ``vault.access.vault_view``.
 """
 
 from django.contrib import admin, messages
@@ -15,7 +15,7 @@ from accounts.reauth import require_recent_auth
 from customers import reading, services
 from customers.forms import CustomerSearchForm, RevealForm
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
-from shopguard.access import vault_view
+from vault.access import vault_view
 
 
 def get_customer_for(request, object_id):

@@ -52,8 +52,8 @@ from devtools.demo import (
     fake_customer_values,
     fake_purchases,
 )
-from shopguard.blind_index import blind_index, normalise
-from shopguard.reads import bulk_read
+from vault.blind_index import blind_index, normalise
+from vault.reads import bulk_read
 
 BENCH_DB = "shopguard_bench"
 PAGE_SIZE = CustomerAdmin.list_per_page  # the real list page's size
@@ -524,7 +524,7 @@ def run(count, repeat=3, out=print, scale_base=10_000):
     lookups, pages = min(200, count), (min(20, count), min(50, count))
     # The throwaway database's migrations and rows must leave no change-capture entries
     # in the configured database's ledger.
-    # Every fake customer is read on purpose: a declared bulk read (shopguard.reads).
+    # Every fake customer is read on purpose: a declared bulk read (vault.reads).
     with disable_auditlog(), throwaway_database() as path, bulk_read("bench"):
         out(f"Throwaway database: {path} (deleted afterwards; the configured one is untouched)")
         out(f"load average before: {load_average()}")

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from customers.models import Category, Customer, Gender, Purchase
-from shopguard.japan import PREFECTURES
+from vault.japan import PREFECTURES
 
 # (kanji, kana, romaji)
 FAMILY_NAMES = [

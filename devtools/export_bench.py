@@ -51,7 +51,7 @@ from devtools.bench import BENCH_DB, create_tables, throwaway_database
 from devtools.demo import BATCH_SIZE, fake_customer_values, sealed_customer
 from exports.archive import new_archive_password, write_archive
 from exports.services import EXPORTABLE_FIELDS
-from shopguard.reads import bulk_read
+from vault.reads import bulk_read
 
 MB = 1024 * 1024
 # DESIGN.md's target for exporting 100,000 customers.

@@ -43,7 +43,7 @@ from django.db import connections
 from customers.forms import REVEAL_REASONS
 from customers.models import Customer
 from devtools.bench import BENCH_DB, load_average, throwaway_database
-from shopguard.reads import bulk_read
+from vault.reads import bulk_read
 
 DEMO_USER = "demo-owner"
 LOGIN_PATH = "/admin/login/"

@@ -20,7 +20,7 @@ def export_selected(modeladmin, request, queryset):
 
 
 def has_export_permission(modeladmin, request):
-    return request.user.has_perm("customers.add_exportrequest")
+    return request.user.has_perm("exports.add_exportrequest")
 
 
 def add_export_action():

@@ -10,7 +10,7 @@ from contextlib import closing
 import pyzipper
 
 from customers import reading
-from shopguard.spreadsheet import safe_text_cells
+from vault.spreadsheet import safe_text_cells
 
 
 def new_archive_password():

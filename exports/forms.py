@@ -8,14 +8,15 @@ from customers.fields import label
 from customers.models import Category
 from exports import services
 from exports.models import ExportRequest
-from shopguard.log import looks_personal
+from vault.log import looks_personal
 
 Scope = ExportRequest.Scope
 
 
 def category_choices():
+    sensitive = _("要配慮")
     return [
-        (c.code, f"{c.name_ja}（{_('要配慮')}）" if c.sensitive else c.name_ja)
+        (c.code, f"{c.name_ja}（{sensitive}）" if c.sensitive else c.name_ja)
         for c in Category.objects.all()
     ]
 

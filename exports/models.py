@@ -87,13 +87,11 @@ class ExportRequest(models.Model):
     archive_sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        # The model was born in the customers app; DESIGN and other tools know it as
-        # ``customers.ExportRequest``, so it keeps that label, its table and migrations.
-        app_label = "customers"
         ordering = ["-requested_at"]
         verbose_name = _("エクスポート申請")
         verbose_name_plural = _("エクスポート申請")
         permissions = [("approve_exportrequest", _("他の人のエクスポート申請を承認する"))]
 
     def __str__(self):
-        return f"{_('エクスポート')} {str(self.pk)[:8]}"
+        word = _("エクスポート")
+        return f"{word} {str(self.pk)[:8]}"

@@ -31,8 +31,8 @@ from customers.models import Category, Customer, Purchase
 from exports.archive import sha256_of, write_archive
 from exports.models import ExportRequest
 from policy.services import customers_excluded_from_third_party
-from shopguard.log import looks_personal
-from shopguard.roles import MANAGER, OWNER, role_of
+from vault.log import looks_personal
+from vault.roles import MANAGER, OWNER, role_of
 
 Status, Scope = ExportRequest.Status, ExportRequest.Scope
 # An approval is for the task at hand, not a standing permit to take the list later.
@@ -61,7 +61,7 @@ def refuse(action, user, reason, message, *, export=None, request=None):
         request=request,
         actor=user,
         outcome=Outcome.REFUSED,
-        target=export if export is not None else ("customers.exportrequest", ""),
+        target=export if export is not None else ("exports.exportrequest", ""),
         detail={"reason": reason},
     )
     raise ExportRefused(message)
@@ -186,7 +186,7 @@ def refuse_request(user, error, *, request=None):
         request=request,
         actor=user,
         outcome=Outcome.REFUSED,
-        target=("customers.exportrequest", ""),
+        target=("exports.exportrequest", ""),
         detail={"reason": ",".join(codes)[:200]},
     )
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from customers.fields import label
 from exports.models import ExportRequest
-from shopguard.spreadsheet import safe_cell
+from vault.spreadsheet import safe_cell
 
 
 class LedgerFilter(forms.Form):

@@ -25,9 +25,9 @@ from exports.archive import new_archive_password
 from exports.forms import ExportRequestForm
 from exports.models import ExportRequest
 from exports.services import ExportRefused
-from shopguard.access import vault_view
-from shopguard.encryption import DecryptionError, decrypt, encrypt
-from shopguard.roles import AUDITOR, OWNER, has_role
+from vault.access import vault_view
+from vault.encryption import DecryptionError, decrypt, encrypt
+from vault.roles import AUDITOR, OWNER, has_role
 
 # The archive password waits in the session between the page that shows it and the
 # download, encrypted (AES-256-GCM under the field keyring, never SECRET_KEY nor anything
@@ -88,7 +88,7 @@ def get_export_for(request, pk):
         Action.ACCESS_REFUSED,
         request=request,
         outcome=Outcome.REFUSED,
-        target=("customers.exportrequest", ""),
+        target=("exports.exportrequest", ""),
         detail={"reason": "unknown_export"},
     )
     raise ExportNotFound
@@ -117,7 +117,7 @@ def detail_page(request, pk):
     return reverse("exports:detail", args=[pk])
 
 
-@vault_view("customers.view_exportrequest")
+@vault_view("exports.view_exportrequest")
 def export_list(request):
     with transaction.atomic():
         services.expire_due(request=request)
@@ -128,7 +128,7 @@ def export_list(request):
     return render(request, "exports/list.html", context)
 
 
-@vault_view("customers.add_exportrequest")
+@vault_view("exports.add_exportrequest")
 @require_recent_auth
 def export_new(request):
     search = recalled_search(request)
@@ -154,7 +154,7 @@ def export_new(request):
     return render(request, "exports/new.html", {"form": form}, status=status)
 
 
-@vault_view("customers.view_exportrequest")
+@vault_view("exports.view_exportrequest")
 @with_export
 def export_detail(request, export):
     user = request.user
@@ -172,7 +172,7 @@ def export_detail(request, export):
     return render(request, "exports/detail.html", context)
 
 
-@vault_view("customers.approve_exportrequest")
+@vault_view("exports.approve_exportrequest")
 @require_POST
 @require_recent_auth(back=detail_page)
 @with_export
@@ -190,7 +190,7 @@ def export_decide(request, export):
     return redirect("exports:detail", pk=export.pk)
 
 
-@vault_view("customers.add_exportrequest")
+@vault_view("exports.add_exportrequest")
 @require_POST
 @require_recent_auth(back=detail_page)
 @with_export
@@ -214,7 +214,7 @@ def archive_file():
     return tempfile.TemporaryFile()
 
 
-@vault_view("customers.add_exportrequest")
+@vault_view("exports.add_exportrequest")
 @require_POST
 @require_recent_auth(back=detail_page)
 @with_export

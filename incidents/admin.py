@@ -18,8 +18,8 @@ from incidents import deadlines, measures, scope, services
 from incidents.forms import REPORT_ITEMS, IncidentForm, ReportForm, ScopeForm
 from incidents.models import Incident
 from incidents.triage import triage
-from shopguard.access import RoleGatedAdmin
-from shopguard.roles import AUDITOR, OWNER, has_role
+from vault.access import RoleGatedAdmin
+from vault.roles import AUDITOR, OWNER, has_role
 
 
 @admin.register(Incident)

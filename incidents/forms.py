@@ -9,7 +9,7 @@ from customers.models import Category
 from exports.models import ExportRequest
 from incidents import scope
 from incidents.models import Incident
-from shopguard.log import looks_personal
+from vault.log import looks_personal
 
 NO_PERSONAL = _(
     "メールアドレスや長い数字（電話番号・カード番号など）のような個人情報は書かないでください。"

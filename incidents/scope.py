@@ -71,7 +71,7 @@ def from_export(export_id):
     entry = (
         AuditEntry.objects.filter(
             action=Action.EXPORT_DOWNLOAD,
-            target_type="customers.exportrequest",
+            target_type="exports.exportrequest",
             target_id=str(export_id),
             outcome="ok",
         )

@@ -1,6 +1,6 @@
 """The owner's policy work: the shop profile, versions (edit, publish), consent, third-party
 provision records and customers' data requests. Every page here is the owner's alone
-(DESIGN.md), and the owner still needs the model permission (shopguard.access)."""
+(DESIGN.md), and the owner still needs the model permission (vault.access)."""
 
 import uuid
 
@@ -19,12 +19,7 @@ from audit.actions import Action
 from audit.ledger import record
 from policy import services
 from policy.content import compare_articles
-from policy.forms import (
-    PolicyVersionForm,
-    PublishForm,
-    ThirdPartyProvisionForm,
-    article_field_name,
-)
+from policy.forms import PolicyVersionForm, PublishForm, ThirdPartyProvisionForm, article_field_name
 from policy.models import (
     Channel,
     ConsentRecord,
@@ -33,8 +28,8 @@ from policy.models import (
     ThirdPartyProvision,
     customers_without_consent,
 )
-from shopguard.access import RoleGatedAdmin
-from shopguard.roles import OWNER
+from vault.access import RoleGatedAdmin
+from vault.roles import OWNER
 
 # One page of customers awaiting consent: enough to work through, small enough to send.
 PENDING_PAGE_SIZE = 200
@@ -355,7 +350,3 @@ class ThirdPartyProvisionAdmin(RoleGatedAdmin, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         step = "changed" if change else "created"
         services.record_provision_entry(form.instance, request=request, step=step)
-
-
-# Customers' data requests have their own module (the work queue).
-from policy import request_admin  # noqa: E402, F401

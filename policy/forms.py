@@ -2,59 +2,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.validators import refuse_card_numbers, validate_phone
+from customers.validators import refuse_card_numbers
 from policy.content import material_changes
-from policy.models import DataRequest, PolicyVersion, ThirdPartyProvision
+from policy.models import PolicyVersion, ThirdPartyProvision
 
 # Long enough for any article of a shop's policy, short enough that comparing two
 # versions character by character stays instant.
 ARTICLE_BODY_MAX = 5000
-
-
-class DataRequestForm(forms.ModelForm):
-    """The public form: a customer asks to see, correct or delete their information."""
-
-    # No blank choice: nothing is chosen until the customer chooses (the legend asks).
-    kind = forms.ChoiceField(
-        label=_("ご請求の種類"), choices=DataRequest.Kind.choices, widget=forms.RadioSelect
-    )
-    email = forms.EmailField(
-        label=_("メールアドレス"), max_length=254, help_text=_("ご本人確認とご連絡に使います。")
-    )
-
-    class Meta:
-        model = DataRequest
-        fields = ["kind", "name", "email", "phone", "details"]
-        widgets = {
-            "details": forms.Textarea(attrs={"rows": 5}),
-        }
-        help_texts = {
-            "details": _(
-                "訂正の場合は正しい内容を、それ以外は分かる範囲でご記入ください。"
-                "カード番号は書かないでください。"
-            ),
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["phone"].validators.append(validate_phone)
-        for name in ("name", "phone", "details"):
-            self.fields[name].validators.append(refuse_card_numbers)
-
-
-class VerificationCodeForm(forms.Form):
-    """The identity-check code the customer received by mail."""
-
-    code = forms.RegexField(
-        label=_("ご本人確認コード（6桁）"),
-        regex=r"^[0-9]{6}$",
-        max_length=6,
-        error_messages={"invalid": _("6桁の数字で入力してください。")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
-    )
-
-    def clean_code(self):
-        return self.cleaned_data["code"].strip()
 
 
 def describe_material_change(change):

@@ -21,7 +21,7 @@ class ShopGuardAdminSite(admin.AdminSite):
         two-factor sign-in is required, only on a session whose second factor is confirmed
         (fail closed: a session made by any other path is refused)."""
         from accounts.signin import second_factor_confirmed
-        from shopguard.roles import role_of
+        from vault.roles import role_of
 
         if settings.SHOPGUARD_REQUIRE_2FA and not second_factor_confirmed(request):
             return False
@@ -49,8 +49,8 @@ class ShopGuardAdminSite(admin.AdminSite):
 
     def index(self, request, extra_context=None):
         """The home page: what waits for this person, the shop's posture and the last
-        30 days, as their role may see them (shopguard.dashboard)."""
-        from shopguard.dashboard import dashboard_for
+        30 days, as their role may see them (dashboard.home)."""
+        from dashboard.home import dashboard_for
 
         return super().index(request, {**dashboard_for(request), **(extra_context or {})})
 

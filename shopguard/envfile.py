@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shopguard.keys import new_field_key, new_raw_key  # noqa: E402
+from vault.keys import new_field_key, new_raw_key  # noqa: E402
 
 
 def local_env_text():

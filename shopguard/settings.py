@@ -14,7 +14,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from shopguard.keys import decode_key, parse_field_keys
+from vault.keys import decode_key, parse_field_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -101,35 +101,37 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "auditlog",
-    "shopguard.apps.ShopGuardConfig",
+    "vault",
     "accounts",
     "audit",
     "customers",
     "exports",
     "policy",
+    "datarequests",
     "incidents",
+    "dashboard",
     "devtools",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "shopguard.middleware.RequestIdMiddleware",
-    "shopguard.middleware.NoReadScopeMiddleware",
+    "vault.middleware.RequestIdMiddleware",
+    "vault.middleware.NoReadScopeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "shopguard.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "shopguard.middleware.NoStoreMiddleware",
+    "vault.middleware.NoStoreMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "audit.middleware.CurrentRequestMiddleware",
     "axes.middleware.AxesMiddleware",
-    "shopguard.middleware.MethodNotAllowedPageMiddleware",
+    "shopguard.errors.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "shopguard.urls"
@@ -146,7 +148,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "shopguard.context_processors.shopguard",
+                "accounts.context_processors.people",
             ],
         },
     },
@@ -211,7 +213,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 30 minutes, not renewed
 AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
 # axes stores and locks out by a typed name; an unknown one only as its keyed tag.
-AXES_USERNAME_CALLABLE = "shopguard.typed_names.axes_username"
+AXES_USERNAME_CALLABLE = "vault.typed_names.axes_username"
 
 # Sessions: 15 minutes idle (renewed on every request), 12 hours at most from sign-in.
 SESSION_COOKIE_AGE = 15 * 60
@@ -259,7 +261,7 @@ SHOPGUARD_STAFF_REVEALS_PER_HOUR = envint("SHOPGUARD_STAFF_REVEALS_PER_HOUR", 20
 # hold a worker (and, on SQLite, the database's write lock) far longer.
 SHOPGUARD_IMPORT_MAX_ROWS = envint("SHOPGUARD_IMPORT_MAX_ROWS", 50_000)
 OTP_TOTP_ISSUER = "ShopGuard"
-# A personal value decrypted outside the reading path (shopguard/reads.py): "raise" makes
+# A personal value decrypted outside the reading path (vault/reads.py): "raise" makes
 # it an error (DEBUG and tests), "record" logs it and writes customer.unrecorded_read.
 SHOPGUARD_UNRECORDED_READS = env.str(
     "SHOPGUARD_UNRECORDED_READS", default="raise" if DEBUG else "record"
@@ -299,8 +301,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="shopguard@localhost"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_personal_data": {"()": "shopguard.log.PersonalDataFilter"}},
-    "formatters": {"json": {"()": "shopguard.log.JsonFormatter"}},
+    "filters": {"no_personal_data": {"()": "vault.log.PersonalDataFilter"}},
+    "formatters": {"json": {"()": "vault.log.JsonFormatter"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",

@@ -6,10 +6,10 @@ from accounts.views import reauth
 from customers.import_views import upload_customers
 from incidents.views import public_notice
 
-handler400 = "shopguard.views.bad_request"
-handler403 = "shopguard.views.permission_denied"
-handler404 = "shopguard.views.page_not_found"
-handler500 = "shopguard.views.server_error"
+handler400 = "shopguard.errors.bad_request"
+handler403 = "shopguard.errors.permission_denied"
+handler404 = "shopguard.errors.page_not_found"
+handler500 = "shopguard.errors.server_error"
 
 urlpatterns = [
     path("", lambda request: redirect("privacy:current"), name="home"),
@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/customers/import/", upload_customers, name="customers_import"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("privacy/requests/", include("datarequests.urls")),
     path("privacy/", include("policy.urls")),
     path("notice/<slug:slug>/", public_notice, name="incident_notice"),
 ]

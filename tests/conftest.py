@@ -96,7 +96,7 @@ def clock(monkeypatch):
 @pytest.fixture
 def test_reads():
     """The test's own assertions may decrypt (requests it makes still start outside any
-    read scope, see shopguard.middleware.NoReadScopeMiddleware)."""
+    read scope, see vault.middleware.NoReadScopeMiddleware)."""
     from tests.reads import checking
 
     with checking():

@@ -16,7 +16,8 @@ from django.http import HttpRequest
 from django.test import Client
 from django_otp.plugins.otp_static.models import StaticDevice
 
-from shopguard.roles import AUDITOR, MANAGER, OWNER, STAFF, set_role
+from accounts.roles import set_role
+from vault.roles import AUDITOR, MANAGER, OWNER, STAFF
 
 PASSWORD = "correct horse battery staple"
 PEOPLE = {

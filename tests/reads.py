@@ -1,9 +1,9 @@
 """Tests look at stored values to check them: reads no person makes, outside the reading
-path (shopguard.reads raises on those under tests)."""
+path (vault.reads raises on those under tests)."""
 
 from contextlib import contextmanager
 
-from shopguard import reads
+from vault import reads
 
 
 @contextmanager
@@ -15,7 +15,7 @@ def checking():
 
 def opened(obj):
     """``obj`` with every encrypted value decrypted, for a test to compare."""
-    from shopguard.encryption import EncryptedField
+    from vault.encryption import EncryptedField
 
     with checking():
         for field in obj._meta.fields:

@@ -6,7 +6,7 @@ pytest-django imports the settings; tests never depend on a developer's local .e
 
 import os
 
-from shopguard.keys import new_field_key, new_raw_key
+from vault.keys import new_field_key, new_raw_key
 
 os.environ["SHOPGUARD_ENV_FILE"] = os.devnull
 os.environ.setdefault("SECRET_KEY", new_raw_key() + new_raw_key())
@@ -16,5 +16,5 @@ os.environ.setdefault("AUDIT_CHAIN_KEY", new_raw_key())
 os.environ.setdefault("AUDIT_SIGNING_KEY", new_raw_key())
 os.environ.setdefault("SHOPGUARD_HTTPS", "0")
 os.environ.setdefault("DEBUG", "0")
-# Under tests an unrecorded decryption is an error, as with DEBUG (shopguard/reads.py).
+# Under tests an unrecorded decryption is an error, as with DEBUG (vault/reads.py).
 os.environ.setdefault("SHOPGUARD_UNRECORDED_READS", "raise")

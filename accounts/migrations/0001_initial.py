@@ -1,9 +1,30 @@
-# TrackedSession, taken over from the shopguard app with its table and rows
-# (shopguard 0003 gives it up in the same step): state only, no change to the database.
+# The role groups and TrackedSession. Both were first made by migrations of the project
+# package (shopguard 0001 and 0002), which no longer has any: a database made before
+# this layout already has the groups and the table (and, from the release that moved
+# TrackedSession here, this migration recorded as applied), so each step below only
+# makes what is missing. The table keeps its first name here; 0002 renames it.
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
+
+ROLES = ("owner", "manager", "staff", "auditor")
+
+
+def create_groups(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.using(schema_editor.connection.alias).get_or_create(name=name)
+
+
+def create_session_table(apps, schema_editor):
+    model = apps.get_model("accounts", "TrackedSession")
+    if model._meta.db_table not in schema_editor.connection.introspection.table_names():
+        schema_editor.create_model(model)
+
+
+def drop_session_table(apps, schema_editor):
+    schema_editor.delete_model(apps.get_model("accounts", "TrackedSession"))
 
 
 class Migration(migrations.Migration):
@@ -11,11 +32,12 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('shopguard', '0003_trackedsession_to_accounts'),
+        ("auth", "0012_alter_user_first_name_max_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        migrations.RunPython(create_groups, migrations.RunPython.noop),
         migrations.SeparateDatabaseAndState(
             database_operations=[],
             state_operations=[
@@ -35,4 +57,5 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
+        migrations.RunPython(create_session_table, drop_session_table),
     ]

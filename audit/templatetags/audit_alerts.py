@@ -2,7 +2,7 @@ from django import template
 
 from audit.alerts import open_alerts
 from audit.display import format_when
-from shopguard.roles import OWNER, has_role
+from vault.roles import OWNER, has_role
 
 register = template.Library()
 

@@ -3,7 +3,7 @@
 import customers.models
 import customers.validators
 import django.core.validators
-import shopguard.encryption
+import vault.encryption
 from django.db import migrations, models
 
 
@@ -26,27 +26,27 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='customer',
             name='address',
-            field=shopguard.encryption.EncryptedTextField(blank=True, max_length=300, validators=[customers.validators.refuse_card_numbers], verbose_name='住所'),
+            field=vault.encryption.EncryptedTextField(blank=True, max_length=300, validators=[customers.validators.refuse_card_numbers], verbose_name='住所'),
         ),
         migrations.AlterField(
             model_name='customer',
             name='card_brand',
-            field=shopguard.encryption.EncryptedTextField(blank=True, max_length=20, validators=[customers.validators.refuse_card_numbers], verbose_name='カードブランド'),
+            field=vault.encryption.EncryptedTextField(blank=True, max_length=20, validators=[customers.validators.refuse_card_numbers], verbose_name='カードブランド'),
         ),
         migrations.AlterField(
             model_name='customer',
             name='card_exp',
-            field=shopguard.encryption.EncryptedTextField(blank=True, help_text='MM/YY または MM/YYYY', max_length=7, validators=[django.core.validators.RegexValidator('^(0[1-9]|1[0-2])/([0-9]{2}|[0-9]{4})$', '有効期限は MM/YY または MM/YYYY の形式で入力してください。', code='card_exp')], verbose_name='カード有効期限'),
+            field=vault.encryption.EncryptedTextField(blank=True, help_text='MM/YY または MM/YYYY', max_length=7, validators=[django.core.validators.RegexValidator('^(0[1-9]|1[0-2])/([0-9]{2}|[0-9]{4})$', '有効期限は MM/YY または MM/YYYY の形式で入力してください。', code='card_exp')], verbose_name='カード有効期限'),
         ),
         migrations.AlterField(
             model_name='customer',
             name='card_last4',
-            field=shopguard.encryption.EncryptedTextField(blank=True, max_length=4, validators=[django.core.validators.RegexValidator('^[0-9]{4}$', 'カード下4桁は半角数字4桁で入力してください。', code='card_last4')], verbose_name='カード下4桁'),
+            field=vault.encryption.EncryptedTextField(blank=True, max_length=4, validators=[django.core.validators.RegexValidator('^[0-9]{4}$', 'カード下4桁は半角数字4桁で入力してください。', code='card_last4')], verbose_name='カード下4桁'),
         ),
         migrations.AlterField(
             model_name='customer',
             name='card_token',
-            field=shopguard.encryption.EncryptedTextField(blank=True, help_text='決済代行会社が発行したトークン。カード番号は入力できません。', max_length=100, validators=[customers.validators.refuse_card_numbers], verbose_name='カードトークン'),
+            field=vault.encryption.EncryptedTextField(blank=True, help_text='決済代行会社が発行したトークン。カード番号は入力できません。', max_length=100, validators=[customers.validators.refuse_card_numbers], verbose_name='カードトークン'),
         ),
         migrations.AlterField(
             model_name='customer',
@@ -56,27 +56,27 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='customer',
             name='email',
-            field=shopguard.encryption.EncryptedTextField(blank=True, max_length=254, validators=[customers.validators.refuse_card_numbers, django.core.validators.EmailValidator()], verbose_name='メールアドレス'),
+            field=vault.encryption.EncryptedTextField(blank=True, max_length=254, validators=[customers.validators.refuse_card_numbers, django.core.validators.EmailValidator()], verbose_name='メールアドレス'),
         ),
         migrations.AlterField(
             model_name='customer',
             name='name',
-            field=shopguard.encryption.EncryptedTextField(max_length=100, validators=[customers.validators.refuse_card_numbers], verbose_name='氏名'),
+            field=vault.encryption.EncryptedTextField(max_length=100, validators=[customers.validators.refuse_card_numbers], verbose_name='氏名'),
         ),
         migrations.AlterField(
             model_name='customer',
             name='name_kana',
-            field=shopguard.encryption.EncryptedTextField(blank=True, max_length=100, validators=[customers.validators.refuse_card_numbers], verbose_name='フリガナ'),
+            field=vault.encryption.EncryptedTextField(blank=True, max_length=100, validators=[customers.validators.refuse_card_numbers], verbose_name='フリガナ'),
         ),
         migrations.AlterField(
             model_name='customer',
             name='phone',
-            field=shopguard.encryption.EncryptedTextField(blank=True, max_length=30, validators=[customers.validators.refuse_card_numbers, customers.validators.validate_phone], verbose_name='電話番号'),
+            field=vault.encryption.EncryptedTextField(blank=True, max_length=30, validators=[customers.validators.refuse_card_numbers, customers.validators.validate_phone], verbose_name='電話番号'),
         ),
         migrations.AlterField(
             model_name='customer',
             name='postal_code',
-            field=shopguard.encryption.EncryptedTextField(blank=True, max_length=10, validators=[customers.models.validate_postal_code], verbose_name='郵便番号'),
+            field=vault.encryption.EncryptedTextField(blank=True, max_length=10, validators=[customers.models.validate_postal_code], verbose_name='郵便番号'),
         ),
         migrations.AlterField(
             model_name='customer',
@@ -86,6 +86,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='purchase',
             name='product_name',
-            field=shopguard.encryption.EncryptedTextField(max_length=200, validators=[customers.validators.refuse_card_numbers], verbose_name='商品名'),
+            field=vault.encryption.EncryptedTextField(max_length=200, validators=[customers.validators.refuse_card_numbers], verbose_name='商品名'),
         ),
     ]

@@ -11,7 +11,7 @@ back into a column of its own.
 from django.db import migrations
 from django.db.models import Value
 
-import shopguard.encryption
+import vault.encryption
 
 # The columns this migration empties: a frozen copy, as migrations must not follow the
 # models as they change later.
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="customer",
             name="sealed",
-            field=shopguard.encryption.EncryptedRecordField(editable=False, null=True),
+            field=vault.encryption.EncryptedRecordField(editable=False, null=True),
         ),
         # Nullable in the migration state only, so that going backwards adds the columns
         # to a filled table as nullable (an encrypted column has no usable SQL default);
@@ -94,7 +94,7 @@ class Migration(migrations.Migration):
                 migrations.AlterField(
                     model_name="customer",
                     name=name,
-                    field=shopguard.encryption.EncryptedTextField(null=True),
+                    field=vault.encryption.EncryptedTextField(null=True),
                 )
                 for name in PERSONAL_FIELDS
             ],
@@ -104,6 +104,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="customer",
             name="sealed",
-            field=shopguard.encryption.EncryptedRecordField(editable=False),
+            field=vault.encryption.EncryptedRecordField(editable=False),
         ),
     ]

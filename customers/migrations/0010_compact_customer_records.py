@@ -1,4 +1,4 @@
-"""Customers' records are re-sealed in the compact form (shopguard.encryption's
+"""Customers' records are re-sealed in the compact form (vault.encryption's
 ``COMPACT_RECORD``), which opens about twice as fast as the JSON they were sealed in.
 
 Forwards, each record is opened (either form reads) and sealed again, compact; going
@@ -12,7 +12,7 @@ import json
 from django.db import migrations
 from django.db.models import Value
 
-from shopguard.encryption import encrypt
+from vault.encryption import encrypt
 
 BATCH = 500
 
@@ -52,7 +52,7 @@ def reseal(encode):
                 record = row.sealed  # opens either form, or raises naming the row
                 plain = encode(record) or as_json(record)
                 # Format version 1, as this migration wrote when it was made
-                # (shopguard 0005 moves the values on to version 2).
+                # (customers 0013 moves the values on to version 2).
                 token = encrypt(plain, field.associated_data(row, version=1), version=1)
                 # bulk_update reads attributes through the record's descriptor; an
                 # expression is written as it is.

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import shopguard.encryption
+import vault.encryption
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -53,11 +53,11 @@ class Migration(migrations.Migration):
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('reference', models.CharField(editable=False, max_length=20, unique=True, verbose_name='受付番号')),
                 ('kind', models.CharField(choices=[('disclose', '開示（内容を知りたい）'), ('correct', '訂正'), ('delete', '削除')], max_length=10, verbose_name='ご請求の種類')),
-                ('name', shopguard.encryption.EncryptedTextField(max_length=100, verbose_name='お名前')),
-                ('email', shopguard.encryption.EncryptedTextField(max_length=254, verbose_name='メールアドレス')),
-                ('phone', shopguard.encryption.EncryptedTextField(blank=True, max_length=30, verbose_name='電話番号')),
-                ('details', shopguard.encryption.EncryptedTextField(blank=True, max_length=2000, verbose_name='ご請求の内容')),
-                ('note', shopguard.encryption.EncryptedTextField(blank=True, max_length=2000, verbose_name='対応メモ')),
+                ('name', vault.encryption.EncryptedTextField(max_length=100, verbose_name='お名前')),
+                ('email', vault.encryption.EncryptedTextField(max_length=254, verbose_name='メールアドレス')),
+                ('phone', vault.encryption.EncryptedTextField(blank=True, max_length=30, verbose_name='電話番号')),
+                ('details', vault.encryption.EncryptedTextField(blank=True, max_length=2000, verbose_name='ご請求の内容')),
+                ('note', vault.encryption.EncryptedTextField(blank=True, max_length=2000, verbose_name='対応メモ')),
                 ('step', models.CharField(choices=[('received', '受付済み'), ('identity_confirmed', '本人確認済み'), ('done', '対応完了')], db_index=True, default='received', max_length=20, verbose_name='進捗')),
                 ('received_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='受付日時')),
                 ('identity_confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='本人確認日時')),

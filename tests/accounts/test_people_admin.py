@@ -2,10 +2,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.roles import set_role
 from audit.models import AuditEntry
-from shopguard.roles import OWNER, STAFF, role_of, set_role
 from tests.accounts.signing import enrol, reauthenticate, signed_in_clients
 from tests.factories import PASSWORD, make_person
+from vault.roles import OWNER, STAFF, role_of
 
 User = get_user_model()
 ADD_URL = "/admin/auth/user/add/"

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.test import Client
 
 from accounts import reauth
-from customers.models import ExportRequest
 from exports import services
+from exports.models import ExportRequest
 from tests.accounts.signing import enrol, reauthenticate
 from tests.factories import PASSWORD, entries_after, ledger_mark
 from tests.shopguard import access_table as table

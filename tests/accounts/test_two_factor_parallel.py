@@ -8,9 +8,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import twofactor
 from accounts.signin import PENDING_KEY
-from shopguard.limits import SECOND_FACTOR_CODES
 from tests.accounts.signing import enrol, password_step
 from tests.parallel import PARALLEL, CallCounter, Visitor, burst, statuses
+from vault.limits import SECOND_FACTOR_CODES
 
 pytestmark = PARALLEL
 

@@ -101,8 +101,8 @@ def test_a_reveal_refused_for_another_reason_raises_none(people):
 
 
 def test_every_export_download_raises_an_alert(people):
-    record("export.download", actor=people.alice, target=("customers.exportrequest", 1))
-    record("export.download", actor=people.alice, target=("customers.exportrequest", 2))
+    record("export.download", actor=people.alice, target=("exports.exportrequest", 1))
+    record("export.download", actor=people.alice, target=("exports.exportrequest", 2))
     assert Alert.objects.filter(kind=Alert.EXPORT_DOWNLOAD).count() == 2
     record("export.download", actor=people.bob, outcome="refused")
     assert Alert.objects.filter(kind=Alert.EXPORT_DOWNLOAD).count() == 2

@@ -53,7 +53,7 @@ def test_an_unknown_name_is_kept_only_as_a_keyed_tag(client, db):
     customer's address: no table keeps it, yet repeated tries of it still meet."""
     from axes.models import AccessAttempt, AccessFailureLog
 
-    from shopguard.models import LimitCounter
+    from vault.models import LimitCounter
 
     typed = "hanako.sample@example.jp"
     sign_in(client, typed, password="whatever-123")

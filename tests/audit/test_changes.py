@@ -3,9 +3,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
+from accounts.roles import set_role
 from audit import changes
 from audit.models import AuditEntry, ChangeLogEntry
-from shopguard.roles import MANAGER, set_role
+from vault.roles import MANAGER
 
 MARKER_NAME = "MARKER山田"
 MARKER_EMAIL = "marker.yamada@example.jp"

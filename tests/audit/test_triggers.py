@@ -91,8 +91,9 @@ def test_auditlog_only_ever_inserts_change_records(people):
     # Every kind of change we track, with the triggers in place: none may fail.
     from django.contrib.auth.models import Group
 
+    from accounts.roles import set_role
     from audit.models import ChangeLogEntry
-    from shopguard.roles import MANAGER, set_role
+    from vault.roles import MANAGER
 
     before = ChangeLogEntry.objects.count()
     group = Group.objects.create(name="marker-group")

@@ -8,8 +8,8 @@ from customers.models import PERSONAL_FIELDS, Customer
 from exports import services
 from exports.forms import ExportRequestForm
 from policy.models import ThirdPartyProvision
-from shopguard import log
-from shopguard.encryption import encrypted_values
+from vault import log
+from vault.encryption import encrypted_values
 
 
 def test_the_table_declares_every_personal_field_of_the_model_in_order():

@@ -9,7 +9,6 @@ from audit.models import AuditEntry
 from customers.importing import ImportRefused, import_customers
 from customers.models import Customer
 from customers.validators import CARD_NUMBER_MESSAGE as CARD_MESSAGE
-from shopguard.blind_index import blind_index
 from tests.customers.import_samples import (
     OLD_HEADER,
     TWO_CUSTOMERS,
@@ -17,6 +16,7 @@ from tests.customers.import_samples import (
     current_row,
 )
 from tests.customers.test_at_rest import as_text
+from vault.blind_index import blind_index
 
 # The tests check stored values themselves; requests still start outside any scope.
 pytestmark = pytest.mark.usefixtures("test_reads")

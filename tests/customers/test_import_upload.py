@@ -29,7 +29,7 @@ def test_anonymous_users_are_sent_to_sign_in(client, db):
 
 
 def test_people_without_a_role_are_refused(client, people):
-    # The vault's one gate (shopguard.access.vault_view) answers 403, as on every vault page.
+    # The vault's one gate (vault.access.vault_view) answers 403, as on every vault page.
     signed_in(client, people.erin)
     response = upload(client, TWO_CUSTOMERS)
     assert response.status_code == 403

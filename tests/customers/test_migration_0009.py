@@ -8,9 +8,9 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from customers.models import PERSONAL_FIELDS, Customer
-from shopguard.encryption import key_id_of
 from tests.customers.vault import HANAKO
 from tests.reads import checking
+from vault.encryption import key_id_of
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from customers.models import PERSONAL_FIELDS, Customer
-from shopguard import encryption
 from tests.customers.vault import HANAKO
+from vault import encryption
 
 BEFORE = ("customers", "0009_sealed_customer_record")
 AFTER = ("customers", "0010_compact_customer_records")

@@ -7,10 +7,10 @@ from django.core.management import CommandError, call_command
 from audit.models import AuditEntry
 from customers import rotation
 from customers.models import Category, Customer, Purchase
-from shopguard import encryption
-from shopguard.blind_index import blind_index
-from shopguard.encryption import encrypted_fields, key_id_of
-from shopguard.keys import decode_key, new_field_key, new_raw_key, parse_field_keys
+from vault import encryption
+from vault.blind_index import blind_index
+from vault.encryption import encrypted_fields, key_id_of
+from vault.keys import decode_key, new_field_key, new_raw_key, parse_field_keys
 
 # The tests check stored values themselves; requests still start outside any scope.
 pytestmark = pytest.mark.usefixtures("test_reads")

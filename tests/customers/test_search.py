@@ -7,7 +7,6 @@ from django.contrib.sessions.models import Session
 
 from customers.models import Customer
 from customers.services import search_kind
-from shopguard import encryption
 from tests.customers.vault import (
     CHANGELIST,
     SEARCH,
@@ -15,6 +14,7 @@ from tests.customers.vault import (
     make_customer,
     signed_in,
 )
+from vault import encryption
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_the_blind_index_lookup_does_not_sort_its_candidates(people, hanako, jir
     from django.test.utils import CaptureQueriesContext
 
     from customers.reading import matching_customers
-    from shopguard.blind_index import full_digest
+    from vault.blind_index import full_digest
 
     digest = full_digest("email", "hanako.yamada@example.com")
     with CaptureQueriesContext(connection) as queries:

@@ -10,8 +10,8 @@ from django.db import connections
 
 from customers.models import Customer
 from devtools import bench
-from shopguard.reads import bulk_read
 from tests.factories import entries_after, ledger_mark
+from vault.reads import bulk_read
 
 FIGURES = ["read_all", "search_email", "search_phone", "list_page", "detail_page"]
 RATIO_LINE = re.compile(r"^ratio (\w+) (\d+\.\d\d)$")

@@ -10,8 +10,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections, transaction
 
-from customers.models import Customer, ExportRequest
+from customers.models import Customer
 from devtools import bench
+from exports.models import ExportRequest
 from exports.services import EXPORTABLE_FIELDS
 from tests.factories import entries_after, ledger_mark
 

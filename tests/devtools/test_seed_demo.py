@@ -8,9 +8,9 @@ from django.core.management import call_command
 from audit.models import AuditEntry
 from customers.models import Category, Customer, Purchase
 from devtools.demo import fake_phone
-from shopguard.blind_index import blind_index
-from shopguard.encryption import current_key_id, key_id_of
-from shopguard.roles import role_of
+from vault.blind_index import blind_index
+from vault.encryption import current_key_id, key_id_of
+from vault.roles import role_of
 
 # The tests check stored values themselves; requests still start outside any scope.
 pytestmark = pytest.mark.usefixtures("test_reads")

@@ -6,9 +6,9 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from exports import services
 from exports.models import ExportRequest
-from shopguard.roles import OWNER
 from tests.exports.helpers import decide, latest, new_request, reauthenticated
 from tests.factories import make_person
+from vault.roles import OWNER
 
 pytestmark = pytest.mark.django_db
 SENTENCE = "私が一人で承認します"

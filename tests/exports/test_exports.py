@@ -9,8 +9,8 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from exports import archive, services, views
 from exports.models import ExportRequest
-from shopguard.blind_index import blind_index
 from tests.exports.helpers import download, new_request, reauthenticated
+from vault.blind_index import blind_index
 
 MARKER_EMAIL = "export.marker@example.com"
 

@@ -30,15 +30,11 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from audit.models import AuditEntry
-from customers.models import PERSONAL_FIELDS, Category, Customer, ExportRequest, Purchase
+from customers.models import PERSONAL_FIELDS, Category, Customer, Purchase
 from customers.validators import contains_card_number
-from policy.models import (
-    ConsentInvitation,
-    DataRequest,
-    PolicyVersion,
-    ShopProfile,
-    ThirdPartyProvision,
-)
+from datarequests.models import DataRequest
+from exports.models import ExportRequest
+from policy.models import ConsentInvitation, PolicyVersion, ShopProfile, ThirdPartyProvision
 from tests.factories import PASSWORD
 from tests.security.adversarial import (
     RAW_MARKERS,
@@ -50,7 +46,7 @@ from tests.security.adversarial import (
 )
 
 # The checks read what each submission stored (decrypting it) as a test may; the requests
-# themselves still start outside any read scope (shopguard.reads).
+# themselves still start outside any read scope (vault.reads).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
 
 ROLES = ["owner", "manager", "staff", "auditor"]
@@ -677,13 +673,13 @@ def test_data_request_admin_form(shop):
     posts = form_posts(
         {"customer": text_or(str(shop.hanako.pk), "x"), "note": text_or("本人確認済み")}
     )
-    url = reverse("admin:policy_datarequest_change", args=[shop.data_request.pk])
+    url = reverse("admin:datarequests_datarequest_change", args=[shop.data_request.pk])
     fuzz(signed_in(shop.people.alice), posts, url, cards=[data_request_texts])
 
 
 def test_data_request_refusal_form(shop):
     posts = form_posts({"reason": text_or("ご登録の内容は正しいため訂正しません。")})
-    url = reverse("admin:policy_datarequest_refuse", args=[shop.data_request.pk])
+    url = reverse("admin:datarequests_datarequest_refuse", args=[shop.data_request.pk])
     fuzz(signed_in(shop.people.alice), posts, url, cards=[data_request_texts])
 
 
@@ -696,7 +692,7 @@ def test_data_request_erasure_form(shop):
         step="in_progress",
     )
     posts = form_posts({"confirm": text_or(deletion.reference, deletion.reference.lower())})
-    url = reverse("admin:policy_datarequest_erase", args=[deletion.pk])
+    url = reverse("admin:datarequests_datarequest_erase", args=[deletion.pk])
     client = signed_in(shop.people.alice, reauthenticated=True)
     fuzz(client, posts, url, cards=[data_request_texts, customer_texts])
 
@@ -717,7 +713,7 @@ def test_public_data_request_form(shop):
             "details": text_or("登録内容を教えてください。"),
         }
     )
-    fuzz(Client(), posts, reverse("privacy:requests"), cards=[data_request_texts])
+    fuzz(Client(), posts, reverse("datarequests:form"), cards=[data_request_texts])
 
 
 def test_consent_link_pages(shop):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.contenttypes.models import ContentType
 
-from shopguard.roles import AUDITOR, MANAGER, OWNER, STAFF
+from vault.roles import AUDITOR, MANAGER, OWNER, STAFF
 
 ANONYMOUS, DEACTIVATED = "anonymous", "deactivated"
 ROLES = (OWNER, MANAGER, STAFF, AUDITOR)
@@ -141,7 +141,7 @@ ADMIN_MODELS = {
     "policy.policyversion": Model(view=[OWNER], change=[OWNER], outcomes={"change": (200, 403)}),
     "policy.consentrecord": Model(view=[OWNER], add=[OWNER]),
     "policy.thirdpartyprovision": Model(view=[OWNER], add=[OWNER], change=[OWNER]),
-    "policy.datarequest": Model(
+    "datarequests.datarequest": Model(
         view=[OWNER, MANAGER], change=[OWNER, MANAGER], outcomes={"change": (200, REDIRECT)}
     ),
     # Incidents: the owner works them, the auditor reads them; nobody deletes evidence.
@@ -201,23 +201,23 @@ VIEWS = {
     # The consent step needs a valid one-time link; an unknown token is simply not found.
     "privacy:consent": public(404),
     "privacy:consent_link": public(404),
-    "privacy:requests": public(200),
+    "datarequests:form": public(200),
     # The "received" page only follows a request just made in this session.
-    "privacy:request_done": public(404),
+    "datarequests:received": public(404),
     # A disclosure's one-time download: an unknown link, or none in the session, is not found.
-    "privacy:disclosure": public(404),
-    "privacy:disclosure_link": public(404),
+    "datarequests:disclosure": public(404),
+    "datarequests:disclosure_link": public(404),
     "admin:policy_policyversion_new_draft": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_new_draft_from": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_publish": expect(REAUTH, who=[OWNER]),
     "admin:policy_policyversion_pending_consent": expect(200, who=[OWNER]),
-    "admin:policy_datarequest_advance": expect(405, REDIRECT, who=[OWNER, MANAGER]),
-    "admin:policy_datarequest_refuse": expect(200, who=[OWNER, MANAGER]),
+    "admin:datarequests_datarequest_advance": expect(405, REDIRECT, who=[OWNER, MANAGER]),
+    "admin:datarequests_datarequest_refuse": expect(200, who=[OWNER, MANAGER]),
     # Erasing a deletion or stop-of-use request's customer: the owner's, after
     # re-authentication (the sample, a disclosure request, shows why it cannot be erased).
-    "admin:policy_datarequest_erase": expect(REAUTH, who=[OWNER]),
+    "admin:datarequests_datarequest_erase": expect(REAUTH, who=[OWNER]),
     # A requester's contact value: its reason form (a POST without a reason is the form again).
-    "admin:policy_datarequest_reveal": expect(200, who=[OWNER, MANAGER]),
+    "admin:datarequests_datarequest_reveal": expect(200, who=[OWNER, MANAGER]),
     # The ledger's own pages: who looked at a customer and one person's activity (both lead
     # to the filtered ledger), one entry, the CSV; acknowledging an alert is the owner's.
     "admin:audit_auditentry_customer": expect(REDIRECT, who=[OWNER, AUDITOR]),
@@ -284,7 +284,7 @@ def sample_purchase(people):
 
 def sample_export(context):
     """A manager's pending export request: the owner may decide on it, the manager see it."""
-    from customers.models import ExportRequest
+    from exports.models import ExportRequest
 
     return ExportRequest.objects.create(
         requested_by=context.people.bob, purpose="お礼状", recipient="internal", fields=["name"]
@@ -316,16 +316,22 @@ def sample_policy(model_name):
                 data_items=["name"],
                 basis="consent",
             )
-        # A verified request: only those reach the shop's queue.
-        return models.DataRequest.objects.create(
-            kind="disclose",
-            name="見本 花子",
-            email="request@example.com",
-            details="見本",
-            step="identity_confirmed",
-        )
+        raise LookupError(model_name)
 
     return make
+
+
+def sample_data_request(people):
+    """A verified request: only those reach the shop's queue."""
+    from datarequests.models import DataRequest
+
+    return DataRequest.objects.create(
+        kind="disclose",
+        name="見本 花子",
+        email="request@example.com",
+        details="見本",
+        step="identity_confirmed",
+    )
 
 
 def ledger_entry(people):
@@ -349,7 +355,7 @@ OBJECTS = {
     "policy.policyversion": sample_policy("policyversion"),
     "policy.consentrecord": sample_policy("consentrecord"),
     "policy.thirdpartyprovision": sample_policy("thirdpartyprovision"),
-    "policy.datarequest": sample_policy("datarequest"),
+    "datarequests.datarequest": sample_data_request,
     # model label -> factory(people) returning the sample object of that model's URLs
     "auth.user": lambda people: people.carol,
     "axes.accessattempt": access_record(AccessAttempt),

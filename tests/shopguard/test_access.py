@@ -1,4 +1,4 @@
-"""The gates of shopguard.access: ``vault_view`` for pages beside the admin and
+"""The gates of vault.access: ``vault_view`` for pages beside the admin and
 ``RoleGatedAdmin`` for ModelAdmins. A role must be named *and* hold the permission."""
 
 import ast
@@ -16,9 +16,9 @@ from django.test import RequestFactory
 from accounts import people as account_services
 from accounts.signin import SECOND_FACTOR_KEY
 from policy.models import ConsentRecord, PolicyVersion
-from shopguard.access import vault_view
-from shopguard.roles import MANAGER, OWNER, role_of
 from tests.factories import entries_after, ledger_mark
+from vault.access import vault_view
+from vault.roles import MANAGER, OWNER, role_of
 
 ROOT = Path(__file__).resolve().parents[2]
 

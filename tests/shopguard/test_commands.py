@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from shopguard.envfile import write_env
-from shopguard.keys import parse_field_keys
-from shopguard.roles import OWNER, role_of
+from vault.keys import parse_field_keys
+from vault.roles import OWNER, role_of
 
 
 def test_make_field_key_prints_a_key_the_setting_accepts(capsys):

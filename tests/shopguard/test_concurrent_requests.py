@@ -17,10 +17,10 @@ from django.test.testcases import LiveServerThread
 
 from accounts import twofactor
 from audit.models import AuditEntry
-from shopguard.roles import STAFF
 from tests.accounts.signing import enrol
 from tests.customers.vault import CHANGELIST, change_url, make_customer
 from tests.factories import PASSWORD, make_person
+from vault.roles import STAFF
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -4,8 +4,8 @@ with a way back, never a blank answer or a dead end."""
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 
-from customers.models import ExportRequest
-from shopguard.way_back import way_back
+from exports.models import ExportRequest
+from shopguard.errors import way_back
 
 REFUSED_METHOD_JA = "この操作はこのページからはできません。"
 REFUSED_METHOD_EN = "This action cannot be done from this page."

@@ -13,20 +13,32 @@ import pytest
 from policy.models import PolicyVersion
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = ("accounts", "audit", "customers", "devtools", "exports", "policy", "shopguard")
+PROJECT = (
+    "accounts",
+    "audit",
+    "customers",
+    "dashboard",
+    "datarequests",
+    "devtools",
+    "exports",
+    "incidents",
+    "policy",
+    "shopguard",
+    "vault",
+)
 ALLOWED = {
     "audit.models.CanonicalJSONField",
     "customers.models.validate_postal_code",
     "customers.validators.refuse_card_numbers",
     "customers.validators.validate_phone",
-    "shopguard.encryption.EncryptedRecordField",
-    "shopguard.encryption.EncryptedTextField",
+    "vault.encryption.EncryptedRecordField",
+    "vault.encryption.EncryptedTextField",
     # The cipher itself: every value it writes starts with its format version, so what an
     # old migration sealed stays readable whatever the live code becomes; it reads every
     # version it ever wrote, and says so with DecryptionError.
-    "shopguard.encryption.DecryptionError",
-    "shopguard.encryption.decrypt",
-    "shopguard.encryption.encrypt",
+    "vault.encryption.DecryptionError",
+    "vault.encryption.decrypt",
+    "vault.encryption.encrypt",
 }
 # Version 1 as the seed migration published it in every database so far.
 VERSION_1_HASH = "c05599dd4bfdcaa8e99c2cfc70dd8ec3ad1a14f0256b75a3312dbd95f39749d7"
@@ -49,7 +61,7 @@ def dotted(node):
 
 def project_names_used(tree):
     """Every project name a migration reaches: ``from x import y`` gives x.y, and each
-    use of a module imported whole (``import shopguard.encryption``) gives its dotted name."""
+    use of a module imported whole (``import vault.encryption``) gives its dotted name."""
     modules, used = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in PROJECT:

@@ -1,6 +1,8 @@
-"""shopguard 0005 moves every stored value to format version 2 (the pk's
-16 bytes in the associated data) and back to version 1: nothing is lost either way, each
-value keeps its key, and a value that cannot be decrypted stops the step by its row."""
+"""customers 0013 moves customers' and purchases' stored values to format version 2 (the
+pk's 16 bytes in the associated data) and back to version 1; datarequests 0001 seals
+every data request's values for the app's new name and back. Nothing is lost either way,
+each value keeps its key, and a value that cannot be decrypted stops the step by its
+row."""
 
 import datetime
 import os
@@ -10,11 +12,13 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from customers.models import Category, Customer, Purchase
-from policy.models import DataRequest
-from shopguard import encryption
+from datarequests.models import DataRequest
 from tests.reads import checking
+from vault import encryption
 
-BEFORE = [("shopguard", "0004_limit_counter")]
+BEFORE = [("customers", "0012_customer_third_party_stop"), ("policy", "0007_disclosure_link")]
+# Where the data requests lived before datarequests 0001, and what their values were bound to.
+OLD_TABLE, OLD_LABEL = "policy_datarequest", b"policy.datarequest"
 MARKER = "ZZ移行山田花子ZZ"
 COLUMNS = {
     Customer: ["sealed"],
@@ -34,8 +38,12 @@ def migrate_to_latest():
     migrate(executor.loader.graph.leaf_nodes())
 
 
-def raw(model, column, pk):
-    table = model._meta.db_table
+def table_of(model, before=False):
+    return OLD_TABLE if before and model is DataRequest else model._meta.db_table
+
+
+def raw(model, column, pk, before=False):
+    table = table_of(model, before)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {column} FROM {table} WHERE id = %s",  # noqa: S608
@@ -45,24 +53,37 @@ def raw(model, column, pk):
     return value if value is None else bytes(value)
 
 
-def write_raw(model, column, pk, value):
+def write_raw(model, column, pk, value, before=False):
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {model._meta.db_table} SET {column} = %s WHERE id = %s",  # noqa: S608
+            f"UPDATE {table_of(model, before)} SET {column} = %s WHERE id = %s",  # noqa: S608
             [value, pk.hex if connection.vendor == "sqlite" else pk],
         )
 
 
-def stored(rows):
+def stored(rows, before=False):
     """{(model, column, pk): (format version, key id)} of every stored value."""
     return {
         (model, column, pk): (
-            raw(model, column, pk)[0],
-            encryption.key_id_of(raw(model, column, pk)),
+            raw(model, column, pk, before)[0],
+            encryption.key_id_of(raw(model, column, pk, before)),
         )
         for model, pk in rows
         for column in COLUMNS[model]
     }
+
+
+def read_before(rows):
+    """The values as the old layout holds them: customers through the models, the data
+    request's name from its old table, bound to its old name."""
+    with checking():
+        customer = Customer.objects.get(pk=rows[0][1])
+        purchase = Purchase.objects.get(pk=rows[1][1])
+        pk = rows[2][1]
+        name = encryption.decrypt(
+            raw(DataRequest, "name", pk, before=True), OLD_LABEL + b":name:" + pk.bytes
+        )
+        return customer.name, customer.email, purchase.product_name, name.decode()
 
 
 def read(rows):
@@ -110,10 +131,13 @@ def test_values_move_to_pk_bytes_and_back_with_nothing_lost(two_keys):
 
         migrate(BEFORE)
 
-        assert set(stored(rows).values()) == {(1, "kold")}
-        assert read(rows) == expected
+        before = stored(rows, before=True)
+        assert {v for (model, *_), v in before.items() if model is not DataRequest} == {(1, "kold")}
+        # Data requests keep format version 2, bound to the old name.
+        assert {v for (model, *_), v in before.items() if model is DataRequest} == {(2, "kold")}
+        assert read_before(rows) == expected[:4]
         # A column added later held the schema's empty default, no ciphertext.
-        write_raw(DataRequest, "refusal_reason", request.pk, b"")
+        write_raw(DataRequest, "refusal_reason", request.pk, b"", before=True)
 
         migrate_to_latest()
 
@@ -127,20 +151,32 @@ def test_values_move_to_pk_bytes_and_back_with_nothing_lost(two_keys):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_damaged_value_stops_the_step_naming_its_row_not_its_value():
+@pytest.mark.parametrize(
+    "model, column, step",
+    [
+        (Customer, "sealed", ("customers", "0013_encryption_format_2")),
+        (DataRequest, "name", ("datarequests", "0001_initial")),
+    ],
+    ids=["customers-0013", "datarequests-0001"],
+)
+def test_a_damaged_value_stops_the_step_naming_its_row_not_its_value(model, column, step):
     with checking():
-        customer = Customer.objects.create(name=MARKER, email="hanako@example.com")
+        if model is Customer:
+            row = Customer.objects.create(name=MARKER, email="hanako@example.com")
+        else:
+            row = DataRequest.objects.create(kind="disclose", name=MARKER, email="h@example.com")
     try:
         migrate(BEFORE)
-        token = raw(Customer, "sealed", customer.pk)
-        write_raw(Customer, "sealed", customer.pk, token[:-1] + bytes([token[-1] ^ 1]))
+        token = raw(model, column, row.pk, before=True)
+        damaged = token[:-1] + bytes([token[-1] ^ 1])
+        write_raw(model, column, row.pk, damaged, before=True)
 
         with pytest.raises(RuntimeError) as refused:
-            migrate([("shopguard", "0005_encryption_format_2")])
+            migrate([step])
 
         message = str(refused.value)
-        assert "customers_customer.sealed" in message and str(customer.pk) in message
+        assert f".{column} of row {row.pk}" in message
         assert MARKER not in message and "hanako" not in message
-        write_raw(Customer, "sealed", customer.pk, token)
+        write_raw(model, column, row.pk, token, before=True)
     finally:
         migrate_to_latest()

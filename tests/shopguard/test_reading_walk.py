@@ -2,7 +2,7 @@
 a personal value that no ledger entry of that same request covers.
 
 The walk reuses the access matrix's machinery (routes from the resolver, sample objects,
-signed-in clients). A watcher on the decryption hook (``shopguard.reads.watch``) collects
+signed-in clients). A watcher on the decryption hook (``vault.reads.watch``) collects
 each decrypted row and its customer; the request's ledger entries must name that customer
 or that row. Decryptions that never reach a person (re-sealing on save, checking a reveal
 reason, matching search candidates: ``INTERNAL_READS``) are not reads.
@@ -13,7 +13,6 @@ import copy
 import pytest
 from django.db import transaction
 
-from shopguard import reads
 from tests.factories import entries_after, ledger_mark
 from tests.shopguard import access_table as table
 from tests.shopguard.test_access_matrix import (
@@ -23,6 +22,7 @@ from tests.shopguard.test_access_matrix import (
     expected_for,
     signed_in_clients,
 )
+from vault import reads
 
 
 def decrypted_during(client, method, path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from shopguard.keys import new_field_key, new_raw_key
+from vault.keys import new_field_key, new_raw_key
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY", "AUDIT_CHAIN_KEY"]

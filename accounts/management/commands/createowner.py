@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from shopguard.roles import OWNER, set_role
+from accounts.roles import set_role
+from vault.roles import OWNER
 
 
 class Command(BaseCommand):

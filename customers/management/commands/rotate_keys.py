@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from audit import ledger
 from audit.actions import Action
 from customers import rotation
-from shopguard.encryption import DecryptionError, current_key_id
+from vault.encryption import DecryptionError, current_key_id
 
 
 class Command(BaseCommand):

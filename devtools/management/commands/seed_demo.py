@@ -13,11 +13,12 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.roles import set_role
 from audit import ledger
 from audit.actions import Action
 from customers.models import Customer
 from devtools.demo import seed_customers
-from shopguard.roles import ROLES, set_role
+from vault.roles import ROLES
 
 DEMO_USERS = {role: f"demo-{role}" for role in ROLES}
 

@@ -1,0 +1,307 @@
+"""The home page (the admin index) as a dashboard for each role.
+
+Each app says its own facts through a small function (``exports.services.pending_for``,
+``policy.services.requests_due_for``, ``audit.alerts.unacknowledged_for``,
+``audit.activity``, ``accounts.posture``); this project module only assembles them for
+the signed-in person's role. Nothing here decrypts: the page holds counts, days,
+reference numbers and the shop's people's usernames, never a customer's value.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from accounts import posture
+from audit import activity
+from audit.actions import SIGN_IN_FAILURES, Action
+from audit.alerts import open_alerts, unacknowledged_for
+from dashboard.charts import BarChart, Series, counts_by_day
+from datarequests.services import requests_due_for
+from exports.services import downloads_since, pending_for
+from incidents.deadlines import open_deadlines
+from vault import keys, limits
+from vault.encryption import current_key_id
+from vault.roles import AUDITOR, MANAGER, OWNER, ROLE_LABELS, STAFF, role_of
+
+# A field key older than a year should be replaced (rotate_keys): a key that leaked
+# unnoticed with an old laptop then opens nothing written after the rotation.
+KEY_MAX_AGE = timedelta(days=365)
+# verify_audit belongs in a weekly routine at least: a week-old proof is still fresh.
+VERIFY_MAX_AGE = timedelta(days=7)
+
+LOST_DEVICE = gettext_lazy("USBメモリやノートPCの紛失 → 暗号化と鍵")
+MISDIRECTED = gettext_lazy("メールの誤送信 → エクスポートと承認")
+INSIDER = gettext_lazy("内部からの持ち出し → 表示・警告・二要素認証")
+
+
+@dataclass
+class Check:
+    """One line of the posture checklist: what it guards, what was found, OK or not."""
+
+    leak_path: str
+    subject: str
+    finding: str
+    ok: bool
+
+
+def dashboard_for(request):
+    """The template context of the home page for ``request.user``'s role."""
+    user = request.user
+    role = role_of(user)
+    context = {"dashboard_role": role}
+    if role in (OWNER, MANAGER):
+        context["waiting_exports"] = [waiting_export(e) for e in pending_for(user)]
+    if role in (OWNER, MANAGER):
+        context["waiting_data_requests"] = requests_due_for(user)
+    if role in (OWNER, AUDITOR):
+        context["open_alerts"] = list(unacknowledged_for(user)[:20])
+        context["incident_deadlines"] = open_deadlines()
+        context["posture"] = posture_checks()
+        context["ledger_url"] = reverse("admin:audit_auditentry_changelist")
+        context["takeout_url"] = reverse("exports:ledger")
+    if role == STAFF:
+        context["reveals_left"] = limits.STAFF_REVEALS.left(user.pk)
+        context["reveals_per_hour"] = limits.STAFF_REVEALS.number
+    if role in (OWNER, MANAGER, STAFF):
+        context["customers_url"] = reverse("admin:customers_customer_changelist")
+    if role != STAFF:
+        context["charts"] = charts_for(role)
+    return context
+
+
+def waiting_export(export):
+    """What the home page shows of a waiting export request (no purpose, no fields)."""
+    return {
+        "pk": export.pk,
+        "requested_by": export.requested_by.get_username(),
+        "recipient": export.get_recipient_display(),
+        "status": export.get_status_display(),
+        "requested_at": show_datetime(export.requested_at),
+    }
+
+
+# The posture checklist -----------------------------------------------------------------
+
+
+def posture_checks():
+    """The shop's posture, one line per defence, each mapped to the leak path it guards."""
+    return [
+        two_factor_check(),
+        revealers_check(),
+        alerts_check(),
+        key_check(),
+        verification_check(),
+        backup_check(),
+        exports_check(),
+    ]
+
+
+def two_factor_check():
+    covered, total, missing = posture.two_factor_coverage()
+    finding = _("%(covered)s人／%(total)s人が二要素認証を設定済み") % {
+        "covered": covered,
+        "total": total,
+    }
+    if missing:
+        finding += " " + _("未設定: %(names)s") % {"names": _("、").join(missing)}
+    return Check(INSIDER, _("二要素認証"), finding, not missing)
+
+
+def revealers_check():
+    counts, uncovered = posture.revealers_by_role()
+    finding = _("、").join(
+        _("%(role)s %(count)s人") % {"role": ROLE_LABELS[role], "count": n}
+        for role, n in counts.items()
+    )
+    if uncovered:
+        finding += " " + _("（うち%(count)s人は二要素認証が未設定）") % {"count": uncovered}
+    return Check(INSIDER, _("個人情報を表示できる人"), finding, not uncovered)
+
+
+def alerts_check():
+    count = open_alerts().count()
+    if not count:
+        return Check(INSIDER, _("警告"), _("未確認の警告はありません"), True)
+    finding = _("未確認の警告が%(count)s件あります") % {"count": count}
+    return Check(INSIDER, _("警告"), finding, False)
+
+
+def key_check():
+    """The encrypting key's age (from its id) and the last ``rotate_keys`` run."""
+    rotation = activity.last_entry(Action.KEYS_ROTATE)
+    made = keys.key_date(current_key_id())
+    since = made or (timezone.localdate(rotation.created_at) if rotation else None)
+    parts = []
+    if since is None:
+        parts.append(_("鍵の作成日がわかりません"))
+    else:
+        age = (timezone.localdate() - since).days
+        parts.append(_("暗号化の鍵は%(days)s日前のもの") % {"days": age})
+    if rotation is None:
+        parts.append(_("鍵の更新の記録はありません"))
+    else:
+        parts.append(_("最後の鍵の更新: %(when)s") % {"when": show_datetime(rotation.created_at)})
+    leftover = _values_under_old_keys(rotation)
+    if leftover:
+        parts.append(_("古い鍵のままの値が%(count)s件あります") % {"count": leftover})
+    fresh = since is not None and timezone.localdate() - since <= KEY_MAX_AGE
+    return Check(LOST_DEVICE, _("暗号化の鍵"), _("、").join(parts), fresh and not leftover)
+
+
+def _values_under_old_keys(rotation):
+    if rotation is None:
+        return 0
+    after, current = rotation.detail.get("after", {}), rotation.detail.get("key_id")
+    return sum(n for key_id, n in after.items() if key_id != current)
+
+
+def verification_check():
+    """The last ``verify_audit`` verdict (its ``audit.verified`` entry)."""
+    entry = activity.last_entry(Action.AUDIT_VERIFIED)
+    subject = _("監査記録の改ざん検査")
+    if entry is None:
+        finding = _("検査の記録はありません（manage.py verify_audit を実行してください）")
+        return Check(INSIDER, subject, finding, False)
+    when = show_datetime(entry.created_at)
+    if not entry.detail.get("intact"):
+        finding = _("%(when)s の検査で%(seq)s番の監査記録に異常が見つかりました") % {
+            "when": when,
+            "seq": entry.detail.get("bad_seq") or "?",
+        }
+        return Check(INSIDER, subject, finding, False)
+    finding = _("%(when)s の検査で異常なし（%(head)s番まで）") % {
+        "when": when,
+        "head": entry.detail.get("head_seq"),
+    }
+    recent = timezone.now() - entry.created_at <= VERIFY_MAX_AGE
+    if not recent:
+        finding += " " + _("1週間以上検査していません")
+    return Check(INSIDER, subject, finding, recent)
+
+
+def backup_check():
+    """ShopGuard has no backup command and records none: said plainly."""
+    finding = _(
+        "バックアップの記録はありません。ShopGuard はバックアップを行わないため、"
+        "データベースのバックアップは別に用意して保管場所を確認してください。"
+    )
+    return Check(LOST_DEVICE, _("バックアップ"), finding, False)
+
+
+def exports_check():
+    since = timezone.now() - timedelta(days=activity.CHART_DAYS)
+    downloaded, self_approved = downloads_since(since)
+    finding = _("過去30日間のダウンロード%(count)s件（うち自己承認%(self)s件）") % {
+        "count": downloaded,
+        "self": self_approved,
+    }
+    return Check(MISDIRECTED, _("エクスポート"), finding, not self_approved)
+
+
+# The charts ---------------------------------------------------------------------------
+
+
+def charts_for(role):
+    """The charts ``role`` sees: per person for owner and auditor, the shop's totals for
+    a manager (no one's name); exports; refused sign-ins for owner and auditor."""
+    days = activity.chart_days()
+    charts = []
+    if role in (OWNER, AUDITOR):
+        charts += person_charts(days)
+    else:
+        charts.append(shop_activity_chart(days))
+    charts.append(export_chart(days))
+    if role in (OWNER, AUDITOR):
+        charts.append(sign_in_chart(days))
+    return charts
+
+
+def _activity_series(days, counts, *person):
+    return [
+        Series(
+            _("閲覧した顧客"),
+            "bar-viewed",
+            counts_by_day(days, counts, Action.CUSTOMER_VIEW, *person),
+        ),
+        Series(
+            _("表示した値"),
+            "bar-revealed",
+            counts_by_day(days, counts, Action.CUSTOMER_REVEAL, *person),
+        ),
+    ]
+
+
+def person_charts(days):
+    """One chart per person who opened or revealed anything, busiest first (one query)."""
+    counts = activity.customer_activity(per_person=True)
+    totals = {}
+    for (_day, _action, name), n in counts.items():
+        totals[name] = totals.get(name, 0) + n
+    people = sorted(totals, key=lambda name: (-totals[name], name))
+    return [
+        BarChart(
+            f"person-{i}",
+            _("%(name)s の顧客の閲覧と表示") % {"name": name},
+            days,
+            _activity_series(days, counts, name),
+            show_date,
+        )
+        for i, name in enumerate(people, 1)
+    ] or [BarChart("person-0", _("顧客の閲覧と表示"), days, _activity_series(days, {}), show_date)]
+
+
+def shop_activity_chart(days):
+    counts = activity.customer_activity(per_person=False)
+    title = _("店全体の顧客の閲覧と表示")
+    return BarChart("shop-activity", title, days, _activity_series(days, counts), show_date)
+
+
+def export_chart(days):
+    counts = activity.export_activity()
+    return BarChart(
+        "exports",
+        _("エクスポート"),
+        days,
+        [
+            Series(_("申請"), "bar-requested", counts_by_day(days, counts, Action.EXPORT_REQUEST)),
+            Series(
+                _("ダウンロード"),
+                "bar-downloaded",
+                counts_by_day(days, counts, Action.EXPORT_DOWNLOAD),
+            ),
+        ],
+        show_date,
+    )
+
+
+def sign_in_chart(days):
+    counts = activity.refused_sign_ins()
+    refused = [sum(counts.get((day, str(a)), 0) for a in SIGN_IN_FAILURES) for day in days]
+    return BarChart(
+        "refused-sign-ins",
+        _("拒否されたサインイン"),
+        days,
+        [Series(_("拒否されたサインイン"), "bar-refused", refused)],
+        show_date,
+    )
+
+
+# Dates as people read them --------------------------------------------------------------
+
+
+def show_datetime(moment):
+    """``2026年12月2日 14:05`` in Japanese, ``2 Dec 2026, 14:05`` in English (Japan time)."""
+    local = timezone.localtime(moment)
+    if (get_language() or "ja").startswith("en"):
+        return f"{local.day} {local:%b %Y, %H:%M}"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def show_date(day):
+    if (get_language() or "ja").startswith("en"):
+        return f"{day.day} {day:%b %Y}"
+    return f"{day.year}年{day.month}月{day.day}日"

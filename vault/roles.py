@@ -1,0 +1,37 @@
+"""The four roles of the shop's people, by name.
+
+Roles are Django groups named exactly ``owner``, ``manager``, ``staff`` and ``auditor``
+(a fixed interface: other tools rely on the names). The names, their labels and a
+person's role live here because the ledger records each actor's role and every app
+shows it; what each role may do is the accounts app's table (``accounts.roles``).
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+OWNER, MANAGER, STAFF, AUDITOR = "owner", "manager", "staff", "auditor"
+ROLES = (OWNER, MANAGER, STAFF, AUDITOR)
+# One word per role, everywhere a role is shown (docs/glossary.md).
+ROLE_LABELS = {
+    OWNER: _("オーナー"),
+    MANAGER: _("マネージャー"),
+    STAFF: _("スタッフ"),
+    AUDITOR: _("監査担当"),
+}
+
+
+def role_of(user):
+    """Return the role name of an active user, or None (anonymous, inactive, no role)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    cached = getattr(user, "_shopguard_role", False)
+    if cached is not False:
+        return cached
+    names = set(user.groups.values_list("name", flat=True))
+    role = next((r for r in ROLES if r in names), None)
+    user._shopguard_role = role
+    return role
+
+
+def has_role(user, *roles):
+    """True when the user is active and holds one of ``roles``."""
+    return role_of(user) in roles
