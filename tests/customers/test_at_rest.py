@@ -2,6 +2,7 @@
 customers (DESIGN invariant 1): the whole database is searched for marker values."""
 
 import datetime
+import re
 import time
 
 import pytest
@@ -71,13 +72,29 @@ def database_file_bytes():
 HEX_RUN = set(b"0123456789abcdefABCDEF-")
 
 
+# A stored time ("2026-12-06 21:54:26.398760") holds "9876" by chance in its digits.
+TIMESTAMP = re.compile(rb"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?")
+
+
+def in_timestamp(data, start, end):
+    window = data[max(0, start - 26) : end + 26]
+    offset = max(0, start - 26)
+    return any(
+        m.start() + offset <= start and end <= m.end() + offset for m in TIMESTAMP.finditer(window)
+    )
+
+
 def found_standalone(data, needle):
-    """True when a short digits-only marker (a card's last four) is in ``data`` outside
-    a long hex or uuid run: chain values, hashes and ids are 32+ hex characters, so "9876"
-    turns up inside them by chance, while a stored plaintext value does not sit in one."""
+    """True when a short digits-only marker (a card's last four) is in ``data`` on its own:
+    not inside a stored time and not inside a long hex or uuid run (chain values, hashes
+    and ids are 32+ hex characters), where "9876" turns up by chance; a stored plaintext
+    value sits in neither."""
     start = data.find(needle)
     while start != -1:
         left, right = start, start + len(needle)
+        if in_timestamp(data, left, right):
+            start = data.find(needle, start + 1)
+            continue
         while left > 0 and data[left - 1] in HEX_RUN:
             left -= 1
         while right < len(data) and data[right] in HEX_RUN:
@@ -170,3 +187,4 @@ def test_the_search_finds_a_plaintext_last_four(db):
         assert found_standalone(database_file_bytes(), needle)
     assert not found_standalone(b"chain 0a1b2c3d4e5f9876a0b1c2d3e4f5 and more", needle)
     assert not found_standalone(b"id 3f2a1b4c-9876-4abc-8def-0123456789ab", needle)
+    assert not found_standalone(b"applied 2026-12-06 21:54:26.398760 by", needle)
