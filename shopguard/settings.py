@@ -52,7 +52,7 @@ def envsecret(name):
     if not value:
         raise ImproperlyConfigured(
             f"{name} is not set. Run `make run` once to write a local .env, or set it "
-            "in the environment (see README, 'Key handling')."
+            "in the environment (see docs/operations.md, 'Settings')."
         )
     return value
 
