@@ -36,6 +36,7 @@ _POLICY_WORK = [
 ROLE_PERMISSIONS = {
     OWNER: [
         *_CUSTOMER_WORK,
+        "customers.reveal_without_quota",
         "customers.view_sensitive_purchase",
         "customers.add_customer",
         "customers.delete_customer",
@@ -45,18 +46,24 @@ ROLE_PERMISSIONS = {
         "exports.view_exportrequest",
         "exports.add_exportrequest",
         "exports.approve_exportrequest",
+        "exports.view_takeout_ledger",
+        # Managing people (their accounts, roles, passwords and second factors).
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
         *_POLICY_WORK,
+        "datarequests.erase_datarequest",
         "audit.view_auditentry",
+        "audit.view_activity",
         "audit.view_alert",
+        "audit.acknowledge_alert",
         "incidents.view_incident",
         "incidents.add_incident",
         "incidents.change_incident",
     ],
     MANAGER: [
         *_CUSTOMER_WORK,
+        "customers.reveal_without_quota",
         "customers.view_sensitive_purchase",
         "customers.add_customer",
         "customers.add_purchase",
@@ -66,9 +73,17 @@ ROLE_PERMISSIONS = {
         # Customers' data requests: the manager works the queue with the owner.
         "datarequests.view_datarequest",
         "datarequests.change_datarequest",
+        "audit.view_activity",
     ],
+    # Staff reveal within an hourly quota (vault.limits.STAFF_REVEALS).
     STAFF: list(_CUSTOMER_WORK),
-    AUDITOR: ["audit.view_auditentry", "audit.view_alert", "incidents.view_incident"],
+    AUDITOR: [
+        "audit.view_auditentry",
+        "audit.view_activity",
+        "audit.view_alert",
+        "exports.view_takeout_ledger",
+        "incidents.view_incident",
+    ],
 }
 
 
