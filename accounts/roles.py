@@ -2,13 +2,14 @@
 
 The groups are created by a data migration (accounts 0001) and their permissions are
 synchronised from ``ROLE_PERMISSIONS`` after every migration, so the table below is the
-single truth. A codename no model declares stops ``migrate`` (``sync_role_permissions``)
-and ``manage.py check`` (``check_role_permissions``), naming it. The role names
-themselves are ``vault.roles``.
+single truth: apps ask ``user.has_perm("app_label.codename")``, and the rules that also
+depend on the object are ``accounts.rules``. A codename no model declares stops
+``migrate`` (``sync_role_permissions``) and ``manage.py check``
+(``check_role_permissions``), naming it. The role names themselves are ``vault.roles``.
 """
 
 from django.apps import apps
-from django.contrib.auth import get_permission_codename
+from django.contrib.auth import get_permission_codename, get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
@@ -106,6 +107,12 @@ def set_role(user, role):
         user.__dict__.pop(cache, None)
 
 
+def stored_role(user):
+    """The role group ``user`` belongs to, even while deactivated (``role_of`` says None)."""
+    names = {group.name for group in user.groups.all()}
+    return next((role for role in ROLES if role in names), None)
+
+
 def role_grants(role, permission):
     """True when the table gives ``role`` the ``permission`` ("app_label.codename")."""
     return permission in ROLE_PERMISSIONS.get(role, ())
@@ -114,6 +121,16 @@ def role_grants(role, permission):
 def roles_granting(permission):
     """The roles the table gives ``permission``, in the order of ``ROLES``."""
     return [role for role in ROLES if role_grants(role, permission)]
+
+
+def with_role(people, *roles):
+    """``people`` (a queryset of users) narrowed to those holding one of ``roles``."""
+    return people.filter(groups__name__in=roles)
+
+
+def people_with_a_role():
+    """Active people who hold one of the roles (each once)."""
+    return with_role(get_user_model().objects.filter(is_active=True), *ROLES).distinct()
 
 
 # The table against the models ---------------------------------------------------------
