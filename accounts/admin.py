@@ -27,8 +27,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import people, twofactor
 from accounts.reauth import forget_reauthentication, reauth_redirect, recently_reauthenticated
-from vault.access import RoleGatedAdmin
-from vault.roles import OWNER
+from accounts.roles import with_role
+from vault.access import PermissionAdmin
 
 User = get_user_model()
 
@@ -110,12 +110,12 @@ class RoleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in dict(people.ROLE_CHOICES):
-            return queryset.filter(groups__name=self.value())
+            return with_role(queryset, self.value())
         return queryset
 
 
 @admin.register(User)
-class PersonAdmin(RoleGatedAdmin, UserAdmin):
+class PersonAdmin(PermissionAdmin, UserAdmin):
     form = PersonChangeForm
     add_form = PersonCreationForm
     fieldsets = (
@@ -132,9 +132,9 @@ class PersonAdmin(RoleGatedAdmin, UserAdmin):
     filter_horizontal = ()
     actions = ["reset_two_factor"]
 
-    # Only the owner manages people, whatever permissions a group may have been given.
+    # Managing people is the owner's (auth.view_user, add_user, change_user).
     # People are deactivated, never deleted: the audit ledger keeps naming them.
-    view_roles = add_roles = change_roles = (OWNER,)
+    never = ("delete",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")

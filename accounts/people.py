@@ -1,14 +1,14 @@
 """The shop's people: creating accounts, giving roles, deactivating, setting passwords,
 resetting second factors, ending sessions.
 
-Every change here is the owner's alone, is checked against the last-owner rule and is
-written to the audit ledger in the same transaction as the change itself.
+Every change here needs the permission to manage people (the owner's), is checked against
+the last-owner rule (``accounts.rules``) and is written to the audit ledger in the same
+transaction as the change itself.
 """
 
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts import twofactor
 from accounts.models import TrackedSession
 from accounts.reauth import forget_reauthentication
-from accounts.roles import set_role
+from accounts.roles import set_role, stored_role
+from accounts.rules import MANAGE_PEOPLE, leaves_no_one_to_manage_people
 from audit.actions import Action
 from audit.ledger import record
-from vault.roles import OWNER, ROLE_LABELS, ROLES, has_role, role_of
+from vault.roles import ROLE_LABELS, is_role
 
 ROLE_CHOICES = list(ROLE_LABELS.items())
 
@@ -37,38 +38,23 @@ def role_label(role):
     return ROLE_LABELS.get(role, "—")
 
 
-def stored_role(user):
-    """The role group ``user`` belongs to, even while deactivated (``role_of`` says None)."""
-    names = {group.name for group in user.groups.all()}
-    return next((role for role in ROLES if role in names), None)
-
-
-def require_owner(actor):
-    """Only the owner manages people; anyone else is refused."""
-    if not has_role(actor, OWNER):
+def require_manage_people(actor):
+    """Refuse ``actor`` unless they may manage people (the owner's permission)."""
+    if not actor.has_perm(MANAGE_PEOPLE):
         raise PermissionDenied
 
 
-def other_active_owners(user):
-    """Active owners other than ``user``, locked so two changes cannot race past the rule."""
-    return (
-        get_user_model()
-        .objects.select_for_update()
-        .filter(is_active=True, groups__name=OWNER)
-        .exclude(pk=user.pk)
-    )
-
-
-def check_last_owner(user):
-    """Refuse to remove ``user`` from the owners when no other active owner remains."""
-    if role_of(user) == OWNER and not other_active_owners(user).exists():
+def check_last_owner(user, new_role=None):
+    """Refuse to give ``user`` ``new_role`` (None: to switch them off) when they are the
+    last active owner (``accounts.rules.leaves_no_one_to_manage_people``)."""
+    if leaves_no_one_to_manage_people(user, new_role):
         raise LastOwnerError(LAST_OWNER_MESSAGE)
 
 
 def create_account(actor, user, role, request=None):
     """Give a freshly saved ``user`` their one role and record who created the account."""
-    require_owner(actor)
-    if role not in ROLES:
+    require_manage_people(actor)
+    if not is_role(role):
         raise ValidationError(_("役割を1つ選んでください。"))
     with transaction.atomic():
         set_role(user, role)
@@ -79,15 +65,14 @@ def create_account(actor, user, role, request=None):
 
 def change_role(actor, user, new_role, request=None):
     """Give ``user`` exactly ``new_role``; the owner only, never the last owner's own."""
-    require_owner(actor)
-    if new_role not in ROLES:
+    require_manage_people(actor)
+    if not is_role(new_role):
         raise ValidationError(_("役割を1つ選んでください。"))
     with transaction.atomic():
         old_role = stored_role(user)
         if old_role == new_role:
             return False
-        if new_role != OWNER:
-            check_last_owner(user)
+        check_last_owner(user, new_role)
         set_role(user, new_role)
         record(
             Action.ACCOUNT_ROLE_CHANGE,
@@ -101,7 +86,7 @@ def change_role(actor, user, new_role, request=None):
 
 def deactivate(actor, user, request=None):
     """Switch ``user`` off and end all their sessions at once."""
-    require_owner(actor)
+    require_manage_people(actor)
     with transaction.atomic():
         check_last_owner(user)
         user.is_active = False
@@ -118,7 +103,7 @@ def deactivate(actor, user, request=None):
 
 def reactivate(actor, user, request=None):
     """Let a deactivated person sign in again (with the role they had)."""
-    require_owner(actor)
+    require_manage_people(actor)
     with transaction.atomic():
         user.is_active = True
         user.save(update_fields=["is_active"])
@@ -193,7 +178,7 @@ def password_changed(request, user):
 def reset_second_factor(actor, user, request=None):
     """Remove ``user``'s authenticator and recovery codes and end all their sessions:
     they enrol again at their next sign-in. The owner only, after re-authentication."""
-    require_owner(actor)
+    require_manage_people(actor)
     with transaction.atomic():
         twofactor.reset(user)
         ended = end_sessions(user)

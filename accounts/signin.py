@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
 from vault import limits
-from vault.roles import role_of
+from vault.roles import holds_a_role
 
 PENDING_KEY = "shopguard_pending_sign_in"
 # True on sessions signed in with a second factor, False on those signed in with the
@@ -61,7 +61,7 @@ class SignInForm(AdminAuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        if role_of(user) is None:
+        if not holds_a_role(user):
             raise self.get_invalid_login_error()
 
 
@@ -92,7 +92,7 @@ def pending_sign_in(request):
         request.session.pop(PENDING_KEY, None)
         return None, None
     user = get_user_model().objects.filter(pk=state["user"], is_active=True).first()
-    if user is None or role_of(user) is None:
+    if user is None or not holds_a_role(user):
         request.session.pop(PENDING_KEY, None)
         return None, None
     return user, state

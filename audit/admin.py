@@ -48,9 +48,9 @@ from audit.display import (
 )
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
-from vault.access import RoleGatedAdmin, vault_view
+from vault.access import PermissionAdmin, vault_view
 from vault.log import looks_personal
-from vault.roles import AUDITOR, OWNER, ROLE_LABELS
+from vault.roles import ROLE_LABELS
 from vault.spreadsheet import safe_cell
 
 if admin.site.is_registered(ChangeLogEntry):
@@ -59,10 +59,11 @@ if admin.site.is_registered(ChangeLogEntry):
     admin.site.unregister(ChangeLogEntry)
 
 
-class LedgerAdmin(RoleGatedAdmin, admin.ModelAdmin):
-    """Viewing for the owner and the auditor (with the view permission); nothing else."""
+class LedgerAdmin(PermissionAdmin, admin.ModelAdmin):
+    """Viewing for whoever has the view permission (the owner and the auditor); nothing
+    else, for anyone."""
 
-    view_roles = (OWNER, AUDITOR)
+    never = ("add", "change", "delete")
     actions = None
 
 
@@ -566,7 +567,7 @@ class AlertAdmin(LedgerAdmin):
             *super().get_urls(),
         ]
 
-    @method_decorator(vault_view("audit.view_alert", roles=[OWNER]))
+    @method_decorator(vault_view("audit.view_alert", alerts.RECEIVE_ALERTS))
     def acknowledge_view(self, request, alert_id):
         """The owner marks an alert as seen; the banner drops it; the ledger records it."""
         alert = get_object_or_404(Alert, pk=alert_id, acknowledged_at__isnull=True)

@@ -56,6 +56,7 @@ class AuditEntry(models.Model):
         ordering = ["seq"]
         verbose_name = _("監査記録")
         verbose_name_plural = _("監査記録")
+        permissions = [("view_activity", _("店の利用状況のグラフを見る"))]
         indexes = [
             # A person's activity, and the per-request alert checks (new IP, failures).
             models.Index(fields=["actor_id", "action"], name="audit_actor_action"),
@@ -150,6 +151,7 @@ class Alert(models.Model):
         ordering = ["-raised_at"]
         verbose_name = _("警告")
         verbose_name_plural = _("警告")
+        permissions = [("acknowledge_alert", _("警告を受け取り、確認済みにする"))]
         indexes = [models.Index(fields=["acknowledged_at"], name="audit_alert_open")]
 
     def __str__(self):

@@ -23,8 +23,8 @@ from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
 from customers.paging import KeysetChangeList
 from customers.urls import customer_admin_urls, purchase_admin_urls
+from vault.access import PermissionAdmin
 from vault.encryption import EncryptedTextField
-from vault.roles import OWNER, has_role
 
 SEARCH_KIND_LABELS = {
     "email": _("メールアドレス"),
@@ -50,7 +50,7 @@ class CustomerChangeList(KeysetChangeList, TokenSearchChangeList):
         return reverse("admin:customers_customer_view", args=[result.pk])
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
     """Records every list page (ids shown, kind of search) and every detail page, and asks
     for re-authentication before a deletion, which it records too."""
 
@@ -221,14 +221,16 @@ class CustomerAdmin(AuditedAdmin):
         if customer is None or not self.has_view_permission(request, customer):
             return {}
         return {
-            "is_owner": has_role(request.user, OWNER),
+            "may_read_ledger": request.user.has_perm("audit.view_auditentry"),
+            "may_anonymise": request.user.has_perm("customers.delete_customer"),
             "who_looked_url": reverse("admin:audit_auditentry_customer", args=[customer.pk]),
             "view_url": reverse("admin:customers_customer_view", args=[customer.pk]),
             "title": _("%(customer)s の編集") % {"customer": customer},
         }
 
     def detail_context(self, request, customer):
-        """The masked values with their reveal links, purchases, and owner-only links."""
+        """The masked values with their reveal links, purchases, and the link to the ledger
+        (shown to who may read it)."""
         user = request.user
         purchases, hidden_sensitive = services.visible_purchases(user, customer)
         return {
@@ -240,7 +242,7 @@ class CustomerAdmin(AuditedAdmin):
             ],
             "hidden_sensitive_count": hidden_sensitive,
             "can_add_purchase": user.has_perm("customers.add_purchase"),
-            "is_owner": has_role(user, OWNER),
+            "may_read_ledger": user.has_perm("audit.view_auditentry"),
             "who_looked_url": reverse("admin:audit_auditentry_customer", args=[customer.pk]),
             "edit_url": reverse("admin:customers_customer_change", args=[customer.pk]),
         }

@@ -13,9 +13,10 @@ from audit.actions import Action
 from customers.models import Customer, Purchase
 from vault import limits
 from vault.blind_index import full_digest
-from vault.roles import STAFF, has_role
 
 REVEAL = Action.CUSTOMER_REVEAL
+# Whoever may reveal without this permission (staff) has an hourly quota (limits.STAFF_REVEALS).
+REVEAL_WITHOUT_QUOTA = "customers.reveal_without_quota"
 SEARCH_SESSION_KEY = "customer_searches"
 SEARCH_TOKEN_VAR = "s"
 # A person rarely runs more than a few searches in a row; older tokens simply expire.
@@ -37,9 +38,9 @@ class RevealQuotaExceeded(Exception):
 
 def reveals_left(user):
     """How many values ``user`` may still reveal this hour, or None when no quota applies
-    (only staff have one). Read without a lock: it is for the page, the reveal itself
-    counts under the lock (``reading.reveal_field``)."""
-    if not has_role(user, STAFF):
+    (only those who reveal within one, staff, have one). Read without a lock: it is for
+    the page, the reveal itself counts under the lock (``reading.reveal_field``)."""
+    if not user.has_perm("customers.reveal_customer") or user.has_perm(REVEAL_WITHOUT_QUOTA):
         return None
     return limits.STAFF_REVEALS.left(user.pk)
 

@@ -26,7 +26,6 @@ from policy.services import (
 )
 from vault import limits
 from vault.blind_index import full_digest
-from vault.roles import MANAGER, OWNER, has_role
 
 # The policy's article on the purposes of use (APPI art. 21, 32): what a purposes request
 # is answered with.
@@ -257,7 +256,7 @@ def mail_outcome(address, data_request, reason="", link=""):
 def requests_due_for(user):
     """The open, verified data requests ``user`` handles (owner, manager), soonest due
     first, as plain facts for the home page: no personal data, nothing to decrypt."""
-    if not has_role(user, OWNER, MANAGER):
+    if not user.has_perm("datarequests.change_datarequest"):
         return []
     queue = DataRequest.objects.filter(
         step__in=(DataRequest.Step.IDENTITY_CONFIRMED, DataRequest.Step.IN_PROGRESS)

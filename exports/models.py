@@ -90,7 +90,10 @@ class ExportRequest(models.Model):
         ordering = ["-requested_at"]
         verbose_name = _("エクスポート申請")
         verbose_name_plural = _("エクスポート申請")
-        permissions = [("approve_exportrequest", _("他の人のエクスポート申請を承認する"))]
+        permissions = [
+            ("approve_exportrequest", _("他の人のエクスポート申請を承認する")),
+            ("view_takeout_ledger", _("持ち出し記録を読む")),
+        ]
 
     def __str__(self):
         word = _("エクスポート")

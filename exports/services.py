@@ -3,12 +3,13 @@
 A request names its purpose, its recipient, the customers (``ExportRequest.Scope``) and
 fields it needs, purchases if wanted, and the encoding. It always waits for a second
 person: an active owner who did not ask. Only where the asking owner is the shop's sole
-privileged person (no other active owner or manager) may they approve it themselves,
-after confirming their password and typing ``SELF_APPROVAL_SENTENCE``; the export is
-then marked self-approved wherever it is listed. The person who asked downloads it once,
-within DOWNLOAD_WINDOW, after re-authentication; after that it is expired
-(``expire_due``, run by ``manage.py purge_exports`` and on access). Every step, and
-every refused step, is in the ledger, written in the same transaction as the step.
+privileged person (nobody else active may ask for an export: ``accounts.rules``) may
+they approve it themselves, after confirming their password and typing
+``SELF_APPROVAL_SENTENCE``; the export is then marked self-approved wherever it is
+listed. The person who asked downloads it once, within DOWNLOAD_WINDOW, after
+re-authentication; after that it is expired (``expire_due``, run by ``manage.py
+purge_exports`` and on access). Every step, and every refused step, is in the ledger,
+written in the same transaction as the step.
 
 The archive is built at download time into an unnamed temporary file and handed out
 from there; nothing of an export is ever kept on disk, so expiry has nothing to delete.
@@ -16,13 +17,13 @@ from there; nothing of an export is ever kept on disk, so expiry has nothing to 
 
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import rules
 from audit.actions import Action, Outcome
 from audit.ledger import record
 from customers import reading
@@ -32,7 +33,6 @@ from exports.archive import sha256_of, write_archive
 from exports.models import ExportRequest
 from policy.services import customers_excluded_from_third_party
 from vault.log import looks_personal
-from vault.roles import MANAGER, OWNER, role_of
 
 Status, Scope = ExportRequest.Status, ExportRequest.Scope
 # An approval is for the task at hand, not a standing permit to take the list later.
@@ -194,27 +194,17 @@ def refuse_request(user, error, *, request=None):
 # Decisions ---------------------------------------------------------------------------
 
 
-def other_privileged(user):
-    """Active owners and managers other than ``user``."""
-    people = get_user_model().objects.filter(is_active=True, groups__name__in=[OWNER, MANAGER])
-    return people.exclude(pk=user.pk).distinct()
-
-
-def may_self_approve(user):
-    """True for the owner of a shop with no other active owner or manager."""
-    return role_of(user) == OWNER and not other_privileged(user).exists()
-
-
 def decision_problem(export, person, *, approve, confirmation=""):
-    """(reason, message) when ``person`` may not decide ``export`` now, else None."""
-    if role_of(person) != OWNER:
+    """(reason, message) when ``person`` may not decide ``export`` now, else None (the
+    rules on someone else's and one's own request are ``accounts.rules``)."""
+    if not person.has_perm(rules.APPROVE_EXPORTS):
         return "not_owner", _("承認できるのはオーナーだけです。")
     if export.status != Status.PENDING:
         return "not_pending", _("この申請は%(status)sのため、承認も却下もできません。") % {
             "status": export.get_status_display()
         }
-    own = person.pk == export.requested_by_id
-    if own and not may_self_approve(person):
+    own = rules.is_own(person, export.requested_by_id)
+    if own and not rules.may_self_approve(person):
         return "own_request", _("自分の申請は承認できません。他のオーナーの承認を待ってください。")
     if own and approve and confirmation.strip() != str(SELF_APPROVAL_SENTENCE):
         return "no_confirmation", _("自己承認には確認の文を正しく入力してください。")
@@ -292,7 +282,7 @@ def expire_due(*, request=None):
 
 def download_problem(export, user):
     """(reason, message) why ``user`` may not download ``export`` now, or None."""
-    if export.requested_by_id != user.pk:
+    if not rules.is_own(user, export.requested_by_id):
         return "not_requester", _("ダウンロードできるのは申請した本人だけです。")
     if export.status == Status.DOWNLOADED:
         return "downloaded", _("このエクスポートはすでにダウンロードされています。")
@@ -413,9 +403,9 @@ def pending_for(user):
     downloaded (with its state). Oldest first."""
     open_states = [ExportRequest.Status.PENDING, ExportRequest.Status.APPROVED]
     requests = ExportRequest.objects.select_related("requested_by").order_by("requested_at")
-    if role_of(user) == OWNER:
+    if user.has_perm(rules.APPROVE_EXPORTS):
         pending = requests.filter(status=ExportRequest.Status.PENDING)
-        return pending if may_self_approve(user) else pending.exclude(requested_by=user)
+        return pending if rules.may_self_approve(user) else pending.exclude(requested_by=user)
     return requests.filter(requested_by=user, status__in=open_states)
 
 
@@ -433,7 +423,7 @@ def downloads_since(since):
 def awaiting_approval_for(user):
     """Pending requests ``user`` may decide now, as plain facts (oldest first): an
     owner's part of ``pending_for``; nobody else decides."""
-    if role_of(user) != OWNER:
+    if not user.has_perm(rules.APPROVE_EXPORTS):
         return []
     return [_plain(export) for export in pending_for(user)]
 

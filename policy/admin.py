@@ -1,6 +1,6 @@
 """The owner's policy work: the shop profile, versions (edit, publish), consent, third-party
-provision records and customers' data requests. Every page here is the owner's alone
-(DESIGN.md), and the owner still needs the model permission (vault.access)."""
+provision records. Every page here is the owner's alone (DESIGN.md): only the owner's role
+holds these models' permissions (accounts.roles), which every page asks (vault.access)."""
 
 import uuid
 
@@ -28,8 +28,7 @@ from policy.models import (
     ThirdPartyProvision,
     customers_without_consent,
 )
-from vault.access import RoleGatedAdmin
-from vault.roles import OWNER
+from vault.access import PermissionAdmin
 
 # One page of customers awaiting consent: enough to work through, small enough to send.
 PENDING_PAGE_SIZE = 200
@@ -53,9 +52,9 @@ def changed_field_names(form):
 
 
 @admin.register(ShopProfile)
-class ShopProfileAdmin(RoleGatedAdmin, admin.ModelAdmin):
+class ShopProfileAdmin(PermissionAdmin, admin.ModelAdmin):
     # One profile, made by the seed migration: never added or deleted.
-    view_roles = change_roles = (OWNER,)
+    never = ("add", "delete")
     fieldsets = [
         (_("事業者"), {"fields": [("business_name_ja", "business_name_en")]}),
         (
@@ -95,9 +94,9 @@ class ShopProfileAdmin(RoleGatedAdmin, admin.ModelAdmin):
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(RoleGatedAdmin, admin.ModelAdmin):
+class PolicyVersionAdmin(PermissionAdmin, admin.ModelAdmin):
     # Never added here: a draft always starts as a copy (see new_draft_view).
-    view_roles = change_roles = delete_roles = (OWNER,)
+    never = ("add",)
     form = PolicyVersionForm
     list_display = ["__str__", "status", "effective_date", "material_change", "published_at"]
     list_filter = ["status", "material_change"]
@@ -299,9 +298,9 @@ class PolicyVersionAdmin(RoleGatedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(RoleGatedAdmin, admin.ModelAdmin):
+class ConsentRecordAdmin(PermissionAdmin, admin.ModelAdmin):
     # Consent is evidence: recorded once, never edited or deleted.
-    view_roles = add_roles = (OWNER,)
+    never = ("change", "delete")
     list_display = ["customer", "version", "channel", "consented_at", "content_hash"]
     list_filter = ["channel", "version"]
     list_select_related = ["customer", "version"]
@@ -328,9 +327,9 @@ class ConsentRecordAdmin(RoleGatedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ThirdPartyProvision)
-class ThirdPartyProvisionAdmin(RoleGatedAdmin, admin.ModelAdmin):
+class ThirdPartyProvisionAdmin(PermissionAdmin, admin.ModelAdmin):
     # Removed only by purge_provision_records after the retention period.
-    view_roles = add_roles = change_roles = (OWNER,)
+    never = ("delete",)
     form = ThirdPartyProvisionForm
     list_display = ["recipient_name", "provided_on", "basis", "recorded_on", "keep_until"]
     list_filter = ["basis"]

@@ -10,6 +10,9 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from vault.access import gated
+from vault.roles import holds_a_role
+
 
 class ShopGuardAdminSite(admin.AdminSite):
     site_header = _("ShopGuard 顧客データ管理")
@@ -21,11 +24,17 @@ class ShopGuardAdminSite(admin.AdminSite):
         two-factor sign-in is required, only on a session whose second factor is confirmed
         (fail closed: a session made by any other path is refused)."""
         from accounts.signin import second_factor_confirmed
-        from vault.roles import role_of
 
         if settings.SHOPGUARD_REQUIRE_2FA and not second_factor_confirmed(request):
             return False
-        return super().has_permission(request) and role_of(request.user) is not None
+        return super().has_permission(request) and holds_a_role(request.user)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin passes the one gate (``vault.access.PermissionAdmin``): the
+        shop's own admins name it in their bases, an installed package's (django-axes'
+        lockout records) is given it here."""
+        gate = gated(admin_class or admin.ModelAdmin)
+        return super().register(model_or_iterable, gate, **options)
 
     def get_urls(self):
         from accounts import signin, views
