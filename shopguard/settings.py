@@ -100,7 +100,6 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
-    "auditlog",
     "vault",
     "accounts",
     "audit",
@@ -128,7 +127,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "vault.middleware.NoStoreMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
     "audit.middleware.CurrentRequestMiddleware",
     "axes.middleware.AxesMiddleware",
     "shopguard.errors.MethodNotAllowedPageMiddleware",
@@ -318,9 +316,7 @@ LOGGING = {
     },
 }
 
-# Audit ledger (audit app). auditlog writes its change records into our own model, which
-# keeps field names only (see audit/changes.py).
-AUDITLOG_LOGENTRY_MODEL = "audit.ChangeLogEntry"
+# Audit ledger (audit app); model changes are recorded by audit/changes.py.
 # Ledger entries older than this are removed by `manage.py purge_audit` (which leaves a
 # checkpoint): two years covers a yearly review and a dispute about the year before.
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 730)
