@@ -103,14 +103,16 @@ def _key(key):
 STAFF_REVEALS = Limit(
     "staff_reveals", 20, timedelta(hours=1), setting="SHOPGUARD_STAFF_REVEALS_PER_HOUR"
 )
-# 5 password checks per username and address in 30 minutes (AXES_FAILURE_LIMIT and
-# AXES_COOLOFF_TIME): enough for typos, far too few to guess a 12-character password.
-# Reserved before the hash is checked, so parallel guesses cannot slip past the lockout.
+# 5 password checks per username and address in 30 minutes (SHOPGUARD_SIGN_IN_FAILURES,
+# SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES): enough for typos, far too few to guess a
+# 12-character password, and short enough that the shop is not locked out for long. The
+# one count of sign-in failures: reserved before the hash is checked, so parallel guesses
+# cannot slip past the lockout (accounts.backends).
 PASSWORD_GUESSES = Limit(
     "password_guesses",
     5,
-    getattr(settings, "AXES_COOLOFF_TIME", timedelta(minutes=30)),
-    setting="AXES_FAILURE_LIMIT",
+    timedelta(minutes=getattr(settings, "SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES", 30)),
+    setting="SHOPGUARD_SIGN_IN_FAILURES",
 )
 # 5 second-factor codes per pending sign-in (its 5 minutes): a mistyped code or two,
 # never a search of the million codes; then the password is asked again.

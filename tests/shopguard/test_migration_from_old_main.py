@@ -17,7 +17,9 @@ then it puts the usual empty test database back.
 
 Since django-auditlog left (audit 0010), the change log's records are in the ledger's
 history: every one of them has its model.* ledger entry, which stays as it was, and the
-change log's table is gone, unless a record had no entry (then the table stays).
+change log's table is gone, unless a record had no entry (then the table stays). Since
+django-axes left (accounts 0003), its tables are gone: every sign-in and failed sign-in
+it kept is in the ledger.
 """
 
 from pathlib import Path
@@ -62,6 +64,13 @@ OLD_TABLES = {
 # django-auditlog's change log (its records are in the ledger) and its own empty table.
 CHANGE_LOG = "audit_changelogentry"
 AUDITLOG_TABLES = {CHANGE_LOG, "auditlog_logentry"}
+# django-axes' records of sign-ins and failures (the ledger has them all).
+AXES_TABLES = {
+    "axes_accessattempt",
+    "axes_accessattemptexpiration",
+    "axes_accesslog",
+    "axes_accessfailurelog",
+}
 MAIN_CUSTOMERS = [
     {
         "name": f"見本 太郎{n}",
@@ -218,11 +227,38 @@ def assert_change_log_gone():
     assert not AUDITLOG_TABLES & set(connection.introspection.table_names())
 
 
+def axes_records():
+    """What django-axes kept: (name, failures) of its attempts, and the names of its
+    access log (sign-ins), read with SQL."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT username, failures_since_start FROM axes_accessattempt")
+        attempts = cursor.fetchall()
+        cursor.execute("SELECT username FROM axes_accesslog")
+        return attempts, [name for (name,) in cursor.fetchall()]
+
+
+def assert_the_ledger_has_every_sign_in_axes_kept(attempts, sign_ins):
+    for name, failures in attempts:
+        failed = AuditEntry.objects.filter(action="auth.sign_in_failed", actor_username=name)
+        assert failed.count() >= failures
+    for name in sign_ins:
+        assert AuditEntry.objects.filter(action="auth.sign_in", actor_username=name).exists()
+
+
+def assert_axes_gone():
+    assert not AXES_TABLES & set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = 'axes'")
+        assert cursor.fetchone() == (0,)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_last_main_before_the_new_layout_migrates_forward_with_nothing_lost(old_database):
     old_database("main-447cd7b")
     entries, head = AuditEntry.objects.count(), AuditEntry.objects.order_by("seq").last().seq
     records, recorded = change_records(), model_entries()
+    attempts, sign_ins = axes_records()
+    assert attempts and sign_ins  # a failed sign-in and two sign-ins (make_snapshot.py)
 
     migrate()
 
@@ -258,6 +294,9 @@ def test_the_last_main_before_the_new_layout_migrates_forward_with_nothing_lost(
     assert_every_record_has_its_ledger_entry(records, recorded)
     assert [entry for entry in model_entries() if entry[0] <= head] == recorded
     assert_change_log_gone()
+    # django-axes' tables went: what they kept is in the ledger.
+    assert_the_ledger_has_every_sign_in_axes_kept(attempts, sign_ins)
+    assert_axes_gone()
 
     ledger_kept(head, entries)
     ledger_is_intact_and_grows()
@@ -310,6 +349,7 @@ def test_an_older_main_migrates_forward_with_nothing_lost(old_database):
     assert Group.objects.filter(name__in=["owner", "manager", "staff", "auditor"]).count() == 4
     assert_old_tables_gone()
     assert_change_log_gone()  # empty: nothing to keep
+    assert_axes_gone()
 
     ledger_kept(head, entries)
     ledger_is_intact_and_grows()
