@@ -84,6 +84,18 @@ def test_it_unlocks_after_the_cool_off(client, people, clock):
 
 
 @pytest.mark.django_db
+def test_the_lock_lasts_30_minutes_after_the_last_failure(client, people, clock):
+    for _ in range(4):
+        sign_in(client, "carol", WRONG)
+        clock.advance(10 * 60)  # failures ten minutes apart still follow one another
+    assert sign_in(client, "carol", WRONG).status_code == 429
+    clock.advance(29 * 60)
+    assert sign_in(client, "carol", PASSWORD).status_code == 429  # not renewed by it
+    clock.advance(2 * 60)
+    assert sign_in(client, "carol", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
 def test_a_right_password_clears_the_count(client, people):
     for _ in range(4):
         sign_in(client, "carol", WRONG)
