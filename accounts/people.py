@@ -3,7 +3,8 @@ resetting second factors, ending sessions.
 
 Every change here needs the permission to manage people (the owner's), is checked against
 the last-owner rule (``accounts.rules``) and is written to the audit ledger in the same
-transaction as the change itself.
+transaction as the change itself: one entry, naming the fields changed, is the record of
+its saves (audit.changes.recorded_by_caller).
 """
 
 from importlib import import_module
@@ -19,6 +20,7 @@ from accounts.reauth import forget_reauthentication
 from accounts.roles import set_role, stored_role
 from accounts.rules import MANAGE_PEOPLE, leaves_no_one_to_manage_people
 from audit.actions import Action
+from audit.changes import recorded_by_caller
 from audit.ledger import record
 from vault.roles import ROLE_LABELS, is_role
 
@@ -52,14 +54,19 @@ def check_last_owner(user, new_role=None):
 
 
 def create_account(actor, user, role, request=None):
-    """Give a freshly saved ``user`` their one role and record who created the account."""
+    """Give a freshly saved ``user`` their one role and record who created the account
+    (save the user inside the same ``recorded_by_caller()`` block: the entry covers it)."""
     require_manage_people(actor)
     if not is_role(role):
         raise ValidationError(_("役割を1つ選んでください。"))
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         set_role(user, role)
         record(
-            Action.ACCOUNT_CREATE, request=request, actor=actor, target=user, detail={"role": role}
+            Action.ACCOUNT_CREATE,
+            request=request,
+            actor=actor,
+            target=user,
+            detail={"role": role, "fields": saves.fields()},
         )
 
 
@@ -68,7 +75,7 @@ def change_role(actor, user, new_role, request=None):
     require_manage_people(actor)
     if not is_role(new_role):
         raise ValidationError(_("役割を1つ選んでください。"))
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         old_role = stored_role(user)
         if old_role == new_role:
             return False
@@ -79,7 +86,7 @@ def change_role(actor, user, new_role, request=None):
             request=request,
             actor=actor,
             target=user,
-            detail={"old": old_role, "new": new_role},
+            detail={"old": old_role, "new": new_role, "fields": saves.fields()},
         )
     return True
 
@@ -87,7 +94,7 @@ def change_role(actor, user, new_role, request=None):
 def deactivate(actor, user, request=None):
     """Switch ``user`` off and end all their sessions at once."""
     require_manage_people(actor)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         check_last_owner(user)
         user.is_active = False
         user.save(update_fields=["is_active"])
@@ -97,17 +104,23 @@ def deactivate(actor, user, request=None):
             request=request,
             actor=actor,
             target=user,
-            detail={"sessions_ended": ended},
+            detail={"sessions_ended": ended, "fields": saves.fields()},
         )
 
 
 def reactivate(actor, user, request=None):
     """Let a deactivated person sign in again (with the role they had)."""
     require_manage_people(actor)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         user.is_active = True
         user.save(update_fields=["is_active"])
-        record(Action.ACCOUNT_REACTIVATE, request=request, actor=actor, target=user)
+        record(
+            Action.ACCOUNT_REACTIVATE,
+            request=request,
+            actor=actor,
+            target=user,
+            detail={"fields": saves.fields()},
+        )
 
 
 # Sessions ---------------------------------------------------------------------------
@@ -158,19 +171,27 @@ def password_changed(request, user):
 
     When people change their own password the session they did it from stays (Django
     gave it a new key); when the owner sets someone's password, all of theirs end. The
-    entry names the person, never the password. Call it inside the change's transaction.
+    entry names the person, never the password. Call it inside the change's transaction,
+    and inside the ``recorded_by_caller()`` block of the password's save: the entry is
+    its record.
     """
     own = request.user.pk == user.pk
     keep = request.session.session_key if own else None
     if own:
         track_session(request, user)
     ended = end_sessions(user, keep=keep)
-    record(
-        Action.ACCOUNT_PASSWORD_SET,
-        request=request,
-        target=user,
-        detail={"own": own, "usable": user.has_usable_password(), "sessions_ended": ended},
-    )
+    with recorded_by_caller() as saves:
+        record(
+            Action.ACCOUNT_PASSWORD_SET,
+            request=request,
+            target=user,
+            detail={
+                "own": own,
+                "usable": user.has_usable_password(),
+                "sessions_ended": ended,
+                "fields": saves.fields(),
+            },
+        )
     forget_reauthentication(request)
     return ended
 

@@ -10,6 +10,7 @@ import time
 
 import django_otp
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, login
@@ -21,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
+from accounts.backends import is_locked_out
 from vault import limits
 from vault.roles import holds_a_role
 
@@ -53,7 +55,7 @@ class SignInForm(AdminAuthenticationForm):
 
     def clean_username(self):
         # Django's form only sizes the box: a name longer than any account's is no account,
-        # and must not reach the lockout records (PostgreSQL refuses its length).
+        # refused before any password check (and any count of guesses).
         username = self.cleaned_data.get("username") or ""
         if len(username) > self.fields["username"].max_length:
             raise self.get_invalid_login_error()
@@ -141,12 +143,28 @@ def admin_context(request, admin_site, **extra):
     return {**admin_site.each_context(request), "has_permission": False, **extra}
 
 
+def lockout_page(request):
+    """The answer to a password guess that met the lockout (accounts.backends): a page
+    saying how many failures lock a name and for how long, status 429."""
+    context = {
+        "failures": settings.SHOPGUARD_SIGN_IN_FAILURES,
+        "minutes": settings.SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES,
+    }
+    return render(request, "accounts/lockout.html", context, status=429)
+
+
 @method_decorator(sensitive_post_parameters(), name="dispatch")
 class SignInView(LoginView):
-    """Step one: the password. Sends people who need a second factor to step two."""
+    """Step one: the password. Sends people who need a second factor to step two; a name
+    locked out by its failed passwords gets the lockout page instead of the form."""
 
     authentication_form = SignInForm
     template_name = "admin/login.html"
+
+    def form_invalid(self, form):
+        if is_locked_out(self.request):
+            return lockout_page(self.request)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         user = form.get_user()

@@ -13,7 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
+from accounts.backends import is_locked_out
 from accounts.reauth import mark_reauthenticated, require_recent_auth
+from accounts.signin import lockout_page
 from audit.actions import Action
 from audit.ledger import record
 
@@ -76,6 +78,8 @@ def reauth(request):
         if again:
             messages.info(request, _("パスワードを確認しました。もう一度ボタンを押してください。"))
         return redirect(safe_next(request))
+    if is_locked_out(request):  # the same limit as signing in: 5 wrong passwords
+        return lockout_page(request)
     context = {
         **admin.site.each_context(request),
         "form": form,

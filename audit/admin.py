@@ -47,16 +47,11 @@ from audit.display import (
     role_label,
 )
 from audit.ledger import record
-from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
+from audit.models import Alert, AuditEntry, AuditEntryCustomer
 from vault.access import PermissionAdmin, vault_view
 from vault.log import looks_personal
 from vault.roles import ROLE_LABELS
 from vault.spreadsheet import safe_cell
-
-if admin.site.is_registered(ChangeLogEntry):
-    # auditlog registers its own admin for the log entry model; the ledger is the one
-    # timeline people read, so the redacted change log stays out of the menu.
-    admin.site.unregister(ChangeLogEntry)
 
 
 class LedgerAdmin(PermissionAdmin, admin.ModelAdmin):

@@ -1,6 +1,5 @@
 import json
 
-from auditlog.models import AbstractLogEntry
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -156,19 +155,3 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.entry_seq}"
-
-
-class ChangeLogEntry(AbstractLogEntry):
-    """django-auditlog's record of a model change (``AUDITLOG_LOGENTRY_MODEL``), kept
-    with field names only: every value, the object's text, its serialized data, the
-    additional data and the actor's e-mail are removed before the row is written."""
-
-    class Meta(AbstractLogEntry.Meta):
-        verbose_name = _("変更記録")
-        verbose_name_plural = _("変更記録")
-
-    def save(self, *args, **kwargs):
-        from audit.changes import scrub_log_entry
-
-        scrub_log_entry(self)
-        super().save(*args, **kwargs)

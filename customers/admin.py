@@ -15,7 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
-from audit import ledger
+from audit import changes, ledger
 from audit.actions import Action
 from customers import masking, reading, services
 from customers.fields import masked_fields
@@ -105,18 +105,21 @@ class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
         return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
-        services.record_deletion(request, obj)
-        super().delete_model(request, obj)
+        with changes.recorded_by_caller():
+            services.record_deletion(request, obj)
+            super().delete_model(request, obj)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        ledger.record(
-            self.change_action if change else self.add_action,
-            request=request,
-            target=obj,
-            customers=reading.customer_ids_of([obj]),
-            detail={"fields": sorted(form.changed_data)},
-        )
+        # One entry per save, naming the fields the person changed in the form.
+        with changes.recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            ledger.record(
+                self.change_action if change else self.add_action,
+                request=request,
+                target=obj,
+                customers=reading.customer_ids_of([obj]),
+                detail={"fields": sorted(form.changed_data)},
+            )
 
 
 @admin.register(Customer)

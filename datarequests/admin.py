@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
 from audit.actions import Action
+from audit.changes import recorded_by_caller
 from audit.ledger import record
 from customers import reading
 from customers.fields import label, masked_value
@@ -226,14 +227,15 @@ class DataRequestAdmin(PermissionAdmin, admin.ModelAdmin):
         return TemplateResponse(request, "datarequests/admin/request_reveal.html", context)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            Action.DATA_REQUEST_STEP,
-            request=request,
-            target=obj,
-            customers=[obj.customer_id] if obj.customer_id else [],
-            detail={"step": "note_changed", "fields": sorted(form.changed_data)},
-        )
+        with recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            record(
+                Action.DATA_REQUEST_STEP,
+                request=request,
+                target=obj,
+                customers=[obj.customer_id] if obj.customer_id else [],
+                detail={"step": "note_changed", "fields": sorted(form.changed_data)},
+            )
 
     def advance_view(self, request, object_id):
         """POST: the next step of the shop's work (in progress, then done)."""

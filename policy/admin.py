@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
 from audit.actions import Action
+from audit.changes import recorded_by_caller
 from audit.ledger import record
 from policy import services
 from policy.content import compare_articles
@@ -84,13 +85,14 @@ class ShopProfileAdmin(PermissionAdmin, admin.ModelAdmin):
         return redirect("admin:policy_shopprofile_change", profile.pk)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            Action.POLICY_EDIT,
-            request=request,
-            target=obj,
-            detail={"step": "profile_changed", "fields": changed_field_names(form)},
-        )
+        with recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            record(
+                Action.POLICY_EDIT,
+                request=request,
+                target=obj,
+                detail={"step": "profile_changed", "fields": changed_field_names(form)},
+            )
 
 
 @admin.register(PolicyVersion)
@@ -178,17 +180,22 @@ class PolicyVersionAdmin(PermissionAdmin, admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            Action.POLICY_EDIT,
-            request=request,
-            target=obj,
-            detail={"step": "draft_changed", "fields": changed_field_names(form)},
-        )
+        # Named as the form names them: article by article, not "articles".
+        with recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            record(
+                Action.POLICY_EDIT,
+                request=request,
+                target=obj,
+                detail={"step": "draft_changed", "fields": changed_field_names(form)},
+            )
 
     def delete_model(self, request, obj):
-        record(Action.POLICY_EDIT, request=request, target=obj, detail={"step": "draft_deleted"})
-        super().delete_model(request, obj)
+        with recorded_by_caller():
+            record(
+                Action.POLICY_EDIT, request=request, target=obj, detail={"step": "draft_deleted"}
+            )
+            super().delete_model(request, obj)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -340,6 +347,12 @@ class ThirdPartyProvisionAdmin(PermissionAdmin, admin.ModelAdmin):
     def keep_until(self, obj):
         return obj.keep_until
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The record and its customers are saved in two steps (save_model, save_related):
+        # one entry covers both.
+        with recorded_by_caller():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.recorded_by = request.user
@@ -348,4 +361,7 @@ class ThirdPartyProvisionAdmin(PermissionAdmin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         step = "changed" if change else "created"
-        services.record_provision_entry(form.instance, request=request, step=step)
+        with recorded_by_caller() as saves:  # changeform_view's block
+            services.record_provision_entry(
+                form.instance, request=request, step=step, fields=saves.fields()
+            )

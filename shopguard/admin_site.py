@@ -89,11 +89,13 @@ class ShopGuardAdminSite(admin.AdminSite):
         and spends the re-authentication (accounts.people.password_changed)."""
         from accounts.people import password_changed
         from accounts.reauth import reauth_redirect, recently_reauthenticated
+        from audit.changes import recorded_by_caller
 
         if not recently_reauthenticated(request):
             return reauth_redirect(request)
         before = request.user.password
-        with transaction.atomic():
+        # account.password_set is the one record of the password's save.
+        with transaction.atomic(), recorded_by_caller():
             response = super().password_change(request, extra_context)
             request.user.refresh_from_db(fields=["password"])
             if request.user.password != before:

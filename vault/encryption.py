@@ -429,7 +429,7 @@ class EncryptedField(models.Field):
         return super().get_col(alias, output_field)
 
     def value_to_string(self, obj):
-        # Serialisers (dumpdata, auditlog) get a redaction, never the plaintext.
+        # Serialisers (dumpdata) get a redaction, never the plaintext.
         return "[encrypted]"
 
     def formfield(self, **kwargs):

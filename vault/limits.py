@@ -1,6 +1,8 @@
 """Every rate limit and quota in ShopGuard, in one place, each with its reason.
 
-A limit allows ``number`` uses per key within any ``per`` (a sliding window). Its count
+A limit allows ``number`` uses per key within any ``per`` (a sliding window); a lockout
+counts uses until ``per`` passes without one, so once its uses are spent the key stays
+locked for ``per`` after the last of them. Its count
 lives in one ``LimitCounter`` row per key, and ``take`` counts a use only after locking
 that row (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the IMMEDIATE transaction
 already holds the database's write lock). Call it inside the transaction of the work it
@@ -22,10 +24,12 @@ _KEY_CHARS = LimitCounter._meta.get_field("key").max_length
 
 
 class Limit:
-    """``number`` uses per key in any ``per``; the number may come from a setting."""
+    """``number`` uses per key in any ``per``; the number may come from a setting. With
+    ``lockout``, uses count until ``per`` passes without one (see the module docstring)."""
 
-    def __init__(self, name, number, per, *, setting=None):
+    def __init__(self, name, number, per, *, setting=None, lockout=False):
         self.name, self._number, self.per, self.setting = name, number, per, setting
+        self.lockout = lockout
 
     def __repr__(self):
         return f"<Limit {self.name}: {self.number} per {self.per}>"
@@ -41,7 +45,7 @@ class Limit:
             raise RuntimeError(f"{self.name}: take() counts inside the work's transaction.")
         counter = self._locked_counter(key)
         now = timezone.now()
-        uses = [at for at in counter.uses if at > (now - self.per).timestamp()]
+        uses = self._counted(counter.uses, now.timestamp())
         allowed = len(uses) < self.number
         if allowed:
             uses.append(now.timestamp())
@@ -64,8 +68,15 @@ class Limit:
         uses = LimitCounter.objects.filter(limit=self.name, key=_key(key)).values_list(
             "uses", flat=True
         )
-        since = timezone.now().timestamp() - self.per.total_seconds()
-        return max(0, self.number - sum(at > since for at in (uses.first() or [])))
+        counted = self._counted(uses.first() or [], timezone.now().timestamp())
+        return max(0, self.number - len(counted))
+
+    def _counted(self, uses, now):
+        """The uses (timestamps, oldest first) that still count at ``now``."""
+        since = now - self.per.total_seconds()
+        if self.lockout:
+            return list(uses) if uses and uses[-1] > since else []
+        return [at for at in uses if at > since]
 
     def clear(self, key):
         """Forget ``key``'s uses (a right password clears its guesses)."""
@@ -103,14 +114,19 @@ def _key(key):
 STAFF_REVEALS = Limit(
     "staff_reveals", 20, timedelta(hours=1), setting="SHOPGUARD_STAFF_REVEALS_PER_HOUR"
 )
-# 5 password checks per username and address in 30 minutes (AXES_FAILURE_LIMIT and
-# AXES_COOLOFF_TIME): enough for typos, far too few to guess a 12-character password.
-# Reserved before the hash is checked, so parallel guesses cannot slip past the lockout.
+# 5 password checks per username and address, then 30 minutes locked after the last
+# (SHOPGUARD_SIGN_IN_FAILURES, SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES): enough for typos, far
+# too few to guess a 12-character password, and short enough that the shop is not
+# locked out for long. A lockout: failures count until 30 minutes pass without one, and
+# refused guesses do not renew the lock. The one count of sign-in failures: reserved
+# before the hash is checked, so parallel guesses cannot slip past the lockout
+# (accounts.backends); a right password clears it.
 PASSWORD_GUESSES = Limit(
     "password_guesses",
     5,
-    getattr(settings, "AXES_COOLOFF_TIME", timedelta(minutes=30)),
-    setting="AXES_FAILURE_LIMIT",
+    timedelta(minutes=getattr(settings, "SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES", 30)),
+    setting="SHOPGUARD_SIGN_IN_FAILURES",
+    lockout=True,
 )
 # 5 second-factor codes per pending sign-in (its 5 minutes): a mistyped code or two,
 # never a search of the million codes; then the password is asked again.

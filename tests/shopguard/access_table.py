@@ -20,7 +20,6 @@ and ``id`` of that model's URLs) and ``SAMPLES`` (per URL kwarg name).
 
 from dataclasses import dataclass, field
 
-from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.contenttypes.models import ContentType
 
 from vault.roles import AUDITOR, MANAGER, OWNER, STAFF
@@ -101,8 +100,6 @@ class Model:
         return table
 
 
-NOBODY = Model()
-
 ADMIN_MODELS = {
     # The owner manages people; adding someone gives a role and switching someone off or
     # on changes who may enter, so both need re-authentication (an empty POST of carol's
@@ -110,10 +107,6 @@ ADMIN_MODELS = {
     "auth.user": Model(
         view=[OWNER], add=[OWNER], change=[OWNER], outcomes={"add": REAUTH, "change": (200, REAUTH)}
     ),
-    # Lockout records: nobody works on them in the admin.
-    "axes.accessattempt": NOBODY,
-    "axes.accesslog": NOBODY,
-    "axes.accessfailurelog": NOBODY,
     # The ledger and its alerts: read-only for everyone, readable by owner and auditor.
     "audit.auditentry": Model(view=[OWNER, AUDITOR], outcomes={"change": (200, 403)}),
     "audit.alert": Model(view=[OWNER, AUDITOR], outcomes={"change": (200, 403)}),
@@ -252,16 +245,6 @@ OVERRIDES = {
 }
 
 
-def access_record(model):
-    def make(people):
-        fields = {"username": "carol", "ip_address": "192.0.2.1", "user_agent": "test"}
-        if model is AccessAttempt:
-            fields.update(get_data="", post_data="", failures_since_start=1)
-        return model.objects.create(**fields)
-
-    return make
-
-
 def sample_customer(people):
     from customers.models import Customer
 
@@ -358,9 +341,6 @@ OBJECTS = {
     "datarequests.datarequest": sample_data_request,
     # model label -> factory(people) returning the sample object of that model's URLs
     "auth.user": lambda people: people.carol,
-    "axes.accessattempt": access_record(AccessAttempt),
-    "axes.accesslog": access_record(AccessLog),
-    "axes.accessfailurelog": access_record(AccessFailureLog),
     "audit.auditentry": lambda people: ledger_entry(people),
     "audit.alert": lambda people: sample_alert(people),
     "incidents.incident": lambda people: sample_incident(people),
