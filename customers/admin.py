@@ -22,7 +22,6 @@ from customers.fields import masked_fields
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
 from customers.paging import KeysetChangeList
-from customers.urls import customer_admin_urls, purchase_admin_urls
 from vault.access import PermissionAdmin
 from vault.encryption import EncryptedTextField
 
@@ -143,12 +142,11 @@ class CustomerAdmin(AuditedAdmin):
     ]
 
     def get_urls(self):
-        view = path(
-            "<uuid:object_id>/",
-            self.admin_site.admin_view(self.detail_view),
-            name="customers_customer_view",
-        )
-        return [*customer_admin_urls, view, *super().get_urls()]
+        view = self.admin_site.admin_view(self.detail_view)
+        return [
+            path("<uuid:object_id>/", view, name="customers_customer_view"),
+            *super().get_urls(),
+        ]
 
     def detail_view(self, request, object_id):
         """The customer's page: masked values with a reveal button each, purchases, and
@@ -282,9 +280,6 @@ class PurchaseAdmin(AuditedAdmin):
     list_per_page = 50
     raw_id_fields = ("customer",)
     date_hierarchy = "purchased_on"
-
-    def get_urls(self):
-        return purchase_admin_urls + super().get_urls()
 
     def get_queryset(self, request):
         return Purchase.objects.visible_to(request.user)
