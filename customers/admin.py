@@ -1,6 +1,9 @@
 """Admin for customers and purchases: masked lists, exact search through the blind index,
 change forms that never show a stored value, and an audit record for every page."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminTextInputWidget
@@ -118,6 +121,29 @@ class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
         )
 
 
+@dataclass(frozen=True)
+class ListAction:
+    """An admin action another app offers on the customer list, for who holds
+    ``permission`` ("app_label.codename")."""
+
+    action: Callable
+    permission: str
+
+
+# The customer list's actions all belong to other apps, which the customers app may not
+# import: each app offers its own from its AppConfig.ready() with offer_list_action()
+# (exports: "export the selected customers"). Nothing else is offered there.
+LIST_ACTIONS: list[ListAction] = []
+
+
+def offer_list_action(action, permission):
+    """Offer the admin action ``action`` on the customer list to people holding
+    ``permission``; called from the offering app's ``AppConfig.ready()``."""
+    offered = ListAction(action, permission)
+    if offered not in LIST_ACTIONS:
+        LIST_ACTIONS.append(offered)
+
+
 @admin.register(Customer)
 class CustomerAdmin(AuditedAdmin):
     form = CustomerForm
@@ -140,6 +166,16 @@ class CustomerAdmin(AuditedAdmin):
             {"fields": ["card_token", "card_brand", "card_last4", "card_exp"]},
         ),
     ]
+
+    @property
+    def actions(self):
+        return [offered.action for offered in LIST_ACTIONS]
+
+    def get_actions(self, request):
+        # Only the offered actions, each to who holds its permission: never Django's bulk
+        # deletion, which would skip re-authentication and the per-customer records.
+        allowed = {o.action.__name__ for o in LIST_ACTIONS if request.user.has_perm(o.permission)}
+        return {name: a for name, a in super().get_actions(request).items() if name in allowed}
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.detail_view)
