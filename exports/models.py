@@ -2,7 +2,9 @@
 
 import uuid
 from datetime import timedelta
+from typing import Any, Self
 
+from django.contrib.auth.models import User
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -111,25 +113,25 @@ class ExportRequest(models.Model):
         return f"{word} {str(self.pk)[:8]}"
 
     @classmethod
-    def request(cls, requested_by, **fields):
+    def request(cls, requested_by: User, **fields: Any) -> Self:
         """A new request by ``requested_by`` (``fields``: the others), pending approval."""
         return cls.objects.create(requested_by=requested_by, status=cls.Status.PENDING, **fields)
 
-    def approve(self, approver):
+    def approve(self, approver: User) -> None:
         """Approved by ``approver``: self-approved when that is the requester."""
         self._decide(approver, self.Status.APPROVED)
 
-    def reject(self, person):
+    def reject(self, person: User) -> None:
         self._decide(person, self.Status.REJECTED)
 
-    def _decide(self, person, status):
+    def _decide(self, person: User, status: str) -> None:
         self.status = status
         self.decided_by = person
         self.decided_at = timezone.now()
         self.self_approved = person.pk == self.requested_by_id
         self.save(update_fields=["status", "decided_by", "decided_at", "self_approved"])
 
-    def mark_downloaded(self, *, row_count, archive_sha256):
+    def mark_downloaded(self, *, row_count: int, archive_sha256: str) -> None:
         """Downloaded, as an archive of ``row_count`` rows with this SHA-256."""
         self.row_count = row_count
         self.archive_sha256 = archive_sha256
@@ -137,7 +139,7 @@ class ExportRequest(models.Model):
         self.downloaded_at = timezone.now()
         self.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
 
-    def is_due_to_expire(self):
+    def is_due_to_expire(self) -> bool:
         """Whether this export is to be marked expired now: approved, and not downloaded
         within DOWNLOAD_WINDOW of the approval. The one place expiry is decided.
 
@@ -151,7 +153,7 @@ class ExportRequest(models.Model):
             return False
         return timezone.now() - self.decided_at > DOWNLOAD_WINDOW
 
-    def expire(self):
+    def expire(self) -> None:
         """Expired: the download window closed before anyone downloaded the archive."""
         self.status = self.Status.EXPIRED
         self.expired_at = timezone.now()

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -241,7 +242,7 @@ def _decide(export, approver, *, approve, request):
 # Expiry ------------------------------------------------------------------------------
 
 
-def expire_if_due(export, *, request=None):
+def expire_if_due(export: ExportRequest, *, request: HttpRequest | None = None) -> bool:
     """Expire ``export`` if it is due (``ExportRequest.is_due_to_expire``), and record it."""
     if not export.is_due_to_expire():
         return False
@@ -256,7 +257,7 @@ def expire_if_due(export, *, request=None):
     return True
 
 
-def expire_due(*, request=None):
+def expire_due(*, request: HttpRequest | None = None) -> int:
     """Expire every export that is due, each under its row lock; return how many."""
     approved = ExportRequest.objects.filter(status=Status.APPROVED).only("status", "decided_at")
     expired = 0
