@@ -11,7 +11,7 @@ import time
 import django_otp
 from django import forms
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import LoginView
@@ -139,8 +139,8 @@ def second_factor_confirmed(request):
     return is_verified is not None and is_verified()
 
 
-def admin_context(request, admin_site, **extra):
-    return {**admin_site.each_context(request), "has_permission": False, **extra}
+def admin_context(request, **extra):
+    return {**admin.site.each_context(request), "has_permission": False, **extra}
 
 
 def lockout_page(request):
@@ -174,8 +174,8 @@ class SignInView(LoginView):
             return response
         start_pending(self.request, user, self.get_success_url())
         if twofactor.has_authenticator(user):
-            return redirect("admin:two_factor")
-        return redirect("admin:two_factor_setup")
+            return redirect("accounts:two_factor")
+        return redirect("accounts:two_factor_setup")
 
 
 def restart(request):
@@ -185,13 +185,13 @@ def restart(request):
 
 @never_cache
 @sensitive_post_parameters()
-def two_factor(request, admin_site):
+def two_factor(request):
     """Step two: a code from the authenticator app, or one of the recovery codes."""
     user, state = pending_sign_in(request)
     if user is None:
         return restart(request)
     if not twofactor.has_authenticator(user):
-        return redirect("admin:two_factor_setup")
+        return redirect("accounts:two_factor_setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not code_check_allowed(request, state):
@@ -203,19 +203,19 @@ def two_factor(request, admin_site):
         if attempt_over(request, state):
             return restart(request)
         form.add_error("code", _("確認コードが正しくないか、すでに使われています。"))
-    context = admin_context(request, admin_site, form=form, title=_("二要素認証"))
+    context = admin_context(request, form=form, title=_("二要素認証"))
     return render(request, "accounts/two_factor.html", context)
 
 
 @never_cache
 @sensitive_post_parameters()
-def two_factor_setup(request, admin_site):
+def two_factor_setup(request):
     """First sign-in: enrol an authenticator app, then show the recovery codes once."""
     user, state = pending_sign_in(request)
     if user is None:
         return restart(request)
     if twofactor.has_authenticator(user):
-        return redirect("admin:two_factor")
+        return redirect("accounts:two_factor")
     device = twofactor.pending_authenticator(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -224,16 +224,13 @@ def two_factor_setup(request, admin_site):
         codes = twofactor.confirm_enrolment(user, device, form.cleaned_data["code"], request)
         if codes is not None:
             finish_sign_in(request, user, state, device)
-            context = admin_context(
-                request, admin_site, codes=codes, next=state["next"], title=_("復旧コード")
-            )
+            context = admin_context(request, codes=codes, next=state["next"], title=_("復旧コード"))
             return render(request, "accounts/recovery_codes.html", context)
         if attempt_over(request, state):
             return restart(request)
         form.add_error("code", _("確認コードが正しくありません。アプリの時刻も確認してください。"))
     context = admin_context(
         request,
-        admin_site,
         form=form,
         title=_("二要素認証の設定"),
         qr=twofactor.qr_data_uri(device),

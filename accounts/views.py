@@ -96,7 +96,7 @@ def pressed_a_button(request):
 
 
 @require_recent_auth
-def recovery_codes(request, admin_site):
+def recovery_codes(request):
     """Replace one's recovery codes with ten new ones (after re-authentication)."""
     if not twofactor.has_authenticator(request.user):
         raise Http404
@@ -105,5 +105,5 @@ def recovery_codes(request, admin_site):
         with transaction.atomic():
             codes = twofactor.new_recovery_codes(request.user)
             record(Action.RECOVERY_CODES_RENEWED, request=request, target=request.user)
-    context = {**admin_site.each_context(request), "codes": codes, "title": _("復旧コード")}
+    context = {**admin.site.each_context(request), "codes": codes, "title": _("復旧コード")}
     return render(request, "accounts/recovery_codes.html", context)

@@ -1,6 +1,9 @@
 """Admin for customers and purchases: masked lists, exact search through the blind index,
 change forms that never show a stored value, and an audit record for every page."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminTextInputWidget
@@ -22,7 +25,6 @@ from customers.fields import masked_fields
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
 from customers.paging import KeysetChangeList
-from customers.urls import customer_admin_urls, purchase_admin_urls
 from vault.access import PermissionAdmin
 from vault.encryption import EncryptedTextField
 
@@ -122,6 +124,29 @@ class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
             )
 
 
+@dataclass(frozen=True)
+class ListAction:
+    """An admin action another app offers on the customer list, for who holds
+    ``permission`` ("app_label.codename")."""
+
+    action: Callable
+    permission: str
+
+
+# The customer list's actions all belong to other apps, which the customers app may not
+# import: each app offers its own from its AppConfig.ready() with offer_list_action()
+# (exports: "export the selected customers"). Nothing else is offered there.
+LIST_ACTIONS: list[ListAction] = []
+
+
+def offer_list_action(action, permission):
+    """Offer the admin action ``action`` on the customer list to people holding
+    ``permission``; called from the offering app's ``AppConfig.ready()``."""
+    offered = ListAction(action, permission)
+    if offered not in LIST_ACTIONS:
+        LIST_ACTIONS.append(offered)
+
+
 @admin.register(Customer)
 class CustomerAdmin(AuditedAdmin):
     form = CustomerForm
@@ -145,13 +170,22 @@ class CustomerAdmin(AuditedAdmin):
         ),
     ]
 
+    @property
+    def actions(self):
+        return [offered.action for offered in LIST_ACTIONS]
+
+    def get_actions(self, request):
+        # Only the offered actions, each to who holds its permission: never Django's bulk
+        # deletion, which would skip re-authentication and the per-customer records.
+        allowed = {o.action.__name__ for o in LIST_ACTIONS if request.user.has_perm(o.permission)}
+        return {name: a for name, a in super().get_actions(request).items() if name in allowed}
+
     def get_urls(self):
-        view = path(
-            "<uuid:object_id>/",
-            self.admin_site.admin_view(self.detail_view),
-            name="customers_customer_view",
-        )
-        return [*customer_admin_urls, view, *super().get_urls()]
+        view = self.admin_site.admin_view(self.detail_view)
+        return [
+            path("<uuid:object_id>/", view, name="customers_customer_view"),
+            *super().get_urls(),
+        ]
 
     def detail_view(self, request, object_id):
         """The customer's page: masked values with a reveal button each, purchases, and
@@ -285,9 +319,6 @@ class PurchaseAdmin(AuditedAdmin):
     list_per_page = 50
     raw_id_fields = ("customer",)
     date_hierarchy = "purchased_on"
-
-    def get_urls(self):
-        return purchase_admin_urls + super().get_urls()
 
     def get_queryset(self, request):
         return Purchase.objects.visible_to(request.user)

@@ -154,7 +154,7 @@ class DataRequestAdmin(PermissionAdmin, admin.ModelAdmin):
             {
                 "label": label(field),
                 "masked": masked_value(customer, field) or "-",
-                "reveal_url": reverse("admin:customers_customer_reveal", args=[customer.pk, field]),
+                "reveal_url": reverse("customers:reveal", args=[customer.pk, field]),
             }
             for field in self.CORRECTABLE
         ]

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db import transaction
 from django.http import HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -35,26 +35,6 @@ class ShopGuardAdminSite(admin.AdminSite):
         lockout records) is given it here."""
         gate = gated(admin_class or admin.ModelAdmin)
         return super().register(model_or_iterable, gate, **options)
-
-    def get_urls(self):
-        from accounts import signin, views
-
-        urls = [
-            path("two-factor/", signin.two_factor, {"admin_site": self}, name="two_factor"),
-            path(
-                "two-factor/setup/",
-                signin.two_factor_setup,
-                {"admin_site": self},
-                name="two_factor_setup",
-            ),
-            path(
-                "two-factor/recovery-codes/",
-                self.admin_view(views.recovery_codes),
-                {"admin_site": self},
-                name="recovery_codes",
-            ),
-        ]
-        return urls + super().get_urls()
 
     def index(self, request, extra_context=None):
         """The home page: what waits for this person, the shop's posture and the last

@@ -147,10 +147,10 @@ VIEWS = {
     "privacy:current": public(200),
     # Sign-in: the password step, then the code step (which needs the password step first).
     "admin:login": expect(REDIRECT, 200, who=ROLES, signed_out=200),
-    "admin:two_factor": public(LOGIN),
-    "admin:two_factor_setup": public(LOGIN),
-    "admin:recovery_codes": expect(REAUTH),
-    "reauth": expect(200),
+    "accounts:two_factor": public(LOGIN),
+    "accounts:two_factor_setup": public(LOGIN),
+    "accounts:recovery_codes": expect(REAUTH),
+    "accounts:reauth": expect(200),
     # Signing out is a POST; without a session the admin sends people to its index.
     "admin:logout": expect(405, 200, signed_out=REDIRECT),
     "admin:index": expect(200),
@@ -169,14 +169,14 @@ VIEWS = {
     "admin:auth_user_password_change": expect(REAUTH, who=[OWNER]),
     # Customer vault: search is a POST; a reveal shows its reason form (POST without a
     # reason is the form again); anonymising is the owner's, after re-authentication.
-    "admin:customers_customer_search": expect(405, REDIRECT, who=[OWNER, MANAGER, STAFF]),
-    "admin:customers_customer_reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
+    "customers:search": expect(405, REDIRECT, who=[OWNER, MANAGER, STAFF]),
+    "customers:reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
     # A customer's page is a read view (editing is the change form): GET only.
     "admin:customers_customer_view": expect(200, 405, who=[OWNER, MANAGER, STAFF]),
-    "admin:customers_purchase_reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
-    "admin:customers_customer_anonymise": expect(REAUTH, who=[OWNER]),
+    "customers:reveal_purchase": expect(200, who=[OWNER, MANAGER, STAFF]),
+    "customers:anonymise": expect(REAUTH, who=[OWNER]),
     # Importing a Shopify file: owner and manager (an empty POST is the form again).
-    "customers_import": expect(200, who=[OWNER, MANAGER]),
+    "customers:import": expect(200, who=[OWNER, MANAGER]),
     # Exports: owner and manager ask (after re-authentication); the owner decides on
     # someone else's request; the requester prepares and downloads it.
     "exports:ledger": expect(200, who=[OWNER, AUDITOR]),
@@ -226,7 +226,7 @@ VIEWS = {
     "admin:incidents_notices": expect(200, REAUTH, who=[OWNER]),
     "admin:incidents_measure": expect(REDIRECT, who=[OWNER]),
     # The public notice of an incident: an unknown address is simply not found.
-    "incident_notice": public(404),
+    "incidents:notice": public(404),
 }
 
 
