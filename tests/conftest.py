@@ -1,11 +1,11 @@
 import os
 
 import pytest
-from django.test import Client
 from hypothesis import HealthCheck, settings
 
-from tests.factories import confirm_second_factor, make_people, sign_in_without_second_factor
+from tests.factories import make_people
 from tests.parallel import serving
+from tests.signing import SignedInClient
 
 # The suite's one Hypothesis profile (tests/security/test_fuzz_forms.py). 500 examples per
 # form is issue #11's floor and what CI runs; SHOPGUARD_FUZZ_EXAMPLES=5000 digs deeper.
@@ -28,17 +28,12 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def force_login_confirms_the_second_factor(monkeypatch):
-    """``force_login`` stands for a finished sign-in, second factor included, so tests of
-    pages need not type codes; the admin refuses any session without one (fail closed)."""
-
-    def force_login(client, user, backend=None):
-        sign_in_without_second_factor(client, user, backend)
-        if user.is_active:
-            confirm_second_factor(client, user)
-
-    monkeypatch.setattr(Client, "force_login", force_login)
+@pytest.fixture
+def client():
+    """Django's test client, whose ``force_login`` stands for a finished sign-in, second
+    factor included (tests.signing.signed_in): the admin refuses any session without one
+    (fail closed), and tests of pages need not type codes."""
+    return SignedInClient()
 
 
 @pytest.fixture

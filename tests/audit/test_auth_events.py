@@ -1,9 +1,7 @@
 import pytest
 
 from audit.models import AuditEntry
-from tests.factories import PASSWORD
-
-LOGIN = "/admin/login/"
+from tests.signing import password_step
 
 
 @pytest.fixture(autouse=True)
@@ -13,17 +11,8 @@ def password_only_sign_in(settings):
     settings.SHOPGUARD_REQUIRE_2FA = False
 
 
-def sign_in(client, username, password=PASSWORD, ip="198.51.100.4"):
-    return client.post(
-        LOGIN,
-        {"username": username, "password": password, "next": "/admin/"},
-        REMOTE_ADDR=ip,
-        HTTP_USER_AGENT="pytest-browser",
-    )
-
-
 def test_it_records_a_sign_in(client, people):
-    response = sign_in(client, "carol")
+    response = password_step(client, "carol", ip="198.51.100.4")
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="auth.sign_in")
     assert (entry.actor_id, entry.actor_role, entry.outcome) == (people.carol.pk, "staff", "ok")
@@ -32,7 +21,7 @@ def test_it_records_a_sign_in(client, people):
 
 
 def test_it_records_a_sign_out(client, people):
-    sign_in(client, "carol")
+    password_step(client, "carol")
     response = client.post("/admin/logout/")
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="auth.sign_out")
@@ -40,7 +29,7 @@ def test_it_records_a_sign_out(client, people):
 
 
 def test_it_records_a_failed_sign_in_without_the_password(client, people):
-    response = sign_in(client, "carol", password="wrong-password-typed")
+    response = password_step(client, "carol", password="wrong-password-typed")
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="auth.sign_in_failed")
     assert (entry.outcome, entry.actor_id, entry.actor_username) == ("refused", None, "carol")
@@ -56,9 +45,9 @@ def test_an_unknown_name_is_kept_only_as_a_keyed_tag(client, db):
     from vault.models import LimitCounter
 
     typed = "hanako.sample@example.jp"
-    sign_in(client, typed, password="whatever-123")
-    sign_in(client, typed, password="whatever-456")
-    sign_in(client, "someone-else", password="whatever-789")
+    password_step(client, typed, password="whatever-123")
+    password_step(client, typed, password="whatever-456")
+    password_step(client, "someone-else", password="whatever-789")
     tags = list(
         AuditEntry.objects.filter(action="auth.sign_in_failed")
         .order_by("seq")
@@ -78,8 +67,8 @@ def test_an_unknown_name_is_kept_only_as_a_keyed_tag(client, db):
 
 def test_an_unknown_name_is_still_locked_out(client, db, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        sign_in(client, "nobody", password="wrong-password")
-    assert sign_in(client, "nobody", password="wrong-password").status_code == 429
+        password_step(client, "nobody", password="wrong-password")
+    assert password_step(client, "nobody", password="wrong-password").status_code == 429
     names = set(
         AuditEntry.objects.filter(action="auth.lockout").values_list("actor_username", flat=True)
     )
@@ -88,8 +77,8 @@ def test_an_unknown_name_is_still_locked_out(client, db, settings):
 
 def test_it_records_a_lockout(client, people, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        sign_in(client, "carol", password="wrong-password")
-    response = sign_in(client, "carol")  # the right password, but locked
+        password_step(client, "carol", password="wrong-password")
+    response = password_step(client, "carol")  # the right password, but locked
     assert response.status_code == 429
     lockouts = AuditEntry.objects.filter(action="auth.lockout", outcome="refused")
     assert lockouts.exists()
@@ -98,7 +87,7 @@ def test_it_records_a_lockout(client, people, settings):
 
 
 def test_it_records_a_deactivated_persons_failed_sign_in(client, people):
-    sign_in(client, "frank")
+    password_step(client, "frank")
     assert AuditEntry.objects.filter(
         action="auth.sign_in_failed", actor_username="frank", outcome="refused"
     ).exists()

@@ -17,9 +17,9 @@ from django.test.testcases import LiveServerThread
 
 from accounts import twofactor
 from audit.models import AuditEntry
-from tests.accounts.signing import enrol
 from tests.customers.vault import CHANGELIST, change_url, make_customer
 from tests.factories import PASSWORD, make_person
+from tests.signing import enrol
 from vault.roles import STAFF
 
 pytestmark = pytest.mark.django_db(transaction=True)
