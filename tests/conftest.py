@@ -1,6 +1,17 @@
+"""What every test needs, and the fixtures tests across apps ask for by name.
+
+Every test: a fast password hasher, and the mail check (no mail carries customer data,
+an archive or its password). Everything else is a fixture a test asks for: ``client``
+(signed in by ``force_login``, second factor included), ``people``, ``clock``,
+``server_url``, ``test_reads``.
+"""
+
 import os
+import threading
+import time
 
 import pytest
+import time_machine
 from hypothesis import HealthCheck, settings
 
 from tests.factories import make_people
@@ -48,44 +59,22 @@ def server_url():
         yield url
 
 
+class Clock:
+    """``advance(seconds)`` moves every clock of the process forward (time-machine)."""
+
+    def __init__(self, traveller):
+        self._traveller = traveller
+
+    def advance(self, seconds):
+        self._traveller.shift(seconds)
+
+
 @pytest.fixture
-def clock(monkeypatch):
-    """Move time without sleeping: clock.advance(seconds) shifts time.time and now().
-
-    Modules that imported ``now`` or ``time`` by name (django-axes does) are patched too.
-    """
-    import sys
-    import time as time_module
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    class Clock:
-        offset = 0.0
-
-        def advance(self, seconds):
-            self.offset += seconds
-
-    clock = Clock()
-    real_time, real_now = time_module.time, timezone.now
-
-    def fake_time():
-        return real_time() + clock.offset
-
-    def fake_now():
-        return real_now() + timedelta(seconds=clock.offset)
-
-    monkeypatch.setattr(time_module, "time", fake_time)
-    monkeypatch.setattr(timezone, "now", fake_now)
-    for module in list(sys.modules.values()):
-        for name, real, fake in (("now", real_now, fake_now), ("time", real_time, fake_time)):
-            try:
-                found = getattr(module, name, None) is real and module is not time_module
-            except Exception:  # noqa: BLE001 - lazy modules may refuse attribute access
-                found = False
-            if found:
-                monkeypatch.setattr(module, name, fake)
-    return clock
+def clock():
+    """Move time without sleeping: ``clock.advance(seconds)``. Time keeps running from
+    there; code that took ``time.time`` or ``timezone.now`` by name sees it too."""
+    with time_machine.travel(time.time(), tick=True) as traveller:
+        yield Clock(traveller)
 
 
 @pytest.fixture
@@ -114,24 +103,84 @@ def no_mail_carries_customer_data(monkeypatch):
     import exports.archive
     import exports.views
 
-    passwords = []
+    check = _MailCheck()
+    real_password = exports.archive.new_archive_password
 
     def issued_password():
         password = real_password()
-        passwords.append(password)
+        check.passwords.append(password)
         return password
 
-    real_password = exports.archive.new_archive_password
     monkeypatch.setattr(exports.archive, "new_archive_password", issued_password)
     monkeypatch.setattr(exports.views, "new_archive_password", issued_password)
     real_send = locmem.EmailBackend.send_messages
 
     def checked_send(backend, messages):
         for message in messages:
-            _check_mail(message, passwords)
+            check.mail(message)
         return real_send(backend, messages)
 
     monkeypatch.setattr(locmem.EmailBackend, "send_messages", checked_send)
+
+
+class _MailCheck:
+    """One test's mail check. Customers' personal values are decrypted once per stored
+    version of a row, not once per mail: a row is opened again only when its sealed
+    record changed since the last mail (a parallel test's threads share the check)."""
+
+    def __init__(self):
+        self.passwords = []
+        self._opened = {}  # customer pk -> (its sealed record as stored, its values)
+        self._lock = threading.Lock()
+
+    def mail(self, message):
+        text = _mail_text(message)
+        for name, data in _attachments(message):
+            assert not data.startswith(b"PK") and not str(name).endswith(".zip"), (
+                "a mail holds an archive"
+            )
+            text += "\n" + data.decode("utf-8", "replace")
+        assert not any(p in text for p in self.passwords), "a mail holds an archive password"
+        leaked = [
+            pk
+            for pk, values in self._customer_values()
+            if any(len(v) >= _MAIL_CHECK_MIN_CHARS and v in text for v in values)
+        ]
+        assert not leaked, f"a mail holds personal data of {len(leaked)} customer(s)"
+
+    def _customer_values(self):
+        """(pk, personal values) of every customer stored now."""
+        from django.db import connection
+
+        # The check's own queries are left out of the connection's log, so a test counting
+        # the queries of the work that sent the mail sees only that work's.
+        log = connection.queries_log
+        logged = len(log)
+        try:
+            if "customers_customer" not in connection.introspection.table_names():
+                return []
+            with self._lock:
+                return self._refresh()
+        finally:
+            while len(log) > logged:
+                log.pop()
+
+    def _refresh(self):
+        from customers.models import PERSONAL_FIELDS, Customer
+        from tests.reads import checking
+
+        stored = {
+            pk: bytes(sealed or b"") for pk, sealed in Customer.objects.values_list("pk", "sealed")
+        }
+        changed = [
+            pk for pk, sealed in stored.items() if self._opened.get(pk, (None,))[0] != sealed
+        ]
+        if changed:
+            with checking():
+                for customer in Customer.objects.filter(pk__in=changed).iterator():
+                    values = [str(getattr(customer, f) or "") for f in PERSONAL_FIELDS]
+                    self._opened[customer.pk] = (stored[customer.pk], values)
+        return [(pk, self._opened[pk][1]) for pk in stored if pk in self._opened]
 
 
 def _mail_text(message):
@@ -140,8 +189,8 @@ def _mail_text(message):
     return "\n".join(str(p) for p in parts)
 
 
-def _check_mail(message, passwords):
-    text = _mail_text(message)
+def _attachments(message):
+    """(file name, content as bytes) of each attachment of ``message``."""
     for attachment in message.attachments:
         name, content = (
             (attachment[0], attachment[1])
@@ -151,37 +200,4 @@ def _check_mail(message, passwords):
                 attachment.get_payload(decode=True) or b"",
             )
         )
-        data = content if isinstance(content, bytes) else str(content).encode()
-        assert not data.startswith(b"PK") and not str(name).endswith(".zip"), (
-            "a mail holds an archive"
-        )
-        text += "\n" + data.decode("utf-8", "replace")
-    assert not any(p in text for p in passwords), "a mail holds an archive password"
-    leaked = _customer_values_in(text)
-    assert not leaked, f"a mail holds personal data of {len(leaked)} customer(s)"
-
-
-def _customer_values_in(text):
-    """Ids of customers one of whose personal values appears in ``text``."""
-    from django.db import connection
-
-    from customers.models import PERSONAL_FIELDS, Customer
-    from tests.reads import checking
-
-    # The check's own queries are left out of the connection's log, so a test counting
-    # the queries of the work that sent the mail sees only that work's.
-    log = connection.queries_log
-    logged = len(log)
-    found = []
-    try:
-        if "customers_customer" not in connection.introspection.table_names():
-            return []
-        with checking():
-            for customer in Customer.objects.all().iterator():
-                values = (str(getattr(customer, f) or "") for f in PERSONAL_FIELDS)
-                if any(len(v) >= _MAIL_CHECK_MIN_CHARS and v in text for v in values):
-                    found.append(customer.pk)
-    finally:
-        while len(log) > logged:
-            log.pop()
-    return found
+        yield name, content if isinstance(content, bytes) else str(content).encode()
