@@ -3,34 +3,18 @@
 Every test: a fast password hasher, and the mail check (no mail carries customer data,
 an archive or its password). Everything else is a fixture a test asks for: ``client``
 (signed in by ``force_login``, second factor included), ``people``, ``clock``,
-``server_url``, ``test_reads``.
+``server_url``, ``test_reads``. How to run a subset and add a test: docs/testing.md.
 """
 
-import os
 import threading
 import time
 
 import pytest
 import time_machine
-from hypothesis import HealthCheck, settings
 
 from tests.factories import make_people
 from tests.parallel import serving
 from tests.signing import SignedInClient
-
-# The suite's one Hypothesis profile (tests/security/test_fuzz_forms.py). 500 examples per
-# form is issue #11's floor and what CI runs; SHOPGUARD_FUZZ_EXAMPLES=5000 digs deeper.
-# Derandomized so a CI failure replays exactly; no example database in the checkout.
-settings.register_profile(
-    "shopguard",
-    max_examples=int(os.environ.get("SHOPGUARD_FUZZ_EXAMPLES", "500")),
-    deadline=None,
-    derandomize=True,
-    database=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.load_profile("shopguard")
 
 
 @pytest.fixture(autouse=True)
@@ -85,6 +69,50 @@ def test_reads():
 
     with checking():
         yield
+
+
+# Under -n (pytest-xdist) ------------------------------------------------------------
+
+# Tests are dealt out to the workers one at a time, except each of these, which one worker
+# runs whole and in order: the browser journeys share one app and one browser per worker
+# and follow each other, the bench tests share an expensive module-scoped run.
+ONE_WORKER_EACH = (
+    "tests/e2e/",
+    "tests/devtools/test_bench_http.py",
+    "tests/devtools/test_bench_export.py",
+)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's default ``--dist load``, keeping each of ONE_WORKER_EACH on one worker (the
+    largest go first). xdist's own ``--dist loadgroup`` does not group under pytest 9.2
+    (pytest-dev/pytest-xdist#1386)."""
+    if config.getvalue("dist") != "load":
+        return None  # a --dist the developer chose
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return next((path for path in ONE_WORKER_EACH if nodeid.startswith(path)), nodeid)
+
+    return Scheduling(config, log)
+
+
+# The browser journeys' axe-core summary comes back from the worker that ran them.
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    summary = getattr(node, "workeroutput", {}).get("axe_summary")
+    if summary:
+        node.config.axe_summaries = [*getattr(node.config, "axe_summaries", []), summary]
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    for summary in getattr(config, "axe_summaries", []):
+        terminalreporter.write_sep("=", "axe-core summary")
+        terminalreporter.write(summary)
 
 
 # No mail holds customer data, an archive or its password (issue #14) ------------------

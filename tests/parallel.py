@@ -25,7 +25,8 @@ from django.test.testcases import LiveServerThread
 
 from tests.signing import reauthenticate, signed_in
 
-PARALLEL = pytest.mark.django_db(transaction=True)
+# A wave of parallel requests commits (transactional) and takes seconds: marked slow.
+PARALLEL = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 # Seconds: the whole burst must finish within this, and so must each request.
 TIMEOUT = 60
 

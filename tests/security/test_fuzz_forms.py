@@ -6,8 +6,9 @@ answer below 500, never echo markup unescaped, never send anyone off-site, never
 card number and never hand out a superuser flag. Each submission runs in a savepoint that
 is rolled back, so every one meets the same small database and the suite stays fast.
 
-The number of submissions comes from the suite's Hypothesis profile (tests/conftest.py):
-``SHOPGUARD_FUZZ_EXAMPLES=5000 make test`` fuzzes ten times deeper locally.
+The number of submissions comes from the fuzzers' Hypothesis profile (tests/security/
+conftest.py): 50 per form in every run, 500 with ``SHOPGUARD_FUZZ_PROFILE=ci`` (CI's
+PostgreSQL pass); ``SHOPGUARD_FUZZ_EXAMPLES=5000`` fuzzes deeper locally.
 """
 
 import copy
@@ -48,7 +49,7 @@ from tests.signing import signed_in
 
 # The checks read what each submission stored (decrypting it) as a test may; the requests
 # themselves still start outside any read scope (vault.reads).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads"), pytest.mark.fuzz]
 
 ROLES = ["owner", "manager", "staff", "auditor"]
 DATES = ["2026-11-01", "2026/11/01", "2030-01-01", "1999-12-31"]
