@@ -1,9 +1,10 @@
 """What every test needs, and the fixtures tests across apps ask for by name.
 
-Every test: a fast password hasher, and the mail check (no mail carries customer data,
-an archive or its password). Everything else is a fixture a test asks for: ``client``
-(signed in by ``force_login``, second factor included), ``people``, ``clock``,
-``server_url``, ``test_reads``. How to run a subset and add a test: docs/testing.md.
+Every test: a fast password hasher, the project's language, and the mail check (no mail
+carries customer data, an archive or its password). Everything else is a fixture a test
+asks for: ``client`` (signed in by ``force_login``, second factor included), ``people``,
+``clock``, ``server_url``, ``test_reads``. How to run a subset and add a test:
+docs/testing.md.
 """
 
 import threading
@@ -11,6 +12,7 @@ import time
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from tests.factories import make_people
 from tests.parallel import serving
@@ -21,6 +23,14 @@ from tests.signing import SignedInClient
 def fast_password_hasher(settings):
     """Tests hash with MD5 for speed; test_security checks the real Argon2 list."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the project's language (Japanese). A request in English leaves
+    English active in the thread (LocaleMiddleware activates, nothing deactivates), and a
+    test must not depend on which tests ran before it on its worker."""
+    translation.deactivate()
 
 
 @pytest.fixture
