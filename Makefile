@@ -1,10 +1,14 @@
-# ShopGuard: `make run` prepares and serves the demo, `make test` runs every test.
+# ShopGuard: `make run` prepares and serves the demo, `make test` runs every test
+# (`make test-fast` the quick subset: docs/testing.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint check messages clean
+# pytest-xdist workers: one per CPU (`make test TEST_WORKERS=0` runs without workers).
+TEST_WORKERS ?= auto
+
+.PHONY: run test test-fast lint check messages clean
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +32,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
 test: $(BIN)/.installed node_modules/.package-lock.json
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# Everything but the browser journeys, the slow tests and the form fuzzers: a minute or two.
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not e2e and not slow and not fuzz"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ flushed (roles and permissions made again, as after ``migrate``).
 
 import secrets
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,7 +23,10 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test import Client
 from django.test.testcases import LiveServerThread
 
-PARALLEL = pytest.mark.django_db(transaction=True)
+from tests.signing import reauthenticate, signed_in
+
+# A wave of parallel requests commits (transactional) and takes seconds: marked slow.
+PARALLEL = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 # Seconds: the whole burst must finish within this, and so must each request.
 TIMEOUT = 60
 
@@ -82,10 +86,13 @@ class Visitor:
             return Answer(None, repr(error), None)
 
 
-def signed_in_visitor(user):
-    """A visitor holding a session signed in as ``user`` (saved in the database)."""
-    client = Client()
-    client.force_login(user)
+def signed_in_visitor(user, reauthenticated=False):
+    """A visitor holding a session signed in as ``user`` (saved in the database); when
+    ``reauthenticated``, confirmed 10 minutes ahead so it is still recent when the burst
+    runs."""
+    client = signed_in(Client(), user)
+    if reauthenticated:
+        reauthenticate(client, at=time.time() + 600)
     return Visitor(client.session.session_key)
 
 

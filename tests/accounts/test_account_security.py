@@ -11,13 +11,14 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import twofactor
 from accounts.reauth import SESSION_KEY
 from audit.models import AuditEntry
-from tests.accounts.signing import enrol, reauthenticate, sign_in, signed_in_clients
 from tests.factories import PASSWORD, entries_after, ledger_mark
+from tests.signing import enrol, reauthenticate, sign_in_with_code, signed_in
 
 User = get_user_model()
 NEW_PASSWORD = "another long passphrase 42"
@@ -76,7 +77,7 @@ def goes_to_reauth(response, next_url=None):
 def borrowed_owner_session(client, people, clock):
     """The owner's own browser, signed in with both factors some time ago."""
     device, _ = enrol(people.alice)
-    sign_in(client, people.alice, device)
+    sign_in_with_code(client, people.alice, device)
     clock.advance(30)  # the sign-in code is spent; the next one is the owner's to give
     return device
 
@@ -120,7 +121,7 @@ def test_own_password_needs_the_current_one_even_after_reauthentication(client, 
 
 
 def test_own_password_changes_after_reauthentication_and_the_current_one(client, people):
-    (elsewhere,) = signed_in_clients(people.alice, 1)
+    elsewhere = signed_in(Client(), people.alice)
     client.force_login(people.alice)
     reauthenticate(client)
     mark = ledger_mark()
@@ -157,7 +158,7 @@ def test_a_password_change_spends_the_reauthentication(client, people):
 
 
 def test_setting_someone_elses_password_needs_reauthentication(client, people, clock):
-    (phone,) = signed_in_clients(people.carol, 1)
+    phone = signed_in(Client(), people.carol)
     borrowed_owner_session(client, people, clock)
     assert goes_to_reauth(client.get(password_url(people.carol)), password_url(people.carol))
     assert goes_to_reauth(set_password(client, people.carol), password_url(people.carol))
@@ -204,7 +205,7 @@ def test_resetting_ones_own_second_factor_needs_reauthentication(client, people,
 
 def test_resetting_someone_elses_second_factor_needs_reauthentication(client, people, clock):
     enrol(people.carol)
-    (phone,) = signed_in_clients(people.carol, 1)
+    phone = signed_in(Client(), people.carol)
     borrowed_owner_session(client, people, clock)
     assert goes_to_reauth(reset_two_factor(client, people.carol), PEOPLE_URL)
     assert TOTPDevice.objects.filter(user=people.carol).exists()
@@ -216,7 +217,7 @@ def test_a_reset_of_someone_else_ends_their_sessions_and_spends_the_reauthentica
     client, people
 ):
     enrol(people.carol)
-    (phone,) = signed_in_clients(people.carol, 1)
+    phone = signed_in(Client(), people.carol)
     client.force_login(people.alice)
     reauthenticate(client)
     assert reset_two_factor(client, people.carol).status_code == 302
@@ -243,7 +244,7 @@ def test_the_owner_resetting_their_own_second_factor_signs_in_again(client, peop
 
 
 def test_deactivating_someone_needs_reauthentication(client, people):
-    (phone,) = signed_in_clients(people.carol, 1)
+    phone = signed_in(Client(), people.carol)
     client.force_login(people.alice)
     response = client.post(
         f"/admin/auth/user/{people.carol.pk}/change/", {"username": "carol", "is_active": ""}

@@ -1,11 +1,12 @@
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.roles import set_role
 from audit.models import AuditEntry
-from tests.accounts.signing import enrol, reauthenticate, signed_in_clients
 from tests.factories import PASSWORD, entries_after, ledger_mark, make_person
+from tests.signing import enrol, reauthenticate, signed_in
 from vault.roles import OWNER, STAFF, role_of
 
 User = get_user_model()
@@ -188,7 +189,7 @@ def test_a_deactivated_owner_does_not_count_as_the_remaining_owner(client, peopl
 
 
 def test_deactivating_someone_ends_all_their_sessions_at_once(client, people):
-    phone, laptop = signed_in_clients(people.carol, 2)
+    phone, laptop = signed_in(Client(), people.carol), signed_in(Client(), people.carol)
     keys = [phone.session.session_key, laptop.session.session_key]
     client.force_login(people.alice)
     reauthenticate(client)
@@ -229,7 +230,7 @@ def test_reactivating_is_recorded(client, people):
 
 
 def test_a_password_change_ends_the_persons_other_sessions(people):
-    here, elsewhere = signed_in_clients(people.carol, 2)
+    here, elsewhere = signed_in(Client(), people.carol), signed_in(Client(), people.carol)
     other_key = elsewhere.session.session_key
     reauthenticate(here)
     response = here.post(
@@ -243,7 +244,7 @@ def test_a_password_change_ends_the_persons_other_sessions(people):
 
 
 def test_the_owner_setting_a_password_ends_all_that_persons_sessions(client, people):
-    (phone,) = signed_in_clients(people.carol, 1)
+    phone = signed_in(Client(), people.carol)
     client.force_login(people.alice)
     reauthenticate(client)
     mark = ledger_mark()
@@ -267,7 +268,7 @@ def test_the_owner_setting_a_password_ends_all_that_persons_sessions(client, peo
 
 def test_owner_resets_someones_two_factor(client, people):
     enrol(people.carol)
-    (phone,) = signed_in_clients(people.carol, 1)
+    phone = signed_in(Client(), people.carol)
     client.force_login(people.alice)
     reauthenticate(client)
     response = client.post(

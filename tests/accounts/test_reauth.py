@@ -6,8 +6,8 @@ from django.test import RequestFactory
 from accounts import twofactor
 from accounts.reauth import SESSION_KEY, recently_reauthenticated, require_recent_auth
 from audit.models import AuditEntry
-from tests.accounts.signing import enrol, reauthenticate, sign_in
 from tests.factories import PASSWORD
+from tests.signing import enrol, reauthenticate, sign_in_with_code
 
 REAUTH_URL = "/admin/reauth/"
 
@@ -39,7 +39,7 @@ def test_reauth_refuses_a_wrong_password(client, people):
 
 def test_reauth_needs_the_second_factor_from_people_who_have_one(client, people, clock):
     device, _ = enrol(people.alice)
-    sign_in(client, people.alice, device)
+    sign_in_with_code(client, people.alice, device)
     response = client.post(REAUTH_URL, {"password": PASSWORD, "code": "000000"})
     assert response.status_code == 200
     assert SESSION_KEY not in client.session
@@ -55,7 +55,7 @@ def test_reauth_needs_the_second_factor_from_people_who_have_one(client, people,
 
 def test_reauth_does_not_spend_the_code_on_a_wrong_password(client, people, clock):
     device, _ = enrol(people.alice)
-    sign_in(client, people.alice, device)
+    sign_in_with_code(client, people.alice, device)
     clock.advance(30)
     code = twofactor.current_code(device)
     client.post(REAUTH_URL, {"password": "wrong", "code": code})

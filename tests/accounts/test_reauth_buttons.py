@@ -15,11 +15,11 @@ from django.test import Client
 from accounts import reauth
 from exports import services
 from exports.models import ExportRequest
-from tests.accounts.signing import enrol, reauthenticate
 from tests.factories import PASSWORD, entries_after, ledger_mark
 from tests.shopguard import access_table as table
 from tests.shopguard.test_access_matrix import PERSON_OF, Context, all_routes, concrete_path
 from tests.shopguard.test_access_matrix import expected_for as access_expected
+from tests.signing import enrol, signed_in
 
 REAUTH_URL = "/admin/reauth/"
 PRESS_AGAIN = "もう一度ボタンを押してください"
@@ -42,9 +42,7 @@ ROUTES = [route for route in all_routes() if reauth_cases(route)]
 
 def expired_client(person, clock):
     """A client whose password was confirmed, then left for longer than the window."""
-    client = Client()
-    client.force_login(person)
-    reauthenticate(client)
+    client = signed_in(Client(), person, reauthenticated=True)
     clock.advance(WINDOW + 1)
     return client
 
@@ -110,8 +108,7 @@ def test_every_decorated_action_is_met_by_the_walk(people):
         path = concrete_path(route.template, Context(people, model))
         for audience, method in reauth_cases(route):
             if audience not in clients:
-                clients[audience] = Client()
-                clients[audience].force_login(getattr(people, PERSON_OF[audience]))
+                clients[audience] = signed_in(Client(), getattr(people, PERSON_OF[audience]))
             met.add(first_reply(clients[audience], method, path))
     # (Views that tests decorate for themselves are not the project's actions.)
     project = {name for name in reauth.ACTIONS if not name.startswith("tests.")}

@@ -8,7 +8,7 @@ from accounts import twofactor
 from accounts.models import TrackedSession
 from audit.actions import Outcome
 from audit.models import AuditEntry
-from tests.accounts.signing import enrol, password_step, sign_in
+from tests.signing import enrol, password_step, sign_in_with_code
 
 
 @pytest.fixture(autouse=True)
@@ -206,13 +206,13 @@ def test_with_two_factor_off_enrolled_people_still_give_their_code(client, peopl
 
 def test_with_two_factor_on_no_banner(client, people):
     device, _ = enrol(people.carol)
-    sign_in(client, people.carol, device)
+    sign_in_with_code(client, people.carol, device)
     assert "Two-factor sign-in is switched off" not in client.get("/admin/").text
 
 
 def test_sign_out_ends_the_session_on_the_server(client, people):
     device, _ = enrol(people.carol)
-    sign_in(client, people.carol, device)
+    sign_in_with_code(client, people.carol, device)
     key = client.session.session_key
     assert Session.objects.filter(session_key=key).exists()
     assert client.post("/admin/logout/").status_code == 200
@@ -224,7 +224,7 @@ def test_sign_out_ends_the_session_on_the_server(client, people):
 def test_sign_in_forgets_sessions_that_have_ended(client, people):
     device, _ = enrol(people.carol)
     TrackedSession.objects.create(user=people.carol, session_key="x" * 32)
-    sign_in(client, people.carol, device)
+    sign_in_with_code(client, people.carol, device)
     keys = set(TrackedSession.objects.values_list("session_key", flat=True))
     assert keys == {client.session.session_key}
 

@@ -8,8 +8,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import twofactor
 from accounts.signin import PENDING_KEY
-from tests.accounts.signing import enrol, password_step
 from tests.parallel import PARALLEL, CallCounter, Visitor, burst, statuses
+from tests.signing import enrol, password_step
 from vault.limits import SECOND_FACTOR_CODES
 
 pytestmark = PARALLEL

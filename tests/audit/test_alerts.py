@@ -4,7 +4,7 @@ import pytest
 
 from audit.ledger import record
 from audit.models import Alert, AuditEntry
-from tests.audit.test_auth_events import sign_in
+from tests.signing import password_step
 
 HOUR = 60 * 60
 
@@ -109,12 +109,12 @@ def test_every_export_download_raises_an_alert(people):
 
 
 def test_a_sign_in_from_a_new_address_raises_an_alert(client, people):
-    sign_in(client, "carol", ip="198.51.100.4")  # the first sign-in ever: nothing to compare
+    password_step(client, "carol", ip="198.51.100.4")  # the first sign-in ever: nothing to compare
     client.logout()
-    sign_in(client, "carol", ip="198.51.100.4")
+    password_step(client, "carol", ip="198.51.100.4")
     client.logout()
     assert not Alert.objects.exists()
-    sign_in(client, "carol", ip="203.0.113.99")
+    password_step(client, "carol", ip="203.0.113.99")
     alert = Alert.objects.get()
     assert (alert.kind, alert.subject_id) == (Alert.NEW_IP, people.carol.pk)
 
@@ -122,15 +122,15 @@ def test_a_sign_in_from_a_new_address_raises_an_alert(client, people):
 def test_repeated_failures_raise_an_alert(client, people, settings):
     settings.SHOPGUARD_ALERT_FAILURES_PER_HOUR = 3
     for n in range(2):
-        sign_in(client, "carol", password="wrong-password", ip=f"198.51.100.{n + 1}")
+        password_step(client, "carol", password="wrong-password", ip=f"198.51.100.{n + 1}")
     assert not Alert.objects.exists()
-    sign_in(client, "carol", password="wrong-password", ip="198.51.100.9")
+    password_step(client, "carol", password="wrong-password", ip="198.51.100.9")
     alert = Alert.objects.get()
     assert (alert.kind, alert.subject_username) == (Alert.FAILURES, "carol")
 
 
 def test_ten_wrong_second_factor_codes_raise_an_alert(client, people, settings):
-    from tests.accounts.signing import enrol, password_step
+    from tests.signing import enrol
 
     settings.SHOPGUARD_REQUIRE_2FA = True
     enrol(people.carol)
@@ -143,8 +143,8 @@ def test_ten_wrong_second_factor_codes_raise_an_alert(client, people, settings):
 
 def test_a_lockout_raises_an_alert(client, people, settings):
     for _ in range(settings.SHOPGUARD_SIGN_IN_FAILURES):
-        sign_in(client, "bob", password="wrong-password")
-    sign_in(client, "bob")
+        password_step(client, "bob", password="wrong-password")
+    password_step(client, "bob")
     assert Alert.objects.filter(kind=Alert.FAILURES, subject_username="bob").count() == 1
 
 

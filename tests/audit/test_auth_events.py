@@ -1,9 +1,10 @@
 import pytest
 
 from audit.models import AuditEntry
-from tests.factories import PASSWORD
+from tests.signing import password_step
 
-LOGIN = "/admin/login/"
+# The browser every sign-in of this file comes from.
+IP = "198.51.100.4"
 
 
 @pytest.fixture(autouse=True)
@@ -13,17 +14,8 @@ def password_only_sign_in(settings):
     settings.SHOPGUARD_REQUIRE_2FA = False
 
 
-def sign_in(client, username, password=PASSWORD, ip="198.51.100.4"):
-    return client.post(
-        LOGIN,
-        {"username": username, "password": password, "next": "/admin/"},
-        REMOTE_ADDR=ip,
-        HTTP_USER_AGENT="pytest-browser",
-    )
-
-
 def test_it_records_a_sign_in(client, people):
-    response = sign_in(client, "carol")
+    response = password_step(client, "carol", ip=IP)
     assert response.status_code == 302
     entry = AuditEntry.objects.get(action="auth.sign_in")
     assert (entry.actor_id, entry.actor_role, entry.outcome) == (people.carol.pk, "staff", "ok")
@@ -32,7 +24,7 @@ def test_it_records_a_sign_in(client, people):
 
 
 def test_it_records_a_sign_out(client, people):
-    sign_in(client, "carol")
+    password_step(client, "carol", ip=IP)
     response = client.post("/admin/logout/")
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="auth.sign_out")
@@ -40,7 +32,7 @@ def test_it_records_a_sign_out(client, people):
 
 
 def test_it_records_a_failed_sign_in_without_the_password(client, people):
-    response = sign_in(client, "carol", password="wrong-password-typed")
+    response = password_step(client, "carol", password="wrong-password-typed", ip=IP)
     assert response.status_code == 200
     entry = AuditEntry.objects.get(action="auth.sign_in_failed")
     assert (entry.outcome, entry.actor_id, entry.actor_username) == ("refused", None, "carol")
@@ -54,9 +46,9 @@ def test_an_unknown_name_is_kept_only_as_a_keyed_tag(client, db):
     from vault.models import LimitCounter
 
     typed = "hanako.sample@example.jp"
-    sign_in(client, typed, password="whatever-123")
-    sign_in(client, typed, password="whatever-456")
-    sign_in(client, "someone-else", password="whatever-789")
+    password_step(client, typed, password="whatever-123", ip=IP)
+    password_step(client, typed, password="whatever-456", ip=IP)
+    password_step(client, "someone-else", password="whatever-789", ip=IP)
     tags = list(
         AuditEntry.objects.filter(action="auth.sign_in_failed")
         .order_by("seq")
@@ -74,8 +66,8 @@ def test_an_unknown_name_is_kept_only_as_a_keyed_tag(client, db):
 
 def test_an_unknown_name_is_still_locked_out(client, db, settings):
     for _ in range(settings.SHOPGUARD_SIGN_IN_FAILURES):
-        sign_in(client, "nobody", password="wrong-password")
-    assert sign_in(client, "nobody", password="wrong-password").status_code == 429
+        password_step(client, "nobody", password="wrong-password", ip=IP)
+    assert password_step(client, "nobody", password="wrong-password", ip=IP).status_code == 429
     names = set(
         AuditEntry.objects.filter(action="auth.lockout").values_list("actor_username", flat=True)
     )
@@ -84,8 +76,8 @@ def test_an_unknown_name_is_still_locked_out(client, db, settings):
 
 def test_it_records_a_lockout(client, people, settings):
     for _ in range(settings.SHOPGUARD_SIGN_IN_FAILURES):
-        sign_in(client, "carol", password="wrong-password")
-    response = sign_in(client, "carol")  # the right password, but locked
+        password_step(client, "carol", password="wrong-password", ip=IP)
+    response = password_step(client, "carol", ip=IP)  # the right password, but locked
     assert response.status_code == 429
     lockouts = AuditEntry.objects.filter(action="auth.lockout", outcome="refused")
     # The fifth failure locked the name; the locked try met the lock.
@@ -98,7 +90,7 @@ def test_it_records_a_lockout(client, people, settings):
 
 
 def test_it_records_a_deactivated_persons_failed_sign_in(client, people):
-    sign_in(client, "frank")
+    password_step(client, "frank", ip=IP)
     assert AuditEntry.objects.filter(
         action="auth.sign_in_failed", actor_username="frank", outcome="refused"
     ).exists()

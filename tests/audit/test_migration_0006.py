@@ -8,6 +8,9 @@ from django.utils import timezone
 
 from audit.models import AuditEntryCustomer
 
+# A migration round trip: seconds each.
+pytestmark = pytest.mark.slow
+
 BEFORE = ("audit", "0005_change_log_append_only")
 AFTER = ("audit", "0006_counted_customer_links")
 

@@ -11,9 +11,9 @@ from customers.forms import PurchaseForm
 from customers.models import Customer, Purchase
 from policy.models import Channel, PolicyVersion, ThirdPartyProvision
 from policy.services import record_consent
-from tests.accounts.signing import reauthenticate
-from tests.customers.vault import HANAKO, PURCHASES, change_url, make_customer, make_purchase
+from tests.customers.vault import HANAKO, PURCHASES, change_url, make_purchase
 from tests.factories import entries_after, ledger_mark
+from tests.signing import reauthenticate
 from vault.roles import MANAGER, OWNER, STAFF
 
 pytestmark = pytest.mark.usefixtures("test_reads")
@@ -27,11 +27,6 @@ def written_after(mark):
         (entry.action, entry.target_type, entry.detail.get("fields"))
         for entry in entries_after(mark).order_by("seq")
     ]
-
-
-@pytest.fixture
-def hanako(db):
-    return make_customer()
 
 
 def test_one_admin_save_of_a_customer_is_one_entry(client, people, hanako):

@@ -1,10 +1,7 @@
 """The customer and purchase admin: permissions, audit records, query counts, change forms."""
 
-import time
-
 import pytest
 
-from accounts import reauth
 from audit.models import AuditEntry
 from customers.models import Customer, Purchase
 from tests.customers.vault import (
@@ -15,25 +12,14 @@ from tests.customers.vault import (
     entries,
     make_customer,
     make_purchase,
-    signed_in,
     view_url,
 )
+from tests.signing import reauthenticate, signed_in
 
 # The tests check stored values themselves; requests still start outside any scope.
 pytestmark = pytest.mark.usefixtures("test_reads")
 
 NEW_CUSTOMER = {**HANAKO, "name": "佐藤 次郎", "email": "jiro.sato@example.com"}
-
-
-@pytest.fixture
-def hanako(db):
-    return make_customer()
-
-
-def reauthenticate(client):
-    session = client.session
-    session[reauth.SESSION_KEY] = time.time()
-    session.save()
 
 
 # The list page ------------------------------------------------------------------------

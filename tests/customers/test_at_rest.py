@@ -3,14 +3,13 @@ customers (DESIGN invariant 1): the whole database is searched for marker values
 
 import datetime
 import re
-import time
 
 import pytest
 from django.db import connection
 
-from accounts import reauth
 from customers.models import Category, Customer, Purchase
-from tests.customers.vault import CHANGELIST, HANAKO, PURCHASES, change_url, signed_in
+from tests.customers.vault import CHANGELIST, HANAKO, PURCHASES, change_url
+from tests.signing import reauthenticate, signed_in
 
 # The tests check stored values themselves; requests still start outside any scope.
 pytestmark = pytest.mark.usefixtures("test_reads")
@@ -143,9 +142,7 @@ def test_no_plaintext_at_rest_after_admin_create_edit_and_delete(client, people)
     client.post(f"{CHANGELIST}{customer.pk}/reveal/email/", {"reason_code": "inquiry"})
     assert_no_marker_at_rest()
 
-    session = client.session
-    session[reauth.SESSION_KEY] = time.time()
-    session.save()
+    reauthenticate(client)
     response = client.post(f"{CHANGELIST}{customer.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Customer.objects.exists() and not Purchase.objects.exists()

@@ -7,14 +7,8 @@ from django.core.exceptions import ValidationError
 
 from customers.models import Category, Customer, Purchase
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number
-from tests.customers.vault import (
-    CHANGELIST,
-    HANAKO,
-    PURCHASES,
-    change_url,
-    make_customer,
-    signed_in,
-)
+from tests.customers.vault import CHANGELIST, HANAKO, PURCHASES, change_url, make_customer
+from tests.signing import signed_in
 
 # The tests check stored values themselves; requests still start outside any scope.
 pytestmark = pytest.mark.usefixtures("test_reads")

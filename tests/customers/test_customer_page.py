@@ -8,21 +8,15 @@ from tests.customers.vault import (
     HANAKO,
     change_url,
     entries,
-    make_customer,
     make_purchase,
     reveal_url,
-    signed_in,
     view_url,
 )
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.usefixtures("test_reads")
 
 SECRETS = ("花子", "hanako.yamada", "1234-5678", "西新宿", "tok_1a2b3c4d5e6f", "12/28")
-
-
-@pytest.fixture
-def hanako(db):
-    return make_customer()
 
 
 def test_it_sends_anonymous_people_to_sign_in(client, hanako):

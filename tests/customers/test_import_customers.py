@@ -328,6 +328,7 @@ def peak_bytes_of_import(path):
         assert refused.value.reason == "rows"  # every row was read, and the last refused
 
 
+@pytest.mark.slow
 def test_checking_a_file_keeps_memory_flat(db, tmp_path, settings):
     """Peak memory of a whole check at N and 4N rows: it must not grow with the file.
 

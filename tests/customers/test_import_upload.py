@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from audit.models import AuditEntry
 from customers.models import Customer
 from tests.customers.import_samples import TWO_CUSTOMERS, current_csv, current_row
+from tests.signing import signed_in
 
 URL = "/admin/customers/import/"
 
@@ -13,11 +14,6 @@ URL = "/admin/customers/import/"
 def upload(client, text, encoding="utf-8"):
     csv_file = SimpleUploadedFile("customers_export.csv", text.encode(encoding), "text/csv")
     return client.post(URL, {"file": csv_file, "format": "shopify"})
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
 
 
 def test_anonymous_users_are_sent_to_sign_in(client, db):

@@ -12,11 +12,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/customers/customer/"
 
 
-@pytest.fixture
-def hanako(db):
-    return Customer.objects.create(name="山田 花子", email="hanako@example.com")
-
-
 def test_exports_offers_its_action_through_the_hook():
     assert [(o.action, o.permission) for o in LIST_ACTIONS] == [(export_selected, REQUEST_EXPORTS)]
 

@@ -5,14 +5,8 @@ import pytest
 from customers import masking
 from customers.fields import masked_fields
 from customers.models import PERSONAL_FIELDS
-from tests.customers.vault import (
-    CHANGELIST,
-    change_url,
-    make_customer,
-    make_purchase,
-    signed_in,
-    view_url,
-)
+from tests.customers.vault import CHANGELIST, change_url, make_customer, make_purchase, view_url
+from tests.signing import signed_in
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,9 @@ from tests.customers.vault import HANAKO
 from tests.reads import checking
 from vault.encryption import key_id_of
 
+# A migration round trip: seconds each.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def reading_freely():

@@ -12,6 +12,9 @@ from customers.models import PERSONAL_FIELDS, Customer
 from tests.customers.vault import HANAKO
 from vault import encryption
 
+# A migration round trip: seconds each.
+pytestmark = pytest.mark.slow
+
 BEFORE = ("customers", "0009_sealed_customer_record")
 AFTER = ("customers", "0010_compact_customer_records")
 # Every personal field set, one empty, and a key of a field the model no longer has.

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from customers.models import Customer
 from customers.paging import CURSOR_VAR
-from tests.customers.vault import CHANGELIST, HANAKO, entries, signed_in
+from tests.customers.vault import CHANGELIST, HANAKO, entries
+from tests.signing import signed_in
 
 PAGE = 50
 

@@ -3,14 +3,10 @@
 import pytest
 
 from customers.models import Customer
-from tests.customers.vault import entries, make_customer, make_purchase, reveal_url, signed_in
+from tests.customers.vault import entries, make_purchase, reveal_url
+from tests.signing import signed_in
 
 REASON = {"reason_code": "inquiry", "note": ""}
-
-
-@pytest.fixture
-def hanako(db):
-    return make_customer()
 
 
 def test_anonymous_people_are_sent_to_sign_in(client, hanako):

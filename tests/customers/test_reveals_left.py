@@ -3,16 +3,12 @@ message, so there is nothing to submit."""
 
 import pytest
 
-from tests.customers.vault import entries, make_customer, reveal_url, signed_in
+from tests.customers.vault import entries, reveal_url
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.usefixtures("test_reads")
 
 REASON = {"reason_code": "inquiry", "note": ""}
-
-
-@pytest.fixture
-def hanako(db):
-    return make_customer()
 
 
 def test_staff_see_the_reveals_left_before_and_after_a_reveal(client, people, hanako, settings):

@@ -7,19 +7,9 @@ from django.contrib.sessions.models import Session
 
 from customers.models import Customer
 from customers.services import search_kind
-from tests.customers.vault import (
-    CHANGELIST,
-    SEARCH,
-    entries,
-    make_customer,
-    signed_in,
-)
+from tests.customers.vault import CHANGELIST, SEARCH, entries, make_customer
+from tests.signing import signed_in
 from vault import encryption
-
-
-@pytest.fixture
-def hanako(db):
-    return make_customer()
 
 
 @pytest.fixture

@@ -3,14 +3,10 @@ why a partial search cannot work on encrypted values."""
 
 import pytest
 
-from tests.customers.vault import CHANGELIST, SEARCH, make_customer, signed_in
+from tests.customers.vault import CHANGELIST, SEARCH
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.usefixtures("test_reads")
-
-
-@pytest.fixture
-def hanako(db):
-    return make_customer()
 
 
 def search(client, term):

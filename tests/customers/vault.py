@@ -53,8 +53,3 @@ def make_purchase(customer, category="food", product="有機玄米 5kg", amount=
 
 def entries(action, **filters):
     return AuditEntry.objects.filter(action=action, **filters).order_by("seq")
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client

@@ -10,7 +10,7 @@ from customers.models import Customer
 from datarequests.models import DataRequest
 from datarequests.views import REQUESTS_PER_HOUR
 from tests.factories import entries_after, ledger_mark
-from tests.policy.conftest import sign_in
+from tests.signing import signed_in
 from vault.encryption import current_key_id, key_id_of
 
 # The tests check stored values themselves; requests still start outside any scope.
@@ -124,7 +124,7 @@ def test_the_request_limit_is_per_hour(client, version1, clock):
 
 def test_the_owner_lists_and_advances_requests(client, people, version1):
     request = submit_verified(client)
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     listing = client.get("/admin/datarequests/datarequest/")
     assert listing.status_code == 200
     assert request.reference in listing.content.decode()
@@ -153,7 +153,7 @@ def test_the_owner_lists_and_advances_requests(client, people, version1):
 
 def test_the_owners_own_work_never_counts_against_the_public_limit(client, people, version1):
     request = submit_verified(client)
-    sign_in(client, people.alice)  # from the same address as the public form's sender
+    signed_in(client, people.alice)  # from the same address as the public form's sender
     change = f"/admin/datarequests/datarequest/{request.pk}/change/"
     for n in range(REQUESTS_PER_HOUR):
         client.post(change, {"note": f"対応メモ {n}", "customer": ""})
@@ -168,7 +168,7 @@ def test_the_owners_own_work_never_counts_against_the_public_limit(client, peopl
 @pytest.mark.parametrize("name", ["carol", "dave"])
 def test_other_roles_cannot_see_or_advance_requests(client, people, version1, name):
     request = submit_verified(client)
-    sign_in(client, getattr(people, name))
+    signed_in(client, getattr(people, name))
     assert client.get(f"/admin/datarequests/datarequest/{request.pk}/change/").status_code == 403
     assert client.post(f"/admin/datarequests/datarequest/{request.pk}/advance/").status_code == 403
     assert DataRequest.objects.get().step == "identity_confirmed"
@@ -188,7 +188,7 @@ def test_the_request_page_masks_contact_details_and_reveals_them_with_a_reason(
     request = submit_verified(client)
     customer = Customer.objects.get()
     assert request.customer == customer
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     mark = ledger_mark()
     page = client.get(f"/admin/datarequests/datarequest/{request.pk}/change/").content.decode()
     assert MARKER["email"] not in page and MARKER["name"] not in page
@@ -214,7 +214,7 @@ def test_the_request_page_masks_contact_details_and_reveals_them_with_a_reason(
 
 def test_the_owners_note_refuses_a_card_number(client, people, version1, test_reads):
     request = submit_verified(client)
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     change = f"/admin/datarequests/datarequest/{request.pk}/change/"
     response = client.post(change, {"note": "カード 4242-4242-4242-4242", "customer": ""})
     assert response.status_code == 200 and "カード番号" in response.content.decode()

@@ -12,7 +12,7 @@ from customers.models import Customer
 from datarequests.models import DataRequest
 from tests.customers.vault import HANAKO, change_url
 from tests.factories import entries_after, ledger_mark
-from tests.policy.conftest import sign_in
+from tests.signing import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
 
@@ -49,7 +49,7 @@ def request_page(client, data_request):
 def test_the_requested_change_is_shown_beside_the_masked_current_values(
     client, people, customer, correction
 ):
-    sign_in(client, people.bob)
+    signed_in(client, people.bob)
     mark = ledger_mark()
     page = request_page(client, correction)
     assert page.status_code == 200
@@ -62,7 +62,7 @@ def test_the_requested_change_is_shown_beside_the_masked_current_values(
 
 
 def test_the_reveal_beside_it_asks_a_reason_and_is_recorded(client, people, customer, correction):
-    sign_in(client, people.bob)
+    signed_in(client, people.bob)
     reveal = f"/admin/customers/customer/{customer.pk}/reveal/phone/"
     response = client.post(reveal, {"reason_code": "inquiry"})
     assert response.status_code == 200 and PHONE in response.content.decode()
@@ -71,7 +71,7 @@ def test_the_reveal_beside_it_asks_a_reason_and_is_recorded(client, people, cust
 
 
 def test_applying_is_an_edit_and_then_the_request_is_done(client, people, customer, correction):
-    sign_in(client, people.bob)
+    signed_in(client, people.bob)
     data = {**dict.fromkeys(HANAKO, ""), "phone": "080-2222-3333"}
     assert client.post(change_url(customer), data).status_code == 302
     assert Customer.objects.get(pk=customer.pk).phone == "080-2222-3333"
@@ -86,12 +86,12 @@ def test_applying_is_an_edit_and_then_the_request_is_done(client, people, custom
 
 
 def test_a_closed_request_and_other_kinds_show_no_comparison(client, people, customer, correction):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     refuse = f"/admin/datarequests/datarequest/{correction.pk}/refuse/"
     client.post(refuse, {"reason": "ご登録の内容は既に正しいため、訂正の必要がありません。"})
     assert "現在の値とご希望の内容" not in request_page(client, correction).content.decode()
 
 
 def test_staff_cannot_open_the_request(client, people, correction):
-    sign_in(client, people.carol)
+    signed_in(client, people.carol)
     assert request_page(client, correction).status_code == 403

@@ -17,7 +17,7 @@ from customers.models import Category, Customer, Purchase
 from datarequests.models import DataRequest, DisclosureLink
 from policy.models import Channel, ConsentRecord
 from policy.services import record_provision
-from tests.policy.conftest import sign_in
+from tests.signing import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
 
@@ -66,7 +66,7 @@ def done_disclosure(client, people):
     code = re.search(r"ご本人確認コード: (\d{6})", mail.outbox[-1].body).group(1)
     client.post(page, {"code": code})
     mail.outbox.clear()
-    sign_in(client, people.bob)
+    signed_in(client, people.bob)
     data_request = DataRequest.objects.get(step="identity_confirmed")
     advance = f"/admin/datarequests/datarequest/{data_request.pk}/advance/"
     client.post(advance)

@@ -16,7 +16,8 @@ from customers.models import ANONYMISED_NAME, Category, Customer, Purchase
 from datarequests.models import DataRequest
 from policy.models import Channel, ConsentRecord, PolicyVersion
 from tests.customers.test_at_rest import database_text
-from tests.policy.conftest import SEED, publish, sign_in
+from tests.policy.conftest import SEED, publish
+from tests.signing import signed_in
 from vault.models import LimitCounter
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
@@ -96,13 +97,13 @@ def database_file():
 def test_only_the_owner_erases_and_only_after_the_password(client, people):
     customer = make_customer()
     data_request = verified_request(client)
-    sign_in(client, people.bob)
+    signed_in(client, people.bob)
     assert client.get(erase_url(data_request)).status_code == 403
     assert (
         client.post(erase_url(data_request), {"confirm": data_request.reference}).status_code == 403
     )
     client.logout()
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     response = client.post(erase_url(data_request), {"confirm": data_request.reference})
     assert response.status_code == 302 and response["Location"].startswith("/admin/reauth/")
     assert Customer.objects.get(pk=customer.pk).name == PERSON["name"]
@@ -112,7 +113,7 @@ def test_only_the_owner_erases_and_only_after_the_password(client, people):
 def test_a_wrong_reference_erases_nothing(client, people):
     customer = make_customer()
     data_request = verified_request(client)
-    sign_in(client, people.alice, reauthenticated=True)
+    signed_in(client, people.alice, reauthenticated=True)
     page = client.get(erase_url(data_request))
     assert page.status_code == 200 and 'name="confirm"' in page.text
     response = client.post(erase_url(data_request), {"confirm": "REQ-00000000"})
@@ -125,7 +126,7 @@ def test_a_wrong_reference_erases_nothing(client, people):
 def test_a_deletion_request_is_not_done_without_the_erasure(client, people):
     make_customer()
     data_request = verified_request(client)
-    sign_in(client, people.bob)
+    signed_in(client, people.bob)
     advance = f"/admin/datarequests/datarequest/{data_request.pk}/advance/"
     client.post(advance)
     client.post(advance)
@@ -136,7 +137,7 @@ def erase(client, people, kind="delete"):
     customer = make_customer()
     data_request = verified_request(client, kind)
     traces = stored_traces(customer)
-    sign_in(client, people.alice, reauthenticated=True)
+    signed_in(client, people.alice, reauthenticated=True)
     response = client.post(erase_url(data_request), {"confirm": data_request.reference.lower()})
     assert response.status_code == 302
     return customer, data_request, traces

@@ -12,7 +12,7 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from datarequests.models import DataRequest
 from tests.factories import entries_after, ledger_mark
-from tests.policy.conftest import sign_in
+from tests.signing import signed_in
 from vault import limits
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
@@ -178,12 +178,12 @@ def test_requests_are_limited_per_typed_address_from_any_ip(client, customer):
 def test_only_verified_requests_reach_the_queue(client, people, customer):
     waiting = submit(client).url
     submit(client, UNKNOWN)
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     listing = client.get("/admin/datarequests/datarequest/").content.decode()
     assert not any(r.reference in listing for r in DataRequest.objects.all())
     client.logout()
     client.post(waiting, {"code": code_in(mail.outbox[0])})
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     listing = client.get("/admin/datarequests/datarequest/").content.decode()
     assert DataRequest.objects.get(customer=customer).reference in listing
     assert DataRequest.objects.get(customer=None).reference not in listing

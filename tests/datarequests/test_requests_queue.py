@@ -11,7 +11,7 @@ from customers.models import Customer
 from datarequests.models import DataRequest
 from datarequests.services import requests_due_for
 from tests.factories import entries_after, ledger_mark
-from tests.policy.conftest import sign_in
+from tests.signing import signed_in
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
 
@@ -36,7 +36,7 @@ def verified(client, customer):
 
 
 def queue_page(client, person):
-    sign_in(client, person)
+    signed_in(client, person)
     return client.get("/admin/datarequests/datarequest/").content.decode()
 
 
@@ -59,7 +59,7 @@ def test_the_manager_works_the_queue_and_each_step_names_the_customer(
 
 
 def test_a_refusal_needs_a_reason_which_the_customer_is_told(client, people, verified):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     refuse = f"/admin/datarequests/datarequest/{verified.pk}/refuse/"
     assert client.get(refuse).status_code == 200
     assert client.post(refuse, {"reason": ""}).status_code == 200
@@ -87,7 +87,7 @@ def test_a_refusal_needs_a_reason_which_the_customer_is_told(client, people, ver
 
 @pytest.mark.parametrize("name", ["carol", "dave"])
 def test_staff_and_auditor_cannot_refuse(client, people, verified, name):
-    sign_in(client, getattr(people, name))
+    signed_in(client, getattr(people, name))
     refuse = f"/admin/datarequests/datarequest/{verified.pk}/refuse/"
     assert client.post(refuse, {"reason": "理由"}).status_code == 403
     assert DataRequest.objects.get().step == "identity_confirmed"
@@ -152,7 +152,7 @@ def test_a_done_stop_of_provision_marks_the_customer_for_exports(client, people,
     client.post(page, {"code": re.search(r"コード: (\d{6})", mail.outbox[-1].body).group(1)})
     request = DataRequest.objects.get()
     assert list(customers_excluded_from_third_party()) == []
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     advance = f"/admin/datarequests/datarequest/{request.pk}/advance/"
     client.post(advance)
     assert list(customers_excluded_from_third_party()) == []  # in progress: not yet
@@ -163,7 +163,7 @@ def test_a_done_stop_of_provision_marks_the_customer_for_exports(client, people,
 
 
 def test_a_correction_request_links_to_the_customers_edit_page(client, people, verified, customer):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     page = client.get(f"/admin/datarequests/datarequest/{verified.pk}/change/").content.decode()
     assert f"/admin/customers/customer/{customer.pk}/change/" in page
     assert "顧客のページで訂正する" in page

@@ -22,6 +22,7 @@ def run_bench(**options):
     return out.getvalue().splitlines()
 
 
+@pytest.mark.slow
 def test_it_prints_one_ratio_line_per_figure(db):
     lines = run_bench(customers=10, repeat=1)
 
@@ -31,6 +32,7 @@ def test_it_prints_one_ratio_line_per_figure(db):
     assert all(float(m.group(2)) > 0 for m in ratios)
 
 
+@pytest.mark.slow
 def test_search_goes_through_the_blind_index(db):
     # Enough rows that an analysed PostgreSQL table is not read whole instead (with ten,
     # a sequential scan of its one page is the planner's right choice).
@@ -43,6 +45,7 @@ def test_search_goes_through_the_blind_index(db):
     assert all("candidates: 1" in line for line in plans)
 
 
+@pytest.mark.slow
 def test_it_leaves_the_configured_database_alone(db):
     mark = ledger_mark()
     lines = run_bench(customers=10, repeat=1)
@@ -61,6 +64,7 @@ def test_it_leaves_the_configured_database_alone(db):
     assert not hasattr(connections._connections, bench.BENCH_DB)
 
 
+@pytest.mark.slow
 def test_it_compares_the_list_page_with_a_smaller_shop(db):
     lines = run_bench(customers=30, repeat=1, scale_base=10)
 
@@ -95,6 +99,7 @@ def test_the_plaintext_twin_has_every_column_of_customer():
     assert twin == expected
 
 
+@pytest.mark.slow
 def test_on_postgresql_the_filled_tables_have_statistics(db):
     """As autovacuum gives them soon after a load: otherwise the timed plans are the
     planner's guesses (reltuples is -1 until a table is analysed)."""

@@ -16,6 +16,8 @@ from exports.models import ExportRequest
 from exports.services import EXPORTABLE_FIELDS
 from tests.factories import entries_after, ledger_mark
 
+# The module's own bench_run needs the test database set up even when this file runs alone.
+pytestmark = pytest.mark.django_db
 CUSTOMERS = 300
 MARKER_EMAIL = "configured.database@example.com"
 FIGURES = [
@@ -58,6 +60,7 @@ def value_after(lines, prefix):
     return next(line for line in lines if line.startswith(prefix))[len(prefix) :].strip()
 
 
+@pytest.mark.slow
 def test_it_prints_one_memory_line_per_figure(bench_run):
     matches = [MEMORY_LINE.match(line) for line in bench_run["lines"] if line.startswith("memory ")]
     assert all(matches)
@@ -67,6 +70,7 @@ def test_it_prints_one_memory_line_per_figure(bench_run):
     assert float(value_after(bench_run["lines"], "size export_archive_mb ")) >= 0
 
 
+@pytest.mark.slow
 def test_it_checks_both_archives_against_the_database(bench_run):
     checks = [line for line in bench_run["lines"] if line.startswith("Archive check")]
     assert len(checks) == 2
@@ -74,6 +78,7 @@ def test_it_checks_both_archives_against_the_database(bench_run):
     assert f"holds each of the {2 * CUSTOMERS} customers once" in checks[1]
 
 
+@pytest.mark.slow
 def test_it_leaves_the_configured_database_alone(bench_run):
     assert bench_run["after"] == bench_run["before"]
     assert bench_run["new_entries"] == 0
@@ -83,6 +88,7 @@ def test_it_leaves_the_configured_database_alone(bench_run):
     assert not hasattr(connections._connections, bench.BENCH_DB)
 
 
+@pytest.mark.slow
 def test_the_measured_archive_is_a_real_encrypted_export(bench_run):
     password = value_after(bench_run["lines"], "Its password (fake customers only):")
 
@@ -107,6 +113,7 @@ def test_it_refuses_a_count_below_one():
         call_command("bench_export", customers=0)
 
 
+@pytest.mark.slow
 def test_it_prints_the_export_to_read_ratio_of_the_same_run(bench_run):
     ratios = [line for line in bench_run["lines"] if line.startswith("ratio export_vs_read")]
     assert len(ratios) == 2 and all(

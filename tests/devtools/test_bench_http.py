@@ -48,6 +48,7 @@ def line_after(lines, prefix):
     return next(line for line in lines if line.startswith(prefix))[len(prefix) :].strip()
 
 
+@pytest.mark.slow
 def test_it_prints_one_line_per_page_without_errors(bench_run):
     pages = [PAGE_LINE.match(line) for line in bench_run["lines"] if line.startswith("page ")]
 
@@ -61,6 +62,7 @@ def test_it_prints_one_line_per_page_without_errors(bench_run):
     assert line_after(bench_run["lines"], "load average after:")
 
 
+@pytest.mark.slow
 def test_it_prints_the_ratios_against_privacy(bench_run):
     ratios = [RATIO_LINE.match(line) for line in bench_run["lines"] if line.startswith("ratio ")]
     named = {m.group(1): float(m.group(2)) for m in ratios if m}
@@ -70,6 +72,7 @@ def test_it_prints_the_ratios_against_privacy(bench_run):
     assert any("mean time per request" in line for line in bench_run["lines"])
 
 
+@pytest.mark.slow
 def test_it_leaves_the_configured_database_alone(bench_run):
     assert bench_run["after"] == bench_run["before"]
     assert bench_run["new_entries"] == 0
@@ -84,6 +87,7 @@ def test_it_leaves_the_configured_database_alone(bench_run):
     assert not hasattr(connections._connections, bench.BENCH_DB)
 
 
+@pytest.mark.slow
 def test_it_stops_gunicorn(bench_run):
     base = re.search(r"on (http://127\.0\.0\.1:\d+);", line_after(bench_run["lines"], "gunicorn:"))
 

@@ -1,7 +1,9 @@
 """Shared pieces of the browser journeys (tests/e2e/test_*_journey.py).
 
-One app per session (tests/e2e/server.py), one Chromium per session, and a fresh
-browser context per person. Every page a journey visits is checked with axe-core (no
+One app (tests/e2e/server.py) and one Chromium for all the journeys, and a fresh
+browser context per person. Both are package-scoped: they close when the last journey is
+done, so the tests a worker runs after the journeys meet no Playwright event loop (which
+Django would take for an async context). Every page a journey visits is checked with axe-core (no
 critical or serious violation, every form field labelled) and the page fails the test on
 a CSP violation, a console error or an HTTP 5xx/405 answer.
 """
@@ -16,6 +18,7 @@ from django_otp.oath import TOTP
 
 from tests.e2e.server import ROOT, running_app
 
+JOURNEYS = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -47,15 +50,24 @@ def missing_requirement():
     return None
 
 
+def is_journey(item):
+    return JOURNEYS in item.path.parents
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Skip the journeys locally when chromium or axe-core is missing; in CI they run, and
-    ``require_browser_tools`` fails them with the reason."""
+    """Every test in tests/e2e is marked ``e2e`` (before ``-m`` selects; under ``-n`` one
+    worker runs them all, tests/conftest.py). Locally the journeys skip when chromium or
+    axe-core is missing; in CI they run, and ``require_browser_tools`` fails them with the
+    reason."""
+    journeys = [item for item in items if is_journey(item)]
+    for item in journeys:
+        item.add_marker(pytest.mark.e2e)
     reason = missing_requirement()
     if reason is None or os.environ.get("CI") == "true":
         return
-    for item in items:
-        if "tests/e2e/" in item.nodeid:
-            item.add_marker(pytest.mark.skip(reason=reason))
+    for item in journeys:
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def require_browser_tools():
@@ -74,7 +86,7 @@ def allow_sync_database_calls(monkeypatch):
 # ---------------------------------------------------------------- the app and its people
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def app(tmp_path_factory):
     require_browser_tools()
     with running_app(tmp_path_factory.mktemp("shopguard-app")) as running:
@@ -124,7 +136,7 @@ class Person:
         return self.codes.pop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def people(app):
     """The seeded demo sign-ins (owner, manager, staff, auditor), each given an enrolled
     authenticator and recovery codes inside the app, as enrolment would leave them."""
@@ -136,7 +148,7 @@ def people(app):
 # ---------------------------------------------------------------- the browser and its checks
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     require_browser_tools()
     from playwright.sync_api import sync_playwright
@@ -340,7 +352,12 @@ def axe_summary():
 
 def pytest_sessionfinish(session):
     if AXE_TOTALS:
-        (SCREENSHOTS / "axe.txt").write_text(axe_summary(), encoding="utf-8")
+        summary = axe_summary()
+        (SCREENSHOTS / "axe.txt").write_text(summary, encoding="utf-8")
+        # Under xdist the worker that ran the journeys hands the summary to the controller,
+        # which prints it (tests/conftest.py).
+        if hasattr(session.config, "workeroutput"):
+            session.config.workeroutput["axe_summary"] = summary
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -374,7 +391,7 @@ print(json.dumps(sorted(published.values_list("number", flat=True))))
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def policy_versions(app):
     """The published version numbers, at least two (a second one is published through
     the policy services, as the owner's publish button does, when the demo has one)."""

@@ -1,20 +1,11 @@
-"""Shared steps of the export tests: a re-authenticated client, a request through the
-form, the two-step download, and reading an archive with its password."""
+"""Shared steps of the export tests: a request through the form, the two-step download,
+and reading an archive with its password."""
 
 import io
-import time
 
 import pyzipper
 
 from exports.models import ExportRequest
-
-
-def reauthenticated(client, user):
-    client.force_login(user)
-    session = client.session
-    session["reauthenticated_at"] = time.time()
-    session.save()
-    return client
 
 
 def new_request(client, **changes):

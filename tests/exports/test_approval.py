@@ -7,8 +7,9 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from exports import services
 from exports.models import ExportRequest
-from tests.exports.helpers import decide, latest, new_request, reauthenticated
+from tests.exports.helpers import decide, latest, new_request
 from tests.factories import make_person
+from tests.signing import signed_in
 from vault.roles import OWNER
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +36,7 @@ def refusals(action):
 
 def test_in_a_two_owner_shop_an_owner_request_waits_for_the_other_owner(client, people, customers_):
     other_owner = make_person("olivia", OWNER)
-    new_request(reauthenticated(client, people.alice))
+    new_request(signed_in(client, people.alice, reauthenticated=True))
     export = latest()
     assert export.status == "pending"
 
@@ -46,7 +47,10 @@ def test_in_a_two_owner_shop_an_owner_request_waits_for_the_other_owner(client, 
     assert export.status == "pending" and export.decided_by is None
     assert refusals("export.approve").get().detail == {"reason": "own_request"}
 
-    assert decide(reauthenticated(client.__class__(), other_owner), export).status_code == 302
+    assert (
+        decide(signed_in(client.__class__(), other_owner, reauthenticated=True), export).status_code
+        == 302
+    )
     export.refresh_from_db()
     assert export.status == "approved" and export.decided_by == other_owner
     assert not export.self_approved
@@ -57,7 +61,7 @@ def test_in_a_two_owner_shop_an_owner_request_waits_for_the_other_owner(client, 
 def test_the_self_approval_form_is_not_offered_where_another_approver_exists(
     client, people, customers_
 ):
-    new_request(reauthenticated(client, people.alice))
+    new_request(signed_in(client, people.alice, reauthenticated=True))
     page = client.get(f"/admin/exports/{latest().pk}/").content.decode()
     assert "export-self-approve" not in page and "export-decide" not in page
     # Even typing the sentence does not help while bob (a manager) is active.
@@ -69,26 +73,33 @@ def test_the_self_approval_form_is_not_offered_where_another_approver_exists(
 def test_a_manager_request_is_approved_by_an_owner_and_never_by_a_manager(
     client, people, customers_
 ):
-    new_request(reauthenticated(client, people.bob))
+    new_request(signed_in(client, people.bob, reauthenticated=True))
     export = latest()
     assert decide(client, export).status_code == 403  # managers have no approve permission
     with pytest.raises(services.ExportRefused):
         services.decide(export, people.bob, approve=True, confirmation=SENTENCE)
-    assert decide(reauthenticated(client.__class__(), people.alice), export).status_code == 302
+    assert (
+        decide(
+            signed_in(client.__class__(), people.alice, reauthenticated=True), export
+        ).status_code
+        == 302
+    )
     assert ExportRequest.objects.get().status == "approved"
 
 
 @pytest.mark.parametrize("who", ["carol", "dave", "erin"])
 def test_staff_auditor_and_outsiders_cannot_decide(client, people, customers_, who):
-    new_request(reauthenticated(client, people.bob))
+    new_request(signed_in(client, people.bob, reauthenticated=True))
     export = latest()
-    response = decide(reauthenticated(client.__class__(), getattr(people, who)), export)
+    response = decide(
+        signed_in(client.__class__(), getattr(people, who), reauthenticated=True), export
+    )
     assert response.status_code == 403
     assert latest().status == "pending"
 
 
 def test_anonymous_people_cannot_decide(client, people, customers_):
-    new_request(reauthenticated(client, people.bob))
+    new_request(signed_in(client, people.bob, reauthenticated=True))
     response = decide(client.__class__(), latest())
     assert response.status_code == 302 and "/login/" in response.url
     assert latest().status == "pending"
@@ -100,7 +111,7 @@ def test_anonymous_people_cannot_decide(client, people, customers_):
 def test_the_sole_owner_self_approves_after_reauth_and_the_typed_sentence(
     client, sole_owner, customers_
 ):
-    new_request(reauthenticated(client, sole_owner))
+    new_request(signed_in(client, sole_owner, reauthenticated=True))
     export = latest()
     assert export.status == "pending"
     page = client.get(f"/admin/exports/{export.pk}/").content.decode()
@@ -122,7 +133,7 @@ def test_the_sole_owner_self_approves_after_reauth_and_the_typed_sentence(
 
 
 def test_self_approval_without_the_sentence_is_refused(client, sole_owner, customers_):
-    new_request(reauthenticated(client, sole_owner))
+    new_request(signed_in(client, sole_owner, reauthenticated=True))
     export = latest()
     response = decide(client, export, confirmation="はい")
     assert response.status_code == 409 and "確認の文" in response.content.decode()
@@ -132,7 +143,7 @@ def test_self_approval_without_the_sentence_is_refused(client, sole_owner, custo
 
 
 def test_self_approval_asks_for_the_password_first(client, sole_owner, customers_):
-    new_request(reauthenticated(client, sole_owner))
+    new_request(signed_in(client, sole_owner, reauthenticated=True))
     export = latest()
     session = client.session
     session.pop("reauthenticated_at")
@@ -145,7 +156,7 @@ def test_self_approval_asks_for_the_password_first(client, sole_owner, customers
 def test_the_sole_owner_cannot_self_approve_once_a_manager_is_active(
     client, sole_owner, customers_
 ):
-    new_request(reauthenticated(client, sole_owner))
+    new_request(signed_in(client, sole_owner, reauthenticated=True))
     make_person("mika", "manager")
     response = decide(client, latest(), confirmation=SENTENCE)
     assert response.status_code == 409 and latest().status == "pending"
@@ -158,7 +169,7 @@ def test_an_inactive_manager_does_not_count_as_a_second_person(client, sole_owne
 
 def test_the_home_page_facts_show_what_awaits_each_person(client, people, customers_):
     other_owner = make_person("olivia", OWNER)
-    new_request(reauthenticated(client, people.alice))
+    new_request(signed_in(client, people.alice, reauthenticated=True))
     assert services.awaiting_approval_for(people.alice) == []
     waiting = services.awaiting_approval_for(other_owner)
     assert [w["requested_by"] for w in waiting] == ["alice"]

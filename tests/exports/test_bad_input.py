@@ -7,8 +7,9 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from exports import services
 from exports.models import ExportRequest
-from tests.exports.helpers import decide, download, latest, new_request, reauthenticated
+from tests.exports.helpers import decide, download, latest, new_request
 from tests.factories import make_person
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,13 +21,13 @@ def customers_(db):
 
 @pytest.fixture
 def bobs_request(client, people, customers_):
-    new_request(reauthenticated(client, people.bob))
+    new_request(signed_in(client, people.bob, reauthenticated=True))
     return latest()
 
 
 @pytest.fixture
 def owner(client, people):
-    return reauthenticated(client.__class__(), people.alice)
+    return signed_in(client.__class__(), people.alice, reauthenticated=True)
 
 
 def refused(action, reason=None):
@@ -58,7 +59,7 @@ def test_approving_a_rejected_request_is_refused(owner, bobs_request):
 def test_approving_an_expired_request_is_refused(owner, bobs_request, clock):
     decide(owner, bobs_request)
     clock.advance(25 * 3600)
-    reauthenticated(owner, ExportRequest.objects.get().decided_by)
+    signed_in(owner, ExportRequest.objects.get().decided_by, reauthenticated=True)
     response = decide(owner, bobs_request)
     assert response.status_code == 409 and is_page(response, "期限切れ")
     assert latest().status == "expired"
@@ -69,7 +70,9 @@ def test_downloading_someone_elses_export_is_refused(client, people, owner, bobs
     decide(owner, bobs_request)
     response = owner.post(f"/admin/exports/{bobs_request.pk}/prepare/")
     assert response.status_code == 409 and is_page(response, "申請した本人だけ")
-    other_manager = reauthenticated(client.__class__(), make_person("mika", "manager"))
+    other_manager = signed_in(
+        client.__class__(), make_person("mika", "manager"), reauthenticated=True
+    )
     response = other_manager.post(f"/admin/exports/{bobs_request.pk}/prepare/")
     assert response.status_code == 404 and is_page(response, "見つかりません")
     assert latest().status == "approved"
@@ -94,7 +97,7 @@ def test_downloading_after_expiry_is_refused_even_with_the_password_shown(
     decide(owner, bobs_request)
     client.post(f"/admin/exports/{bobs_request.pk}/prepare/")  # password shown in time
     clock.advance(25 * 3600)
-    reauthenticated(client, bobs_request.requested_by)
+    signed_in(client, bobs_request.requested_by, reauthenticated=True)
     response = client.post(f"/admin/exports/{bobs_request.pk}/download/")
     assert response.status_code in (400, 409) and is_page(response, "できませんでした")
     assert latest().status == "expired"
@@ -138,7 +141,7 @@ def test_an_altered_id_is_refused(client, bobs_request, altered):
 def test_a_bad_request_is_refused_with_the_form_and_recorded(
     client, people, customers_, changes, code
 ):
-    response = new_request(reauthenticated(client, people.bob), **changes)
+    response = new_request(signed_in(client, people.bob, reauthenticated=True), **changes)
     assert response.status_code == 400 and is_page(response, "errorlist")
     assert not ExportRequest.objects.exists()
     [entry] = refused("export.request")

@@ -12,6 +12,7 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from exports import services
 from tests.parallel import PARALLEL, TIMEOUT, Answer, Visitor, burst, statuses
+from tests.signing import reauthenticate, signed_in
 
 pytestmark = PARALLEL
 BURST = 50
@@ -19,11 +20,8 @@ BURST = 50
 
 def prepared_session(user, export):
     """bob's session, re-authenticated, with the archive password shown (kept, sealed)."""
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["reauthenticated_at"] = time.time() + 600  # still recent when the burst runs
-    session.save()
+    client = signed_in(Client(), user)
+    reauthenticate(client, at=time.time() + 600)  # still recent when the burst runs
     assert client.post(f"/admin/exports/{export.pk}/prepare/").status_code == 200
     return client.session.session_key
 

@@ -9,7 +9,8 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from exports import archive, services, views
 from exports.models import ExportRequest
-from tests.exports.helpers import download, new_request, reauthenticated
+from tests.exports.helpers import download, new_request
+from tests.signing import signed_in
 from vault.blind_index import blind_index
 
 MARKER_EMAIL = "export.marker@example.com"
@@ -23,7 +24,7 @@ def customers_(db):
 
 def approved(client, people, **changes):
     """bob's request (through the form), approved by alice."""
-    new_request(reauthenticated(client, people.bob), **changes)
+    new_request(signed_in(client, people.bob, reauthenticated=True), **changes)
     return services.decide(ExportRequest.objects.get(), people.alice, approve=True)
 
 
@@ -35,7 +36,7 @@ def read_archive(content, password):
 
 @pytest.mark.django_db
 def test_a_manager_request_waits_for_an_owner(client, people, customers_):
-    response = new_request(reauthenticated(client, people.bob))
+    response = new_request(signed_in(client, people.bob, reauthenticated=True))
     export = ExportRequest.objects.get()
     assert response.status_code == 302
     assert export.status == "pending" and export.requested_by == people.bob
@@ -54,7 +55,7 @@ def test_requesting_needs_recent_reauthentication(client, people, customers_):
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["carol", "dave", "erin"])
 def test_staff_auditor_and_outsiders_cannot_request(client, people, customers_, who):
-    response = new_request(reauthenticated(client, getattr(people, who)))
+    response = new_request(signed_in(client, getattr(people, who), reauthenticated=True))
     assert response.status_code in (302, 403)
     assert not (response.status_code == 302 and "/admin/exports/" in response.url)
     assert not ExportRequest.objects.exists()
@@ -68,9 +69,9 @@ def test_anonymous_people_are_sent_to_sign_in(client, customers_):
 
 @pytest.mark.django_db
 def test_an_owner_approves_and_the_requester_downloads_once(client, people, customers_):
-    new_request(reauthenticated(client, people.bob))
+    new_request(signed_in(client, people.bob, reauthenticated=True))
     export = ExportRequest.objects.get()
-    owner = reauthenticated(client.__class__(), people.alice)
+    owner = signed_in(client.__class__(), people.alice, reauthenticated=True)
     assert (
         owner.post(f"/admin/exports/{export.pk}/decide/", {"decision": "approve"}).status_code
         == 302
@@ -107,7 +108,7 @@ def test_the_archive_does_not_open_without_its_password(client, people, customer
 
 @pytest.mark.django_db
 def test_an_owner_request_waits_while_a_manager_is_active(client, people, customers_):
-    new_request(reauthenticated(client, people.alice))
+    new_request(signed_in(client, people.alice, reauthenticated=True))
     export = ExportRequest.objects.get()
     assert export.status == "pending"
     assert not AuditEntry.objects.filter(action="export.approve").exists()
@@ -115,7 +116,7 @@ def test_an_owner_request_waits_while_a_manager_is_active(client, people, custom
 
 @pytest.mark.django_db
 def test_a_manager_cannot_approve_and_nobody_approves_their_own(client, people, customers_):
-    new_request(reauthenticated(client, people.bob))
+    new_request(signed_in(client, people.bob, reauthenticated=True))
     export = ExportRequest.objects.get()
     assert (
         client.post(f"/admin/exports/{export.pk}/decide/", {"decision": "approve"}).status_code
@@ -130,11 +131,14 @@ def test_a_manager_cannot_approve_and_nobody_approves_their_own(client, people, 
 
 @pytest.mark.django_db
 def test_a_manager_cannot_see_someone_elses_request(client, people, customers_):
-    other = reauthenticated(client.__class__(), people.alice)
+    other = signed_in(client.__class__(), people.alice, reauthenticated=True)
     new_request(other)
     export = ExportRequest.objects.get()
     assert (
-        reauthenticated(client, people.bob).get(f"/admin/exports/{export.pk}/").status_code == 404
+        signed_in(client, people.bob, reauthenticated=True)
+        .get(f"/admin/exports/{export.pk}/")
+        .status_code
+        == 404
     )
 
 
@@ -142,7 +146,7 @@ def test_a_manager_cannot_see_someone_elses_request(client, people, customers_):
 def test_the_download_window_closes_after_24_hours(client, people, customers_, clock):
     export = approved(client, people)
     clock.advance(25 * 3600)
-    reauthenticated(client, people.bob)
+    signed_in(client, people.bob, reauthenticated=True)
     response = client.post(f"/admin/exports/{export.pk}/prepare/")
     assert response.status_code == 409 and "期限切れ" in response.content.decode()
     export.refresh_from_db()
@@ -153,7 +157,9 @@ def test_the_download_window_closes_after_24_hours(client, people, customers_, c
 
 @pytest.mark.django_db
 def test_a_purpose_holding_personal_data_is_refused(client, people, customers_):
-    response = new_request(reauthenticated(client, people.bob), purpose=f"send to {MARKER_EMAIL}")
+    response = new_request(
+        signed_in(client, people.bob, reauthenticated=True), purpose=f"send to {MARKER_EMAIL}"
+    )
     assert response.status_code == 400 and response.context["form"].errors["purpose"]
     assert not ExportRequest.objects.exists()
     entry = AuditEntry.objects.get(action="export.request")
@@ -162,7 +168,9 @@ def test_a_purpose_holding_personal_data_is_refused(client, people, customers_):
 
 @pytest.mark.django_db
 def test_a_third_party_export_needs_a_recipient_name(client, people, customers_):
-    response = new_request(reauthenticated(client, people.bob), recipient="third_party")
+    response = new_request(
+        signed_in(client, people.bob, reauthenticated=True), recipient="third_party"
+    )
     assert response.status_code == 400 and "recipient_name" in response.context["form"].errors
     assert not ExportRequest.objects.exists()
 
@@ -188,7 +196,9 @@ def test_a_failed_archive_records_no_download(people, customers_, monkeypatch):
 @pytest.mark.django_db
 def test_a_third_party_export_needs_the_provision_facts(client, people, customers_):
     response = new_request(
-        reauthenticated(client, people.bob), recipient="third_party", recipient_name="株式会社例"
+        signed_in(client, people.bob, reauthenticated=True),
+        recipient="third_party",
+        recipient_name="株式会社例",
     )
     errors = response.context["form"].errors
     assert {"recipient_address", "recipient_representative", "provision_basis"} <= set(errors)
@@ -240,9 +250,9 @@ def test_the_admin_home_links_exports_for_those_who_may_ask(client, people, who,
 
 @pytest.mark.django_db
 def test_a_refused_approval_leaves_a_refusal_entry(client, people, customers_):
-    new_request(reauthenticated(client, people.bob))
+    new_request(signed_in(client, people.bob, reauthenticated=True))
     export = ExportRequest.objects.get()
-    staff = reauthenticated(client.__class__(), people.carol)
+    staff = signed_in(client.__class__(), people.carol, reauthenticated=True)
     assert (
         staff.post(f"/admin/exports/{export.pk}/decide/", {"decision": "approve"}).status_code
         == 403
@@ -296,7 +306,7 @@ def test_a_kept_password_opens_only_in_its_own_session_and_export(client, people
     client.post(f"/admin/exports/{export.pk}/prepare/")
     key = views.PASSWORD_SESSION_KEY.format(export.pk)
     sealed = client.session[key]
-    other = reauthenticated(client.__class__(), people.bob)  # a second session
+    other = signed_in(client.__class__(), people.bob, reauthenticated=True)  # a second session
     session = other.session
     session[key] = sealed
     session.save()
@@ -328,7 +338,7 @@ def test_the_download_names_every_customer_the_archive_carried(client, people, c
         people.bob, purpose="年末のお礼状の発送", recipient="internal", fields=["name", "email"]
     )
     services.decide(export, people.alice, approve=True)
-    reauthenticated(client, people.bob)
+    signed_in(client, people.bob, reauthenticated=True)
     response, _password = download(client, export)
     assert response.status_code == 200
     b"".join(response.streaming_content)

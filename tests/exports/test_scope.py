@@ -15,8 +15,8 @@ from tests.exports.helpers import (
     download,
     latest,
     new_request,
-    reauthenticated,
 )
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.django_db
 ROWS = [
@@ -57,10 +57,10 @@ def shop(db):
 
 def approved_download(client, people, **changes):
     """bob asks (through the form), alice approves, bob downloads: the archive's members."""
-    response = new_request(reauthenticated(client, people.bob), **changes)
+    response = new_request(signed_in(client, people.bob, reauthenticated=True), **changes)
     assert response.status_code == 302, response.content.decode()[:2000]
     export = latest()
-    owner = reauthenticated(client.__class__(), people.alice)
+    owner = signed_in(client.__class__(), people.alice, reauthenticated=True)
     assert decide(owner, export).status_code == 302
     response, password = download(client, export)
     assert response.status_code == 200
@@ -84,7 +84,7 @@ def test_an_export_of_all_holds_every_customer_and_only_the_chosen_fields(client
 
 def test_the_customer_list_action_selects_exactly_the_ticked_customers(client, people, shop):
     hanako, taro, _ichiro = shop
-    reauthenticated(client, people.bob)
+    signed_in(client, people.bob, reauthenticated=True)
     response = client.post(
         "/admin/customers/customer/",
         {"action": "export_selected", "_selected_action": [hanako.pk, taro.pk]},
@@ -105,7 +105,7 @@ def test_the_list_action_is_offered_to_those_who_may_request_only(client, people
 
 
 def test_the_result_of_an_exact_search_is_exported_by_its_token(client, people, shop):
-    reauthenticated(client, people.bob)
+    signed_in(client, people.bob, reauthenticated=True)
     found = client.post("/admin/customers/customer/search/", {"q": "taro@example.com"})
     token = found.url.split("s=")[1]
     page = client.get(f"/admin/exports/new/?s={token}")
@@ -143,7 +143,7 @@ def test_purchases_in_a_period_select_their_customers_and_leave_sensitive_ones_o
 
 def test_sensitive_purchases_need_the_tick_and_warn_the_approver(client, people, shop):
     response = new_request(
-        reauthenticated(client, people.bob),
+        signed_in(client, people.bob, reauthenticated=True),
         scope="purchases",
         categories=["medicine"],
         include_purchases="on",
@@ -158,7 +158,7 @@ def test_sensitive_purchases_need_the_tick_and_warn_the_approver(client, people,
     )
     assert response.status_code == 302
     export = latest()
-    owner = reauthenticated(client.__class__(), people.alice)
+    owner = signed_in(client.__class__(), people.alice, reauthenticated=True)
     page = owner.get(f"/admin/exports/{export.pk}/").content.decode()
     assert 'id="export-sensitive-warning"' in page
     assert "1 人" in page and "氏名、メールアドレス" in page
@@ -171,8 +171,8 @@ def test_sensitive_purchases_need_the_tick_and_warn_the_approver(client, people,
 def test_the_approver_sees_count_fields_in_japanese_and_no_warning_without_purchases(
     client, people, shop
 ):
-    new_request(reauthenticated(client, people.bob), fields=["name", "postal_code"])
-    owner = reauthenticated(client.__class__(), people.alice)
+    new_request(signed_in(client, people.bob, reauthenticated=True), fields=["name", "postal_code"])
+    owner = signed_in(client.__class__(), people.alice, reauthenticated=True)
     page = owner.get(f"/admin/exports/{latest().pk}/").content.decode()
     assert "3 人" in page and "氏名、郵便番号" in page
     assert "export-sensitive-warning" not in page
@@ -180,7 +180,7 @@ def test_the_approver_sees_count_fields_in_japanese_and_no_warning_without_purch
 
 def test_cp932_values_it_cannot_hold_are_counted_by_field_before_the_request(client, people, shop):
     Customer.objects.create(name="𠮷田 はなこ", email="yoshida@example.com")
-    response = new_request(reauthenticated(client, people.bob), encoding="cp932")
+    response = new_request(signed_in(client, people.bob, reauthenticated=True), encoding="cp932")
     assert response.status_code == 400
     assert "氏名: 1人の値はCP932で表せません" in response.content.decode()
     assert "𠮷" not in response.content.decode()
@@ -224,14 +224,16 @@ def test_a_third_party_export_leaves_out_who_asked_to_stop_and_says_so(client, p
 
     hanako, taro, _ichiro = shop
     Customer.objects.filter(pk=hanako.pk).update(third_party_stopped_at=timezone.now())
-    response = new_request(reauthenticated(client, people.bob), **THIRD_PARTY, fields=["email"])
+    response = new_request(
+        signed_in(client, people.bob, reauthenticated=True), **THIRD_PARTY, fields=["email"]
+    )
     followed = client.get(response.url).content.decode()
     assert "第三者への提供の停止を求めたお客様1人は、この申請から除きました" in followed
     export = latest()
     assert export.customer_count == 2 and str(hanako.pk) not in export.customer_ids
     # Someone who asks to stop after the request is left out of the archive too.
     Customer.objects.filter(pk=taro.pk).update(third_party_stopped_at=timezone.now())
-    owner = reauthenticated(client.__class__(), people.alice)
+    owner = signed_in(client.__class__(), people.alice, reauthenticated=True)
     assert decide(owner, export).status_code == 302
     response, password = download(client, export)
     members = archive_members(b"".join(response.streaming_content), password)

@@ -11,7 +11,8 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from exports import services
 from exports.models import ExportRequest
-from tests.exports.helpers import download, reauthenticated
+from tests.exports.helpers import download
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.django_db
 LEDGER = "/admin/exports/ledger/"
@@ -90,7 +91,7 @@ def test_nothing_of_the_archive_is_left_on_disk_after_a_download(
     client, people, exports_, tmp_path, monkeypatch
 ):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    reauthenticated(client, people.bob)
+    signed_in(client, people.bob, reauthenticated=True)
     response, _password = download(client, exports_[0])
     assert response.status_code == 200
     # The archive is written to an unnamed temporary file: no name on disk at any time.
@@ -103,7 +104,7 @@ def test_nothing_of_the_archive_is_left_on_disk_after_a_download(
 def test_the_download_entry_names_the_customers_and_the_customer_page_lists_it(
     client, people, exports_
 ):
-    reauthenticated(client, people.bob)
+    signed_in(client, people.bob, reauthenticated=True)
     response, _password = download(client, exports_[0])
     b"".join(response.streaming_content)
     hanako = Customer.objects.get()

@@ -2,32 +2,20 @@
 the incident's row lock lets one batch through, so every customer is told exactly once
 and every notice is recorded once."""
 
-import time
 from collections import Counter
 
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEntry
 from incidents.models import Notice
 from tests.customers.vault import make_customer
 from tests.incidents.helpers import make_incident
-from tests.parallel import PARALLEL, Visitor, burst, statuses
+from tests.parallel import PARALLEL, burst, signed_in_visitor, statuses
 
 pytestmark = PARALLEL
 BURST = 50
 CUSTOMERS = 5
-
-
-def reauthenticated_session(user):
-    """``user``'s session with a password confirmed just now (recent when the burst runs)."""
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session["reauthenticated_at"] = time.time() + 600
-    session.save()
-    return client.session.session_key
 
 
 def test_fifty_parallel_presses_tell_each_customer_once(server_url, people):
@@ -36,7 +24,7 @@ def test_fifty_parallel_presses_tell_each_customer_once(server_url, people):
     incident.scope_customer_ids = [str(c.pk) for c in customers]
     incident.scope_frozen_at = timezone.now()
     incident.save()
-    alice = Visitor(reauthenticated_session(people.alice))
+    alice = signed_in_visitor(people.alice, reauthenticated=True)
     url = f"{server_url}/admin/incidents/incident/{incident.pk}/notices/"
 
     answers = burst(BURST, lambda i: alice.post(url, {}))

@@ -1,10 +1,8 @@
 import importlib
-import time
 
 import pytest
 from django.utils import timezone
 
-from accounts.reauth import SESSION_KEY
 from customers.models import Customer
 from policy.models import PolicyVersion
 
@@ -62,12 +60,3 @@ def customers(db):
     return [
         Customer.objects.create(name=f"テスト {i}", email=f"c{i}@example.com") for i in range(3)
     ]
-
-
-def sign_in(client, user, reauthenticated=False):
-    client.force_login(user)
-    if reauthenticated:
-        session = client.session
-        session[SESSION_KEY] = time.time()
-        session.save()
-    return client

@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from policy.models import PolicyVersion
-from tests.policy.conftest import sign_in
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +52,7 @@ def test_anonymous_cannot_publish(client, draft):
 
 @pytest.mark.parametrize("name", ["bob", "carol", "dave"])
 def test_other_roles_cannot_publish_even_after_reauth(client, people, draft, name):
-    sign_in(client, getattr(people, name), reauthenticated=True)
+    signed_in(client, getattr(people, name), reauthenticated=True)
     response = client.post(publish_url(edited_draft(draft)), publish_data())
     assert response.status_code == 403
     assert PolicyVersion.objects.get(pk=draft.pk).status == "draft"
@@ -61,13 +61,13 @@ def test_other_roles_cannot_publish_even_after_reauth(client, people, draft, nam
 
 @pytest.mark.parametrize("name", ["bob", "carol", "dave"])
 def test_other_roles_do_not_see_policy_versions(client, people, draft, name):
-    sign_in(client, getattr(people, name))
+    signed_in(client, getattr(people, name))
     assert client.get(CHANGELIST).status_code == 403
     assert client.get(f"{CHANGELIST}{draft.pk}/change/").status_code == 403
 
 
 def test_the_owner_must_reauthenticate_to_publish(client, people, draft):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     response = client.post(publish_url(edited_draft(draft)), publish_data())
     assert response.status_code == 302 and response.url.startswith("/admin/reauth/")
     assert PolicyVersion.objects.get(pk=draft.pk).status == "draft"
@@ -75,7 +75,7 @@ def test_the_owner_must_reauthenticate_to_publish(client, people, draft):
 
 
 def test_the_owner_publishes_after_reauthentication(client, people, draft):
-    sign_in(client, people.alice, reauthenticated=True)
+    signed_in(client, people.alice, reauthenticated=True)
     confirm = client.get(publish_url(edited_draft(draft)))
     assert confirm.status_code == 200
     assert '<ins class="diff-insert">' in confirm.content.decode()
@@ -91,7 +91,7 @@ def test_the_owner_publishes_after_reauthentication(client, people, draft):
 
 
 def test_reauthentication_expires(client, people, draft, clock):
-    sign_in(client, people.alice, reauthenticated=True)
+    signed_in(client, people.alice, reauthenticated=True)
     clock.advance(11 * 60)
     response = client.post(publish_url(edited_draft(draft)), publish_data())
     assert response.status_code == 302 and response.url.startswith("/admin/reauth/")
@@ -99,7 +99,7 @@ def test_reauthentication_expires(client, people, draft, clock):
 
 
 def test_publishing_unchanged_text_is_refused(client, people, draft):
-    sign_in(client, people.alice, reauthenticated=True)
+    signed_in(client, people.alice, reauthenticated=True)
     draft.change_summary_ja = "変更なし"
     draft.save()
     response = client.post(publish_url(draft), publish_data())
@@ -110,13 +110,13 @@ def test_publishing_unchanged_text_is_refused(client, people, draft):
 
 
 def test_a_published_version_cannot_be_published_again(client, people, version1):
-    sign_in(client, people.alice, reauthenticated=True)
+    signed_in(client, people.alice, reauthenticated=True)
     response = client.post(publish_url(version1), publish_data())
     assert response.status_code == 404
 
 
 def test_a_published_version_is_read_only_in_the_admin(client, people, version1):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     page = client.get(f"{CHANGELIST}{version1.pk}/change/")
     assert page.status_code == 200
     body = page.content.decode()
@@ -130,7 +130,7 @@ def test_a_published_version_is_read_only_in_the_admin(client, people, version1)
 
 
 def test_editing_a_published_version_starts_a_new_draft(client, people, version1):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     response = client.post(f"{CHANGELIST}{version1.pk}/new-draft/")
     draft = PolicyVersion.objects.get(status="draft")
     assert response.status_code == 302 and response.url == f"{CHANGELIST}{draft.pk}/change/"
@@ -153,13 +153,13 @@ def test_editing_a_published_version_starts_a_new_draft(client, people, version1
 
 
 def test_a_manager_cannot_start_a_draft(client, people, version1):
-    sign_in(client, people.bob)
+    signed_in(client, people.bob)
     assert client.post(f"{CHANGELIST}{version1.pk}/new-draft/").status_code == 403
     assert not PolicyVersion.objects.filter(status="draft").exists()
 
 
 def test_the_owner_edits_a_draft_and_the_edit_is_recorded(client, people, draft):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     url = f"{CHANGELIST}{draft.pk}/change/"
     assert client.get(url).status_code == 200
     data = draft_form_data(draft, article_7_body_ja="見直しを年に一度行います。")
@@ -174,7 +174,7 @@ def test_the_owner_edits_a_draft_and_the_edit_is_recorded(client, people, draft)
 
 
 def test_a_draft_refuses_card_numbers(client, people, draft):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     url = f"{CHANGELIST}{draft.pk}/change/"
     response = client.post(url, draft_form_data(draft, article_7_body_ja="4242 4242 4242 4242"))
     assert response.status_code == 200

@@ -6,7 +6,8 @@ import pytest
 from audit.models import AuditEntry
 from policy.models import Channel, ConsentInvitation, ConsentRecord, customers_without_consent
 from policy.services import record_consent
-from tests.policy.conftest import edited_articles, publish, sign_in
+from tests.policy.conftest import edited_articles, publish
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_consent_to_a_draft_is_refused(version1, customers, people):
 
 def test_the_owner_sees_who_has_not_consented(client, people, version1, version2, customers):
     record_consent(customers[0], version2, Channel.SHOP)
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     response = client.get(PENDING)
     assert response.status_code == 200
     body = response.content.decode()
@@ -65,7 +66,7 @@ def test_the_owner_sees_who_has_not_consented(client, people, version1, version2
 
 @pytest.mark.parametrize("name", ["bob", "carol", "dave"])
 def test_other_roles_cannot_see_the_consent_list(client, people, version2, customers, name):
-    sign_in(client, getattr(people, name))
+    signed_in(client, getattr(people, name))
     assert client.get(PENDING).status_code == 403
     assert not AuditEntry.objects.filter(action="policy.consent_status").exists()
 
@@ -76,7 +77,7 @@ def test_anonymous_cannot_see_the_consent_list(client, version2):
 
 
 def make_link(client, people, customer):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     response = client.post(PENDING, {"customer": [str(customer.pk)]})
     assert response.status_code == 200
     client.logout()
@@ -140,7 +141,7 @@ def test_the_public_page_does_not_ask_consent_for_a_minor_change(client, version
 
 
 def test_the_owner_records_consent_given_in_the_shop(client, people, version2, customers):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     response = client.post(
         "/admin/policy/consentrecord/add/",
         {"customer": str(customers[2].pk), "version": str(version2.pk), "channel": "shop"},
@@ -152,7 +153,7 @@ def test_the_owner_records_consent_given_in_the_shop(client, people, version2, c
 
 
 def test_a_manager_cannot_record_consent(client, people, version2, customers):
-    sign_in(client, people.bob)
+    signed_in(client, people.bob)
     response = client.post(
         "/admin/policy/consentrecord/add/",
         {"customer": str(customers[2].pk), "version": str(version2.pk), "channel": "shop"},
@@ -163,7 +164,7 @@ def test_a_manager_cannot_record_consent(client, people, version2, customers):
 
 def test_a_tampered_customer_id_makes_no_links_and_says_so(client, people, version2, customers):
     # Found by the form fuzz (tests/security): a non-UUID value used to be a server error.
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     response = client.post(PENDING, {"customer": [str(customers[0].pk), "<script>1</script>"]})
     assert response.status_code == 200
     assert "一部を読み取れませんでした" in response.content.decode()

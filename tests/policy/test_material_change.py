@@ -8,8 +8,8 @@ import pytest
 
 from policy.content import material_changes
 from policy.models import PolicyVersion
-from tests.policy.conftest import sign_in
 from tests.policy.test_admin_versions import draft_form_data, publish_data, publish_url
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def draft(version1, people):
 
 @pytest.fixture
 def owner(client, people):
-    return sign_in(client, people.alice, reauthenticated=True)
+    return signed_in(client, people.alice, reauthenticated=True)
 
 
 def test_a_new_purpose_prompts_and_ticks_the_box(owner, draft):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from policy.models import ThirdPartyProvision, shift_years
 from policy.services import purge_provision_records, record_provision
-from tests.policy.conftest import sign_in
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_leap_day_records_are_kept_until_the_28th():
 
 
 def test_the_owner_records_a_provision_in_the_admin(client, people, customers):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     page = client.get(ADD)
     assert page.status_code == 200
     assert "業務委託先" in page.content.decode()  # the help text explains contractors
@@ -106,7 +106,7 @@ def test_the_owner_records_a_provision_in_the_admin(client, people, customers):
 
 
 def test_consent_based_provision_needs_evidence(client, people, customers):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     response = client.post(ADD, form_data(customers, consent_evidence=""))
     assert response.status_code == 200
     assert "同意の証跡が必要です" in response.content.decode()
@@ -116,7 +116,7 @@ def test_consent_based_provision_needs_evidence(client, people, customers):
 
 @pytest.mark.parametrize("name", ["bob", "carol", "dave"])
 def test_other_roles_cannot_record_provisions(client, people, customers, name):
-    sign_in(client, getattr(people, name))
+    signed_in(client, getattr(people, name))
     assert client.post(ADD, form_data(customers)).status_code == 403
     assert not ThirdPartyProvision.objects.exists()
 

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from policy.content import body_blocks
-from tests.policy.conftest import sign_in
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_the_public_page_shows_the_numbers_of_the_approved_diff(client, people, 
     draft.articles[6]["body_ja"] += "\n\n次の事項を追加します。\n" + "\n".join(items)
     draft.change_summary_ja = "第7条に項目を追加しました。"
     draft.save()
-    sign_in(client, people.alice, reauthenticated=True)
+    signed_in(client, people.alice, reauthenticated=True)
     publish_page = publish_through_the_admin(client, draft)
     approved = diff_markers(publish_page, 7)
     shown = public_markers(client.get("/privacy/"), 7)

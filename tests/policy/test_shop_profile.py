@@ -3,7 +3,8 @@ import pytest
 from audit.models import AuditEntry
 from policy.models import ShopProfile
 from tests.factories import entries_after, ledger_mark
-from tests.policy.conftest import SEED, sign_in
+from tests.policy.conftest import SEED
+from tests.signing import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def test_the_seeded_profile_is_clearly_an_example(version1):
 
 
 def test_the_owner_edits_the_profile_and_the_edit_is_recorded(client, people, version1):
-    sign_in(client, people.alice)
+    signed_in(client, people.alice)
     assert client.get("/admin/policy/shopprofile/").url == CHANGE
     data = {**SEED.EXAMPLE_PROFILE, "business_name_ja": "本番商店株式会社"}
     response = client.post(CHANGE, data)
@@ -30,7 +31,7 @@ def test_the_owner_edits_the_profile_and_the_edit_is_recorded(client, people, ve
 
 @pytest.mark.parametrize("name", ["bob", "carol", "dave"])
 def test_other_roles_cannot_edit_the_profile(client, people, version1, name):
-    sign_in(client, getattr(people, name))
+    signed_in(client, getattr(people, name))
     mark = ledger_mark()
     data = {**SEED.EXAMPLE_PROFILE, "business_name_ja": "乗っ取り"}
     assert client.post(CHANGE, data).status_code == 403

@@ -6,8 +6,9 @@ answer below 500, never echo markup unescaped, never send anyone off-site, never
 card number and never hand out a superuser flag. Each submission runs in a savepoint that
 is rolled back, so every one meets the same small database and the suite stays fast.
 
-The number of submissions comes from the suite's Hypothesis profile (tests/conftest.py):
-``SHOPGUARD_FUZZ_EXAMPLES=5000 make test`` fuzzes ten times deeper locally.
+The number of submissions comes from the fuzzers' Hypothesis profile (tests/security/
+conftest.py): 50 per form in every run, 500 with ``SHOPGUARD_FUZZ_PROFILE=ci`` (CI's
+PostgreSQL pass); ``SHOPGUARD_FUZZ_EXAMPLES=5000`` fuzzes deeper locally.
 """
 
 import copy
@@ -44,10 +45,11 @@ from tests.security.adversarial import (
     text_or,
     uuids,
 )
+from tests.signing import signed_in
 
 # The checks read what each submission stored (decrypting it) as a test may; the requests
 # themselves still start outside any read scope (vault.reads).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_reads"), pytest.mark.fuzz]
 
 ROLES = ["owner", "manager", "staff", "auditor"]
 DATES = ["2026-11-01", "2026/11/01", "2030-01-01", "1999-12-31"]
@@ -140,15 +142,6 @@ def shop(people):
         consent_token=token,
         profile=ShopProfile.load(),
     )
-
-
-def signed_in(user, reauthenticated=False):
-    client = Client()
-    client.force_login(user)
-    if reauthenticated:
-        response = client.post(reverse("accounts:reauth"), {"password": PASSWORD})
-        assert response.status_code == 302, "re-authentication failed"
-    return client
 
 
 # ------------------------------------------------------------------ what must hold
@@ -317,7 +310,7 @@ def test_reauthentication(shop):
             "next": text_or("/admin/exports/new/", "//evil.example/", "https://evil.example/x"),
         }
     )
-    fuzz(signed_in(shop.people.alice), posts, reverse("accounts:reauth"))
+    fuzz(signed_in(Client(), shop.people.alice), posts, reverse("accounts:reauth"))
 
 
 # -------------------------------------------------------------- customers and purchases
@@ -354,7 +347,7 @@ def test_customer_add_and_change_form(shop):
         reverse("admin:customers_customer_change", args=[shop.hanako.pk]),
         customer_fields(),
     )
-    fuzz(signed_in(shop.people.bob), posts, target, cards=[customer_texts])
+    fuzz(signed_in(Client(), shop.people.bob), posts, target, cards=[customer_texts])
 
 
 def purchase_fields(shop):
@@ -374,21 +367,24 @@ def test_purchase_add_and_change_form(shop):
         reverse("admin:customers_purchase_change", args=[shop.purchase.pk]),
         purchase_fields(shop),
     )
-    fuzz(signed_in(shop.people.bob), posts, target, cards=[purchase_texts])
+    fuzz(signed_in(Client(), shop.people.bob), posts, target, cards=[purchase_texts])
 
 
 def test_purchase_change_form_by_staff(shop):
     # Staff change purchases but may not choose sensitive categories: the hostile case.
     url = reverse("admin:customers_purchase_change", args=[shop.purchase.pk])
     fuzz(
-        signed_in(shop.people.carol), form_posts(purchase_fields(shop)), url, cards=[purchase_texts]
+        signed_in(Client(), shop.people.carol),
+        form_posts(purchase_fields(shop)),
+        url,
+        cards=[purchase_texts],
     )
 
 
 def test_customer_search(shop):
     posts = form_posts({"q": text_or("hanako@example.com", "090-1234-5678", "山田 花子")})
     url = reverse("customers:search")
-    fuzz(signed_in(shop.people.carol), posts, url, follow=True)
+    fuzz(signed_in(Client(), shop.people.carol), posts, url, follow=True)
 
 
 REASON_FIELDS = {
@@ -416,7 +412,7 @@ def test_reveal_reason_form(shop):
         st.tuples(st.none(), purchases, form_posts(REASON_FIELDS)),
     )
     # Staff: the hourly quota and the hidden sensitive purchase are in play.
-    fuzz(signed_in(shop.people.carol), posts, target)
+    fuzz(signed_in(Client(), shop.people.carol), posts, target)
 
 
 def test_import_upload(shop):
@@ -433,7 +429,7 @@ def test_import_upload(shop):
                 ]
         return reverse("customers:import"), data
 
-    fuzz(signed_in(shop.people.bob), posts, target, cards=[customer_texts])
+    fuzz(signed_in(Client(), shop.people.bob), posts, target, cards=[customer_texts])
 
 
 # ----------------------------------------------------------------------------- exports
@@ -468,7 +464,7 @@ def test_export_request_form(shop):
         }
     )
     fuzz(
-        signed_in(shop.people.bob, reauthenticated=True),
+        signed_in(Client(), shop.people.bob, reauthenticated=True),
         posts,
         reverse("exports:new"),
         cards=[export_texts],
@@ -477,7 +473,7 @@ def test_export_request_form(shop):
 
 @pytest.mark.parametrize("step", ["decide", "prepare", "download"])
 def test_export_decide_prepare_download(shop, step):
-    client = signed_in(shop.people.alice, reauthenticated=True)
+    client = signed_in(Client(), shop.people.alice, reauthenticated=True)
     # The password page puts the archive password in the session; the download uses it.
     response = client.post(reverse("exports:prepare", args=[shop.approved.pk]))
     assert response.status_code == 200
@@ -505,7 +501,7 @@ def test_people_add_form(shop):
             "role": text_or(*ROLES, "superuser"),
         }
     )
-    client = signed_in(shop.people.alice, reauthenticated=True)
+    client = signed_in(Client(), shop.people.alice, reauthenticated=True)
     fuzz(client, posts, reverse("admin:auth_user_add"), people=True)
 
 
@@ -520,13 +516,13 @@ def test_people_change_form(shop):
         }
     )
     url = reverse("admin:auth_user_change", args=[shop.people.carol.pk])
-    fuzz(signed_in(shop.people.alice), posts, url, people=True)
+    fuzz(signed_in(Client(), shop.people.alice), posts, url, people=True)
 
 
 def test_people_role_form(shop):
     people = [shop.people.alice.pk, shop.people.carol.pk, shop.people.frank.pk]
     targets = st.one_of(st.sampled_from(people), st.integers(-5, 10**6))
-    client = signed_in(shop.people.alice, reauthenticated=True)
+    client = signed_in(Client(), shop.people.alice, reauthenticated=True)
     fuzz(
         client,
         st.tuples(targets, form_posts({"role": text_or(*ROLES)})),
@@ -544,7 +540,7 @@ def test_people_password_set_form(shop):
         }
     )
     url = reverse("admin:auth_user_password_change", args=[shop.people.carol.pk])
-    fuzz(signed_in(shop.people.alice), posts, url, people=True)
+    fuzz(signed_in(Client(), shop.people.alice), posts, url, people=True)
 
 
 def test_own_password_change_form(shop):
@@ -555,7 +551,7 @@ def test_own_password_change_form(shop):
             "new_password2": text_or("a long enough password 1"),
         }
     )
-    fuzz(signed_in(shop.people.carol), posts, reverse("admin:password_change"))
+    fuzz(signed_in(Client(), shop.people.carol), posts, reverse("admin:password_change"))
 
 
 # ------------------------------------------------------------------------------ policy
@@ -576,7 +572,7 @@ def draft_fields(draft):
 def test_policy_draft_edit_form(shop):
     url = reverse("admin:policy_policyversion_change", args=[shop.draft.pk])
     fuzz(
-        signed_in(shop.people.alice),
+        signed_in(Client(), shop.people.alice),
         form_posts(draft_fields(shop.draft)),
         url,
         cards=[policy_texts],
@@ -591,7 +587,7 @@ def test_policy_publish_form(shop):
         }
     )
     versions = st.one_of(st.sampled_from([shop.draft.pk, shop.version1.pk]), st.integers(0, 10**6))
-    client = signed_in(shop.people.alice, reauthenticated=True)
+    client = signed_in(Client(), shop.people.alice, reauthenticated=True)
     fuzz(
         client,
         st.tuples(versions, posts),
@@ -628,7 +624,7 @@ SHOP_PROFILE_FIELDS = [
 def test_shop_profile_form(shop):
     fields = {name: text_or(str(getattr(shop.profile, name))) for name in SHOP_PROFILE_FIELDS}
     url = reverse("admin:policy_shopprofile_change", args=[shop.profile.pk])
-    fuzz(signed_in(shop.people.alice), form_posts(fields), url)
+    fuzz(signed_in(Client(), shop.people.alice), form_posts(fields), url)
 
 
 def test_consent_record_add_form(shop):
@@ -640,7 +636,7 @@ def test_consent_record_add_form(shop):
         }
     )
     url = reverse("admin:policy_consentrecord_add")
-    fuzz(signed_in(shop.people.alice), posts, url)
+    fuzz(signed_in(Client(), shop.people.alice), posts, url)
 
 
 def provision_fields(shop):
@@ -666,7 +662,7 @@ def test_third_party_provision_add_and_change_form(shop):
         reverse("admin:policy_thirdpartyprovision_change", args=[shop.provision.pk]),
         provision_fields(shop),
     )
-    fuzz(signed_in(shop.people.alice), posts, target)
+    fuzz(signed_in(Client(), shop.people.alice), posts, target)
 
 
 def test_data_request_admin_form(shop):
@@ -674,13 +670,13 @@ def test_data_request_admin_form(shop):
         {"customer": text_or(str(shop.hanako.pk), "x"), "note": text_or("本人確認済み")}
     )
     url = reverse("admin:datarequests_datarequest_change", args=[shop.data_request.pk])
-    fuzz(signed_in(shop.people.alice), posts, url, cards=[data_request_texts])
+    fuzz(signed_in(Client(), shop.people.alice), posts, url, cards=[data_request_texts])
 
 
 def test_data_request_refusal_form(shop):
     posts = form_posts({"reason": text_or("ご登録の内容は正しいため訂正しません。")})
     url = reverse("admin:datarequests_datarequest_refuse", args=[shop.data_request.pk])
-    fuzz(signed_in(shop.people.alice), posts, url, cards=[data_request_texts])
+    fuzz(signed_in(Client(), shop.people.alice), posts, url, cards=[data_request_texts])
 
 
 def test_data_request_erasure_form(shop):
@@ -693,14 +689,14 @@ def test_data_request_erasure_form(shop):
     )
     posts = form_posts({"confirm": text_or(deletion.reference, deletion.reference.lower())})
     url = reverse("admin:datarequests_datarequest_erase", args=[deletion.pk])
-    client = signed_in(shop.people.alice, reauthenticated=True)
+    client = signed_in(Client(), shop.people.alice, reauthenticated=True)
     fuzz(client, posts, url, cards=[data_request_texts, customer_texts])
 
 
 def test_pending_consent_form(shop):
     customers = st.lists(st.one_of(st.just(str(shop.hanako.pk)), uuids, hostile_text), max_size=3)
     url = reverse("admin:policy_policyversion_pending_consent")
-    fuzz(signed_in(shop.people.alice), form_posts({"customer": customers}), url)
+    fuzz(signed_in(Client(), shop.people.alice), form_posts({"customer": customers}), url)
 
 
 def test_public_data_request_form(shop):
@@ -746,4 +742,4 @@ def test_audit_ledger_filters(shop):
         }
     )
     url = reverse("admin:audit_auditentry_changelist")
-    fuzz(signed_in(shop.people.dave), posts, url, method="get")
+    fuzz(signed_in(Client(), shop.people.dave), posts, url, method="get")

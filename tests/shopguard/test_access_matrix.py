@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 
 from tests.shopguard import access_table as table
+from tests.signing import signed_in
 
 PERSON_OF = {
     table.OWNER: "alice",
@@ -129,7 +130,7 @@ def signed_in_clients(people):
     for audience in table.AUDIENCES:
         clients[audience] = Client()
         if audience != table.ANONYMOUS:
-            clients[audience].force_login(getattr(people, PERSON_OF[audience]))
+            signed_in(clients[audience], getattr(people, PERSON_OF[audience]))
     return clients
 
 

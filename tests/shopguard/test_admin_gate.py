@@ -5,15 +5,14 @@ the vault views. A session made by any other path is refused."""
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts import twofactor
-from tests.accounts.signing import enrol, password_step
-from tests.factories import TEST_DEVICE_NAME, sign_in_without_second_factor
+from tests.signing import TEST_DEVICE_NAME, enrol, password_step, signed_in
 
 ADMIN = "/admin/"
 VAULT_PAGES = ["/admin/exports/", "/admin/customers/import/"]
 
 
 def test_a_session_without_the_second_factor_flag_opens_no_admin_page(client, people):
-    sign_in_without_second_factor(client, people.alice)
+    signed_in(client, people.alice, second_factor=False)
     response = client.get(ADMIN)
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
@@ -21,7 +20,7 @@ def test_a_session_without_the_second_factor_flag_opens_no_admin_page(client, pe
 
 
 def test_a_session_without_the_second_factor_flag_opens_no_vault_view(client, people):
-    sign_in_without_second_factor(client, people.alice)
+    signed_in(client, people.alice, second_factor=False)
     for page in VAULT_PAGES:
         assert client.get(page).status_code == 403, page
 
@@ -41,7 +40,7 @@ def test_a_confirmed_second_factor_opens_the_admin(client, people):
 
 def test_with_two_factor_off_a_session_without_the_flag_is_let_in(client, people, settings):
     settings.SHOPGUARD_REQUIRE_2FA = False
-    sign_in_without_second_factor(client, people.alice)
+    signed_in(client, people.alice, second_factor=False)
     assert client.get(ADMIN).status_code == 200
 
 

@@ -36,6 +36,7 @@ pytestmark = [
         reason="Debian's chromium is not installed (apt-get install -y chromium)",
     ),
     pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
 ]
 
 

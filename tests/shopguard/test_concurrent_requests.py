@@ -17,12 +17,12 @@ from django.test.testcases import LiveServerThread
 
 from accounts import twofactor
 from audit.models import AuditEntry
-from tests.accounts.signing import enrol
 from tests.customers.vault import CHANGELIST, change_url, make_customer
 from tests.factories import PASSWORD, make_person
+from tests.signing import enrol
 from vault.roles import STAFF
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 # 8 people, as in DESIGN's "8 concurrent clients"; 4 rounds of a list and a detail page
 # each keep the run to a few seconds while every person overlaps with the others.

@@ -46,6 +46,9 @@ from vault.encryption import encrypted_fields
 from vault.keys import decode_key, parse_field_keys
 from vault.models import LimitCounter
 
+# A migration round trip: seconds each.
+pytestmark = pytest.mark.slow
+
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 # The snapshots' throwaway keys (snapshots/make_snapshot.py): they open nothing else.
 KEYS = {

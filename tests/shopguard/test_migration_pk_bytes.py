@@ -16,6 +16,9 @@ from datarequests.models import DataRequest
 from tests.reads import checking
 from vault import encryption
 
+# A migration round trip: seconds each.
+pytestmark = pytest.mark.slow
+
 BEFORE = [("customers", "0012_customer_third_party_stop"), ("policy", "0007_disclosure_link")]
 # Where the data requests lived before datarequests 0001, and what their values were bound to.
 OLD_TABLE, OLD_LABEL = "policy_datarequest", b"policy.datarequest"

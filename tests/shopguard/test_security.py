@@ -4,7 +4,7 @@ from django.test import override_settings
 from django.urls import path
 
 from shopguard.settings import PASSWORD_HASHERS
-from tests.accounts.signing import enrol, sign_in
+from tests.signing import enrol, sign_in_with_code
 
 
 def test_it_hashes_passwords_with_argon2_first():
@@ -71,21 +71,21 @@ def test_people_without_a_role_cannot_enter_the_admin(client, people):
 @pytest.mark.django_db
 def test_it_signs_in_and_stamps_the_session(client, people):
     device, _ = enrol(people.bob)
-    response = sign_in(client, people.bob, device)
+    response = sign_in_with_code(client, people.bob, device)
     assert response.status_code == 302
     assert "signed_in_at" in client.session
 
 
 @pytest.mark.django_db
 def test_cookies_are_httponly_and_samesite(client, people):
-    sign_in(client, people.bob, enrol(people.bob)[0])
+    sign_in_with_code(client, people.bob, enrol(people.bob)[0])
     cookie = client.cookies["sessionid"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
 
 
 @pytest.mark.django_db
 def test_sessions_end_after_the_absolute_lifetime(client, people, clock):
-    sign_in(client, people.bob, enrol(people.bob)[0])
+    sign_in_with_code(client, people.bob, enrol(people.bob)[0])
     elapsed = 0
     while client.get("/admin/").status_code == 200:  # active every 14 minutes: never idle
         clock.advance(14 * 60)
@@ -96,7 +96,7 @@ def test_sessions_end_after_the_absolute_lifetime(client, people, clock):
 
 @pytest.mark.django_db
 def test_sessions_end_after_15_idle_minutes(client, people, clock):
-    sign_in(client, people.bob, enrol(people.bob)[0])
+    sign_in_with_code(client, people.bob, enrol(people.bob)[0])
     clock.advance(14 * 60)
     assert client.get("/admin/").status_code == 200
     clock.advance(16 * 60)

@@ -110,6 +110,7 @@ def written(rng, groups):
     return text
 
 
+@pytest.mark.slow
 def test_the_fast_path_normalises_and_validates_exactly_as_phonenumbers():
     rng = random.Random(20261201)
     numbers = [written(rng, national(rng)) for _ in range(GENERATED)]
