@@ -37,6 +37,7 @@ import base64
 import json
 import os
 from datetime import date
+from typing import NamedTuple
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -82,11 +83,21 @@ def row_bytes(pk, version=VERSION):
     return str(pk).encode()
 
 
-def _keyring():
-    """Return (current key id, current header, {header: AESGCM}) for the configured keys.
+class Keyring(NamedTuple):
+    """The configured keys, ready to use.
 
     Ciphers are looked up by the whole header (version, id length, id), so one dict lookup
     checks the version and finds the key; each key has one header per format version.
+    """
+
+    current_id: str  # the key new values are encrypted with (the first configured one)
+    header: bytes  # that key's header in the current format
+    ciphers: dict[bytes, AESGCM]  # header -> cipher, for every key and format version
+
+
+def _keyring():
+    """The ``Keyring`` of the configured keys.
+
     The cache is dropped when FIELD_ENCRYPTION_KEYS changes through override_settings
     (tests); in production keys change only with a restart. Reading ``settings`` on every
     value would cost more than the decryption itself.
@@ -100,7 +111,7 @@ def _keyring():
             cipher = AESGCM(raw)
             ciphers.update((_header(kid, version), cipher) for version in VERSIONS)
         current = next(iter(source))
-        ring = _keyring_cache["ring"] = (current, _header(current), ciphers)
+        ring = _keyring_cache["ring"] = Keyring(current, _header(current), ciphers)
         return ring
 
 
@@ -112,7 +123,7 @@ def _forget_keys(setting, **kwargs):
 
 def current_key_id():
     """The id of the key new values are encrypted with (the first configured key)."""
-    return _keyring()[0]
+    return _keyring().current_id
 
 
 def is_sealed(value):
@@ -145,13 +156,14 @@ def encrypt(plain: bytes, associated: bytes, *, version=VERSION, key_id=None) ->
     """Encrypt bytes bound to ``associated``, under the current key unless ``key_id`` names
     another configured one, marked as format ``version`` (the caller's associated data
     must follow that version: see ``row_bytes``)."""
-    current, header, ciphers = _keyring()
+    ring = _keyring()
+    header = ring.header
     if key_id is not None or version != VERSION:
-        header = _header(current if key_id is None else key_id, version)
-        if header not in ciphers:
+        header = _header(ring.current_id if key_id is None else key_id, version)
+        if header not in ring.ciphers:
             raise ValueError(f"no configured key has id {key_id!r}, or no format {version}")
     nonce = os.urandom(NONCE_BYTES)
-    return header + nonce + ciphers[header].encrypt(nonce, plain, associated)
+    return header + nonce + ring.ciphers[header].encrypt(nonce, plain, associated)
 
 
 def decrypt(token: bytes, associated: bytes) -> bytes:
@@ -161,19 +173,37 @@ def decrypt(token: bytes, associated: bytes) -> bytes:
             raise DecryptionError("value is not ShopGuard ciphertext")
         token = bytes(token)
     try:
-        start = 2 + token[1]
+        return _decrypt(token, associated)
     except IndexError:
         raise DecryptionError("value is not ShopGuard ciphertext") from None
-    cipher = (_keyring_cache.get("ring") or _keyring())[2].get(token[:start])
-    if cipher is None:
+    except KeyError:
         if token[0] not in VERSIONS:
-            raise DecryptionError(f"unknown format version {token[0]}")
-        raise DecryptionError(f"no configured key has id {key_id_of(token)!r}")
-    nonce_end = start + NONCE_BYTES
-    try:
-        return cipher.decrypt(token[start:nonce_end], token[nonce_end:], associated)
+            raise DecryptionError(f"unknown format version {token[0]}") from None
+        raise DecryptionError(f"no configured key has id {key_id_of(token)!r}") from None
     except (InvalidTag, ValueError):
         raise DecryptionError("authentication failed (wrong key, or value moved/altered)") from None
+
+
+def _decrypt(token, associated):
+    """The one decryption every path shares: the header finds the cipher (one slice, one
+    dict lookup), then one AES-GCM decryption. It raises what it meets, for the caller to
+    name: IndexError (too short for a header), KeyError (unknown version or key),
+    InvalidTag or ValueError (wrong key, or the value moved or altered).
+
+    It runs once per row of a bulk read, so it takes ``bytes`` only and checks nothing
+    more: ``decrypt`` checks and names every failure, the descriptors send any failure
+    to ``EncryptedField.open``.
+    """
+    start = 2 + token[1]
+    cipher = (_keyring_cache.get("ring") or _keyring()).ciphers[token[:start]]
+    nonce_end = start + NONCE_BYTES
+    return cipher.decrypt(token[start:nonce_end], token[nonce_end:], associated)
+
+
+def _decrypt_for_row(token, associated_prefix, pk):
+    """``_decrypt`` with the associated data of the row ``pk`` (the model and field part
+    given), written as the token's own format version says (``row_bytes``)."""
+    return _decrypt(token, associated_prefix + row_bytes(pk, token[0]))
 
 
 # The pk a row had when its stored ciphertext was set (loaded, usually): a row copied
@@ -185,11 +215,10 @@ _SEALED_PK = "_encryption_sealed_pk"
 class _EncryptedAttribute:
     """Descriptor that decrypts the stored value on first access, once the pk is known.
 
-    ``__get__`` runs once per encrypted column of every row read, so its usual case is
-    inlined: one slice for the header, one dict lookup for the cipher, one AES-GCM
-    decryption. Anything unusual
-    (no pk yet, unknown key, damaged value) goes through ``EncryptedField.open``, which
-    checks everything again and raises ``DecryptionError`` with the model, field and row.
+    ``__get__`` runs once per encrypted column of every row read, so its usual case goes
+    straight to the shared decryption (``_decrypt_for_row``). Anything unusual (no pk yet,
+    unknown key, damaged value) goes through ``EncryptedField.open``, which checks
+    everything again and raises ``DecryptionError`` with the model, field and row.
     """
 
     def __init__(self, field):
@@ -230,14 +259,7 @@ class _EncryptedAttribute:
             data[self.attname] = self.field.open(value, instance)
             return data[self.attname]
         try:
-            start = 2 + value[1]
-            cipher = (_keyring_cache.get("ring") or _keyring())[2][value[:start]]
-            nonce_end = start + NONCE_BYTES
-            plain = cipher.decrypt(
-                value[start:nonce_end],
-                value[nonce_end:],
-                self.associated_prefix + row_bytes(pk, value[0]),
-            )
+            plain = _decrypt_for_row(value, self.associated_prefix, pk)
         except (LookupError, InvalidTag, ValueError):
             data[self.attname] = self.field.open(value, instance)
         else:
@@ -594,6 +616,17 @@ class _MemberAttribute:
         return instance.__dict__[self.attname]
 
 
+class FreshRecord(NamedTuple):
+    """The facts about one record field that ``EncryptedRecordField._open_fresh`` reads
+    for every row, looked up once."""
+
+    prefix: bytes  # what every record written by this code starts with (format, key list)
+    members: tuple[str, ...]  # the members' attribute names, in declared order
+    member_set: frozenset[str]  # the same, as a set: a row with any of them set is not fresh
+    associated_prefix: bytes  # the associated data's model and field part
+    pk_attname: str
+
+
 class EncryptedRecordField(EncryptedField):
     """One encrypted column holding the values of several member fields of a row.
 
@@ -695,35 +728,25 @@ class EncryptedRecordField(EncryptedField):
         row, or opens a copied row under the pk it was sealed for.
         """
         fresh = self._fresh
-        if fresh is None:
+        if fresh is None or not fresh.member_set.isdisjoint(data):
             return False
-        prefix, names, keys, associated, pk_attname = fresh
-        if not keys.isdisjoint(data):
-            return False
-        pk = data.get(pk_attname)
+        pk = data.get(fresh.pk_attname)
         if pk is None:
             return False  # the general path raises, or opens a copy under its old pk
         scope = _read_scope.get()
         if scope is None or scope.customers is not None or _read_watchers:
             reads.opening(instance, self)
-        try:  # decrypt(), inlined: the token is bytes here
-            start = 2 + token[1]
-            cipher = (_keyring_cache.get("ring") or _keyring())[2][token[:start]]
-            nonce_end = start + NONCE_BYTES
-            if token[0] == VERSION and pk.__class__ is UUID:
-                associated += pk.bytes  # row_bytes(), inlined
-            else:
-                associated += row_bytes(pk, token[0])
-            plain = cipher.decrypt(token[start:nonce_end], token[nonce_end:], associated)
+        try:
+            plain = _decrypt_for_row(token, fresh.associated_prefix, pk)
         except (LookupError, InvalidTag, ValueError):
             data[self.attname] = self.open(token, instance)
             return False
-        if plain.startswith(prefix):
-            body = plain[len(prefix) :]
+        if plain.startswith(fresh.prefix):
+            body = plain[len(fresh.prefix) :]
             if _NONE not in body:  # a None member takes the general path
                 values = body.decode("utf-8", "surrogateescape").split(_SPLIT)
-                if len(values) == len(names):
-                    data.update(zip(names, values, strict=True))
+                if len(values) == len(fresh.members):
+                    data.update(zip(fresh.members, values, strict=True))
                     data[self.attname] = values
                     return True
         data[self.attname] = self.from_bytes(plain)
@@ -731,17 +754,17 @@ class EncryptedRecordField(EncryptedField):
 
     @cached_property
     def _fresh(self):
-        """What ``_open_fresh`` needs, looked up once: the prefix every row written by this
-        code starts with, the member names, their set, the associated data's model and
-        field part and the pk's attribute; None when the fast path cannot apply."""
+        """What ``_open_fresh`` needs, looked up once (``FreshRecord``); None when the fast
+        path cannot apply (a member stored as another type than text, or under a name
+        other than its attribute's)."""
         if self._fresh_prefix is None:
             return None
-        return (
-            self._fresh_prefix,
-            tuple(self.member_attnames),
-            self._plain_keys,
-            self._associated_prefix,
-            self._pk_attname,
+        return FreshRecord(
+            prefix=self._fresh_prefix,
+            members=tuple(self.member_attnames),
+            member_set=self._plain_keys,
+            associated_prefix=self._associated_prefix,
+            pk_attname=self._pk_attname,
         )
 
     def pre_save(self, model_instance, add):

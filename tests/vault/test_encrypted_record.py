@@ -79,9 +79,9 @@ class CountingCipher:
 
 @pytest.fixture
 def counting(monkeypatch):
-    current, header, ciphers = encryption._keyring()
-    counting = {h: CountingCipher(c) for h, c in ciphers.items()}
-    monkeypatch.setitem(encryption._keyring_cache, "ring", (current, header, counting))
+    ring = encryption._keyring()
+    counting = {h: CountingCipher(c) for h, c in ring.ciphers.items()}
+    monkeypatch.setitem(encryption._keyring_cache, "ring", ring._replace(ciphers=counting))
     return lambda: sum(c.decryptions for c in counting.values())
 
 
