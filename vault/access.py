@@ -8,18 +8,24 @@ by mistake opens nothing. Anonymous people are sent to sign in; everyone else wh
 not use the page gets 403, so an outsider or the auditor learns nothing.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from vault.roles import has_role
 
+View = Callable[..., HttpResponseBase]
 
-def vault_view(*permissions, roles=None):
+
+def vault_view(*permissions: str, roles: tuple[str, ...] | None = None) -> Callable[[View], View]:
     """Decorator: never cached; anonymous people go to sign in; the rest need the admin
     site's permission, every one of ``permissions`` and, when given, one of ``roles``
     (403 otherwise, like ``permission_required(..., raise_exception=True)``).
@@ -27,9 +33,9 @@ def vault_view(*permissions, roles=None):
     Works on ModelAdmin methods too, through ``method_decorator``.
     """
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("admin:login"))
             if not (
@@ -60,23 +66,23 @@ class RoleGatedAdmin:
     change_roles = ()
     delete_roles = ()
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         seeing = (*self.view_roles, *self.change_roles)
         return has_role(request.user, *seeing) and super().has_module_permission(request)
 
-    def has_view_permission(self, request, obj=None):
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         seeing = (*self.view_roles, *self.change_roles)
         return has_role(request.user, *seeing) and super().has_view_permission(request, obj)
 
-    def has_add_permission(self, request, *args):
+    def has_add_permission(self, request: HttpRequest, *args: Model | None) -> bool:
         # *args: inlines pass the parent object too.
         allowed = has_role(request.user, *self.add_roles)
         return allowed and super().has_add_permission(request, *args)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         allowed = has_role(request.user, *self.change_roles)
         return allowed and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         allowed = has_role(request.user, *self.delete_roles)
         return allowed and super().has_delete_permission(request, obj)

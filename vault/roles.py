@@ -6,6 +6,8 @@ person's role live here because the ledger records each actor's role and every a
 shows it; what each role may do is the accounts app's table (``accounts.roles``).
 """
 
+from typing import Any, cast
+
 from django.utils.translation import gettext_lazy as _
 
 OWNER, MANAGER, STAFF, AUDITOR = "owner", "manager", "staff", "auditor"
@@ -19,19 +21,19 @@ ROLE_LABELS = {
 }
 
 
-def role_of(user):
+def role_of(user: Any) -> str | None:
     """Return the role name of an active user, or None (anonymous, inactive, no role)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     cached = getattr(user, "_shopguard_role", False)
     if cached is not False:
-        return cached
+        return cast("str | None", cached)  # what this function kept below
     names = set(user.groups.values_list("name", flat=True))
     role = next((r for r in ROLES if r in names), None)
     user._shopguard_role = role
     return role
 
 
-def has_role(user, *roles):
+def has_role(user: Any, *roles: str) -> bool:
     """True when the user is active and holds one of ``roles``."""
     return role_of(user) in roles

@@ -9,15 +9,17 @@ the password-guess limit, while the text itself is stored nowhere.
 
 import hashlib
 import hmac
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 
 UNKNOWN_MARK = "未登録の名前 #"
 TAG_CHARS = 8
 
 
-def kept_name(typed):
+def kept_name(typed: object) -> str:
     """The account name if ``typed`` names an account, else its keyed tag ('' stays '')."""
     typed = str(typed or "")
     if not typed or typed.startswith(UNKNOWN_MARK):
@@ -30,7 +32,7 @@ def kept_name(typed):
     return UNKNOWN_MARK + digest[:TAG_CHARS]
 
 
-def axes_username(request, credentials):
+def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
     """django-axes' ``AXES_USERNAME_CALLABLE``: the name it stores and locks out by."""
     credentials = credentials or {}
     field = get_user_model().USERNAME_FIELD
