@@ -162,7 +162,7 @@ def canonical_sql(vendor, table="audit_auditentry", seq_range=None, index=INDEX_
     else:
         raise NotImplementedError(f"verify_audit does not know {vendor}.")
     template = SEPARATOR.join(["%s"] * len(CHAIN_FIELDS))
-    columns = ", ".join(["seq", time, *CHAIN_FIELDS[2:]])
+    columns = ", ".join(time if name == "created_at" else name for name in CHAIN_FIELDS)
     where = ""
     if seq_range is not None:
         where = f"WHERE seq >= {int(seq_range.first)} AND seq <= {int(seq_range.last)} "
