@@ -39,6 +39,7 @@ import base64
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeGuard, TypeVar, cast
 from uuid import UUID
@@ -94,7 +95,8 @@ def row_bytes(pk: object, version: int = VERSION) -> bytes:
     return str(pk).encode()
 
 
-class Keyring(NamedTuple):
+@dataclass(frozen=True, slots=True)  # slots: the fastest attribute reads, once per value
+class Keyring:
     """The configured keys, ready to use.
 
     Ciphers are looked up by the whole header (version, id length, id), so one dict lookup
@@ -213,12 +215,6 @@ def _decrypt(token: bytes, associated: bytes) -> bytes:
     return cipher.decrypt(token[start:nonce_end], token[nonce_end:], associated)
 
 
-def _decrypt_for_row(token: bytes, associated_prefix: bytes, pk: object) -> bytes:
-    """``_decrypt`` with the associated data of the row ``pk`` (the model and field part
-    given), written as the token's own format version says (``row_bytes``)."""
-    return _decrypt(token, associated_prefix + row_bytes(pk, token[0]))
-
-
 # The pk a row had when its stored ciphertext was set (loaded, usually): a row copied
 # under a new pk (``obj.pk = None; obj.save()``) still opens its values with it and
 # re-seals them for the new pk, instead of saving values bound to the old row.
@@ -229,7 +225,7 @@ class _EncryptedAttribute:
     """Descriptor that decrypts the stored value on first access, once the pk is known.
 
     ``__get__`` runs once per encrypted column of every row read, so its usual case goes
-    straight to the shared decryption (``_decrypt_for_row``). Anything unusual (no pk yet,
+    straight to the shared decryption (``_decrypt``). Anything unusual (no pk yet,
     unknown key, damaged value) goes through ``EncryptedField.open``, which checks
     everything again and raises ``DecryptionError`` with the model, field and row.
     """
@@ -272,7 +268,8 @@ class _EncryptedAttribute:
             data[self.attname] = self.field.open(value, instance)
             return data[self.attname]
         try:
-            plain = _decrypt_for_row(value, self.associated_prefix, pk)
+            # The row's part of the associated data as the value's format writes it.
+            plain = _decrypt(value, self.associated_prefix + row_bytes(pk, value[0]))
         except (LookupError, InvalidTag, ValueError):
             data[self.attname] = self.field.open(value, instance)
         else:
@@ -672,7 +669,8 @@ class MemberPlan(NamedTuple):
     field: EncryptedField
 
 
-class FreshRecord(NamedTuple):
+@dataclass(frozen=True, slots=True)  # slots: the fastest attribute reads, several per row
+class FreshRecord:
     """The facts about one record field that ``EncryptedRecordField._open_fresh`` reads
     for every row, looked up once."""
 
@@ -793,7 +791,7 @@ class EncryptedRecordField(EncryptedField):
         if scope is None or scope.customers is not None or _read_watchers:
             reads.opening(instance, self)
         try:
-            plain = _decrypt_for_row(token, fresh.associated_prefix, pk)
+            plain = _decrypt(token, fresh.associated_prefix + row_bytes(pk, token[0]))
         except (LookupError, InvalidTag, ValueError):
             data[self.attname] = self.open(token, instance)
             return False

@@ -6,6 +6,7 @@ row is needed, and a model in an isolated app registry for types Customer does n
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -81,7 +82,7 @@ class CountingCipher:
 def counting(monkeypatch):
     ring = encryption._keyring()
     counting = {h: CountingCipher(c) for h, c in ring.ciphers.items()}
-    monkeypatch.setitem(encryption._keyring_cache, "ring", ring._replace(ciphers=counting))
+    monkeypatch.setitem(encryption._keyring_cache, "ring", replace(ring, ciphers=counting))
     return lambda: sum(c.decryptions for c in counting.values())
 
 
