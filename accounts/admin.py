@@ -27,8 +27,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import people, twofactor
 from accounts.reauth import forget_reauthentication, reauth_redirect, recently_reauthenticated
-from vault.access import RoleGatedAdmin
-from vault.roles import OWNER
+from accounts.roles import with_role
+from audit.changes import recorded_by_caller
+from vault.access import PermissionAdmin
 
 User = get_user_model()
 
@@ -110,12 +111,12 @@ class RoleFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in dict(people.ROLE_CHOICES):
-            return queryset.filter(groups__name=self.value())
+            return with_role(queryset, self.value())
         return queryset
 
 
 @admin.register(User)
-class PersonAdmin(RoleGatedAdmin, UserAdmin):
+class PersonAdmin(PermissionAdmin, UserAdmin):
     form = PersonChangeForm
     add_form = PersonCreationForm
     fieldsets = (
@@ -132,9 +133,9 @@ class PersonAdmin(RoleGatedAdmin, UserAdmin):
     filter_horizontal = ()
     actions = ["reset_two_factor"]
 
-    # Only the owner manages people, whatever permissions a group may have been given.
+    # Managing people is the owner's (auth.view_user, add_user, change_user).
     # People are deactivated, never deleted: the audit ledger keeps naming them.
-    view_roles = add_roles = change_roles = (OWNER,)
+    never = ("delete",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -189,13 +190,16 @@ class PersonAdmin(RoleGatedAdmin, UserAdmin):
         reactivating = change and "is_active" in form.changed_data and obj.is_active
         if deactivating:
             obj.is_active = True  # people.deactivate switches it off, with its record
-        obj.save()
-        if not change:
-            people.create_account(request.user, obj, form.cleaned_data["role"], request)
-        elif deactivating:
-            people.deactivate(request.user, obj, request)
-        elif reactivating:
-            people.reactivate(request.user, obj, request)
+        # Creating, deactivating or reactivating: that one entry covers the save too;
+        # any other edit is recorded as the save it is (model.update).
+        with recorded_by_caller():
+            obj.save()
+            if not change:
+                people.create_account(request.user, obj, form.cleaned_data["role"], request)
+            elif deactivating:
+                people.deactivate(request.user, obj, request)
+            elif reactivating:
+                people.reactivate(request.user, obj, request)
 
     def user_change_password(self, request, id, form_url=""):
         """The owner sets someone else's password, after re-authentication: that person's
@@ -213,7 +217,7 @@ class PersonAdmin(RoleGatedAdmin, UserAdmin):
         if not recently_reauthenticated(request):
             return reauth_redirect(request)
         before = person.password
-        with transaction.atomic():
+        with transaction.atomic(), recorded_by_caller():
             response = super().user_change_password(request, id, form_url)
             person.refresh_from_db(fields=["password"])
             if person.password != before:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -14,3 +15,5 @@ class AccountsConfig(AppConfig):
         )
 
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="shopguard_roles")
+        # A misspelt codename in the role table fails `manage.py check`, naming it.
+        checks.register(roles.check_role_permissions)

@@ -1,14 +1,15 @@
 """The shop's people: creating accounts, giving roles, deactivating, setting passwords,
 resetting second factors, ending sessions.
 
-Every change here is the owner's alone, is checked against the last-owner rule and is
-written to the audit ledger in the same transaction as the change itself.
+Every change here needs the permission to manage people (the owner's), is checked against
+the last-owner rule (``accounts.rules``) and is written to the audit ledger in the same
+transaction as the change itself: one entry, naming the fields changed, is the record of
+its saves (audit.changes.recorded_by_caller).
 """
 
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -16,10 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts import twofactor
 from accounts.models import TrackedSession
 from accounts.reauth import forget_reauthentication
-from accounts.roles import set_role
+from accounts.roles import set_role, stored_role
+from accounts.rules import MANAGE_PEOPLE, leaves_no_one_to_manage_people
 from audit.actions import Action
+from audit.changes import recorded_by_caller
 from audit.ledger import record
-from vault.roles import OWNER, ROLE_LABELS, ROLES, has_role, role_of
+from vault.roles import ROLE_LABELS, is_role
 
 ROLE_CHOICES = list(ROLE_LABELS.items())
 
@@ -37,72 +40,61 @@ def role_label(role):
     return ROLE_LABELS.get(role, "—")
 
 
-def stored_role(user):
-    """The role group ``user`` belongs to, even while deactivated (``role_of`` says None)."""
-    names = {group.name for group in user.groups.all()}
-    return next((role for role in ROLES if role in names), None)
-
-
-def require_owner(actor):
-    """Only the owner manages people; anyone else is refused."""
-    if not has_role(actor, OWNER):
+def require_manage_people(actor):
+    """Refuse ``actor`` unless they may manage people (the owner's permission)."""
+    if not actor.has_perm(MANAGE_PEOPLE):
         raise PermissionDenied
 
 
-def other_active_owners(user):
-    """Active owners other than ``user``, locked so two changes cannot race past the rule."""
-    return (
-        get_user_model()
-        .objects.select_for_update()
-        .filter(is_active=True, groups__name=OWNER)
-        .exclude(pk=user.pk)
-    )
-
-
-def check_last_owner(user):
-    """Refuse to remove ``user`` from the owners when no other active owner remains."""
-    if role_of(user) == OWNER and not other_active_owners(user).exists():
+def check_last_owner(user, new_role=None):
+    """Refuse to give ``user`` ``new_role`` (None: to switch them off) when they are the
+    last active owner (``accounts.rules.leaves_no_one_to_manage_people``)."""
+    if leaves_no_one_to_manage_people(user, new_role):
         raise LastOwnerError(LAST_OWNER_MESSAGE)
 
 
 def create_account(actor, user, role, request=None):
-    """Give a freshly saved ``user`` their one role and record who created the account."""
-    require_owner(actor)
-    if role not in ROLES:
+    """Give a freshly saved ``user`` their one role and record who created the account
+    (save the user inside the same ``recorded_by_caller()`` block: the entry covers it)."""
+    require_manage_people(actor)
+    if not is_role(role):
         raise ValidationError(_("役割を1つ選んでください。"))
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         set_role(user, role)
         record(
-            Action.ACCOUNT_CREATE, request=request, actor=actor, target=user, detail={"role": role}
+            Action.ACCOUNT_CREATE,
+            request=request,
+            actor=actor,
+            target=user,
+            detail={"role": role, "fields": saves.fields()},
         )
 
 
 def change_role(actor, user, new_role, request=None):
     """Give ``user`` exactly ``new_role``; the owner only, never the last owner's own."""
-    require_owner(actor)
-    if new_role not in ROLES:
+    require_manage_people(actor)
+    if not is_role(new_role):
         raise ValidationError(_("役割を1つ選んでください。"))
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         old_role = stored_role(user)
         if old_role == new_role:
             return False
-        if new_role != OWNER:
-            check_last_owner(user)
+        check_last_owner(user, new_role)
         set_role(user, new_role)
         record(
             Action.ACCOUNT_ROLE_CHANGE,
             request=request,
             actor=actor,
             target=user,
-            detail={"old": old_role, "new": new_role},
+            detail={"old": old_role, "new": new_role, "fields": saves.fields()},
         )
     return True
 
 
 def deactivate(actor, user, request=None):
     """Switch ``user`` off and end all their sessions at once."""
-    require_owner(actor)
-    with transaction.atomic():
+    require_manage_people(actor)
+    with transaction.atomic(), recorded_by_caller() as saves:
         check_last_owner(user)
         user.is_active = False
         user.save(update_fields=["is_active"])
@@ -112,17 +104,23 @@ def deactivate(actor, user, request=None):
             request=request,
             actor=actor,
             target=user,
-            detail={"sessions_ended": ended},
+            detail={"sessions_ended": ended, "fields": saves.fields()},
         )
 
 
 def reactivate(actor, user, request=None):
     """Let a deactivated person sign in again (with the role they had)."""
-    require_owner(actor)
-    with transaction.atomic():
+    require_manage_people(actor)
+    with transaction.atomic(), recorded_by_caller() as saves:
         user.is_active = True
         user.save(update_fields=["is_active"])
-        record(Action.ACCOUNT_REACTIVATE, request=request, actor=actor, target=user)
+        record(
+            Action.ACCOUNT_REACTIVATE,
+            request=request,
+            actor=actor,
+            target=user,
+            detail={"fields": saves.fields()},
+        )
 
 
 # Sessions ---------------------------------------------------------------------------
@@ -173,19 +171,27 @@ def password_changed(request, user):
 
     When people change their own password the session they did it from stays (Django
     gave it a new key); when the owner sets someone's password, all of theirs end. The
-    entry names the person, never the password. Call it inside the change's transaction.
+    entry names the person, never the password. Call it inside the change's transaction,
+    and inside the ``recorded_by_caller()`` block of the password's save: the entry is
+    its record.
     """
     own = request.user.pk == user.pk
     keep = request.session.session_key if own else None
     if own:
         track_session(request, user)
     ended = end_sessions(user, keep=keep)
-    record(
-        Action.ACCOUNT_PASSWORD_SET,
-        request=request,
-        target=user,
-        detail={"own": own, "usable": user.has_usable_password(), "sessions_ended": ended},
-    )
+    with recorded_by_caller() as saves:
+        record(
+            Action.ACCOUNT_PASSWORD_SET,
+            request=request,
+            target=user,
+            detail={
+                "own": own,
+                "usable": user.has_usable_password(),
+                "sessions_ended": ended,
+                "fields": saves.fields(),
+            },
+        )
     forget_reauthentication(request)
     return ended
 
@@ -193,7 +199,7 @@ def password_changed(request, user):
 def reset_second_factor(actor, user, request=None):
     """Remove ``user``'s authenticator and recovery codes and end all their sessions:
     they enrol again at their next sign-in. The owner only, after re-authentication."""
-    require_owner(actor)
+    require_manage_people(actor)
     with transaction.atomic():
         twofactor.reset(user)
         ended = end_sessions(user)

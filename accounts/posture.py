@@ -1,12 +1,10 @@
 """Facts about the shop's people for the home page's checklist: who has two-factor
 sign-in and who can reveal personal values. Counts and usernames only."""
 
-from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.roles import ROLE_PERMISSIONS
-from vault.roles import ROLES
+from accounts.roles import people_with_a_role, roles_granting, with_role
 
 REVEAL_PERMISSION = "customers.reveal_customer"
 
@@ -15,12 +13,7 @@ def people_with_access():
     """Active people who hold a role, each marked with ``has_authenticator`` (a confirmed
     authenticator app: the second factor sign-in asks for)."""
     confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=ROLES)
-        .distinct()
-        .annotate(has_authenticator=Exists(confirmed))
-    )
+    return people_with_a_role().annotate(has_authenticator=Exists(confirmed))
 
 
 def two_factor_coverage():
@@ -33,13 +26,11 @@ def two_factor_coverage():
 def revealers_by_role():
     """``{role: active people}`` for each role that may reveal a personal value, and how
     many of them have no two-factor sign-in."""
-    roles = [role for role in ROLES if REVEAL_PERMISSION in ROLE_PERMISSIONS[role]]
+    roles = roles_granting(REVEAL_PERMISSION)
     counts = dict.fromkeys(roles, 0)
     uncovered = 0
-    for role, covered in (
-        people_with_access()
-        .filter(groups__name__in=roles)
-        .values_list("groups__name", "has_authenticator")
+    for role, covered in with_role(people_with_access(), *roles).values_list(
+        "groups__name", "has_authenticator"
     ):
         if role in counts:
             counts[role] += 1

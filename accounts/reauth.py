@@ -56,7 +56,7 @@ def page_of_the_button(request):
     referer = request.headers.get("Referer", "")
     if url_has_allowed_host_and_scheme(referer, {request.get_host()}, request.is_secure()):
         parts = urlsplit(referer)
-        if parts.path and parts.path != reverse("reauth"):
+        if parts.path and parts.path != reverse("accounts:reauth"):
             return parts.path + (f"?{parts.query}" if parts.query else "")
     return request.get_full_path()
 
@@ -72,7 +72,7 @@ def reauth_redirect(request, back=None):
         query = {"next": request.get_full_path()}
     else:
         query = {"next": back or page_of_the_button(request), "again": "1"}
-    return redirect(f"{reverse('reauth')}?{urlencode(query)}")
+    return redirect(f"{reverse('accounts:reauth')}?{urlencode(query)}")
 
 
 def request_among(args):

@@ -2,10 +2,17 @@
 
 The groups are created by a data migration (accounts 0001) and their permissions are
 synchronised from ``ROLE_PERMISSIONS`` after every migration, so the table below is the
-single truth. The role names themselves are ``vault.roles``.
+single truth: apps ask ``user.has_perm("app_label.codename")``, and the rules that also
+depend on the object are ``accounts.rules``. A codename no model declares stops
+``migrate`` (``sync_role_permissions``) and ``manage.py check``
+(``check_role_permissions``), naming it. The role names themselves are ``vault.roles``.
 """
 
+from django.apps import apps
+from django.contrib.auth import get_permission_codename, get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 from vault.roles import AUDITOR, MANAGER, OWNER, ROLES, STAFF
 
@@ -36,6 +43,7 @@ _POLICY_WORK = [
 ROLE_PERMISSIONS = {
     OWNER: [
         *_CUSTOMER_WORK,
+        "customers.reveal_without_quota",
         "customers.view_sensitive_purchase",
         "customers.add_customer",
         "customers.delete_customer",
@@ -45,18 +53,24 @@ ROLE_PERMISSIONS = {
         "exports.view_exportrequest",
         "exports.add_exportrequest",
         "exports.approve_exportrequest",
+        "exports.view_takeout_ledger",
+        # Managing people (their accounts, roles, passwords and second factors).
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
         *_POLICY_WORK,
+        "datarequests.erase_datarequest",
         "audit.view_auditentry",
+        "audit.view_activity",
         "audit.view_alert",
+        "audit.acknowledge_alert",
         "incidents.view_incident",
         "incidents.add_incident",
         "incidents.change_incident",
     ],
     MANAGER: [
         *_CUSTOMER_WORK,
+        "customers.reveal_without_quota",
         "customers.view_sensitive_purchase",
         "customers.add_customer",
         "customers.add_purchase",
@@ -66,9 +80,17 @@ ROLE_PERMISSIONS = {
         # Customers' data requests: the manager works the queue with the owner.
         "datarequests.view_datarequest",
         "datarequests.change_datarequest",
+        "audit.view_activity",
     ],
+    # Staff reveal within an hourly quota (vault.limits.STAFF_REVEALS).
     STAFF: list(_CUSTOMER_WORK),
-    AUDITOR: ["audit.view_auditentry", "audit.view_alert", "incidents.view_incident"],
+    AUDITOR: [
+        "audit.view_auditentry",
+        "audit.view_activity",
+        "audit.view_alert",
+        "exports.view_takeout_ledger",
+        "incidents.view_incident",
+    ],
 }
 
 
@@ -85,8 +107,88 @@ def set_role(user, role):
         user.__dict__.pop(cache, None)
 
 
+def stored_role(user):
+    """The role group ``user`` belongs to, even while deactivated (``role_of`` says None)."""
+    names = {group.name for group in user.groups.all()}
+    return next((role for role in ROLES if role in names), None)
+
+
+def role_grants(role, permission):
+    """True when the table gives ``role`` the ``permission`` ("app_label.codename")."""
+    return permission in ROLE_PERMISSIONS.get(role, ())
+
+
+def roles_granting(permission):
+    """The roles the table gives ``permission``, in the order of ``ROLES``."""
+    return [role for role in ROLES if role_grants(role, permission)]
+
+
+def with_role(people, *roles):
+    """``people`` (a queryset of users) narrowed to those holding one of ``roles``."""
+    return people.filter(groups__name__in=roles)
+
+
+def people_with_a_role():
+    """Active people who hold one of the roles (each once)."""
+    return with_role(get_user_model().objects.filter(is_active=True), *ROLES).distinct()
+
+
+# The table against the models ---------------------------------------------------------
+
+
+def declared_permissions():
+    """Every "app_label.codename" the installed models declare: Django's default ones
+    (add, change, delete, view) and each model's ``Meta.permissions``."""
+    declared = set()
+    for model in apps.get_models():
+        opts = model._meta
+        codenames = [get_permission_codename(action, opts) for action in opts.default_permissions]
+        codenames += [codename for codename, _name in opts.permissions]
+        declared |= {f"{opts.app_label}.{codename}" for codename in codenames}
+    return declared
+
+
+def unknown_permissions():
+    """The table's "app_label.codename" entries no installed model declares (misspelt,
+    or left behind by a removed model), sorted."""
+    listed = {dotted for perms in ROLE_PERMISSIONS.values() for dotted in perms}
+    return sorted(listed - declared_permissions())
+
+
+def check_role_permissions(app_configs=None, **kwargs):
+    """System check (``manage.py check``): every permission the role table names exists,
+    and the table speaks of the four roles only."""
+    errors = [
+        checks.Error(
+            f"accounts.roles.ROLE_PERMISSIONS names an unknown permission {dotted!r}.",
+            hint="Use a codename a model declares (its default permissions or Meta.permissions).",
+            id="accounts.E001",
+        )
+        for dotted in unknown_permissions()
+    ]
+    if set(ROLE_PERMISSIONS) != set(ROLES):
+        errors.append(
+            checks.Error(
+                "accounts.roles.ROLE_PERMISSIONS must list exactly the roles "
+                f"{', '.join(ROLES)}; it lists {', '.join(sorted(ROLE_PERMISSIONS))}.",
+                id="accounts.E002",
+            )
+        )
+    return errors
+
+
 def sync_role_permissions(using="default", **kwargs):
-    """Give each role group exactly the permissions ROLE_PERMISSIONS lists (post_migrate)."""
+    """Give each role group exactly the permissions ROLE_PERMISSIONS lists (post_migrate).
+
+    A permission no model declares stops ``migrate`` with its name. One a model declares
+    but the database does not hold yet (its app is not migrated that far: post_migrate
+    runs once per app, and after a partial ``migrate``) is given at a later run.
+    """
+    unknown = unknown_permissions()
+    if unknown:
+        raise ImproperlyConfigured(
+            "accounts.roles.ROLE_PERMISSIONS names unknown permissions: " + ", ".join(unknown)
+        )
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.using(using).get_or_create(name=role)
         wanted = []

@@ -10,7 +10,8 @@ import time
 
 import django_otp
 from django import forms
-from django.contrib import messages
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.views import LoginView
@@ -21,8 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
+from accounts.backends import is_locked_out
 from vault import limits
-from vault.roles import role_of
+from vault.roles import holds_a_role
 
 PENDING_KEY = "shopguard_pending_sign_in"
 # True on sessions signed in with a second factor, False on those signed in with the
@@ -53,7 +55,7 @@ class SignInForm(AdminAuthenticationForm):
 
     def clean_username(self):
         # Django's form only sizes the box: a name longer than any account's is no account,
-        # and must not reach the lockout records (PostgreSQL refuses its length).
+        # refused before any password check (and any count of guesses).
         username = self.cleaned_data.get("username") or ""
         if len(username) > self.fields["username"].max_length:
             raise self.get_invalid_login_error()
@@ -61,7 +63,7 @@ class SignInForm(AdminAuthenticationForm):
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
-        if role_of(user) is None:
+        if not holds_a_role(user):
             raise self.get_invalid_login_error()
 
 
@@ -92,7 +94,7 @@ def pending_sign_in(request):
         request.session.pop(PENDING_KEY, None)
         return None, None
     user = get_user_model().objects.filter(pk=state["user"], is_active=True).first()
-    if user is None or role_of(user) is None:
+    if user is None or not holds_a_role(user):
         request.session.pop(PENDING_KEY, None)
         return None, None
     return user, state
@@ -137,16 +139,32 @@ def second_factor_confirmed(request):
     return is_verified is not None and is_verified()
 
 
-def admin_context(request, admin_site, **extra):
-    return {**admin_site.each_context(request), "has_permission": False, **extra}
+def admin_context(request, **extra):
+    return {**admin.site.each_context(request), "has_permission": False, **extra}
+
+
+def lockout_page(request):
+    """The answer to a password guess that met the lockout (accounts.backends): a page
+    saying how many failures lock a name and for how long, status 429."""
+    context = {
+        "failures": settings.SHOPGUARD_SIGN_IN_FAILURES,
+        "minutes": settings.SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES,
+    }
+    return render(request, "accounts/lockout.html", context, status=429)
 
 
 @method_decorator(sensitive_post_parameters(), name="dispatch")
 class SignInView(LoginView):
-    """Step one: the password. Sends people who need a second factor to step two."""
+    """Step one: the password. Sends people who need a second factor to step two; a name
+    locked out by its failed passwords gets the lockout page instead of the form."""
 
     authentication_form = SignInForm
     template_name = "admin/login.html"
+
+    def form_invalid(self, form):
+        if is_locked_out(self.request):
+            return lockout_page(self.request)
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         user = form.get_user()
@@ -156,8 +174,8 @@ class SignInView(LoginView):
             return response
         start_pending(self.request, user, self.get_success_url())
         if twofactor.has_authenticator(user):
-            return redirect("admin:two_factor")
-        return redirect("admin:two_factor_setup")
+            return redirect("accounts:two_factor")
+        return redirect("accounts:two_factor_setup")
 
 
 def restart(request):
@@ -167,13 +185,13 @@ def restart(request):
 
 @never_cache
 @sensitive_post_parameters()
-def two_factor(request, admin_site):
+def two_factor(request):
     """Step two: a code from the authenticator app, or one of the recovery codes."""
     user, state = pending_sign_in(request)
     if user is None:
         return restart(request)
     if not twofactor.has_authenticator(user):
-        return redirect("admin:two_factor_setup")
+        return redirect("accounts:two_factor_setup")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not code_check_allowed(request, state):
@@ -185,19 +203,19 @@ def two_factor(request, admin_site):
         if attempt_over(request, state):
             return restart(request)
         form.add_error("code", _("確認コードが正しくないか、すでに使われています。"))
-    context = admin_context(request, admin_site, form=form, title=_("二要素認証"))
+    context = admin_context(request, form=form, title=_("二要素認証"))
     return render(request, "accounts/two_factor.html", context)
 
 
 @never_cache
 @sensitive_post_parameters()
-def two_factor_setup(request, admin_site):
+def two_factor_setup(request):
     """First sign-in: enrol an authenticator app, then show the recovery codes once."""
     user, state = pending_sign_in(request)
     if user is None:
         return restart(request)
     if twofactor.has_authenticator(user):
-        return redirect("admin:two_factor")
+        return redirect("accounts:two_factor")
     device = twofactor.pending_authenticator(user)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -206,16 +224,13 @@ def two_factor_setup(request, admin_site):
         codes = twofactor.confirm_enrolment(user, device, form.cleaned_data["code"], request)
         if codes is not None:
             finish_sign_in(request, user, state, device)
-            context = admin_context(
-                request, admin_site, codes=codes, next=state["next"], title=_("復旧コード")
-            )
+            context = admin_context(request, codes=codes, next=state["next"], title=_("復旧コード"))
             return render(request, "accounts/recovery_codes.html", context)
         if attempt_over(request, state):
             return restart(request)
         form.add_error("code", _("確認コードが正しくありません。アプリの時刻も確認してください。"))
     context = admin_context(
         request,
-        admin_site,
         form=form,
         title=_("二要素認証の設定"),
         qr=twofactor.qr_data_uri(device),

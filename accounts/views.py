@@ -13,7 +13,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
+from accounts.backends import is_locked_out
 from accounts.reauth import mark_reauthenticated, require_recent_auth
+from accounts.signin import lockout_page
 from audit.actions import Action
 from audit.ledger import record
 
@@ -76,6 +78,8 @@ def reauth(request):
         if again:
             messages.info(request, _("パスワードを確認しました。もう一度ボタンを押してください。"))
         return redirect(safe_next(request))
+    if is_locked_out(request):  # the same limit as signing in: 5 wrong passwords
+        return lockout_page(request)
     context = {
         **admin.site.each_context(request),
         "form": form,
@@ -92,7 +96,7 @@ def pressed_a_button(request):
 
 
 @require_recent_auth
-def recovery_codes(request, admin_site):
+def recovery_codes(request):
     """Replace one's recovery codes with ten new ones (after re-authentication)."""
     if not twofactor.has_authenticator(request.user):
         raise Http404
@@ -101,5 +105,5 @@ def recovery_codes(request, admin_site):
         with transaction.atomic():
             codes = twofactor.new_recovery_codes(request.user)
             record(Action.RECOVERY_CODES_RENEWED, request=request, target=request.user)
-    context = {**admin_site.each_context(request), "codes": codes, "title": _("復旧コード")}
+    context = {**admin.site.each_context(request), "codes": codes, "title": _("復旧コード")}
     return render(request, "accounts/recovery_codes.html", context)

@@ -78,7 +78,8 @@ class Action(models.TextChoices):
     ALERT_RAISE = "alert.raise", _("警告の発生")
     ALERT_ACKNOWLEDGE = "alert.acknowledge", _("警告の確認")
     KEYS_ROTATE = "keys.rotate", _("鍵の更新")
-    # Changes captured by django-auditlog
+    # Saves without an entry of their own (audit.changes). model.access was written only
+    # by the change capture before it (django-auditlog); kept so old entries read.
     MODEL_CREATE = "model.create", _("データの作成")
     MODEL_UPDATE = "model.update", _("データの変更")
     MODEL_DELETE = "model.delete", _("データの削除")

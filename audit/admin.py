@@ -47,22 +47,18 @@ from audit.display import (
     role_label,
 )
 from audit.ledger import record
-from audit.models import Alert, AuditEntry, AuditEntryCustomer, ChangeLogEntry
-from vault.access import RoleGatedAdmin, vault_view
+from audit.models import Alert, AuditEntry, AuditEntryCustomer
+from vault.access import PermissionAdmin, vault_view
 from vault.log import looks_personal
-from vault.roles import AUDITOR, OWNER, ROLE_LABELS
+from vault.roles import ROLE_LABELS
 from vault.spreadsheet import safe_cell
 
-if admin.site.is_registered(ChangeLogEntry):
-    # auditlog registers its own admin for the log entry model; the ledger is the one
-    # timeline people read, so the redacted change log stays out of the menu.
-    admin.site.unregister(ChangeLogEntry)
 
+class LedgerAdmin(PermissionAdmin, admin.ModelAdmin):
+    """Viewing for whoever has the view permission (the owner and the auditor); nothing
+    else, for anyone."""
 
-class LedgerAdmin(RoleGatedAdmin, admin.ModelAdmin):
-    """Viewing for the owner and the auditor (with the view permission); nothing else."""
-
-    view_roles = (OWNER, AUDITOR)
+    never = ("add", "change", "delete")
     actions = None
 
 
@@ -566,7 +562,7 @@ class AlertAdmin(LedgerAdmin):
             *super().get_urls(),
         ]
 
-    @method_decorator(vault_view("audit.view_alert", roles=[OWNER]))
+    @method_decorator(vault_view("audit.view_alert", alerts.RECEIVE_ALERTS))
     def acknowledge_view(self, request, alert_id):
         """The owner marks an alert as seen; the banner drops it; the ledger records it."""
         alert = get_object_or_404(Alert, pk=alert_id, acknowledged_at__isnull=True)

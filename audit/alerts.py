@@ -1,6 +1,7 @@
 """Alerts on unusual access: an ``alert.raise`` ledger entry, an ``Alert`` row for the
-owner's banner, and an e-mail to the active owners (which names no person and no
-customer, only the kind of alert and the ledger entry to look at).
+owner's banner, and an e-mail to the active people who receive alerts (the owners,
+``audit.acknowledge_alert``), which names no person and no customer, only the kind of
+alert and the ledger entry to look at.
 
 Checked inside ``record`` for the few actions that can raise one, so an ordinary page
 view costs at most two small indexed queries.
@@ -9,7 +10,6 @@ view costs at most two small indexed queries.
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 
 from audit.actions import ALERT_ACTIONS, COUNTED_ACTIONS, SIGN_IN_FAILURES, Action, Outcome
 from audit.models import Alert, AuditEntry
-from vault.roles import AUDITOR, OWNER, has_role
+from vault.access import holders
 
 WINDOW = timedelta(hours=1)
+# Who receives alerts (the banner, the mail) and marks them seen: the owners.
+RECEIVE_ALERTS = "audit.acknowledge_alert"
 VIEW_ACTIONS = COUNTED_ACTIONS  # what the bulk-viewing alert counts (see audit.actions)
 
 
@@ -127,8 +129,8 @@ def raise_alert(kind, cause, once_per_hour=True):
 
 
 def owner_addresses():
-    """E-mail addresses of the active owners."""
-    users = get_user_model().objects.filter(is_active=True, groups__name=OWNER)
+    """E-mail addresses of the active people who receive alerts (the owners)."""
+    users = holders(RECEIVE_ALERTS)
     return sorted(set(users.exclude(email="").values_list("email", flat=True)))
 
 
@@ -173,6 +175,6 @@ def acknowledge(alert, request):
 def unacknowledged_for(user):
     """The open alerts ``user`` may read (owner and auditor), newest first; none for
     anyone else. Only the owner acknowledges them (on the home page's banner)."""
-    if not has_role(user, OWNER, AUDITOR):
+    if not user.has_perm("audit.view_alert"):
         return Alert.objects.none()
     return open_alerts()

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, post_save
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,16 +8,11 @@ class AuditConfig(AppConfig):
     verbose_name = _("監査記録")
 
     def ready(self):
-        from auditlog.signals import post_log
-
         from audit import changes, receivers
-        from audit.models import ChangeLogEntry
 
-        changes.register_models()
-        post_log.connect(changes.copy_change_to_ledger, dispatch_uid="audit_change")
-        post_save.connect(
-            changes.copy_relations_to_ledger, sender=ChangeLogEntry, dispatch_uid="audit_m2m"
-        )
+        # The audit app reacts to other apps' events without importing them: model
+        # changes (audit.changes), sign-ins and unrecorded reads (audit.receivers).
+        changes.connect()
         receivers.connect()
         post_migrate.connect(ensure_triggers, sender=self, dispatch_uid="audit_triggers")
 

@@ -59,7 +59,7 @@ def signing_key():
     if not raw:
         raise CheckpointError(
             "AUDIT_SIGNING_KEY is not set: checkpoints need their own signing key "
-            "(32 random bytes, base64; see README, 'Audit ledger')."
+            "(32 random bytes, base64; see docs/operations.md, 'Keys')."
         )
     return Ed25519PrivateKey.from_private_bytes(raw)
 

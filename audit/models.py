@@ -1,6 +1,5 @@
 import json
 
-from auditlog.models import AbstractLogEntry
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +55,7 @@ class AuditEntry(models.Model):
         ordering = ["seq"]
         verbose_name = _("監査記録")
         verbose_name_plural = _("監査記録")
+        permissions = [("view_activity", _("店の利用状況のグラフを見る"))]
         indexes = [
             # A person's activity, and the per-request alert checks (new IP, failures).
             models.Index(fields=["actor_id", "action"], name="audit_actor_action"),
@@ -150,23 +150,8 @@ class Alert(models.Model):
         ordering = ["-raised_at"]
         verbose_name = _("警告")
         verbose_name_plural = _("警告")
+        permissions = [("acknowledge_alert", _("警告を受け取り、確認済みにする"))]
         indexes = [models.Index(fields=["acknowledged_at"], name="audit_alert_open")]
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.entry_seq}"
-
-
-class ChangeLogEntry(AbstractLogEntry):
-    """django-auditlog's record of a model change (``AUDITLOG_LOGENTRY_MODEL``), kept
-    with field names only: every value, the object's text, its serialized data, the
-    additional data and the actor's e-mail are removed before the row is written."""
-
-    class Meta(AbstractLogEntry.Meta):
-        verbose_name = _("変更記録")
-        verbose_name_plural = _("変更記録")
-
-    def save(self, *args, **kwargs):
-        from audit.changes import scrub_log_entry
-
-        scrub_log_entry(self)
-        super().save(*args, **kwargs)

@@ -1,7 +1,8 @@
-"""Sign-in events, recorded from Django's and django-axes' signals, and unrecorded reads.
+"""Sign-in events, recorded from Django's signals, and unrecorded reads.
 
 The password never reaches the ledger. A failed sign-in keeps the typed name only when it
-is a shop person's account name, otherwise a keyed tag of it (accounts/typed_names.py).
+is a shop person's account name, otherwise a keyed tag of it (vault/typed_names.py). The
+lockout (auth.lockout) is recorded where the limit refuses, in accounts.backends.
 """
 
 from django.contrib.auth import get_user_model
@@ -30,16 +31,6 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
     )
 
 
-def locked_out(sender, request=None, username=None, **kwargs):
-    record(
-        Action.LOCKOUT,
-        request=request,
-        outcome=Outcome.REFUSED,
-        username=kept_name(username),
-        detail={"reason": "lockout"},
-    )
-
-
 def _typed_username(credentials):
     field = get_user_model().USERNAME_FIELD
     return kept_name(credentials.get(field) or credentials.get("username"))
@@ -62,8 +53,6 @@ def unrecorded_read(instance, field):
 
 
 def connect():
-    from axes.signals import user_locked_out
-
     from vault import reads
 
     reads.set_recorder(unrecorded_read)
@@ -71,4 +60,3 @@ def connect():
     user_logged_in.connect(signed_in, dispatch_uid="audit_sign_in")
     user_logged_out.connect(signed_out, dispatch_uid="audit_sign_out")
     user_login_failed.connect(sign_in_failed, dispatch_uid="audit_sign_in_failed")
-    user_locked_out.connect(locked_out, dispatch_uid="audit_lockout")

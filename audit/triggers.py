@@ -7,9 +7,8 @@ its own transaction. Someone who owns the database can still drop the triggers: 
 mistakes and casual edits, and the hash chain (``verify_audit``) shows whatever got past.
 """
 
-# The ledger, its customer index and django-auditlog's change records (which auditlog
-# only ever inserts).
-PROTECTED_TABLES = ("audit_auditentry", "audit_auditentrycustomer", "audit_changelogentry")
+# The ledger and its customer index.
+PROTECTED_TABLES = ("audit_auditentry", "audit_auditentrycustomer")
 PERMIT_TABLE = "audit_purgepermit"
 MESSAGE = "audit ledger is append-only"
 

@@ -1,6 +1,9 @@
 """Admin for customers and purchases: masked lists, exact search through the blind index,
 change forms that never show a stored value, and an audit record for every page."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminTextInputWidget
@@ -15,16 +18,15 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
-from audit import ledger
+from audit import changes, ledger
 from audit.actions import Action
 from customers import masking, reading, services
 from customers.fields import masked_fields
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
 from customers.models import Category, Customer, Purchase
 from customers.paging import KeysetChangeList
-from customers.urls import customer_admin_urls, purchase_admin_urls
+from vault.access import PermissionAdmin
 from vault.encryption import EncryptedTextField
-from vault.roles import OWNER, has_role
 
 SEARCH_KIND_LABELS = {
     "email": _("メールアドレス"),
@@ -50,7 +52,7 @@ class CustomerChangeList(KeysetChangeList, TokenSearchChangeList):
         return reverse("admin:customers_customer_view", args=[result.pk])
 
 
-class AuditedAdmin(admin.ModelAdmin):
+class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
     """Records every list page (ids shown, kind of search) and every detail page, and asks
     for re-authentication before a deletion, which it records too."""
 
@@ -105,18 +107,44 @@ class AuditedAdmin(admin.ModelAdmin):
         return super().delete_view(request, object_id, extra_context)
 
     def delete_model(self, request, obj):
-        services.record_deletion(request, obj)
-        super().delete_model(request, obj)
+        with changes.recorded_by_caller():
+            services.record_deletion(request, obj)
+            super().delete_model(request, obj)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        ledger.record(
-            self.change_action if change else self.add_action,
-            request=request,
-            target=obj,
-            customers=reading.customer_ids_of([obj]),
-            detail={"fields": sorted(form.changed_data)},
-        )
+        # One entry per save, naming the fields the person changed in the form.
+        with changes.recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            ledger.record(
+                self.change_action if change else self.add_action,
+                request=request,
+                target=obj,
+                customers=reading.customer_ids_of([obj]),
+                detail={"fields": sorted(form.changed_data)},
+            )
+
+
+@dataclass(frozen=True)
+class ListAction:
+    """An admin action another app offers on the customer list, for who holds
+    ``permission`` ("app_label.codename")."""
+
+    action: Callable
+    permission: str
+
+
+# The customer list's actions all belong to other apps, which the customers app may not
+# import: each app offers its own from its AppConfig.ready() with offer_list_action()
+# (exports: "export the selected customers"). Nothing else is offered there.
+LIST_ACTIONS: list[ListAction] = []
+
+
+def offer_list_action(action, permission):
+    """Offer the admin action ``action`` on the customer list to people holding
+    ``permission``; called from the offering app's ``AppConfig.ready()``."""
+    offered = ListAction(action, permission)
+    if offered not in LIST_ACTIONS:
+        LIST_ACTIONS.append(offered)
 
 
 @admin.register(Customer)
@@ -142,13 +170,22 @@ class CustomerAdmin(AuditedAdmin):
         ),
     ]
 
+    @property
+    def actions(self):
+        return [offered.action for offered in LIST_ACTIONS]
+
+    def get_actions(self, request):
+        # Only the offered actions, each to who holds its permission: never Django's bulk
+        # deletion, which would skip re-authentication and the per-customer records.
+        allowed = {o.action.__name__ for o in LIST_ACTIONS if request.user.has_perm(o.permission)}
+        return {name: a for name, a in super().get_actions(request).items() if name in allowed}
+
     def get_urls(self):
-        view = path(
-            "<uuid:object_id>/",
-            self.admin_site.admin_view(self.detail_view),
-            name="customers_customer_view",
-        )
-        return [*customer_admin_urls, view, *super().get_urls()]
+        view = self.admin_site.admin_view(self.detail_view)
+        return [
+            path("<uuid:object_id>/", view, name="customers_customer_view"),
+            *super().get_urls(),
+        ]
 
     def detail_view(self, request, object_id):
         """The customer's page: masked values with a reveal button each, purchases, and
@@ -221,14 +258,16 @@ class CustomerAdmin(AuditedAdmin):
         if customer is None or not self.has_view_permission(request, customer):
             return {}
         return {
-            "is_owner": has_role(request.user, OWNER),
+            "may_read_ledger": request.user.has_perm("audit.view_auditentry"),
+            "may_anonymise": request.user.has_perm("customers.delete_customer"),
             "who_looked_url": reverse("admin:audit_auditentry_customer", args=[customer.pk]),
             "view_url": reverse("admin:customers_customer_view", args=[customer.pk]),
             "title": _("%(customer)s の編集") % {"customer": customer},
         }
 
     def detail_context(self, request, customer):
-        """The masked values with their reveal links, purchases, and owner-only links."""
+        """The masked values with their reveal links, purchases, and the link to the ledger
+        (shown to who may read it)."""
         user = request.user
         purchases, hidden_sensitive = services.visible_purchases(user, customer)
         return {
@@ -240,7 +279,7 @@ class CustomerAdmin(AuditedAdmin):
             ],
             "hidden_sensitive_count": hidden_sensitive,
             "can_add_purchase": user.has_perm("customers.add_purchase"),
-            "is_owner": has_role(user, OWNER),
+            "may_read_ledger": user.has_perm("audit.view_auditentry"),
             "who_looked_url": reverse("admin:audit_auditentry_customer", args=[customer.pk]),
             "edit_url": reverse("admin:customers_customer_change", args=[customer.pk]),
         }
@@ -280,9 +319,6 @@ class PurchaseAdmin(AuditedAdmin):
     list_per_page = 50
     raw_id_fields = ("customer",)
     date_hierarchy = "purchased_on"
-
-    def get_urls(self):
-        return purchase_admin_urls + super().get_urls()
 
     def get_queryset(self, request):
         return Purchase.objects.visible_to(request.user)

@@ -65,7 +65,7 @@ def upload_customers(request):
             problems, refusal = [str(p) for p in refused.problems], refused
         else:
             remember_result(request, result)
-            return redirect("customers_import")
+            return redirect("customers:import")
     context = {
         **admin.site.each_context(request),
         "title": _("顧客のインポート"),

@@ -28,14 +28,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
-from auditlog.context import disable_auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit import ledger
+from audit import changes, ledger
 from audit.actions import Action, Outcome
 from customers.models import Customer
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number, validate_phone
@@ -555,7 +554,13 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
         # import's own entry names every customer it touched.
         with bulk_read("import_match"):
             check(source, found.encoding)
-        with transaction.atomic(), disable_auditlog(), bulk_read("import_match"):
+        # One customer.import entry lists every customer it created or updated: the rows'
+        # saves write none of their own (nor compare their fields, row by row).
+        with (
+            transaction.atomic(),
+            changes.recorded_by_caller(naming=False),
+            bulk_read("import_match"),
+        ):
             ids, created_ids, unchanged = write(source, found.encoding)
             created = len(created_ids)
             result = ImportResult(
@@ -568,8 +573,6 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
                 created_ids=created_ids,
             )
             detail.update(created=result.created, updated=result.updated, unchanged=unchanged)
-            # One customer.import entry lists every customer it created or updated, so
-            # the rows' own change-capture entries would only repeat it.
             ledger.record(
                 Action.CUSTOMER_IMPORT,
                 request=request,

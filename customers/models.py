@@ -124,6 +124,7 @@ class Customer(models.Model):
         verbose_name_plural = _("顧客")
         permissions = [
             ("reveal_customer", _("顧客の個人情報を表示する")),
+            ("reveal_without_quota", _("1時間あたりの上限なしで顧客の個人情報を表示する")),
             ("import_customers", _("顧客をインポートする")),
         ]
 

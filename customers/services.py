@@ -8,14 +8,15 @@ import unicodedata
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
-from audit import ledger
+from audit import changes, ledger
 from audit.actions import Action
 from customers.models import Customer, Purchase
 from vault import limits
 from vault.blind_index import full_digest
-from vault.roles import STAFF, has_role
 
 REVEAL = Action.CUSTOMER_REVEAL
+# Whoever may reveal without this permission (staff) has an hourly quota (limits.STAFF_REVEALS).
+REVEAL_WITHOUT_QUOTA = "customers.reveal_without_quota"
 SEARCH_SESSION_KEY = "customer_searches"
 SEARCH_TOKEN_VAR = "s"
 # A person rarely runs more than a few searches in a row; older tokens simply expire.
@@ -37,9 +38,9 @@ class RevealQuotaExceeded(Exception):
 
 def reveals_left(user):
     """How many values ``user`` may still reveal this hour, or None when no quota applies
-    (only staff have one). Read without a lock: it is for the page, the reveal itself
-    counts under the lock (``reading.reveal_field``)."""
-    if not has_role(user, STAFF):
+    (only those who reveal within one, staff, have one). Read without a lock: it is for
+    the page, the reveal itself counts under the lock (``reading.reveal_field``)."""
+    if not user.has_perm("customers.reveal_customer") or user.has_perm(REVEAL_WITHOUT_QUOTA):
         return None
     return limits.STAFF_REVEALS.left(user.pk)
 
@@ -87,15 +88,16 @@ def recalled_search(request):
 
 
 def anonymise_customer(request, customer):
-    """Overwrite the customer's personal data with placeholders and record it."""
-    with transaction.atomic():
+    """Overwrite the customer's personal data with placeholders and record it (one entry
+    for the customer and their purchases' product names)."""
+    with transaction.atomic(), changes.recorded_by_caller() as saves:
         customer.anonymise()
         ledger.record(
             Action.CUSTOMER_ANONYMISE,
             request=request,
             target=customer,
             customers=[customer.pk],
-            detail={"purchases_kept": customer.purchases.count()},
+            detail={"purchases_kept": customer.purchases.count(), "fields": saves.fields()},
         )
 
 
@@ -108,14 +110,19 @@ def erase_customer(request, customer, *, detail):
     Called inside the caller's transaction; once it commits, SQLite's write-ahead log is
     folded into the file and emptied, so the old pages are not left in it.
     """
-    customer.anonymise()
-    ledger.record(
-        Action.CUSTOMER_ERASE,
-        request=request,
-        target=customer,
-        customers=[customer.pk],
-        detail={**detail, "purchases_kept": customer.purchases.count()},
-    )
+    with changes.recorded_by_caller() as saves:
+        customer.anonymise()
+        ledger.record(
+            Action.CUSTOMER_ERASE,
+            request=request,
+            target=customer,
+            customers=[customer.pk],
+            detail={
+                **detail,
+                "purchases_kept": customer.purchases.count(),
+                "fields": saves.fields(),
+            },
+        )
     transaction.on_commit(fold_write_ahead_log)
 
 
@@ -129,7 +136,9 @@ def fold_write_ahead_log():
 
 
 def record_deletion(request, obj):
-    """Record the deletion of a customer or purchase (called inside the delete transaction)."""
+    """Record the deletion of a customer or purchase (called inside the delete transaction,
+    and inside ``recorded_by_caller()``: the entry covers the purchases deleted with a
+    customer too)."""
     customer_id = obj.pk if isinstance(obj, Customer) else obj.customer_id
     detail = {"purchases": obj.purchases.count()} if isinstance(obj, Customer) else {}
     action = Action.CUSTOMER_DELETE if isinstance(obj, Customer) else Action.PURCHASE_DELETE

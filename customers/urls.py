@@ -1,24 +1,22 @@
-"""Customer vault pages, mounted under the admin's customer and purchase URLs by their
-ModelAdmins (so they sit in the ``admin`` namespace, before the admin's own patterns)."""
+"""Customer pages beside the admin's own, mounted at ``/admin/customers/``: exact search,
+revealing one value, anonymising, and importing a file. Each is gated like an admin page
+(``vault.access.vault_view``); the customer's own page is CustomerAdmin's."""
 
 from django.urls import path
 
-from customers import views
+from customers import import_views, views
 
-customer_admin_urls = [
-    path("search/", views.search_customers, name="customers_customer_search"),
+app_name = "customers"
+urlpatterns = [
+    path("customer/search/", views.search_customers, name="search"),
     path(
-        "<uuid:object_id>/reveal/<slug:field>/",
+        "customer/<uuid:object_id>/reveal/<slug:field>/",
         views.reveal_customer_field,
-        name="customers_customer_reveal",
+        name="reveal",
     ),
+    path("customer/<uuid:object_id>/anonymise/", views.anonymise_customer, name="anonymise"),
     path(
-        "<uuid:object_id>/anonymise/", views.anonymise_customer, name="customers_customer_anonymise"
+        "purchase/<uuid:object_id>/reveal/", views.reveal_purchase_product, name="reveal_purchase"
     ),
-]
-
-purchase_admin_urls = [
-    path(
-        "<uuid:object_id>/reveal/", views.reveal_purchase_product, name="customers_purchase_reveal"
-    ),
+    path("import/", import_views.upload_customers, name="import"),
 ]

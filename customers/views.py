@@ -1,7 +1,7 @@
 """Customer vault pages beside the admin's own: reveal a value, exact search, anonymise.
 
-They are mounted under /admin/customers/ by the ModelAdmins (see customers/urls.py) and
-gated like admin pages, by ``vault.access.vault_view``.
+Listed in customers/urls.py (mounted at /admin/customers/) and gated like admin pages,
+by ``vault.access.vault_view``.
 """
 
 from django.contrib import admin, messages

@@ -1,10 +1,11 @@
-"""The home page (the admin index) as a dashboard for each role.
+"""The home page (the admin index) as a dashboard for each person.
 
 Each app says its own facts through a small function (``exports.services.pending_for``,
-``policy.services.requests_due_for``, ``audit.alerts.unacknowledged_for``,
-``audit.activity``, ``accounts.posture``); this project module only assembles them for
-the signed-in person's role. Nothing here decrypts: the page holds counts, days,
-reference numbers and the shop's people's usernames, never a customer's value.
+``datarequests.services.requests_due_for``, ``audit.alerts.unacknowledged_for``,
+``audit.activity``, ``accounts.posture``); this module only assembles them, each section
+for whoever holds the permission its page asks. Nothing here decrypts: the page holds
+counts, days, reference numbers and the shop's people's usernames, never a customer's
+value.
 """
 
 from dataclasses import dataclass
@@ -18,14 +19,15 @@ from django.utils.translation import gettext as _
 from accounts import posture
 from audit import activity
 from audit.actions import SIGN_IN_FAILURES, Action
-from audit.alerts import open_alerts, unacknowledged_for
+from audit.alerts import RECEIVE_ALERTS, open_alerts, unacknowledged_for
+from customers.services import reveals_left
 from dashboard.charts import BarChart, Series, counts_by_day
 from datarequests.services import requests_due_for
 from exports.services import downloads_since, pending_for
 from incidents.deadlines import open_deadlines
 from vault import keys, limits
 from vault.encryption import current_key_id
-from vault.roles import AUDITOR, MANAGER, OWNER, ROLE_LABELS, STAFF, role_of
+from vault.roles import ROLE_LABELS
 
 # A field key older than a year should be replaced (rotate_keys): a key that leaked
 # unnoticed with an old laptop then opens nothing written after the rotation.
@@ -49,27 +51,39 @@ class Check:
 
 
 def dashboard_for(request):
-    """The template context of the home page for ``request.user``'s role."""
+    """The template context of the home page for ``request.user``: each section for
+    whoever holds the permission of the page it leads to."""
     user = request.user
-    role = role_of(user)
-    context = {"dashboard_role": role}
-    if role in (OWNER, MANAGER):
+    context = {
+        "may_approve_exports": user.has_perm("exports.approve_exportrequest"),
+        "receives_alerts": user.has_perm(RECEIVE_ALERTS),
+    }
+    if user.has_perm("exports.view_exportrequest"):
         context["waiting_exports"] = [waiting_export(e) for e in pending_for(user)]
-    if role in (OWNER, MANAGER):
+    if user.has_perm("datarequests.change_datarequest"):
         context["waiting_data_requests"] = requests_due_for(user)
-    if role in (OWNER, AUDITOR):
+    if user.has_perm("audit.view_alert"):
         context["open_alerts"] = list(unacknowledged_for(user)[:20])
+    if user.has_perm("incidents.view_incident"):
         context["incident_deadlines"] = open_deadlines()
+    if user.has_perm("audit.view_auditentry"):
+        # The shop's posture names people (two-factor): it is part of reviewing the ledger.
         context["posture"] = posture_checks()
         context["ledger_url"] = reverse("admin:audit_auditentry_changelist")
+    if user.has_perm("exports.view_takeout_ledger"):
         context["takeout_url"] = reverse("exports:ledger")
-    if role == STAFF:
-        context["reveals_left"] = limits.STAFF_REVEALS.left(user.pk)
+    elif user.has_perm("exports.view_exportrequest"):
+        # The take-out ledger lists every export; without it, one's own requests' list.
+        context["exports_url"] = reverse("exports:list")
+    left = reveals_left(user)
+    if left is not None:  # staff reveal within an hourly quota
+        context["has_reveal_quota"] = True
+        context["reveals_left"] = left
         context["reveals_per_hour"] = limits.STAFF_REVEALS.number
-    if role in (OWNER, MANAGER, STAFF):
+    if user.has_perm("customers.view_customer"):
         context["customers_url"] = reverse("admin:customers_customer_changelist")
-    if role != STAFF:
-        context["charts"] = charts_for(role)
+    if user.has_perm("audit.view_activity"):
+        context["charts"] = charts_for(user)
     return context
 
 
@@ -205,17 +219,19 @@ def exports_check():
 # The charts ---------------------------------------------------------------------------
 
 
-def charts_for(role):
-    """The charts ``role`` sees: per person for owner and auditor, the shop's totals for
-    a manager (no one's name); exports; refused sign-ins for owner and auditor."""
+def charts_for(user):
+    """The charts ``user`` sees: per person for who reads the ledger (owner and auditor),
+    else the shop's totals (the manager: no one's name); exports; refused sign-ins for
+    who reads the ledger."""
     days = activity.chart_days()
+    reads_ledger = user.has_perm("audit.view_auditentry")
     charts = []
-    if role in (OWNER, AUDITOR):
+    if reads_ledger:
         charts += person_charts(days)
     else:
         charts.append(shop_activity_chart(days))
     charts.append(export_chart(days))
-    if role in (OWNER, AUDITOR):
+    if reads_ledger:
         charts.append(sign_in_chart(days))
     return charts
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
 from audit.actions import Action
+from audit.changes import recorded_by_caller
 from audit.ledger import record
 from customers import reading
 from customers.fields import label, masked_value
@@ -24,8 +25,9 @@ from customers.masking import mask_email, mask_name, mask_phone
 from customers.validators import refuse_card_numbers
 from datarequests import services
 from datarequests.models import DataRequest
-from vault.access import RoleGatedAdmin
-from vault.roles import MANAGER, OWNER, has_role
+from vault.access import PermissionAdmin
+
+ERASE = "datarequests.erase_datarequest"
 
 
 class RefusalForm(forms.Form):
@@ -55,9 +57,9 @@ class ErasureForm(forms.Form):
 
 
 @admin.register(DataRequest)
-class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
+class DataRequestAdmin(PermissionAdmin, admin.ModelAdmin):
     # Requests come from customers through the public form, and are kept.
-    view_roles = change_roles = (OWNER, MANAGER)
+    never = ("add", "delete")
     list_display = ["reference", "kind", "step", "identity_confirmed_at", "due", "done_at"]
     list_filter = ["step", "kind"]
     raw_id_fields = ["customer"]
@@ -118,7 +120,7 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "may_erase": has_role(request.user, OWNER)}
+        extra_context = {**(extra_context or {}), "may_erase": request.user.has_perm(ERASE)}
         # Opening a request is a look at the requester's details (masked) and its text:
         # built and rendered inside the reading path, recorded with the linked customer.
         with reading.object_page(
@@ -152,7 +154,7 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
             {
                 "label": label(field),
                 "masked": masked_value(customer, field) or "-",
-                "reveal_url": reverse("admin:customers_customer_reveal", args=[customer.pk, field]),
+                "reveal_url": reverse("customers:reveal", args=[customer.pk, field]),
             }
             for field in self.CORRECTABLE
         ]
@@ -225,14 +227,15 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         return TemplateResponse(request, "datarequests/admin/request_reveal.html", context)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            Action.DATA_REQUEST_STEP,
-            request=request,
-            target=obj,
-            customers=[obj.customer_id] if obj.customer_id else [],
-            detail={"step": "note_changed", "fields": sorted(form.changed_data)},
-        )
+        with recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            record(
+                Action.DATA_REQUEST_STEP,
+                request=request,
+                target=obj,
+                customers=[obj.customer_id] if obj.customer_id else [],
+                detail={"step": "note_changed", "fields": sorted(form.changed_data)},
+            )
 
     def advance_view(self, request, object_id):
         """POST: the next step of the shop's work (in progress, then done)."""
@@ -273,9 +276,10 @@ class DataRequestAdmin(RoleGatedAdmin, admin.ModelAdmin):
         return TemplateResponse(request, "datarequests/admin/request_refuse.html", context)
 
     def erase_view(self, request, object_id):
-        """Owner only, after re-authentication: erase the customer of a deletion or
-        stop-of-use request, once the request's reference is typed (GET: the form)."""
-        if not has_role(request.user, OWNER):
+        """The owner's (``datarequests.erase_datarequest``), after re-authentication: erase
+        the customer of a deletion or stop-of-use request, once the request's reference
+        is typed (GET: the form)."""
+        if not request.user.has_perm(ERASE):
             raise PermissionDenied
         return self.confirmed_erase_view(request, object_id)
 

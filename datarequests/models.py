@@ -99,6 +99,7 @@ class DataRequest(models.Model):
         ordering = ["-received_at"]
         verbose_name = _("個人情報に関するご請求")
         verbose_name_plural = _("個人情報に関するご請求")
+        permissions = [("erase_datarequest", _("ご請求に応じて顧客の個人情報を消去する"))]
 
     def __str__(self):
         return self.reference

@@ -1,6 +1,8 @@
 """Customers' own data requests: receiving one, the identity check, the shop's steps,
 refusal, erasure and the one-time disclosure. Each does its work and writes its ledger
-entry in one transaction; mails are sent after the commit, only to the address on file."""
+entry in one transaction; the entry is the one record of the saves it covers
+(``audit.changes.recorded_by_caller``) and names their fields. Mails are sent after the
+commit, only to the address on file."""
 
 from django.core import signing
 from django.core.mail import send_mail
@@ -11,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
+from audit.changes import recorded_by_caller
 from audit.display import action_label, role_label
 from audit.ledger import client_ip, record
 from audit.models import AuditEntry, AuditEntryCustomer
@@ -26,7 +29,6 @@ from policy.services import (
 )
 from vault import limits
 from vault.blind_index import full_digest
-from vault.roles import MANAGER, OWNER, has_role
 
 # The policy's article on the purposes of use (APPI art. 21, 32): what a purposes request
 # is answered with.
@@ -53,7 +55,7 @@ def receive_data_request(request, *, email, **fields):
     the transaction of the insert.
     """
     digest = full_digest("email", email)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         if not (
             limits.DATA_REQUESTS.take(client_ip(request))
             and limits.DATA_REQUESTS_PER_ADDRESS.take(("email", digest))
@@ -70,7 +72,11 @@ def receive_data_request(request, *, email, **fields):
             request=request,
             target=data_request,
             customers=[customer.pk] if customer else [],
-            detail={"step": DataRequest.Step.RECEIVED, "kind": data_request.kind},
+            detail={
+                "step": DataRequest.Step.RECEIVED,
+                "kind": data_request.kind,
+                "fields": saves.fields(),
+            },
         )
         address = reading.address_on_file(customer, entry) if customer else None
     # Mailed once the request is stored (a mail for a request that failed to save would
@@ -114,8 +120,9 @@ def mail_code(address, data_request, code, link):
 
 def verify_data_request(request, data_request, code):
     """Check one typed code under the request's row lock; return the request's step
-    after the try (identity confirmed, still waiting, or closed), recorded."""
-    with transaction.atomic():
+    after the try (identity confirmed, still waiting, or closed), recorded. A wrong code
+    that leaves the request waiting has no step entry: its save is a model.update."""
+    with transaction.atomic(), recorded_by_caller() as saves:
         locked = DataRequest.objects.select_for_update().get(pk=data_request.pk)
         step = locked.try_code(code)
         if step is None:
@@ -126,7 +133,12 @@ def verify_data_request(request, data_request, code):
                 request=request,
                 target=locked,
                 customers=[locked.customer_id] if locked.customer_id else [],
-                detail={"step": step, "kind": locked.kind, "attempts": locked.code_attempts},
+                detail={
+                    "step": step,
+                    "kind": locked.kind,
+                    "attempts": locked.code_attempts,
+                    "fields": saves.fields(),
+                },
             )
         purposes = step == DataRequest.Step.IDENTITY_CONFIRMED and locked.customer_id
         answer = answer_purposes(request, locked) if purposes else None
@@ -142,15 +154,21 @@ def answer_purposes(request, data_request):
         return None
     version = PolicyVersion.objects.current()
     article = next(a for a in version.articles if a["number"] == PURPOSES_ARTICLE)
-    data_request.step, data_request.done_at = DataRequest.Step.DONE, timezone.now()
-    data_request.save(update_fields=["step", "done_at"])
-    entry = record(
-        Action.DATA_REQUEST_STEP,
-        request=request,
-        target=data_request,
-        customers=[data_request.customer_id],
-        detail={"step": data_request.step, "kind": data_request.kind, "policy": version.number},
-    )
+    with recorded_by_caller() as saves:
+        data_request.step, data_request.done_at = DataRequest.Step.DONE, timezone.now()
+        data_request.save(update_fields=["step", "done_at"])
+        entry = record(
+            Action.DATA_REQUEST_STEP,
+            request=request,
+            target=data_request,
+            customers=[data_request.customer_id],
+            detail={
+                "step": data_request.step,
+                "kind": data_request.kind,
+                "policy": version.number,
+                "fields": saves.fields(),
+            },
+        )
     address = reading.address_on_file(data_request.customer, entry)
     return address, data_request, version, article
 
@@ -169,14 +187,15 @@ def advance_data_request(request, data_request):
     stop-of-use request is done only by its erasure (``erase_for_request``)."""
     if data_request.asks_erasure and data_request.step == DataRequest.Step.IN_PROGRESS:
         raise ValueError("A deletion or stop-of-use request is done by erasing the customer.")
-    with transaction.atomic():
+    # The step's entry also covers the disclosure link made with it.
+    with transaction.atomic(), recorded_by_caller() as saves:
         step = data_request.advance(request.user)
         entry = record(
             Action.DATA_REQUEST_STEP,
             request=request,
             target=data_request,
             customers=[data_request.customer_id] if data_request.customer_id else [],
-            detail={"step": step, "kind": data_request.kind},
+            detail={"step": step, "kind": data_request.kind, "fields": saves.fields()},
         )
         if step == DataRequest.Step.DONE and data_request.kind == DataRequest.Kind.STOP_PROVISION:
             stop_third_party_provision(data_request.customer_id)
@@ -221,7 +240,7 @@ def request_for_token(token):
 def refuse_data_request(request, data_request, reason):
     """Refuse an open request with ``reason``, record it (without the reason) and mail
     the reason to the address on file."""
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         locked = DataRequest.objects.select_for_update().get(pk=data_request.pk)
         locked.refuse(request.user, reason)
         entry = record(
@@ -229,7 +248,7 @@ def refuse_data_request(request, data_request, reason):
             request=request,
             target=locked,
             customers=[locked.customer_id] if locked.customer_id else [],
-            detail={"step": locked.step, "kind": locked.kind},
+            detail={"step": locked.step, "kind": locked.kind, "fields": saves.fields()},
         )
         customer = locked.customer
         address = reading.address_on_file(customer, entry) if customer else None
@@ -257,7 +276,7 @@ def mail_outcome(address, data_request, reason="", link=""):
 def requests_due_for(user):
     """The open, verified data requests ``user`` handles (owner, manager), soonest due
     first, as plain facts for the home page: no personal data, nothing to decrypt."""
-    if not has_role(user, OWNER, MANAGER):
+    if not user.has_perm("datarequests.change_datarequest"):
         return []
     queue = DataRequest.objects.filter(
         step__in=(DataRequest.Step.IDENTITY_CONFIRMED, DataRequest.Step.IN_PROGRESS)
@@ -285,8 +304,11 @@ def erase_for_request(request, data_request):
     """Answer an open deletion or stop-of-use request by erasing the linked customer's
     personal data for good: consent withdrawn, the customer's other requests forgotten
     too, the request done; the customer is told at the address on file, read before it
-    is erased. Raises ValueError for a request that cannot be answered this way."""
-    with transaction.atomic():
+    is erased. Raises ValueError for a request that cannot be answered this way.
+
+    Two entries: the request's step, and the erasure (which covers the consents, links
+    and requests of the customer it erases too)."""
+    with transaction.atomic(), recorded_by_caller() as saves:
         locked = DataRequest.objects.select_for_update().get(pk=data_request.pk)
         if not (locked.is_open and locked.asks_erasure and locked.customer_id):
             raise ValueError("Only an open deletion or stop-of-use request of a customer.")
@@ -302,7 +324,7 @@ def erase_for_request(request, data_request):
             request=request,
             target=locked,
             customers=[customer.pk],
-            detail={"step": locked.step, "kind": locked.kind},
+            detail={"step": locked.step, "kind": locked.kind, "fields": saves.fields()},
         )
         address = reading.address_on_file(customer, entry)
         withdrawn = withdraw_consent(customer)
@@ -327,7 +349,7 @@ def open_disclosure(request, link):
     their profile, purchases, consent history, the third-party provision records about
     them and who at the shop looked at their data; None for a used or expired link,
     changing nothing."""
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         locked = DisclosureLink.objects.select_for_update().get(pk=link.pk)
         data_request = locked.data_request
         customer = data_request.customer
@@ -340,7 +362,7 @@ def open_disclosure(request, link):
             action=Action.DATA_REQUEST_DISCLOSE,
             target=data_request,
             request=request,
-            detail={"reference": data_request.reference},
+            detail={"reference": data_request.reference, "fields": saves.fields()},
         )
         return {
             "reference": data_request.reference,

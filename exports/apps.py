@@ -8,7 +8,9 @@ class ExportsConfig(AppConfig):
 
     def ready(self):
         # The customer list's "export the selected customers" action belongs to exports,
-        # which the customers app may not import: it is added to that admin from here.
-        from exports.admin_actions import add_export_action
+        # which the customers app may not import: it is offered through the customer
+        # admin's own hook for other apps' list actions.
+        from customers.admin import offer_list_action
+        from exports.admin_actions import REQUEST_EXPORTS, export_selected
 
-        add_export_action()
+        offer_list_action(export_selected, REQUEST_EXPORTS)

@@ -1,11 +1,18 @@
 """Export requests: what leaves ShopGuard, for whom, approved by whom."""
 
 import uuid
+from datetime import timedelta
+from typing import Any, Self
 
+from django.contrib.auth.models import User
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policy.models import ThirdPartyProvision
+
+# An approval is for the task at hand, not a standing permit to take the list later.
+DOWNLOAD_WINDOW = timedelta(hours=24)
 
 
 class ExportRequest(models.Model):
@@ -17,6 +24,12 @@ class ExportRequest(models.Model):
     sentence. The archive holds the customers the request names (``scope``; frozen as
     ``customer_ids`` when it is made, except "all") and can be downloaded once, by the
     person who asked, within DOWNLOAD_WINDOW of the approval; after that it is expired.
+
+    Its life is these methods, each setting the state and its stamps and saving:
+    ``request`` (pending), then ``approve`` or ``reject``; an approved one is then
+    ``mark_downloaded`` or, once ``is_due_to_expire``, ``expire``. (Preparing a download,
+    which shows the archive's password, changes nothing here.) The ledger entry of each
+    step is written by ``exports.services``, in the same transaction as the step.
     """
 
     class Status(models.TextChoices):
@@ -90,8 +103,58 @@ class ExportRequest(models.Model):
         ordering = ["-requested_at"]
         verbose_name = _("エクスポート申請")
         verbose_name_plural = _("エクスポート申請")
-        permissions = [("approve_exportrequest", _("他の人のエクスポート申請を承認する"))]
+        permissions = [
+            ("approve_exportrequest", _("他の人のエクスポート申請を承認する")),
+            ("view_takeout_ledger", _("持ち出し記録を読む")),
+        ]
 
     def __str__(self):
         word = _("エクスポート")
         return f"{word} {str(self.pk)[:8]}"
+
+    @classmethod
+    def request(cls, requested_by: User, **fields: Any) -> Self:
+        """A new request by ``requested_by`` (``fields``: the others), pending approval."""
+        return cls.objects.create(requested_by=requested_by, status=cls.Status.PENDING, **fields)
+
+    def approve(self, approver: User) -> None:
+        """Approved by ``approver``: self-approved when that is the requester."""
+        self._decide(approver, self.Status.APPROVED)
+
+    def reject(self, person: User) -> None:
+        self._decide(person, self.Status.REJECTED)
+
+    def _decide(self, person: User, status: str) -> None:
+        self.status = status
+        self.decided_by = person
+        self.decided_at = timezone.now()
+        self.self_approved = person.pk == self.requested_by_id
+        self.save(update_fields=["status", "decided_by", "decided_at", "self_approved"])
+
+    def mark_downloaded(self, *, row_count: int, archive_sha256: str) -> None:
+        """Downloaded, as an archive of ``row_count`` rows with this SHA-256."""
+        self.row_count = row_count
+        self.archive_sha256 = archive_sha256
+        self.status = self.Status.DOWNLOADED
+        self.downloaded_at = timezone.now()
+        self.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
+
+    def is_due_to_expire(self) -> bool:
+        """Whether this export is to be marked expired now: approved, and not downloaded
+        within DOWNLOAD_WINDOW of the approval. The one place expiry is decided.
+
+        Asked, through ``exports.services.expire_if_due`` (and ``expire_due``, which asks
+        it of every approved export), by: ``manage.py purge_exports``; the export list
+        and the take-out ledger, before they are shown; looking an export up for its
+        page, a decision, preparing or downloading it (``exports.views.get_export_for``);
+        a decision, once its row is locked; and a download refused as too late.
+        """
+        if self.status != self.Status.APPROVED:
+            return False
+        return timezone.now() - self.decided_at > DOWNLOAD_WINDOW
+
+    def expire(self) -> None:
+        """Expired: the download window closed before anyone downloaded the archive."""
+        self.status = self.Status.EXPIRED
+        self.expired_at = timezone.now()
+        self.save(update_fields=["status", "expired_at"])

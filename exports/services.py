@@ -3,12 +3,14 @@
 A request names its purpose, its recipient, the customers (``ExportRequest.Scope``) and
 fields it needs, purchases if wanted, and the encoding. It always waits for a second
 person: an active owner who did not ask. Only where the asking owner is the shop's sole
-privileged person (no other active owner or manager) may they approve it themselves,
-after confirming their password and typing ``SELF_APPROVAL_SENTENCE``; the export is
-then marked self-approved wherever it is listed. The person who asked downloads it once,
-within DOWNLOAD_WINDOW, after re-authentication; after that it is expired
-(``expire_due``, run by ``manage.py purge_exports`` and on access). Every step, and
-every refused step, is in the ledger, written in the same transaction as the step.
+privileged person (nobody else active may ask for an export: ``accounts.rules``) may
+they approve it themselves, after confirming their password and typing
+``SELF_APPROVAL_SENTENCE``; the export is then marked self-approved wherever it is
+listed. The person who asked downloads it once, within 24 hours of the approval
+(``exports.models.DOWNLOAD_WINDOW``), after re-authentication; after that it is expired
+(decided by ``ExportRequest.is_due_to_expire``, which lists what asks it). The steps
+themselves are ``ExportRequest``'s methods; this module checks who may take them and
+writes every step, and every refused step, to the ledger in the same transaction.
 
 The archive is built at download time into an unnamed temporary file and handed out
 from there; nothing of an export is ever kept on disk, so expiry has nothing to delete.
@@ -16,13 +18,14 @@ from there; nothing of an export is ever kept on disk, so expiry has nothing to 
 
 from datetime import timedelta
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import rules
 from audit.actions import Action, Outcome
 from audit.ledger import record
 from customers import reading
@@ -32,11 +35,8 @@ from exports.archive import sha256_of, write_archive
 from exports.models import ExportRequest
 from policy.services import customers_excluded_from_third_party
 from vault.log import looks_personal
-from vault.roles import MANAGER, OWNER, role_of
 
 Status, Scope = ExportRequest.Status, ExportRequest.Scope
-# An approval is for the task at hand, not a standing permit to take the list later.
-DOWNLOAD_WINDOW = timedelta(hours=24)
 # Which fields may leave (EXPORTABLE_FIELDS, card data never) and their items in the
 # provision record (PROVISION_ITEMS) are declared with each field in customers.fields.
 PERSONAL_PURPOSE_MESSAGE = gettext_lazy(
@@ -150,8 +150,8 @@ def request_export(user, *, purpose, recipient, fields, customer_ids=None, reque
         customer_ids, left_out = without_stopped_customers(customer_ids)
     with transaction.atomic():
         count = Customer.objects.count() if customer_ids is None else len(customer_ids)
-        export = ExportRequest.objects.create(
-            requested_by=user,
+        export = ExportRequest.request(
+            user,
             purpose=purpose,
             recipient=recipient,
             fields=[f for f in EXPORTABLE_FIELDS if f in fields],
@@ -194,27 +194,17 @@ def refuse_request(user, error, *, request=None):
 # Decisions ---------------------------------------------------------------------------
 
 
-def other_privileged(user):
-    """Active owners and managers other than ``user``."""
-    people = get_user_model().objects.filter(is_active=True, groups__name__in=[OWNER, MANAGER])
-    return people.exclude(pk=user.pk).distinct()
-
-
-def may_self_approve(user):
-    """True for the owner of a shop with no other active owner or manager."""
-    return role_of(user) == OWNER and not other_privileged(user).exists()
-
-
 def decision_problem(export, person, *, approve, confirmation=""):
-    """(reason, message) when ``person`` may not decide ``export`` now, else None."""
-    if role_of(person) != OWNER:
+    """(reason, message) when ``person`` may not decide ``export`` now, else None (the
+    rules on someone else's and one's own request are ``accounts.rules``)."""
+    if not person.has_perm(rules.APPROVE_EXPORTS):
         return "not_owner", _("承認できるのはオーナーだけです。")
     if export.status != Status.PENDING:
         return "not_pending", _("この申請は%(status)sのため、承認も却下もできません。") % {
             "status": export.get_status_display()
         }
-    own = person.pk == export.requested_by_id
-    if own and not may_self_approve(person):
+    own = rules.is_own(person, export.requested_by_id)
+    if own and not rules.may_self_approve(person):
         return "own_request", _("自分の申請は承認できません。他のオーナーの承認を待ってください。")
     if own and approve and confirmation.strip() != str(SELF_APPROVAL_SENTENCE):
         return "no_confirmation", _("自己承認には確認の文を正しく入力してください。")
@@ -236,11 +226,10 @@ def decide(export, person, *, approve, confirmation="", request=None):
 
 
 def _decide(export, approver, *, approve, request):
-    export.status = Status.APPROVED if approve else Status.REJECTED
-    export.decided_by = approver
-    export.decided_at = timezone.now()
-    export.self_approved = approver.pk == export.requested_by_id
-    export.save(update_fields=["status", "decided_by", "decided_at", "self_approved"])
+    if approve:
+        export.approve(approver)
+    else:
+        export.reject(approver)
     record(
         Action.EXPORT_APPROVE if approve else Action.EXPORT_REJECT,
         request=request,
@@ -253,18 +242,11 @@ def _decide(export, approver, *, approve, request):
 # Expiry ------------------------------------------------------------------------------
 
 
-def is_due(export, now=None):
-    now = now or timezone.now()
-    return export.status == Status.APPROVED and now - export.decided_at > DOWNLOAD_WINDOW
-
-
-def expire_if_due(export, *, request=None):
-    """Mark an approved export not downloaded in time expired, and record it."""
-    if not is_due(export):
+def expire_if_due(export: ExportRequest, *, request: HttpRequest | None = None) -> bool:
+    """Expire ``export`` if it is due (``ExportRequest.is_due_to_expire``), and record it."""
+    if not export.is_due_to_expire():
         return False
-    export.status = Status.EXPIRED
-    export.expired_at = timezone.now()
-    export.save(update_fields=["status", "expired_at"])
+    export.expire()
     record(
         Action.EXPORT_EXPIRE,
         request=request,
@@ -275,15 +257,15 @@ def expire_if_due(export, *, request=None):
     return True
 
 
-def expire_due(*, request=None):
-    """Expire every export past its download window; return how many."""
-    cutoff = timezone.now() - DOWNLOAD_WINDOW
-    due = ExportRequest.objects.filter(status=Status.APPROVED, decided_at__lt=cutoff)
+def expire_due(*, request: HttpRequest | None = None) -> int:
+    """Expire every export that is due, each under its row lock; return how many."""
+    approved = ExportRequest.objects.filter(status=Status.APPROVED).only("status", "decided_at")
     expired = 0
-    for pk in due.values_list("pk", flat=True):
-        with transaction.atomic():
-            export = ExportRequest.objects.select_for_update().get(pk=pk)
-            expired += expire_if_due(export, request=request)
+    for export in approved:
+        if export.is_due_to_expire():
+            with transaction.atomic():
+                locked = ExportRequest.objects.select_for_update().get(pk=export.pk)
+                expired += expire_if_due(locked, request=request)
     return expired
 
 
@@ -292,11 +274,11 @@ def expire_due(*, request=None):
 
 def download_problem(export, user):
     """(reason, message) why ``user`` may not download ``export`` now, or None."""
-    if export.requested_by_id != user.pk:
+    if not rules.is_own(user, export.requested_by_id):
         return "not_requester", _("ダウンロードできるのは申請した本人だけです。")
     if export.status == Status.DOWNLOADED:
         return "downloaded", _("このエクスポートはすでにダウンロードされています。")
-    if export.status == Status.EXPIRED or is_due(export):
+    if export.status == Status.EXPIRED or export.is_due_to_expire():
         return "expired", _(
             "承認から24時間が過ぎたため期限切れです。ダウンロードできません。もう一度申請してください。"
         )
@@ -343,7 +325,7 @@ def _write_and_record(export, user, password, fileobj, request):
         # Someone who asked to stop since the request was made is left out too.
         customer_ids, _left_out = without_stopped_customers(customer_ids)
     try:
-        export.row_count = write_archive(
+        row_count = write_archive(
             fileobj,
             export.fields,
             password,
@@ -356,10 +338,7 @@ def _write_and_record(export, user, password, fileobj, request):
         raise ValidationError(
             _("CP932で表せない値があります。UTF-8で申請し直してください。")
         ) from None
-    export.archive_sha256 = sha256_of(fileobj)
-    export.status = Status.DOWNLOADED
-    export.downloaded_at = timezone.now()
-    export.save(update_fields=["row_count", "archive_sha256", "status", "downloaded_at"])
+    export.mark_downloaded(row_count=row_count, archive_sha256=sha256_of(fileobj))
     record(
         Action.EXPORT_DOWNLOAD,
         request=request,
@@ -413,9 +392,9 @@ def pending_for(user):
     downloaded (with its state). Oldest first."""
     open_states = [ExportRequest.Status.PENDING, ExportRequest.Status.APPROVED]
     requests = ExportRequest.objects.select_related("requested_by").order_by("requested_at")
-    if role_of(user) == OWNER:
+    if user.has_perm(rules.APPROVE_EXPORTS):
         pending = requests.filter(status=ExportRequest.Status.PENDING)
-        return pending if may_self_approve(user) else pending.exclude(requested_by=user)
+        return pending if rules.may_self_approve(user) else pending.exclude(requested_by=user)
     return requests.filter(requested_by=user, status__in=open_states)
 
 
@@ -433,7 +412,7 @@ def downloads_since(since):
 def awaiting_approval_for(user):
     """Pending requests ``user`` may decide now, as plain facts (oldest first): an
     owner's part of ``pending_for``; nobody else decides."""
-    if role_of(user) != OWNER:
+    if not user.has_perm(rules.APPROVE_EXPORTS):
         return []
     return [_plain(export) for export in pending_for(user)]
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from accounts import rules
 from accounts.reauth import require_recent_auth
 from audit.actions import Action, Outcome
 from audit.ledger import record
@@ -27,7 +28,6 @@ from exports.models import ExportRequest
 from exports.services import ExportRefused
 from vault.access import vault_view
 from vault.encryption import DecryptionError, decrypt, encrypt
-from vault.roles import AUDITOR, OWNER, has_role
 
 # The archive password waits in the session between the page that shows it and the
 # download, encrypted (AES-256-GCM under the field keyring, never SECRET_KEY nor anything
@@ -35,6 +35,8 @@ from vault.roles import AUDITOR, OWNER, has_role
 # session row is signed, not encrypted: read as it is, it would give the archive's
 # password to anyone who can read the sessions table or a backup of it.
 PASSWORD_SESSION_KEY = "export-password-{}"
+# 持ち出し記録: every export, for the owner and the auditor.
+TAKEOUT_LEDGER = "exports.view_takeout_ledger"
 
 
 def _password_binding(request, export):
@@ -69,7 +71,7 @@ def refused_page(request, message, *, status=409, export=None):
 
 
 def get_export_for(request, pk):
-    """The export ``pk`` if the person may see it: owners all, others only their own.
+    """The export ``pk`` if the person may see it (``accounts.rules.may_see_export``).
 
     An altered or foreign id is refused with a page and recorded; an approved export past
     its download window is expired as it is looked up.
@@ -78,9 +80,7 @@ def get_export_for(request, pk):
         export = ExportRequest.objects.get(pk=uuid.UUID(pk))
     except (ValueError, ExportRequest.DoesNotExist):
         export = None
-    if export is not None and (
-        has_role(request.user, OWNER) or export.requested_by_id == request.user.pk
-    ):
+    if export is not None and rules.may_see_export(request.user, export.requested_by_id):
         with transaction.atomic():
             services.expire_if_due(export, request=request)
         return export
@@ -122,9 +122,12 @@ def export_list(request):
     with transaction.atomic():
         services.expire_due(request=request)
     queryset = ExportRequest.objects.select_related("requested_by", "decided_by")
-    if not has_role(request.user, OWNER):
+    if not rules.sees_every_export(request.user):
         queryset = queryset.filter(requested_by=request.user)
-    context = {"exports": queryset[:200], "can_read_ledger": has_role(request.user, OWNER)}
+    context = {
+        "exports": queryset[:200],
+        "can_read_ledger": request.user.has_perm(TAKEOUT_LEDGER),
+    }
     return render(request, "exports/list.html", context)
 
 
@@ -158,12 +161,12 @@ def export_new(request):
 @with_export
 def export_detail(request, export):
     user = request.user
-    own = export.requested_by_id == user.pk
+    own = rules.is_own(user, export.requested_by_id)
     pending = export.status == ExportRequest.Status.PENDING
     context = {
         "export": export,
-        "can_decide": pending and has_role(user, OWNER) and not own,
-        "can_self_approve": pending and own and services.may_self_approve(user),
+        "can_decide": pending and rules.may_second_check(user, export.requested_by_id),
+        "can_self_approve": pending and own and rules.may_self_approve(user),
         "sentence": services.SELF_APPROVAL_SENTENCE,
         "field_labels": services.field_labels(export),
         "sensitive": services.includes_sensitive(export),
@@ -236,7 +239,7 @@ def export_download(request, export):
     )
 
 
-@vault_view(roles=(OWNER, AUDITOR))
+@vault_view(TAKEOUT_LEDGER)
 def takeout_ledger(request):
     """持ち出し記録: every export, filtered by period and person; printable, or as CSV."""
     with transaction.atomic():

@@ -18,14 +18,13 @@ from incidents import deadlines, measures, scope, services
 from incidents.forms import REPORT_ITEMS, IncidentForm, ReportForm, ScopeForm
 from incidents.models import Incident
 from incidents.triage import triage
-from vault.access import RoleGatedAdmin
-from vault.roles import AUDITOR, OWNER, has_role
+from vault.access import PermissionAdmin
 
 
 @admin.register(Incident)
-class IncidentAdmin(RoleGatedAdmin, admin.ModelAdmin):
-    view_roles = (OWNER, AUDITOR)
-    add_roles = change_roles = (OWNER,)
+class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
+    # An incident is evidence: it is never deleted.
+    never = ("delete",)
     form = IncidentForm
     # A plain date-and-time field (the form's labelled widget), not the admin's split one.
     formfield_overrides = {models.DateTimeField: {"form_class": forms.DateTimeField}}
@@ -58,9 +57,6 @@ class IncidentAdmin(RoleGatedAdmin, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("報告"))
     def report_need(self, incident):
         return _("必要") if triage(incident).required else _("不要")
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # an incident is evidence: it is never deleted
 
     def save_model(self, request, obj, form, change):
         services.save_incident(obj, request=request, created=not change)
@@ -98,7 +94,7 @@ class IncidentAdmin(RoleGatedAdmin, admin.ModelAdmin):
                 target_type="incidents.incident", target_id=str(incident.pk)
             ).order_by("seq"),
             "notices_sent": incident.notices.count(),
-            "may_work": has_role(request.user, OWNER),
+            "may_work": self.has_change_permission(request, incident),
         }
 
     def _incident(self, request, object_id, *, work):

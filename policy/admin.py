@@ -1,6 +1,6 @@
 """The owner's policy work: the shop profile, versions (edit, publish), consent, third-party
-provision records and customers' data requests. Every page here is the owner's alone
-(DESIGN.md), and the owner still needs the model permission (vault.access)."""
+provision records. Every page here is the owner's alone (DESIGN.md): only the owner's role
+holds these models' permissions (accounts.roles), which every page asks (vault.access)."""
 
 import uuid
 
@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
 from audit.actions import Action
+from audit.changes import recorded_by_caller
 from audit.ledger import record
 from policy import services
 from policy.content import compare_articles
@@ -28,8 +29,7 @@ from policy.models import (
     ThirdPartyProvision,
     customers_without_consent,
 )
-from vault.access import RoleGatedAdmin
-from vault.roles import OWNER
+from vault.access import PermissionAdmin
 
 # One page of customers awaiting consent: enough to work through, small enough to send.
 PENDING_PAGE_SIZE = 200
@@ -53,9 +53,9 @@ def changed_field_names(form):
 
 
 @admin.register(ShopProfile)
-class ShopProfileAdmin(RoleGatedAdmin, admin.ModelAdmin):
+class ShopProfileAdmin(PermissionAdmin, admin.ModelAdmin):
     # One profile, made by the seed migration: never added or deleted.
-    view_roles = change_roles = (OWNER,)
+    never = ("add", "delete")
     fieldsets = [
         (_("事業者"), {"fields": [("business_name_ja", "business_name_en")]}),
         (
@@ -85,19 +85,20 @@ class ShopProfileAdmin(RoleGatedAdmin, admin.ModelAdmin):
         return redirect("admin:policy_shopprofile_change", profile.pk)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            Action.POLICY_EDIT,
-            request=request,
-            target=obj,
-            detail={"step": "profile_changed", "fields": changed_field_names(form)},
-        )
+        with recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            record(
+                Action.POLICY_EDIT,
+                request=request,
+                target=obj,
+                detail={"step": "profile_changed", "fields": changed_field_names(form)},
+            )
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(RoleGatedAdmin, admin.ModelAdmin):
+class PolicyVersionAdmin(PermissionAdmin, admin.ModelAdmin):
     # Never added here: a draft always starts as a copy (see new_draft_view).
-    view_roles = change_roles = delete_roles = (OWNER,)
+    never = ("add",)
     form = PolicyVersionForm
     list_display = ["__str__", "status", "effective_date", "material_change", "published_at"]
     list_filter = ["status", "material_change"]
@@ -179,17 +180,22 @@ class PolicyVersionAdmin(RoleGatedAdmin, admin.ModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        record(
-            Action.POLICY_EDIT,
-            request=request,
-            target=obj,
-            detail={"step": "draft_changed", "fields": changed_field_names(form)},
-        )
+        # Named as the form names them: article by article, not "articles".
+        with recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            record(
+                Action.POLICY_EDIT,
+                request=request,
+                target=obj,
+                detail={"step": "draft_changed", "fields": changed_field_names(form)},
+            )
 
     def delete_model(self, request, obj):
-        record(Action.POLICY_EDIT, request=request, target=obj, detail={"step": "draft_deleted"})
-        super().delete_model(request, obj)
+        with recorded_by_caller():
+            record(
+                Action.POLICY_EDIT, request=request, target=obj, detail={"step": "draft_deleted"}
+            )
+            super().delete_model(request, obj)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -299,9 +305,9 @@ class PolicyVersionAdmin(RoleGatedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(RoleGatedAdmin, admin.ModelAdmin):
+class ConsentRecordAdmin(PermissionAdmin, admin.ModelAdmin):
     # Consent is evidence: recorded once, never edited or deleted.
-    view_roles = add_roles = (OWNER,)
+    never = ("change", "delete")
     list_display = ["customer", "version", "channel", "consented_at", "content_hash"]
     list_filter = ["channel", "version"]
     list_select_related = ["customer", "version"]
@@ -328,9 +334,9 @@ class ConsentRecordAdmin(RoleGatedAdmin, admin.ModelAdmin):
 
 
 @admin.register(ThirdPartyProvision)
-class ThirdPartyProvisionAdmin(RoleGatedAdmin, admin.ModelAdmin):
+class ThirdPartyProvisionAdmin(PermissionAdmin, admin.ModelAdmin):
     # Removed only by purge_provision_records after the retention period.
-    view_roles = add_roles = change_roles = (OWNER,)
+    never = ("delete",)
     form = ThirdPartyProvisionForm
     list_display = ["recipient_name", "provided_on", "basis", "recorded_on", "keep_until"]
     list_filter = ["basis"]
@@ -341,6 +347,12 @@ class ThirdPartyProvisionAdmin(RoleGatedAdmin, admin.ModelAdmin):
     def keep_until(self, obj):
         return obj.keep_until
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The record and its customers are saved in two steps (save_model, save_related):
+        # one entry covers both.
+        with recorded_by_caller():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.recorded_by = request.user
@@ -349,4 +361,7 @@ class ThirdPartyProvisionAdmin(RoleGatedAdmin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         step = "changed" if change else "created"
-        services.record_provision_entry(form.instance, request=request, step=step)
+        with recorded_by_caller() as saves:  # changeform_view's block
+            services.record_provision_entry(
+                form.instance, request=request, step=step, fields=saves.fields()
+            )

@@ -1,5 +1,6 @@
 """Policy actions that must be audited: each does its work and writes its ledger entry in
-one transaction, so neither happens without the other.
+one transaction, so neither happens without the other. The entry is the one record of
+the saves it covers (``audit.changes.recorded_by_caller``) and names their fields.
 
 Other apps call ``record_consent`` (the import, with channel "import"),
 ``record_provision`` (the export, for data handed to a third party),
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.actions import Action
+from audit.changes import recorded_by_caller
 from audit.ledger import record
 from customers.models import Customer
 from policy.models import Channel, ConsentInvitation, ConsentRecord, ThirdPartyProvision
@@ -17,20 +19,24 @@ from policy.models import Channel, ConsentInvitation, ConsentRecord, ThirdPartyP
 
 def create_draft(request, source):
     """A new draft copied from ``source`` (editing a published version starts here)."""
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         draft = source.new_draft(request.user)
         record(
             Action.POLICY_EDIT,
             request=request,
             target=draft,
-            detail={"step": "draft_created", "based_on": source.number or str(source.pk)},
+            detail={
+                "step": "draft_created",
+                "based_on": source.number or str(source.pk),
+                "fields": saves.fields(),
+            },
         )
     return draft
 
 
 def publish_version(request, version, effective_date):
     """Publish a draft as the next numbered version and record it."""
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         version.publish(request.user, effective_date)
         record(
             Action.POLICY_PUBLISH,
@@ -41,6 +47,7 @@ def publish_version(request, version, effective_date):
                 "effective_date": effective_date.isoformat(),
                 "material_change": version.material_change,
                 "content_hash": version.content_hash,
+                "fields": saves.fields(),
             },
         )
     return version
@@ -50,7 +57,7 @@ def record_consent(customer, version, channel, *, request=None, actor=None):
     """Record that ``customer`` agreed to ``version`` through ``channel`` (web/shop/import)."""
     if not version.is_published:
         raise ValueError("Consent can only be given to a published version.")
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         consent = ConsentRecord.objects.create(
             customer=customer,
             version=version,
@@ -63,14 +70,15 @@ def record_consent(customer, version, channel, *, request=None, actor=None):
             actor=actor,
             target=consent,
             customers=[customer.pk],
-            detail={"version": version.number, "channel": channel},
+            detail={"version": version.number, "channel": channel, "fields": saves.fields()},
         )
     return consent
 
 
 def accept_invitation(request, invitation):
-    """A customer followed their link and agreed: record consent and spend the link."""
-    with transaction.atomic():
+    """A customer followed their link and agreed: record consent and spend the link (the
+    consent's entry covers both)."""
+    with transaction.atomic(), recorded_by_caller():
         locked = ConsentInvitation.objects.select_for_update().get(pk=invitation.pk)
         if locked.used_at is not None:
             return None
@@ -82,7 +90,7 @@ def accept_invitation(request, invitation):
 def issue_invitations(request, customers, version):
     """One-time consent links for ``customers``; returns ``[(customer, token), ...]``."""
     links = []
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         for customer in customers:
             links.append((customer, ConsentInvitation.issue(customer, version)[1]))
         record(
@@ -90,7 +98,7 @@ def issue_invitations(request, customers, version):
             request=request,
             target=version,
             customers=[customer.pk for customer, _ in links],
-            detail={"version": version.number, "count": len(links)},
+            detail={"version": version.number, "count": len(links), "fields": saves.fields()},
         )
     return links
 
@@ -110,7 +118,7 @@ def record_provision(
 ):
     """Keep the APPI art. 29 record of giving ``customers``' data to a third party."""
     actor = actor or getattr(request, "user", None)
-    with transaction.atomic():
+    with transaction.atomic(), recorded_by_caller() as saves:
         provision = ThirdPartyProvision.objects.create(
             recipient_name=recipient_name,
             recipient_address=recipient_address,
@@ -122,25 +130,34 @@ def record_provision(
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         provision.customers.set(customers)
-        record_provision_entry(provision, request=request, actor=actor, step="created")
+        record_provision_entry(
+            provision, request=request, actor=actor, step="created", fields=saves.fields()
+        )
     return provision
 
 
-def record_provision_entry(provision, *, request=None, actor=None, step):
-    """The ledger entry for creating or correcting a provision record."""
+def record_provision_entry(provision, *, request=None, actor=None, step, fields):
+    """The ledger entry for creating or correcting a provision record, naming the
+    ``fields`` it changed (call it inside the ``recorded_by_caller()`` of the saves)."""
     record(
         Action.POLICY_PROVISION,
         request=request,
         actor=actor,
         target=provision,
         customers=list(provision.customers.values_list("pk", flat=True)),
-        detail={"step": step, "basis": provision.basis, "items": list(provision.data_items)},
+        detail={
+            "step": step,
+            "basis": provision.basis,
+            "items": list(provision.data_items),
+            "fields": fields,
+        },
     )
 
 
 def purge_provision_records(today=None):
-    """Delete provision records past their retention; record how many went."""
-    with transaction.atomic():
+    """Delete provision records past their retention; record how many went (one entry
+    for them all)."""
+    with transaction.atomic(), recorded_by_caller():
         expired = ThirdPartyProvision.expired(today)
         ids = list(expired.values_list("pk", flat=True))
         if ids:

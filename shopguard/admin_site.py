@@ -5,10 +5,13 @@ from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db import transaction
 from django.http import HttpResponseRedirect
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+
+from vault.access import gated
+from vault.roles import holds_a_role
 
 
 class ShopGuardAdminSite(admin.AdminSite):
@@ -21,31 +24,17 @@ class ShopGuardAdminSite(admin.AdminSite):
         two-factor sign-in is required, only on a session whose second factor is confirmed
         (fail closed: a session made by any other path is refused)."""
         from accounts.signin import second_factor_confirmed
-        from vault.roles import role_of
 
         if settings.SHOPGUARD_REQUIRE_2FA and not second_factor_confirmed(request):
             return False
-        return super().has_permission(request) and role_of(request.user) is not None
+        return super().has_permission(request) and holds_a_role(request.user)
 
-    def get_urls(self):
-        from accounts import signin, views
-
-        urls = [
-            path("two-factor/", signin.two_factor, {"admin_site": self}, name="two_factor"),
-            path(
-                "two-factor/setup/",
-                signin.two_factor_setup,
-                {"admin_site": self},
-                name="two_factor_setup",
-            ),
-            path(
-                "two-factor/recovery-codes/",
-                self.admin_view(views.recovery_codes),
-                {"admin_site": self},
-                name="recovery_codes",
-            ),
-        ]
-        return urls + super().get_urls()
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin passes the one gate (``vault.access.PermissionAdmin``): the
+        shop's own admins name it in their bases, an installed package's (django-axes'
+        lockout records) is given it here."""
+        gate = gated(admin_class or admin.ModelAdmin)
+        return super().register(model_or_iterable, gate, **options)
 
     def index(self, request, extra_context=None):
         """The home page: what waits for this person, the shop's posture and the last
@@ -80,11 +69,13 @@ class ShopGuardAdminSite(admin.AdminSite):
         and spends the re-authentication (accounts.people.password_changed)."""
         from accounts.people import password_changed
         from accounts.reauth import reauth_redirect, recently_reauthenticated
+        from audit.changes import recorded_by_caller
 
         if not recently_reauthenticated(request):
             return reauth_redirect(request)
         before = request.user.password
-        with transaction.atomic():
+        # account.password_set is the one record of the password's save.
+        with transaction.atomic(), recorded_by_caller():
             response = super().password_change(request, extra_context)
             request.user.refresh_from_db(fields=["password"])
             if request.user.password != before:

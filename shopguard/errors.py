@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from audit.actions import Action, Outcome
 from audit.ledger import record
-from vault.roles import role_of
+from vault.roles import holds_a_role
 
 ERROR_CONTEXT = {"language_next": "/"}
 
@@ -38,7 +38,7 @@ def previous_page(request):
 
 def home_page(request):
     """The admin home for a signed-in member of the shop, the public policy otherwise."""
-    if role_of(getattr(request, "user", None)) is not None:
+    if holds_a_role(getattr(request, "user", None)):
         return reverse("admin:index")
     return reverse("privacy:current")
 

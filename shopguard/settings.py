@@ -6,7 +6,6 @@ at start-up; a missing or weak one stops the process with a message naming it.
 
 import os
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,7 +51,7 @@ def envsecret(name):
     if not value:
         raise ImproperlyConfigured(
             f"{name} is not set. Run `make run` once to write a local .env, or set it "
-            "in the environment (see README, 'Key handling')."
+            "in the environment (see docs/operations.md, 'Settings')."
         )
     return value
 
@@ -99,8 +98,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "axes",
-    "auditlog",
     "vault",
     "accounts",
     "audit",
@@ -128,9 +125,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "vault.middleware.NoStoreMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
     "audit.middleware.CurrentRequestMiddleware",
-    "axes.middleware.AxesMiddleware",
     "shopguard.errors.MethodNotAllowedPageMiddleware",
 ]
 
@@ -182,10 +177,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
-    "accounts.backends.LimitedModelBackend",
-]
+# The password check counts each guess first (vault.limits.PASSWORD_GUESSES).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LimitedModelBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -203,17 +196,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 
-# Lock a username+IP pair after 5 failures for 30 minutes: enough for typos, far too few
-# to guess a 12-character password, and short enough that the shop is not locked out long.
-AXES_FAILURE_LIMIT = 5
-AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
-AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # 30 minutes, not renewed by retries
-AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
-AXES_VERBOSE = False
-# axes stores and locks out by a typed name; an unknown one only as its keyed tag.
-AXES_USERNAME_CALLABLE = "vault.typed_names.axes_username"
+# Lock a username+address pair after 5 failed passwords within 30 minutes: enough for
+# typos, far too few to guess a 12-character password, and short enough that the shop is
+# not locked out long (vault.limits.PASSWORD_GUESSES counts them; a right password
+# clears the count). An unknown name is counted by its keyed tag only.
+SHOPGUARD_SIGN_IN_FAILURES = 5
+SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES = 30
 
 # Sessions: 15 minutes idle (renewed on every request), 12 hours at most from sign-in.
 SESSION_COOKIE_AGE = 15 * 60
@@ -314,13 +302,10 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "axes": {"level": "WARNING"},
     },
 }
 
-# Audit ledger (audit app). auditlog writes its change records into our own model, which
-# keeps field names only (see audit/changes.py).
-AUDITLOG_LOGENTRY_MODEL = "audit.ChangeLogEntry"
+# Audit ledger (audit app); model changes are recorded by audit/changes.py.
 # Ledger entries older than this are removed by `manage.py purge_audit` (which leaves a
 # checkpoint): two years covers a yearly review and a dispute about the year before.
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 730)
@@ -336,5 +321,5 @@ SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = envint(
     "SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR", 50
 )
 # Alert when one username collects this many refused sign-in steps within an hour,
-# from any address (axes locks after 5 per address; spreading over addresses hides that).
+# from any address (the lockout counts 5 per address; spreading over addresses hides that).
 SHOPGUARD_ALERT_FAILURES_PER_HOUR = envint("SHOPGUARD_ALERT_FAILURES_PER_HOUR", 10)

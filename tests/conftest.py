@@ -57,7 +57,7 @@ def server_url():
 def clock(monkeypatch):
     """Move time without sleeping: clock.advance(seconds) shifts time.time and now().
 
-    Modules that imported ``now`` or ``time`` by name (django-axes does) are patched too.
+    Modules that imported ``now`` or ``time`` by name are patched too.
     """
     import sys
     import time as time_module

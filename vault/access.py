@@ -1,34 +1,45 @@
 """The gates every page of the shop's people passes: one decorator for views beside the
-admin (``vault_view``), one mixin for role-gated ModelAdmins (``RoleGatedAdmin``).
+admin (``vault_view``), one mixin every ModelAdmin has (``PermissionAdmin``).
 
-Both start from the admin site's own gate (``admin.site.has_permission``: an active
-person with a role and, while two-factor sign-in is required, a verified second factor),
-then ask for the model permission *and* a role: a permission given to the wrong group
-by mistake opens nothing. Anonymous people are sent to sign in; everyone else who may
-not use the page gets 403, so an outsider or the auditor learns nothing.
+Both ask Django's permissions and nothing else (``user.has_perm``, as ``contrib.admin``
+does): which role holds which permission is one table, ``accounts.roles``, written into
+the role groups after every migration. Rules that also depend on the object (someone
+else's export, the last owner) are named functions in ``accounts.rules``.
+
+Every page first passes the admin site's own gate (``admin.site.has_permission``: an
+active person with a role and, while two-factor sign-in is required, a verified second
+factor): the admin's pages in ``AdminSite.admin_view``, the views beside it in
+``vault_view``. Anonymous people are sent to sign in; everyone else who may not use the
+page gets 403, so an outsider or the auditor learns nothing.
 """
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from vault.roles import has_role
-
 View = Callable[..., HttpResponseBase]
+_Admin = TypeVar("_Admin", bound=type)
+
+if TYPE_CHECKING:
+    _MixinBase = admin.ModelAdmin[Any]  # what the mixin is put in front of, for mypy
+else:
+    _MixinBase = object
 
 
-def vault_view(*permissions: str, roles: tuple[str, ...] | None = None) -> Callable[[View], View]:
+def vault_view(*permissions: str) -> Callable[[View], View]:
     """Decorator: never cached; anonymous people go to sign in; the rest need the admin
-    site's permission, every one of ``permissions`` and, when given, one of ``roles``
-    (403 otherwise, like ``permission_required(..., raise_exception=True)``).
+    site's permission and every one of ``permissions`` ("app_label.codename"), or get
+    403 (like ``permission_required(..., raise_exception=True)``).
 
     Works on ModelAdmin methods too, through ``method_decorator``.
     """
@@ -38,11 +49,7 @@ def vault_view(*permissions: str, roles: tuple[str, ...] | None = None) -> Calla
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-            if not (
-                admin.site.has_permission(request)
-                and request.user.has_perms(permissions)
-                and (roles is None or has_role(request.user, *roles))
-            ):
+            if not (admin.site.has_permission(request) and request.user.has_perms(permissions)):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -51,38 +58,54 @@ def vault_view(*permissions: str, roles: tuple[str, ...] | None = None) -> Calla
     return decorator
 
 
-class RoleGatedAdmin:
-    """ModelAdmin mixin: which roles may view, add, change and delete, as class attributes.
+class PermissionAdmin(_MixinBase):
+    """ModelAdmin mixin: the admin's one gate, which every ModelAdmin has (the admin site
+    gives it to the admins of installed packages; a test checks every one).
 
-    A role must be listed *and* hold the model permission; an empty tuple means nobody
-    (the owner included). Seeing a model's menu entry follows ``view_roles`` and
-    ``change_roles``, as Django's change permission implies viewing. Put it before
-    ``admin.ModelAdmin`` (or ``UserAdmin``) in the bases; object rules (a published
-    version is read-only) stay in the class, calling ``super()``.
+    Viewing, adding, changing and deleting each need the model's permission, as in
+    Django; the menu entry follows viewing (or changing, which implies it). ``never``
+    names the kinds of work ("add", "change", "delete") this admin offers nobody,
+    whatever permissions a group holds, the owner included: evidence is not edited. Put
+    it before ``admin.ModelAdmin`` (or ``UserAdmin``) in the bases; object rules (a
+    published version is read-only) stay in the class, calling ``super()``.
     """
 
-    view_roles = ()
-    add_roles = ()
-    change_roles = ()
-    delete_roles = ()
+    never: tuple[str, ...] = ()
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        seeing = (*self.view_roles, *self.change_roles)
-        return has_role(request.user, *seeing) and super().has_module_permission(request)
-
-    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        seeing = (*self.view_roles, *self.change_roles)
-        return has_role(request.user, *seeing) and super().has_view_permission(request, obj)
+        return self.has_view_or_change_permission(request)
 
     def has_add_permission(self, request: HttpRequest, *args: Model | None) -> bool:
         # *args: inlines pass the parent object too.
-        allowed = has_role(request.user, *self.add_roles)
-        return allowed and super().has_add_permission(request, *args)
+        return "add" not in self.never and super().has_add_permission(request, *args)
 
     def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        allowed = has_role(request.user, *self.change_roles)
-        return allowed and super().has_change_permission(request, obj)
+        return "change" not in self.never and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        allowed = has_role(request.user, *self.delete_roles)
-        return allowed and super().has_delete_permission(request, obj)
+        return "delete" not in self.never and super().has_delete_permission(request, obj)
+
+
+def gated(admin_class: _Admin) -> _Admin:
+    """``admin_class`` with the one gate: itself when it has it, else a subclass."""
+    if issubclass(admin_class, PermissionAdmin):
+        return admin_class
+    attributes = {
+        "__module__": admin_class.__module__,
+        "__doc__": admin_class.__doc__,
+        "gate_given_by_site": True,
+    }
+    return cast(_Admin, type(admin_class.__name__, (PermissionAdmin, admin_class), attributes))
+
+
+def holders(permission: str) -> QuerySet[Any]:
+    """Active people whose role grants ``permission`` ("app_label.codename").
+
+    A role is the only way anyone holds a permission here (nobody is given one of their
+    own), so this is the set of people for whom ``has_perm(permission)`` is true. A
+    plain join through the role groups: ``select_for_update()`` on it locks those
+    people's rows and their group's, as a rule that counts them needs.
+    """
+    app_label, codename = permission.split(".", 1)
+    granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return get_user_model().objects.filter(is_active=True, groups__permissions__in=granted)

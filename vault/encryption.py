@@ -480,7 +480,7 @@ class EncryptedField(_Field):
         return super().get_col(alias, output_field)
 
     def value_to_string(self, obj: models.Model) -> str:
-        # Serialisers (dumpdata, auditlog) get a redaction, never the plaintext.
+        # Serialisers (dumpdata) get a redaction, never the plaintext.
         return "[encrypted]"
 
     def formfield(self, **kwargs: Any) -> forms.Field | None:  # type: ignore[override]

@@ -1,6 +1,8 @@
 """Every rate limit and quota in ShopGuard, in one place, each with its reason.
 
-A limit allows ``number`` uses per key within any ``per`` (a sliding window). Its count
+A limit allows ``number`` uses per key within any ``per`` (a sliding window); a lockout
+counts uses until ``per`` passes without one, so once its uses are spent the key stays
+locked for ``per`` after the last of them. Its count
 lives in one ``LimitCounter`` row per key, and ``take`` counts a use only after locking
 that row (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the IMMEDIATE transaction
 already holds the database's write lock). Call it inside the transaction of the work it
@@ -9,6 +11,7 @@ requests for the same key queue and each one counts what the others did.
 """
 
 import hashlib
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import cast
 
@@ -21,25 +24,33 @@ from vault.models import LimitCounter
 # Keys longer than the column (a typed username, say) are kept as their digest.
 _KEY_CHARS = cast(int, LimitCounter._meta.get_field("key").max_length)
 
-
-# Whose uses a limit counts: a value, or a tuple of values (joined into one key).
+# Whose uses a limit counts: any value, or a tuple of values (joined into one key).
 LimitKey = object
 
 
 class Limit:
-    """``number`` uses per key in any ``per``; the number may come from a setting."""
+    """``number`` uses per key in any ``per``; the number may come from a setting. With
+    ``lockout``, uses count until ``per`` passes without one (see the module docstring)."""
 
     def __init__(
-        self, name: str, number: int, per: timedelta, *, setting: str | None = None
+        self,
+        name: str,
+        number: int,
+        per: timedelta,
+        *,
+        setting: str | None = None,
+        lockout: bool = False,
     ) -> None:
         self.name, self._number, self.per, self.setting = name, number, per, setting
+        self.lockout = lockout
 
     def __repr__(self) -> str:
         return f"<Limit {self.name}: {self.number} per {self.per}>"
 
     @property
     def number(self) -> int:
-        return getattr(settings, self.setting) if self.setting else self._number
+        number: int = getattr(settings, self.setting) if self.setting else self._number
+        return number
 
     def take(self, key: LimitKey) -> bool:
         """Count one use for ``key`` and return True, or False (counting nothing) when the
@@ -48,7 +59,7 @@ class Limit:
             raise RuntimeError(f"{self.name}: take() counts inside the work's transaction.")
         counter = self._locked_counter(key)
         now = timezone.now()
-        uses = [at for at in counter.uses if at > (now - self.per).timestamp()]
+        uses = self._counted(counter.uses, now.timestamp())
         allowed = len(uses) < self.number
         if allowed:
             uses.append(now.timestamp())
@@ -71,8 +82,15 @@ class Limit:
         uses = LimitCounter.objects.filter(limit=self.name, key=_key(key)).values_list(
             "uses", flat=True
         )
-        since = timezone.now().timestamp() - self.per.total_seconds()
-        return max(0, self.number - sum(at > since for at in (uses.first() or [])))
+        counted = self._counted(uses.first() or [], timezone.now().timestamp())
+        return max(0, self.number - len(counted))
+
+    def _counted(self, uses: Sequence[float], now: float) -> list[float]:
+        """The uses (timestamps, oldest first) that still count at ``now``."""
+        since = now - self.per.total_seconds()
+        if self.lockout:
+            return list(uses) if uses and uses[-1] > since else []
+        return [at for at in uses if at > since]
 
     def clear(self, key: LimitKey) -> None:
         """Forget ``key``'s uses (a right password clears its guesses)."""
@@ -110,14 +128,19 @@ def _key(key: LimitKey) -> str:
 STAFF_REVEALS = Limit(
     "staff_reveals", 20, timedelta(hours=1), setting="SHOPGUARD_STAFF_REVEALS_PER_HOUR"
 )
-# 5 password checks per username and address in 30 minutes (AXES_FAILURE_LIMIT and
-# AXES_COOLOFF_TIME): enough for typos, far too few to guess a 12-character password.
-# Reserved before the hash is checked, so parallel guesses cannot slip past the lockout.
+# 5 password checks per username and address, then 30 minutes locked after the last
+# (SHOPGUARD_SIGN_IN_FAILURES, SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES): enough for typos, far
+# too few to guess a 12-character password, and short enough that the shop is not
+# locked out for long. A lockout: failures count until 30 minutes pass without one, and
+# refused guesses do not renew the lock. The one count of sign-in failures: reserved
+# before the hash is checked, so parallel guesses cannot slip past the lockout
+# (accounts.backends); a right password clears it.
 PASSWORD_GUESSES = Limit(
     "password_guesses",
     5,
-    getattr(settings, "AXES_COOLOFF_TIME", timedelta(minutes=30)),
-    setting="AXES_FAILURE_LIMIT",
+    timedelta(minutes=getattr(settings, "SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES", 30)),
+    setting="SHOPGUARD_SIGN_IN_FAILURES",
+    lockout=True,
 )
 # 5 second-factor codes per pending sign-in (its 5 minutes): a mistyped code or two,
 # never a search of the million codes; then the password is asked again.

@@ -10,7 +10,7 @@ decrypt a stored value. Code that reads personal data says why, with one of two 
   ``rows`` (a data request not linked to a customer).
 * ``bulk_read(reason)``: code that legitimately reads many rows, or reads without
   showing (re-sealing on save, checking a reveal's reason, matching a search). The
-  reason must be one of ``BULK_READS``, each documented there and in the README.
+  reason must be one of ``BULK_READS``, each documented there.
 
 A decryption outside any scope, or of a row its recorded scope does not cover, is an
 *unrecorded read*. ``settings.SHOPGUARD_UNRECORDED_READS`` decides what happens: "raise"

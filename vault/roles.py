@@ -3,7 +3,8 @@
 Roles are Django groups named exactly ``owner``, ``manager``, ``staff`` and ``auditor``
 (a fixed interface: other tools rely on the names). The names, their labels and a
 person's role live here because the ledger records each actor's role and every app
-shows it; what each role may do is the accounts app's table (``accounts.roles``).
+shows it; what each role may do is the accounts app's table (``accounts.roles``), and
+apps ask for a permission (``user.has_perm``), never for a role by name.
 """
 
 from typing import Any, cast
@@ -34,6 +35,12 @@ def role_of(user: Any) -> str | None:
     return role
 
 
-def has_role(user: Any, *roles: str) -> bool:
-    """True when the user is active and holds one of ``roles``."""
-    return role_of(user) in roles
+def holds_a_role(user: Any) -> bool:
+    """True for an active person who holds one of the roles: one of the shop's people,
+    who may enter the back office (the admin site still asks for their second factor)."""
+    return role_of(user) is not None
+
+
+def is_role(name: str) -> bool:
+    """True when ``name`` is one of the four role names."""
+    return name in ROLES

@@ -3,17 +3,15 @@
 A failed sign-in's name is kept when it is a shop person's account name: that is who was
 being tried. Anything else may be a password typed into the wrong box or a customer's
 e-mail address, so it is kept only as a keyed tag (``未登録の名前 #1a2b3c4d``): repeated
-tries of the same unknown name still meet in the ledger, in django-axes' records and in
-the password-guess limit, while the text itself is stored nowhere.
+tries of the same unknown name still meet in the ledger and in the password-guess limit,
+while the text itself is stored nowhere.
 """
 
 import hashlib
 import hmac
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
 
 UNKNOWN_MARK = "未登録の名前 #"
 TAG_CHARS = 8
@@ -30,10 +28,3 @@ def kept_name(typed: object) -> str:
     message = b"sign-in-name\x00" + typed.encode()
     digest = hmac.new(settings.BLIND_INDEX_KEY, message, hashlib.sha256).hexdigest()
     return UNKNOWN_MARK + digest[:TAG_CHARS]
-
-
-def axes_username(request: HttpRequest | None, credentials: dict[str, Any] | None) -> str:
-    """django-axes' ``AXES_USERNAME_CALLABLE``: the name it stores and locks out by."""
-    credentials = credentials or {}
-    field = get_user_model().USERNAME_FIELD
-    return kept_name(credentials.get(field) or credentials.get("username"))

@@ -1,8 +1,7 @@
 from django import template
 
-from audit.alerts import open_alerts
+from audit.alerts import RECEIVE_ALERTS, open_alerts
 from audit.display import format_when
-from vault.roles import OWNER, has_role
 
 register = template.Library()
 
@@ -15,10 +14,10 @@ def japan_time(moment):
 
 @register.inclusion_tag("audit/_alert_banner.html", takes_context=True)
 def owner_alert_banner(context):
-    """Open alerts, shown to the owner until acknowledged."""
+    """Open alerts, shown to who receives them (the owner) until acknowledged."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if not has_role(user, OWNER):
+    if user is None or not user.has_perm(RECEIVE_ALERTS):
         return {"alerts": []}
     return {
         "alerts": list(open_alerts()[:20]),

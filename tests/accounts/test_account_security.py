@@ -17,7 +17,7 @@ from accounts import twofactor
 from accounts.reauth import SESSION_KEY
 from audit.models import AuditEntry
 from tests.accounts.signing import enrol, reauthenticate, sign_in, signed_in_clients
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, entries_after, ledger_mark
 
 User = get_user_model()
 NEW_PASSWORD = "another long passphrase 42"
@@ -123,6 +123,7 @@ def test_own_password_changes_after_reauthentication_and_the_current_one(client,
     (elsewhere,) = signed_in_clients(people.alice, 1)
     client.force_login(people.alice)
     reauthenticate(client)
+    mark = ledger_mark()
     response = change_own_password(client)
     assert response.status_code == 302
     assert password_is(people.alice, NEW_PASSWORD)
@@ -130,7 +131,14 @@ def test_own_password_changes_after_reauthentication_and_the_current_one(client,
     assert not Session.objects.filter(session_key=elsewhere.session.session_key).exists()
     entry = entries("account.password_set").get()
     assert entry.actor_id == people.alice.pk and entry.target_id == str(people.alice.pk)
-    assert entry.detail == {"own": True, "usable": True, "sessions_ended": 1}
+    assert entry.detail == {
+        "own": True,
+        "usable": True,
+        "sessions_ended": 1,
+        "fields": ["password"],
+    }
+    # The password's save has no entry of its own: this one is its record.
+    assert list(entries_after(mark).values_list("action", flat=True)) == ["account.password_set"]
 
 
 def test_a_password_change_spends_the_reauthentication(client, people):

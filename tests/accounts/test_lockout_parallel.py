@@ -14,7 +14,7 @@ pytestmark = PARALLEL
 BURST = 50
 LOGIN = "/admin/login/"
 WRONG = {"username": "carol", "password": "wrong password!!", "next": "/admin/"}
-# The limit (AXES_FAILURE_LIMIT, 5) and the bound on what may slip past it.
+# The limit (SHOPGUARD_SIGN_IN_FAILURES, 5) and the bound on what may slip past it.
 MOST_CHECKED = 7
 
 
@@ -28,14 +28,14 @@ def test_fifty_parallel_wrong_passwords_are_checked_at_most_seven_times(
 
     print(f"password checks: {checks.calls} of {BURST}; answers {dict(statuses(answers))}")
     assert checks.calls <= MOST_CHECKED
-    assert checks.calls >= settings.AXES_FAILURE_LIMIT - 1  # the typos are still checked
+    assert checks.calls >= settings.SHOPGUARD_SIGN_IN_FAILURES - 1  # the typos are still checked
     assert set(statuses(answers)) <= {200, 429}  # a form error or the lockout page, no 500
     assert statuses(answers)[429] >= BURST - MOST_CHECKED
     right = {**WRONG, "password": PASSWORD}
     assert Visitor().post(server_url + LOGIN, right).status == 429  # locked, even so
     checks.calls = 0
 
-    clock.advance(settings.AXES_COOLOFF_TIME.total_seconds() + 60)
+    clock.advance(settings.SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES * 60 + 60)
     answer = Visitor().post(server_url + LOGIN, right)
     assert answer.status == 302 and answer.location.startswith("/admin/two-factor/")
     assert checks.calls == 1

@@ -5,7 +5,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.roles import set_role
 from audit.models import AuditEntry
 from tests.accounts.signing import enrol, reauthenticate, signed_in_clients
-from tests.factories import PASSWORD, make_person
+from tests.factories import PASSWORD, entries_after, ledger_mark, make_person
 from vault.roles import OWNER, STAFF, role_of
 
 User = get_user_model()
@@ -37,6 +37,13 @@ def entries(action):
     return AuditEntry.objects.filter(action=action)
 
 
+def model_entries(user):
+    """The person's model.* entries: saves recorded without an entry of their own."""
+    return AuditEntry.objects.filter(
+        action__startswith="model.", target_type="auth.user", target_id=str(user.pk)
+    )
+
+
 # Creating people -------------------------------------------------------------------
 
 
@@ -58,7 +65,15 @@ def test_owner_creates_a_person_with_exactly_one_role(client, people):
     assert grace.is_staff and not grace.is_superuser
     entry = entries("account.create").get()
     assert entry.actor_id == people.alice.pk and entry.target_id == str(grace.pk)
-    assert entry.detail == {"role": STAFF}
+    # The one record of the account's save and its role: names only, no password.
+    assert entry.detail == {
+        "role": STAFF,
+        "fields": [
+            "date_joined", "groups", "is_active", "is_staff", "is_superuser", "password",
+            "username",
+        ],
+    }  # fmt: skip
+    assert not model_entries(grace).exists()
 
 
 def test_creating_a_person_needs_reauthentication(client, people):
@@ -104,12 +119,14 @@ def test_people_are_never_deleted(client, people):
 def test_owner_changes_a_role_after_reauthentication(client, people):
     client.force_login(people.alice)
     reauthenticate(client)
+    before = model_entries(people.carol).count()
     response = client.post(role_url(people.carol), {"role": "manager"})
     assert response.status_code == 302
     people.carol.refresh_from_db()
     assert role_of(people.carol) == "manager"
-    entry = entries("account.role_change").get()
-    assert entry.detail == {"old": STAFF, "new": "manager"}
+    entry = entries("account.role_change").get()  # one entry for the role change
+    assert entry.detail == {"old": STAFF, "new": "manager", "fields": ["groups"]}
+    assert model_entries(people.carol).count() == before
     assert entry.actor_id == people.alice.pk and entry.target_id == str(people.carol.pk)
 
 
@@ -152,7 +169,11 @@ def test_an_owner_can_step_down_when_another_owner_remains(client, people):
     reauthenticate(client)
     assert client.post(role_url(people.alice), {"role": STAFF}).status_code == 302
     assert role_of(User.objects.get(pk=people.alice.pk)) == STAFF
-    assert entries("account.role_change").get().detail == {"old": OWNER, "new": STAFF}
+    assert entries("account.role_change").get().detail == {
+        "old": OWNER,
+        "new": STAFF,
+        "fields": ["groups"],
+    }
 
 
 def test_a_deactivated_owner_does_not_count_as_the_remaining_owner(client, people):
@@ -171,6 +192,7 @@ def test_deactivating_someone_ends_all_their_sessions_at_once(client, people):
     keys = [phone.session.session_key, laptop.session.session_key]
     client.force_login(people.alice)
     reauthenticate(client)
+    before = model_entries(people.carol).count()
     response = client.post(change_url(people.carol), change_form_data(people.carol, is_active=""))
     assert response.status_code == 302
     people.carol.refresh_from_db()
@@ -178,7 +200,9 @@ def test_deactivating_someone_ends_all_their_sessions_at_once(client, people):
     assert not Session.objects.filter(session_key__in=keys).exists()
     assert phone.get("/admin/").status_code == 302
     entry = entries("account.deactivate").get()
-    assert entry.target_id == str(people.carol.pk) and entry.detail == {"sessions_ended": 2}
+    assert entry.target_id == str(people.carol.pk)
+    assert entry.detail == {"sessions_ended": 2, "fields": ["is_active"]}
+    assert model_entries(people.carol).count() == before
     assert client.get("/admin/").status_code == 200  # the owner's own session is untouched
 
 
@@ -222,6 +246,7 @@ def test_the_owner_setting_a_password_ends_all_that_persons_sessions(client, peo
     (phone,) = signed_in_clients(people.carol, 1)
     client.force_login(people.alice)
     reauthenticate(client)
+    mark = ledger_mark()
     response = client.post(
         f"/admin/auth/user/{people.carol.pk}/password/",
         {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"},
@@ -231,7 +256,13 @@ def test_the_owner_setting_a_password_ends_all_that_persons_sessions(client, peo
     assert client.get("/admin/").status_code == 200
     entry = entries("account.password_set").get()
     assert entry.actor_id == people.alice.pk and entry.target_id == str(people.carol.pk)
-    assert entry.detail == {"own": False, "usable": True, "sessions_ended": 1}
+    assert entry.detail == {
+        "own": False,
+        "usable": True,
+        "sessions_ended": 1,
+        "fields": ["password"],
+    }
+    assert list(entries_after(mark).values_list("action", flat=True)) == ["account.password_set"]
 
 
 def test_owner_resets_someones_two_factor(client, people):

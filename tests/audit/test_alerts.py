@@ -142,7 +142,7 @@ def test_ten_wrong_second_factor_codes_raise_an_alert(client, people, settings):
 
 
 def test_a_lockout_raises_an_alert(client, people, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+    for _ in range(settings.SHOPGUARD_SIGN_IN_FAILURES):
         sign_in(client, "bob", password="wrong-password")
     sign_in(client, "bob")
     assert Alert.objects.filter(kind=Alert.FAILURES, subject_username="bob").count() == 1

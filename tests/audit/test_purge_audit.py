@@ -1,34 +1,20 @@
 import pytest
 from django.core.management import CommandError, call_command
-from django.utils import timezone
 
 from audit.ledger import record
 from audit.management.commands.verify_audit import verify_ledger
-from audit.models import AuditEntry, AuditEntryCustomer, ChangeLogEntry, PurgePermit
+from audit.models import AuditEntry, AuditEntryCustomer, PurgePermit
 from tests.audit.conftest import run_sql, without_triggers
 
 DAY = 24 * 60 * 60
-
-
-def group_type():
-    from django.contrib.auth.models import Group
-    from django.contrib.contenttypes.models import ContentType
-
-    return ContentType.objects.get_for_model(Group)
 
 
 @pytest.fixture
 def aged_ledger(db, clock):
     """Entries 40 days old, then entries from today."""
     old = [record("keys.rotate", customers=["c-old"]) for _ in range(4)]
-    ChangeLogEntry.objects.create(
-        content_type=group_type(), object_pk="old-group", action=0, timestamp=timezone.now()
-    )
     clock.advance(40 * DAY)
     new = [record("policy.edit", customers=["c-new"]) for _ in range(3)]
-    ChangeLogEntry.objects.create(
-        content_type=group_type(), object_pk="new-group", action=0, timestamp=timezone.now()
-    )
     return old, new
 
 
@@ -40,8 +26,6 @@ def test_it_removes_old_entries_and_leaves_a_checkpoint(aged_ledger, capsys):
     assert not AuditEntryCustomer.objects.filter(customer_id="c-old").exists()
     assert AuditEntry.objects.filter(action="policy.edit").count() == 3
     assert not PurgePermit.objects.exists()
-    assert not ChangeLogEntry.objects.filter(object_pk="old-group").exists()
-    assert ChangeLogEntry.objects.filter(object_pk="new-group").exists()
     checkpoint = AuditEntry.objects.get(action="audit.purge")
     first_kept = AuditEntry.objects.order_by("seq").first()
     assert checkpoint.detail["first_seq"] == first_kept.seq

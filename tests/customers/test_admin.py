@@ -5,6 +5,7 @@ import time
 import pytest
 
 from accounts import reauth
+from audit.models import AuditEntry
 from customers.models import Customer, Purchase
 from tests.customers.vault import (
     CHANGELIST,
@@ -317,8 +318,18 @@ def test_the_owner_anonymises_a_customer_and_keeps_the_amounts(client, people, h
     assert fresh.email_index == "" and fresh.phone_index == ""
     kept = Purchase.objects.get(pk=purchase.pk)
     assert kept.amount == 9800 and kept.product_name == "（匿名化済み）"
+    # One entry for the customer and the purchase: no model.* entry of their saves.
     entry = entries("customer.anonymise").get()
-    assert entry.customer_ids == [str(hanako.pk)] and entry.detail == {"purchases_kept": 1}
+    assert entry.customer_ids == [str(hanako.pk)]
+    assert entry.detail == {
+        "purchases_kept": 1,
+        "fields": [
+            "address", "anonymised_at", "card_brand", "card_exp", "card_last4", "card_token",
+            "email", "gender", "name", "name_kana", "phone", "postal_code", "product_name",
+        ],
+    }  # fmt: skip
+    saved = AuditEntry.objects.filter(target_id__in=[str(hanako.pk), str(purchase.pk)])
+    assert not saved.filter(action="model.update").exists()
 
 
 def test_the_owner_deletes_a_purchase_after_reauthentication(client, people, hanako):

@@ -69,7 +69,15 @@ def test_a_customer_submits_a_request_and_gets_a_reference(client, version1):
     assert request.step == "received" and request.kind == "correct"
     assert request.email == MARKER["email"]
     entry = AuditEntry.objects.get(action="policy.data_request")
-    assert entry.detail == {"step": "received", "kind": "correct"}
+    assert entry.detail == {
+        "step": "received",
+        "kind": "correct",
+        "fields": [
+            "code_attempts", "code_expires_at", "code_hash", "details", "email", "kind", "name",
+            "phone", "received_at", "reference", "step",
+        ],
+    }  # fmt: skip
+    assert not AuditEntry.objects.filter(action="model.create", target_id=str(request.pk))
     assert "marker" not in str(entry.detail) and entry.actor_username == ""
 
 

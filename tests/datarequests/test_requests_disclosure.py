@@ -128,7 +128,9 @@ def test_the_answer_holds_their_data_and_who_looked_and_is_recorded(client, peop
 
     entry = AuditEntry.objects.get(action="policy.data_request_disclose")
     assert entry.customer_ids == [str(customer.pk)] and entry.actor_id is None
-    assert entry.detail == {"reference": data_request.reference}
+    assert entry.detail == {"reference": data_request.reference, "fields": ["used_at"]}
+    links = AuditEntry.objects.filter(target_type="datarequests.disclosurelink")
+    assert not links.filter(action="model.update").exists()  # the entry records the link's use
 
 
 def test_a_second_use_shows_a_clear_page_and_changes_nothing(client, people, customer):

@@ -165,7 +165,16 @@ def test_erasure_leaves_the_tax_facts_and_the_fact_only(client, people, kind):
         "kind": kind,
         "consents_withdrawn": 1,
         "purchases_kept": 1,
-    }
+        # The customer's and their requests' erased fields: names only.
+        "fields": [
+            "address", "anonymised_at", "card_token", "code_hash", "details", "email", "name",
+            "phone", "product_name",
+        ],
+    }  # fmt: skip
+    # The request's step and the erasure: the saves have no entries of their own.
+    step = AuditEntry.objects.filter(action="policy.data_request_step").latest("seq")
+    after = AuditEntry.objects.filter(seq__gt=step.seq).values_list("action", flat=True)
+    assert list(after) == ["customer.erase"]
     [message] = mail.outbox
     assert message.to == [ON_FILE] and data_request.reference in message.subject
 

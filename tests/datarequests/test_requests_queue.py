@@ -71,7 +71,13 @@ def test_a_refusal_needs_a_reason_which_the_customer_is_told(client, people, ver
     [message] = mail.outbox
     assert reason in message.body and message.to == [ON_FILE]
     entry = AuditEntry.objects.filter(action="policy.data_request_step").latest("seq")
-    assert entry.detail == {"step": "refused", "kind": "correct"}
+    assert entry.detail == {
+        "step": "refused",
+        "kind": "correct",
+        "fields": ["done_at", "done_by", "refusal_reason", "step"],
+    }
+    requests = AuditEntry.objects.filter(target_type="datarequests.datarequest")
+    assert not requests.filter(action__startswith="model.").exists()
     assert "訂正の必要" not in str(entry.detail)
     # Closed: neither another refusal nor a step.
     client.post(refuse, {"reason": reason})
@@ -122,7 +128,14 @@ def test_a_purposes_request_is_answered_from_article_3_once_verified(client, cus
     article3 = next(a for a in version1.articles if a["number"] == 3)
     assert article3["body_ja"] in answer.body and article3["body_en"] in answer.body
     entry = AuditEntry.objects.filter(action="policy.data_request_step").latest("seq")
-    assert entry.detail == {"step": "done", "kind": "purposes", "policy": 1}
+    assert entry.detail == {
+        "step": "done",
+        "kind": "purposes",
+        "policy": 1,
+        "fields": ["done_at", "step"],
+    }
+    requests = AuditEntry.objects.filter(target_type="datarequests.datarequest")
+    assert not requests.filter(action__startswith="model.").exists()
     assert entry.customer_ids == [str(customer.pk)]
 
 

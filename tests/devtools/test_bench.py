@@ -3,7 +3,6 @@ import re
 from io import StringIO
 
 import pytest
-from auditlog.context import disable_auditlog
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connections
@@ -101,7 +100,7 @@ def test_on_postgresql_the_filled_tables_have_statistics(db):
     planner's guesses (reltuples is -1 until a table is analysed)."""
     if connections["default"].vendor != "postgresql":
         pytest.skip("PostgreSQL only: SQLite keeps no statistics unless asked")
-    with disable_auditlog(), bench.throwaway_database(), bulk_read("bench"):
+    with bench.throwaway_database(), bulk_read("bench"):
         bench.create_tables()
         try:
             bench.fill(30)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts import rules
 from audit.models import AuditEntry
 from customers.models import Customer
 from exports import services
@@ -152,7 +153,7 @@ def test_the_sole_owner_cannot_self_approve_once_a_manager_is_active(
 
 def test_an_inactive_manager_does_not_count_as_a_second_person(client, sole_owner, customers_):
     make_person("former", "manager", active=False)
-    assert services.may_self_approve(sole_owner)
+    assert rules.may_self_approve(sole_owner)
 
 
 def test_the_home_page_facts_show_what_awaits_each_person(client, people, customers_):

@@ -136,7 +136,20 @@ def test_editing_a_published_version_starts_a_new_draft(client, people, version1
     assert response.status_code == 302 and response.url == f"{CHANGELIST}{draft.pk}/change/"
     assert draft.articles == version1.articles and draft.based_on == version1
     entry = AuditEntry.objects.get(action="policy.edit")
-    assert entry.detail == {"step": "draft_created", "based_on": 1}
+    assert entry.detail == {
+        "step": "draft_created",
+        "based_on": 1,
+        "fields": [
+            "articles",
+            "based_on",
+            "content_hash",
+            "created_by",
+            "material_change",
+            "status",
+        ],
+    }
+    drafts = AuditEntry.objects.filter(target_type="policy.policyversion", target_id=str(draft.pk))
+    assert list(drafts.values_list("action", flat=True)) == ["policy.edit"]
 
 
 def test_a_manager_cannot_start_a_draft(client, people, version1):

@@ -35,7 +35,12 @@ def test_consent_keeps_the_content_hash_and_is_recorded(version1, customers):
     assert consent.content_hash == version1.content_hash
     entry = AuditEntry.objects.get(action="policy.consent")
     assert entry.customer_ids == [str(customers[0].pk)]
-    assert entry.detail == {"version": 1, "channel": "import"}
+    assert entry.detail == {
+        "version": 1,
+        "channel": "import",
+        "fields": ["channel", "consented_at", "content_hash", "customer", "version"],
+    }
+    assert not AuditEntry.objects.filter(seq__gt=entry.seq).exists()  # its one record
 
 
 def test_consent_to_a_draft_is_refused(version1, customers, people):

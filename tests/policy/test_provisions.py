@@ -90,7 +90,19 @@ def test_the_owner_records_a_provision_in_the_admin(client, people, customers):
     assert record.data_items == ["name", "address"] and record.recorded_by == people.alice
     entry = AuditEntry.objects.get(action="policy.provision")
     assert set(entry.customer_ids) == {str(c.pk) for c in customers[:2]}
-    assert entry.detail == {"step": "created", "basis": "consent", "items": ["name", "address"]}
+    assert entry.detail == {
+        "step": "created",
+        "basis": "consent",
+        "items": ["name", "address"],
+        "fields": [
+            "basis", "consent_evidence", "customers", "data_items", "provided_on",
+            "recipient_address", "recipient_name", "recipient_representative", "recorded_by",
+            "recorded_on",
+        ],
+    }  # fmt: skip
+    # One entry for the record and its customers, saved in two steps.
+    provision = AuditEntry.objects.filter(target_type="policy.thirdpartyprovision")
+    assert list(provision.values_list("action", flat=True)) == ["policy.provision"]
 
 
 def test_consent_based_provision_needs_evidence(client, people, customers):

@@ -146,7 +146,7 @@ def signed_in(user, reauthenticated=False):
     client = Client()
     client.force_login(user)
     if reauthenticated:
-        response = client.post(reverse("reauth"), {"password": PASSWORD})
+        response = client.post(reverse("accounts:reauth"), {"password": PASSWORD})
         assert response.status_code == 302, "re-authentication failed"
     return client
 
@@ -287,7 +287,7 @@ def pending_second_factor(shop, settings):
     TOTPDevice.objects.create(user=shop.people.bob, name="authenticator", confirmed=True)
     client = Client()
     response = client.post(reverse("admin:login"), {"username": "bob", "password": PASSWORD})
-    assert response["Location"] == reverse("admin:two_factor")
+    assert response["Location"] == reverse("accounts:two_factor")
     return client
 
 
@@ -297,15 +297,15 @@ CODES = text_or(
 
 
 def test_second_factor_code_step(pending_second_factor):
-    fuzz(pending_second_factor, form_posts({"code": CODES}), reverse("admin:two_factor"))
+    fuzz(pending_second_factor, form_posts({"code": CODES}), reverse("accounts:two_factor"))
 
 
 def test_second_factor_enrolment_step(shop, settings):
     settings.SHOPGUARD_REQUIRE_2FA = True
     client = Client()
     response = client.post(reverse("admin:login"), {"username": "carol", "password": PASSWORD})
-    assert response["Location"] == reverse("admin:two_factor_setup")
-    fuzz(client, form_posts({"code": CODES}), reverse("admin:two_factor_setup"))
+    assert response["Location"] == reverse("accounts:two_factor_setup")
+    fuzz(client, form_posts({"code": CODES}), reverse("accounts:two_factor_setup"))
 
 
 def test_reauthentication(shop):
@@ -317,7 +317,7 @@ def test_reauthentication(shop):
             "next": text_or("/admin/exports/new/", "//evil.example/", "https://evil.example/x"),
         }
     )
-    fuzz(signed_in(shop.people.alice), posts, reverse("reauth"))
+    fuzz(signed_in(shop.people.alice), posts, reverse("accounts:reauth"))
 
 
 # -------------------------------------------------------------- customers and purchases
@@ -387,7 +387,7 @@ def test_purchase_change_form_by_staff(shop):
 
 def test_customer_search(shop):
     posts = form_posts({"q": text_or("hanako@example.com", "090-1234-5678", "山田 花子")})
-    url = reverse("admin:customers_customer_search")
+    url = reverse("customers:search")
     fuzz(signed_in(shop.people.carol), posts, url, follow=True)
 
 
@@ -406,8 +406,8 @@ def test_reveal_reason_form(shop):
     def target(example):
         field, object_id, data = example
         if field is None:
-            return reverse("admin:customers_purchase_reveal", args=[object_id]), data
-        return reverse("admin:customers_customer_reveal", args=[object_id, field]), data
+            return reverse("customers:reveal_purchase", args=[object_id]), data
+        return reverse("customers:reveal", args=[object_id, field]), data
 
     customers = st.one_of(st.just(hanako.pk), uuids)
     purchases = st.one_of(st.sampled_from([shop.purchase.pk, shop.hidden.pk]), uuids)
@@ -431,7 +431,7 @@ def test_import_upload(shop):
                 data[name] = [
                     SimpleUploadedFile(f"{i}.csv", v, "text/csv") for i, v in enumerate(value)
                 ]
-        return reverse("customers_import"), data
+        return reverse("customers:import"), data
 
     fuzz(signed_in(shop.people.bob), posts, target, cards=[customer_texts])
 

@@ -14,6 +14,12 @@ Each case starts from a snapshot in ``snapshots/`` (an SQL script per database, 
 The test replaces the test database with the snapshot, runs ``migrate`` as an operator
 would, and checks every value, the moved rows and tables, the permissions and the chain;
 then it puts the usual empty test database back.
+
+Since django-auditlog left (audit 0011), the change log's records are in the ledger's
+history: every one of them has its model.* ledger entry, which stays as it was, and the
+change log's table is gone, unless a record had no entry (then the table stays). Since
+django-axes left (accounts 0003), its tables are gone: every sign-in and failed sign-in
+it kept is in the ledger.
 """
 
 from pathlib import Path
@@ -23,7 +29,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from accounts.models import TrackedSession
 from audit.actions import Action
@@ -54,6 +60,16 @@ OLD_TABLES = {
     "customers_exportrequest",
     "policy_datarequest",
     "policy_disclosurelink",
+}
+# django-auditlog's change log (its records are in the ledger) and its own empty table.
+CHANGE_LOG = "audit_changelogentry"
+AUDITLOG_TABLES = {CHANGE_LOG, "auditlog_logentry"}
+# django-axes' records of sign-ins and failures (the ledger has them all).
+AXES_TABLES = {
+    "axes_accessattempt",
+    "axes_accessattemptexpiration",
+    "axes_accesslog",
+    "axes_accessfailurelog",
 }
 MAIN_CUSTOMERS = [
     {
@@ -184,10 +200,65 @@ def assert_old_tables_gone():
     assert not OLD_TABLES & set(connection.introspection.table_names())
 
 
+def change_records():
+    """(model, row) of every record in the old change log, read with SQL (no model)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.model, c.object_pk FROM {CHANGE_LOG} c "  # noqa: S608
+            "JOIN django_content_type t ON t.id = c.content_type_id ORDER BY c.id"
+        )
+        return cursor.fetchall()
+
+
+def model_entries():
+    """The ledger's model.* entries, as they are stored (chain value included)."""
+    entries = AuditEntry.objects.filter(action__startswith="model.").order_by("seq")
+    return list(entries.values_list("seq", "action", "target_type", "target_id", "chain"))
+
+
+def assert_every_record_has_its_ledger_entry(records, entries):
+    """Each change record names a row whose model.* entry the ledger holds (the entry
+    names the model with the app it had then: ExportRequest was customers')."""
+    targets = {(kind.rpartition(".")[2], row) for _seq, _action, kind, row, _chain in entries}
+    assert records and all((model, row) in targets for model, row in records)
+
+
+def assert_change_log_gone():
+    assert not AUDITLOG_TABLES & set(connection.introspection.table_names())
+
+
+def axes_records():
+    """What django-axes kept: (name, failures) of its attempts, and the names of its
+    access log (sign-ins), read with SQL."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT username, failures_since_start FROM axes_accessattempt")
+        attempts = cursor.fetchall()
+        cursor.execute("SELECT username FROM axes_accesslog")
+        return attempts, [name for (name,) in cursor.fetchall()]
+
+
+def assert_the_ledger_has_every_sign_in_axes_kept(attempts, sign_ins):
+    for name, failures in attempts:
+        failed = AuditEntry.objects.filter(action="auth.sign_in_failed", actor_username=name)
+        assert failed.count() >= failures
+    for name in sign_ins:
+        assert AuditEntry.objects.filter(action="auth.sign_in", actor_username=name).exists()
+
+
+def assert_axes_gone():
+    assert not AXES_TABLES & set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM django_migrations WHERE app = 'axes'")
+        assert cursor.fetchone() == (0,)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_last_main_before_the_new_layout_migrates_forward_with_nothing_lost(old_database):
     old_database("main-447cd7b")
     entries, head = AuditEntry.objects.count(), AuditEntry.objects.order_by("seq").last().seq
+    records, recorded = change_records(), model_entries()
+    attempts, sign_ins = axes_records()
+    assert attempts and sign_ins  # a failed sign-in and two sign-ins (make_snapshot.py)
 
     migrate()
 
@@ -218,8 +289,40 @@ def test_the_last_main_before_the_new_layout_migrates_forward_with_nothing_lost(
     assert LimitCounter.objects.filter(limit="staff_reveals", key=str(staff.pk)).exists()
     assert TrackedSession.objects.count() == 2
     assert_old_tables_gone()
+    # The change log moved into the ledger's history: every record had its entry there,
+    # and those entries are exactly as they were.
+    assert_every_record_has_its_ledger_entry(records, recorded)
+    assert [entry for entry in model_entries() if entry[0] <= head] == recorded
+    assert_change_log_gone()
+    # django-axes' tables went: what they kept is in the ledger.
+    assert_the_ledger_has_every_sign_in_axes_kept(attempts, sign_ins)
+    assert_axes_gone()
 
     ledger_kept(head, entries)
+    ledger_is_intact_and_grows()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_record_without_its_ledger_entry_keeps_the_change_log(old_database, capsys):
+    old_database("main-447cd7b")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {CHANGE_LOG} (object_pk, object_repr, action, changes_text, changes, "  # noqa: S608
+            "timestamp, content_type_id) SELECT 'no-such-row', 'no-such-row', 1, '', "
+            """'{"name": ["***", "***"]}', CURRENT_TIMESTAMP, id FROM django_content_type """
+            "WHERE app_label = 'auth' AND model = 'group'"
+        )
+    records = change_records()
+
+    migrate()
+
+    assert change_records() == records  # untouched, and said so
+    out = capsys.readouterr().out
+    assert f"1 of {len(records)} change records" in out and "kept" in out
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {CHANGE_LOG}")  # noqa: S608 - its triggers stay
+    assert "auditlog_logentry" not in connection.introspection.table_names()
     ledger_is_intact_and_grows()
 
 
@@ -245,6 +348,8 @@ def test_an_older_main_migrates_forward_with_nothing_lost(old_database):
     assert session.user.username == "old-owner"
     assert Group.objects.filter(name__in=["owner", "manager", "staff", "auditor"]).count() == 4
     assert_old_tables_gone()
+    assert_change_log_gone()  # empty: nothing to keep
+    assert_axes_gone()
 
     ledger_kept(head, entries)
     ledger_is_intact_and_grows()

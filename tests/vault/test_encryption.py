@@ -116,10 +116,15 @@ def test_it_never_saves_an_undecryptable_value_back(customer, settings):
     before = raw_column(Customer, "sealed", customer.pk)
     settings.FIELD_ENCRYPTION_KEYS = parse_field_keys(new_field_key())
     fresh = Customer.objects.get(pk=customer.pk)
+    fresh.name = "新しい 名前"
     with pytest.raises(DecryptionError):
-        fresh.save()  # change capture compares with the stored values, so the save stops
-    # Saving only another column decrypts nothing (saving is not a read) and keeps the bytes.
-    fresh.save(update_fields=["anonymised_at"])
+        fresh.save()  # a member changes: its record must be opened, so the save stops
+    assert raw_column(Customer, "sealed", customer.pk) == before
+    # Saving values neither read nor set decrypts nothing (saving is not a read, and the
+    # change recorder compares only what was set) and keeps the bytes as they are.
+    untouched = Customer.objects.get(pk=customer.pk)
+    untouched.save()
+    untouched.save(update_fields=["anonymised_at"])
     assert raw_column(Customer, "sealed", customer.pk) == before
 
 

@@ -11,6 +11,7 @@ from vault.models import LimitCounter
 pytestmark = pytest.mark.django_db
 
 TRIO = limits.Limit("test_trio", 3, timedelta(minutes=10))
+LOCKOUT = limits.Limit("test_lockout", 3, timedelta(minutes=10), lockout=True)
 
 
 def take(limit, key):
@@ -39,6 +40,27 @@ def test_a_use_leaves_the_window_after_its_time(clock):
     clock.advance(5 * 60 + 1)  # the first use is older than ten minutes now
     assert take(TRIO, "a") is True
     assert take(TRIO, "a") is False
+
+
+def test_a_lockout_lasts_its_time_after_the_last_use_then_starts_afresh(clock):
+    take(LOCKOUT, "a")
+    clock.advance(8 * 60)
+    take(LOCKOUT, "a")
+    clock.advance(8 * 60)  # the first use is 16 minutes old: it still counts
+    assert take(LOCKOUT, "a") is True
+    assert take(LOCKOUT, "a") is False and LOCKOUT.left("a") == 0
+    clock.advance(9 * 60)  # refused tries do not renew the lock...
+    assert take(LOCKOUT, "a") is False
+    clock.advance(60 + 1)  # ...which ends ten minutes after the last use, with every use
+    assert LOCKOUT.left("a") == 3
+    assert [take(LOCKOUT, "a") for _ in range(4)] == [True, True, True, False]
+
+
+def test_the_password_guesses_are_a_lockout_of_the_sign_in_settings(settings):
+    assert limits.PASSWORD_GUESSES.lockout
+    assert limits.PASSWORD_GUESSES.per == timedelta(minutes=30)
+    settings.SHOPGUARD_SIGN_IN_FAILURES = 7
+    assert limits.PASSWORD_GUESSES.number == 7
 
 
 @pytest.mark.django_db(transaction=True)  # outside any test transaction

@@ -1,12 +1,16 @@
-"""Create the shop's first owner account (or give an existing account the owner role)."""
+"""Create the shop's first owner account, recorded as one account.create entry."""
 
 import getpass
 
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from accounts.roles import set_role
+from audit.actions import Action
+from audit.changes import recorded_by_caller
+from audit.ledger import record
 from vault.roles import OWNER
 
 
@@ -32,8 +36,14 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         user.set_password(password)
-        user.save()
-        set_role(user, OWNER)
+        with transaction.atomic(), recorded_by_caller() as saves:
+            user.save()
+            set_role(user, OWNER)
+            record(
+                Action.ACCOUNT_CREATE,
+                target=user,
+                detail={"role": OWNER, "fields": saves.fields()},
+            )
         self.stdout.write(self.style.SUCCESS(f"Owner {username!r} created."))
 
     def read_password(self, password_env):

@@ -1,10 +1,8 @@
 """Django's ``flush``, able to empty the append-only ledger tables too.
 
-``flush`` wipes every table (the test runner uses it between transactional tests); the
-ledger's delete triggers would stop it on SQLite, so they are dropped for the flush and
-put back right after. It also cascades: auditlog's own ``auditlog_logentry`` table still
-exists (its migration creates it although ``AUDITLOG_LOGENTRY_MODEL`` points to
-``audit.ChangeLogEntry``) and its foreign key to users would stop PostgreSQL's TRUNCATE.
+``flush`` wipes every table (the test runner uses it after each transactional test).
+The ledger's triggers refuse exactly that: DELETE without a purge permit on SQLite,
+TRUNCATE on PostgreSQL. So they are dropped for the flush and put back right after.
 """
 
 from django.core.management.commands import flush
@@ -18,6 +16,6 @@ class Command(flush.Command):
         connection = connections[options["database"]]
         triggers.remove(connection)
         try:
-            return super().handle(**{**options, "allow_cascade": True})
+            return super().handle(**options)
         finally:
             triggers.install(connection)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from audit.chain import PURGE_ACTION
 from audit.ledger import record
-from audit.models import AuditEntry, AuditEntryCustomer, ChangeLogEntry, PurgePermit
+from audit.models import AuditEntry, AuditEntryCustomer, PurgePermit
 
 
 def purge_before(cutoff):
@@ -27,8 +27,6 @@ def purge_before(cutoff):
             .first()
         )
         permit = PurgePermit.objects.create()
-        # auditlog's redacted change rows age out with the ledger (they hold no chain).
-        ChangeLogEntry.objects.filter(timestamp__lt=cutoff).delete()
         if last_old is not None:
             up_to, anchor = last_old
             old = AuditEntry.objects.filter(seq__lte=up_to)

@@ -1,0 +1,68 @@
+"""Who may do what to this one object: the rules that depend on the object as well as on
+the person's permissions.
+
+What a role may do at all is a permission (``accounts.roles``, asked as
+``user.has_perm``). What depends on the object is said here, once, by name: someone
+else's export, one's own request, the last person who can manage people. Apps call these
+functions; none compares role names itself (``tests/shopguard/test_access.py`` checks).
+ShopGuard has no cooling-off period for a new owner; it would be a rule here.
+"""
+
+from accounts.roles import role_grants
+from vault.access import holders
+
+APPROVE_EXPORTS = "exports.approve_exportrequest"
+REQUEST_EXPORTS = "exports.add_exportrequest"
+# Creating people, giving roles, deactivating, setting passwords, resetting second factors.
+MANAGE_PEOPLE = "auth.change_user"
+
+
+def is_own(user, owner_id):
+    """True when the object is ``user``'s own: ``owner_id`` is the id of the person who
+    asked for it (an export's ``requested_by_id``)."""
+    return owner_id is not None and owner_id == user.pk
+
+
+# Exports -------------------------------------------------------------------------------
+
+
+def sees_every_export(user):
+    """True for whoever approves exports: they see every request, to decide on it."""
+    return user.has_perm(APPROVE_EXPORTS)
+
+
+def may_see_export(user, requested_by_id):
+    """True when ``user`` may see an export request: every one for its approvers, only
+    their own for everyone else."""
+    return sees_every_export(user) or is_own(user, requested_by_id)
+
+
+def may_self_approve(user):
+    """True when ``user`` may approve their own export: they approve exports and nobody
+    else active may even ask for one (a one-person shop), so no second person exists to
+    check it. Such an approval is marked self-approved wherever it is listed."""
+    others = holders(REQUEST_EXPORTS).exclude(pk=user.pk)
+    return user.has_perm(APPROVE_EXPORTS) and not others.exists()
+
+
+def may_second_check(user, requested_by_id):
+    """True when ``user`` may approve or reject an export asked for by ``requested_by_id``
+    as its second person: they approve exports and it is someone else's."""
+    return user.has_perm(APPROVE_EXPORTS) and not is_own(user, requested_by_id)
+
+
+# People --------------------------------------------------------------------------------
+
+
+def leaves_no_one_to_manage_people(user, new_role=None):
+    """True when giving ``user`` ``new_role`` (None: switching them off) would leave the
+    shop with no active person who may manage people: ``user`` is the last active owner.
+
+    The other people who may are locked (their rows and their role group's), so that
+    two changes made at once cannot both pass the rule.
+    """
+    if new_role is not None and role_grants(new_role, MANAGE_PEOPLE):
+        return False
+    if not user.has_perm(MANAGE_PEOPLE):
+        return False
+    return not holders(MANAGE_PEOPLE).select_for_update().exclude(pk=user.pk).exists()

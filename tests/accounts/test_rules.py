@@ -1,0 +1,55 @@
+"""The rules that depend on the object (accounts.rules), each for anonymous people, a
+role that may not and the role that may."""
+
+from django.contrib.auth.models import AnonymousUser
+
+from accounts import rules
+from tests.factories import make_person
+from vault.roles import MANAGER, OWNER, STAFF
+
+ANONYMOUS = AnonymousUser()
+
+
+def test_is_own_is_true_only_for_the_person_who_asked(people):
+    assert rules.is_own(people.bob, people.bob.pk)
+    assert not rules.is_own(people.bob, people.alice.pk)
+    assert not rules.is_own(ANONYMOUS, None)  # nobody owns what nobody asked for
+
+
+def test_approvers_see_every_export_everyone_else_only_their_own(people):
+    asked_by_bob = people.bob.pk
+    assert not rules.may_see_export(ANONYMOUS, asked_by_bob)
+    assert not rules.may_see_export(people.carol, asked_by_bob)
+    assert not rules.may_see_export(people.dave, asked_by_bob)
+    assert rules.may_see_export(people.bob, asked_by_bob)
+    assert not rules.may_see_export(people.bob, people.alice.pk)
+    assert rules.may_see_export(people.alice, asked_by_bob)
+    assert rules.sees_every_export(people.alice) and not rules.sees_every_export(people.bob)
+
+
+def test_only_an_approver_second_checks_and_only_someone_elses_export(people):
+    assert not rules.may_second_check(ANONYMOUS, people.bob.pk)
+    assert not rules.may_second_check(people.bob, people.carol.pk)  # a manager approves none
+    assert not rules.may_second_check(people.alice, people.alice.pk)  # not their own
+    assert rules.may_second_check(people.alice, people.bob.pk)
+
+
+def test_self_approval_only_for_the_owner_no_one_else_could_check(db):
+    owner = make_person("solo", OWNER)
+    assert not rules.may_self_approve(ANONYMOUS)
+    assert rules.may_self_approve(owner)
+    make_person("helper", STAFF)  # staff ask for no exports: still a one-person shop
+    assert rules.may_self_approve(owner)
+    manager = make_person("second", MANAGER)
+    assert not rules.may_self_approve(owner)
+    assert not rules.may_self_approve(manager)  # a manager approves nothing
+
+
+def test_the_last_active_owner_may_not_be_switched_off_or_demoted(people):
+    assert not rules.leaves_no_one_to_manage_people(ANONYMOUS)
+    assert not rules.leaves_no_one_to_manage_people(people.carol)  # staff manage nobody
+    assert rules.leaves_no_one_to_manage_people(people.alice)
+    assert rules.leaves_no_one_to_manage_people(people.alice, MANAGER)
+    assert not rules.leaves_no_one_to_manage_people(people.alice, OWNER)
+    make_person("olivia", OWNER)
+    assert not rules.leaves_no_one_to_manage_people(people.alice)
