@@ -20,27 +20,59 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from audit.actions import Action
 
 SEPARATOR = "\x1f"
-CHAIN_FIELDS = (
-    "seq",
-    "created_at",
-    "action",
-    "outcome",
-    "actor_id",
-    "actor_username",
-    "actor_role",
-    "ip",
-    "user_agent",
-    "request_id",
-    "target_type",
-    "target_id",
-    "customer_ids",
-    "detail",
-    "prev_chain",
-)
+
+
+class ChainedColumns(NamedTuple):
+    """The columns an entry's chain value covers, in their order in the canonical
+    content, as text: an intact entry's content split at ``SEPARATOR``."""
+
+    seq: str
+    created_at: str  # whole microseconds since 1970, UTC
+    action: str
+    outcome: str
+    actor_id: str  # "" without an actor
+    actor_username: str
+    actor_role: str
+    ip: str
+    user_agent: str
+    request_id: str
+    target_type: str
+    target_id: str
+    customer_ids: str  # canonical JSON
+    detail: str  # canonical JSON
+    prev_chain: str  # the chain value of the entry before ("" for the first)
+
+
+CHAIN_FIELDS = ChainedColumns._fields
+
+
+class Head(NamedTuple):
+    """The ledger head as stored: the last entry's number and chain value."""
+
+    seq: int
+    chain: str
+
+
+class Start(NamedTuple):
+    """Where the kept ledger starts: its first entry and the chain value it follows
+    ("" when nothing was purged before it)."""
+
+    seq: int
+    prev_chain: str
+
+
+class SeqRange(NamedTuple):
+    """Entries ``first`` to ``last`` (their ``seq``), both included."""
+
+    first: int
+    last: int
+
+
 PURGE_ACTION = Action.AUDIT_PURGE
 INDEX_PROBLEM = "does not match its rows in the customer index (missing, extra or changed)"
 
@@ -62,12 +94,23 @@ def micros(moment):
 
 def canonical(entry):
     """The canonical content of an ``AuditEntry`` (see the module docstring)."""
-    values = [getattr(entry, name) for name in CHAIN_FIELDS]
-    values[1] = micros(values[1])
-    values[4] = "" if values[4] is None else values[4]
-    values[12] = canonical_json(values[12])
-    values[13] = canonical_json(values[13])
-    return SEPARATOR.join(map(str, values))
+    columns = {name: getattr(entry, name) for name in CHAIN_FIELDS}
+    columns["created_at"] = micros(entry.created_at)
+    columns["actor_id"] = "" if entry.actor_id is None else entry.actor_id
+    columns["customer_ids"] = canonical_json(entry.customer_ids)
+    columns["detail"] = canonical_json(entry.detail)
+    return SEPARATOR.join(map(str, columns.values()))
+
+
+def columns_of(content):
+    """The ``ChainedColumns`` of an intact entry's canonical content (its chain value
+    matched: ``record`` keeps the separator out of every column)."""
+    return ChainedColumns(*content.split(SEPARATOR))
+
+
+def seq_of(content):
+    """The entry number at the start of canonical content, intact or not."""
+    return int(content.partition(SEPARATOR)[0])
 
 
 class Hmac:
@@ -119,10 +162,10 @@ def canonical_sql(vendor, table="audit_auditentry", seq_range=None, index=INDEX_
     else:
         raise NotImplementedError(f"verify_audit does not know {vendor}.")
     template = SEPARATOR.join(["%s"] * len(CHAIN_FIELDS))
-    columns = ", ".join(["seq", time, *CHAIN_FIELDS[2:]])
+    columns = ", ".join(time if name == "created_at" else name for name in CHAIN_FIELDS)
     where = ""
     if seq_range is not None:
-        where = f"WHERE seq >= {int(seq_range[0])} AND seq <= {int(seq_range[1])} "
+        where = f"WHERE seq >= {int(seq_range.first)} AND seq <= {int(seq_range.last)} "
     index_rows, index_join = _index_sql(vendor, table, index, where)
     return (
         f"SELECT chain, {formatter}('{template}', {columns}), {index_rows} "
@@ -240,8 +283,8 @@ def scan(key, rows):
 def combine(segments, head=None, stray_entry_id=None):
     """The ``Verdict`` on consecutive segments (one, or several scanned in parallel).
 
-    ``head`` is the stored ``(seq, chain)`` of the ledger head: entries removed at the
-    end leave the head pointing past the last entry. ``stray_entry_id`` is an entry id
+    ``head`` is the stored ``Head`` of the ledger: entries removed at the end leave the
+    head pointing past the last entry. ``stray_entry_id`` is an entry id
     that customer index rows name but the ledger lacks (``stray_index_sql``).
     """
     verdict = _combine(segments, head)
@@ -265,28 +308,30 @@ def _combine(segments, head):
         verdict.count += segment.count
     if not segments:
         return _check_empty(verdict, head)
-    first = segments[0].first
-    start = (int(_fields(first)[0]), _fields(first)[-1])
-    if start != (1, "") and _checkpoint_start(checkpoint) != start:
+    first = columns_of(segments[0].first)
+    start = Start(int(first.seq), first.prev_chain)
+    if start != Start(1, "") and _checkpoint_start(checkpoint) != start:
         # Older entries were purged: the latest checkpoint must name this very start.
-        return _bad(verdict, first, "has no checkpoint for the entries removed before it")
-    verdict.first_seq = start[0]
+        return _bad(
+            verdict, segments[0].first, "has no checkpoint for the entries removed before it"
+        )
+    verdict.first_seq = start.seq
     verdict.head = segments[-1].last_chain
-    verdict.head_seq = int(_fields(segments[-1].last)[0])
-    if head is not None and head[0] > verdict.head_seq:
+    verdict.head_seq = seq_of(segments[-1].last)
+    if head is not None and head.seq > verdict.head_seq:
         verdict.bad_seq = verdict.head_seq + 1
-        verdict.problem = f"is missing: the ledger head is at entry {head[0]}"
+        verdict.problem = f"is missing: the ledger head is at entry {head.seq}"
     return verdict
 
 
 def _check_empty(verdict, head):
     # No entry is left to fail its own chain value: only the head still counts them
     # (a TRUNCATE, or a DELETE past the triggers).
-    if head is not None and head[0] > 0:
-        verdict.bad_seq = head[0]
+    if head is not None and head.seq > 0:
+        verdict.bad_seq = head.seq
         verdict.problem = (
             f"is missing, and every entry before it: the ledger is empty but its head "
-            f"is at entry {head[0]}"
+            f"is at entry {head.seq}"
         )
     return verdict
 
@@ -299,26 +344,23 @@ def verify_chain(key, rows, head=None):
 def _same_customers(content, index):
     # The database writes JSON its own way (raw non-ASCII, another order): compare the
     # parsed lists. A null is an index row whose actor or time is not its entry's.
-    expected = json.loads(_fields(content)[12])
+    expected = json.loads(columns_of(content).customer_ids)
     found = json.loads(index)
     return None not in found and sorted(expected) == sorted(found)
 
 
-def _fields(content):
-    return content.split(SEPARATOR)
-
-
 def _checkpoint_start(content):
+    """The start a purge checkpoint's entry names, or None."""
     if content is None:
         return None
-    fields = _fields(content)
-    if fields[2] != PURGE_ACTION:
+    columns = columns_of(content)
+    if columns.action != PURGE_ACTION:
         return None
-    detail = json.loads(fields[13])
-    return detail.get("first_seq"), detail.get("anchor")
+    detail = json.loads(columns.detail)
+    return Start(detail.get("first_seq"), detail.get("anchor"))
 
 
 def _bad(verdict, content, problem):
-    verdict.bad_seq = int(_fields(content)[0])
+    verdict.bad_seq = seq_of(content)
     verdict.problem = problem
     return verdict

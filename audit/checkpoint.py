@@ -110,9 +110,12 @@ def is_signed_by(checkpoint, public_key):
 def parse(line):
     """A ``Checkpoint`` from its line; ``CheckpointError`` when it is not one."""
     fields = line.split()
-    if len(fields) != 7 or fields[:2] != [MAGIC, VERSION] or not fields[2].isdigit():
+    if len(fields) != 7:
         raise CheckpointError("is not a checkpoint line")
-    return Checkpoint(int(fields[2]), *fields[3:])
+    magic, version, seq, chain, time, key_fingerprint, signature = fields
+    if (magic, version) != (MAGIC, VERSION) or not seq.isdigit():
+        raise CheckpointError("is not a checkpoint line")
+    return Checkpoint(int(seq), chain, time, key_fingerprint, signature)
 
 
 def read(paths):

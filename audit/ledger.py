@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.actions import Action, Outcome, checked
-from audit.chain import CHAIN_FIELDS, canonical_json, chain_value
+from audit.chain import CHAIN_FIELDS, Head, canonical_json, chain_value
 from audit.models import AuditEntry, AuditHead
 from vault.roles import role_of
 
@@ -65,9 +65,9 @@ def record(
     # No savepoint of its own: callers are inside the atomic block of their work, and
     # an entry that fails must fail that work too (and two fewer round trips).
     with transaction.atomic(savepoint=False):
-        seq, prev_chain = _advance_head()
+        head = _advance_head()
         entry = AuditEntry(
-            seq=seq,
+            seq=head.seq,
             created_at=timezone.now(),
             action=action,
             outcome=outcome,
@@ -81,7 +81,7 @@ def record(
             target_id=_text(target_id, 64),
             customer_ids=customer_ids,
             detail=_plain(detail or {}),
-            prev_chain=prev_chain,
+            prev_chain=head.chain,
         )
         entry.chain = chain_value(settings.AUDIT_CHAIN_KEY, entry)
         _insert(entry)
@@ -105,10 +105,11 @@ _INSERT_INDEX = (
 
 def _insert(entry):
     """Insert the entry and its customer index rows, and move the head's chain value."""
-    ops = connection.ops
-    values = [getattr(entry, name) for name in _COLUMNS]
-    values[1] = ops.adapt_datetimefield_value(entry.created_at)
-    values[12], values[13] = canonical_json(entry.customer_ids), canonical_json(entry.detail)
+    row = {name: getattr(entry, name) for name in _COLUMNS}
+    row["created_at"] = created_at = connection.ops.adapt_datetimefield_value(entry.created_at)
+    row["customer_ids"] = customer_ids = canonical_json(entry.customer_ids)
+    row["detail"] = canonical_json(entry.detail)
+    values = list(row.values())
     insert, head, index = _INSERT_ENTRY, _UPDATE_HEAD, _INSERT_INDEX
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -120,7 +121,7 @@ def _insert(entry):
                 [
                     *values,
                     *(entry.chain, HEAD_PK),
-                    *(entry.actor_id, values[1], entry.action, entry.customer_ids),
+                    *(entry.actor_id, created_at, entry.action, entry.customer_ids),
                 ],
             )
             entry.pk = cursor.fetchone()[0]
@@ -133,7 +134,7 @@ def _insert(entry):
                 # ids come from the entry's own JSON list, not one INSERT per customer.
                 cursor.execute(
                     f"{index} SELECT %s, value, %s, %s, %s FROM json_each(%s)",  # noqa: S608
-                    [entry.pk, entry.actor_id, values[1], entry.action, values[12]],
+                    [entry.pk, entry.actor_id, created_at, entry.action, customer_ids],
                 )
     entry._state.adding, entry._state.db = False, connection.alias
 
@@ -158,7 +159,8 @@ def _plain(detail):
 
 
 def _advance_head():
-    """Take the next sequence number and the previous chain value.
+    """Take the next sequence number and the previous chain value, as the new ``Head``
+    (its chain is still the previous entry's: the caller chains the new entry to it).
 
     The UPDATE locks the head row (PostgreSQL) or takes the write lock (SQLite) until
     the surrounding transaction ends, so appends queue one behind the other.
@@ -172,7 +174,7 @@ def _advance_head():
             )
             row = cursor.fetchone()
         if row is not None:
-            return row[0], row[1]
+            return Head(*row)
         _create_head()
     raise RuntimeError("The audit ledger head could not be created.")
 
@@ -183,14 +185,16 @@ def _head_table():
 
 def _create_head():
     """Make the head row from the last entry (a fresh or flushed database)."""
-    last = AuditEntry.objects.order_by("-seq").values_list("seq", "chain").first() or (0, "")
+    row = AuditEntry.objects.order_by("-seq").values_list(*Head._fields).first()
+    last = Head(*row) if row else Head(0, "")
     try:
         with transaction.atomic():
-            AuditHead.objects.create(pk=HEAD_PK, seq=last[0], chain=last[1])
+            AuditHead.objects.create(pk=HEAD_PK, seq=last.seq, chain=last.chain)
     except IntegrityError:
         pass  # Another request made it first.
 
 
 def current_head():
-    """The stored ``(seq, chain)`` of the ledger head, or None before the first entry."""
-    return AuditHead.objects.filter(pk=HEAD_PK).values_list("seq", "chain").first()
+    """The stored ``Head`` of the ledger, or None before the first entry."""
+    head = AuditHead.objects.filter(pk=HEAD_PK).values_list(*Head._fields).first()
+    return Head(*head) if head else None

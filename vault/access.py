@@ -13,18 +13,30 @@ factor): the admin's pages in ``AdminSite.admin_view``, the views beside it in
 page gets 403, so an outsider or the auditor learns nothing.
 """
 
+from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+View = Callable[..., HttpResponseBase]
+_Admin = TypeVar("_Admin", bound=type)
 
-def vault_view(*permissions):
+if TYPE_CHECKING:
+    _MixinBase = admin.ModelAdmin[Any]  # what the mixin is put in front of, for mypy
+else:
+    _MixinBase = object
+
+
+def vault_view(*permissions: str) -> Callable[[View], View]:
     """Decorator: never cached; anonymous people go to sign in; the rest need the admin
     site's permission and every one of ``permissions`` ("app_label.codename"), or get
     403 (like ``permission_required(..., raise_exception=True)``).
@@ -32,9 +44,9 @@ def vault_view(*permissions):
     Works on ModelAdmin methods too, through ``method_decorator``.
     """
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request, *args, **kwargs):
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("admin:login"))
             if not (admin.site.has_permission(request) and request.user.has_perms(permissions)):
@@ -46,7 +58,7 @@ def vault_view(*permissions):
     return decorator
 
 
-class PermissionAdmin:
+class PermissionAdmin(_MixinBase):
     """ModelAdmin mixin: the admin's one gate, which every ModelAdmin has (the admin site
     gives it to the admins of installed packages; a test checks every one).
 
@@ -58,23 +70,23 @@ class PermissionAdmin:
     published version is read-only) stay in the class, calling ``super()``.
     """
 
-    never = ()
+    never: tuple[str, ...] = ()
 
-    def has_module_permission(self, request):
+    def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_or_change_permission(request)
 
-    def has_add_permission(self, request, *args):
+    def has_add_permission(self, request: HttpRequest, *args: Model | None) -> bool:
         # *args: inlines pass the parent object too.
         return "add" not in self.never and super().has_add_permission(request, *args)
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return "change" not in self.never and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return "delete" not in self.never and super().has_delete_permission(request, obj)
 
 
-def gated(admin_class):
+def gated(admin_class: _Admin) -> _Admin:
     """``admin_class`` with the one gate: itself when it has it, else a subclass."""
     if issubclass(admin_class, PermissionAdmin):
         return admin_class
@@ -83,10 +95,10 @@ def gated(admin_class):
         "__doc__": admin_class.__doc__,
         "gate_given_by_site": True,
     }
-    return type(admin_class.__name__, (PermissionAdmin, admin_class), attributes)
+    return cast(_Admin, type(admin_class.__name__, (PermissionAdmin, admin_class), attributes))
 
 
-def holders(permission):
+def holders(permission: str) -> QuerySet[Any]:
     """Active people whose role grants ``permission`` ("app_label.codename").
 
     A role is the only way anyone holds a permission here (nobody is given one of their

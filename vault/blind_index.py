@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from collections.abc import Callable
 
 import phonenumbers
 from django.conf import settings
@@ -27,7 +28,7 @@ INDEX_HEX_CHARS = INDEX_BITS // 4
 _SPACES = re.compile(r"\s+")
 
 
-def normalise_email(value):
+def normalise_email(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip().lower()
 
 
@@ -37,7 +38,7 @@ FAST_PHONE_MAX_CHARS = 40
 _PHONE_SEPARATORS = str.maketrans("", "", "-() ")
 
 
-def well_formed_japanese_e164(text):
+def well_formed_japanese_e164(text: str) -> str | None:
     """E.164 for a well-formed Japanese number, or None for anything else.
 
     ``phonenumbers`` takes about 30 µs a value, which dominated imports and seeding. This
@@ -67,7 +68,7 @@ def well_formed_japanese_e164(text):
     return "+81" + digits
 
 
-def normalise_phone(value):
+def normalise_phone(value: str) -> str:
     """E.164 for a parseable number (region JP); otherwise the NFKC digits and '+'."""
     text = unicodedata.normalize("NFKC", value).strip()
     fast = well_formed_japanese_e164(text)
@@ -80,24 +81,28 @@ def normalise_phone(value):
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def normalise_name(value):
+def normalise_name(value: str) -> str:
     return _SPACES.sub("", unicodedata.normalize("NFKC", value))
 
 
-NORMALISERS = {"email": normalise_email, "phone": normalise_phone, "name": normalise_name}
+NORMALISERS: dict[str, Callable[[str], str]] = {
+    "email": normalise_email,
+    "phone": normalise_phone,
+    "name": normalise_name,
+}
 
 
-def normalise(kind, value):
+def normalise(kind: str, value: str) -> str:
     """Normalise ``value`` the way the ``kind`` index expects."""
     return NORMALISERS[kind](value)
 
 
-def blind_index(kind, value, key=None):
+def blind_index(kind: str, value: object, key: bytes | None = None) -> str:
     """The hex blind index of ``value`` (of ``kind`` email/phone/name), '' for empty values."""
     return full_digest(kind, value, key)[:INDEX_HEX_CHARS]
 
 
-def full_digest(kind, value, key=None):
+def full_digest(kind: str, value: object, key: bytes | None = None) -> str:
     """The whole 256-bit keyed digest whose prefix is the blind index ('' for empty values).
 
     Search keeps it instead of the term itself, and compares it with each candidate's

@@ -33,10 +33,15 @@ speed. The record's associated data names its own column, so the binding is stil
 field and row: inside the record each value sits under its field's name.
 """
 
+from __future__ import annotations
+
 import base64
 import json
 import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeGuard, TypeVar, cast
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -52,6 +57,12 @@ from django.dispatch import receiver
 from django.utils.functional import cached_property
 
 from vault import reads
+
+if TYPE_CHECKING:
+    from django.apps.registry import Apps
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+    from django.db.models.expressions import Col
+    from django.db.models.lookups import Lookup, Transform
 from vault.reads import _scope as _read_scope
 from vault.reads import _watchers as _read_watchers
 
@@ -60,33 +71,46 @@ TEXT_PK_VERSION = 1  # the row's pk as text in the associated data
 VERSIONS = (TEXT_PK_VERSION, VERSION)
 NONCE_BYTES = 12  # GCM's standard nonce; random nonces are safe far beyond shop scale.
 
+_M = TypeVar("_M", bound=models.Model)
+
 
 class DecryptionError(Exception):
     """A stored value could not be decrypted (wrong key, moved or altered ciphertext)."""
 
 
-_keyring_cache = {}
+_keyring_cache: dict[str, Keyring] = {}
 
 
-def _header(key_id, version=VERSION):
+def _header(key_id: str, version: int = VERSION) -> bytes:
     """The bytes every value sealed under ``key_id`` starts with: version, length, id."""
     raw = key_id.encode("ascii")
     return bytes((version, len(raw))) + raw
 
 
-def row_bytes(pk, version=VERSION):
+def row_bytes(pk: object, version: int = VERSION) -> bytes:
     """The row's part of the associated data in format ``version``: a UUID's 16 bytes from
     version 2, else the pk's text."""
-    if version != TEXT_PK_VERSION and pk.__class__ is UUID:
+    if version != TEXT_PK_VERSION and type(pk) is UUID:
         return pk.bytes
     return str(pk).encode()
 
 
-def _keyring():
-    """Return (current key id, current header, {header: AESGCM}) for the configured keys.
+@dataclass(frozen=True, slots=True)  # slots: the fastest attribute reads, once per value
+class Keyring:
+    """The configured keys, ready to use.
 
     Ciphers are looked up by the whole header (version, id length, id), so one dict lookup
     checks the version and finds the key; each key has one header per format version.
+    """
+
+    current_id: str  # the key new values are encrypted with (the first configured one)
+    header: bytes  # that key's header in the current format
+    ciphers: dict[bytes, AESGCM]  # header -> cipher, for every key and format version
+
+
+def _keyring() -> Keyring:
+    """The ``Keyring`` of the configured keys.
+
     The cache is dropped when FIELD_ENCRYPTION_KEYS changes through override_settings
     (tests); in production keys change only with a restart. Reading ``settings`` on every
     value would cost more than the decryption itself.
@@ -95,85 +119,100 @@ def _keyring():
         return _keyring_cache["ring"]
     except KeyError:
         source = settings.FIELD_ENCRYPTION_KEYS
-        ciphers = {}
+        ciphers: dict[bytes, AESGCM] = {}
         for kid, raw in source.items():
             cipher = AESGCM(raw)
             ciphers.update((_header(kid, version), cipher) for version in VERSIONS)
         current = next(iter(source))
-        ring = _keyring_cache["ring"] = (current, _header(current), ciphers)
+        ring = _keyring_cache["ring"] = Keyring(current, _header(current), ciphers)
         return ring
 
 
 @receiver(setting_changed)
-def _forget_keys(setting, **kwargs):
+def _forget_keys(setting: str, **kwargs: object) -> None:
     if setting == "FIELD_ENCRYPTION_KEYS":
         _keyring_cache.clear()
 
 
-def current_key_id():
+def current_key_id() -> str:
     """The id of the key new values are encrypted with (the first configured key)."""
-    return _keyring()[0]
+    return _keyring().current_id
 
 
-def is_sealed(value):
+def is_sealed(value: object) -> TypeGuard[bytes | memoryview]:
     """True for a stored (not yet decrypted) value: bytes as the database driver returns."""
     return isinstance(value, (bytes, memoryview))
 
 
-def key_id_of(token):
+def key_id_of(token: object) -> str | None:
     """The key id a stored value was encrypted with, or None if it is not ours."""
     if not is_sealed(token):
         return None
-    token = bytes(token)
-    if len(token) < 2 or token[0] not in VERSIONS:
+    raw = bytes(token)
+    if len(raw) < 2 or raw[0] not in VERSIONS:
         return None
-    end = 2 + token[1]
-    if len(token) < end + NONCE_BYTES:
+    end = 2 + raw[1]
+    if len(raw) < end + NONCE_BYTES:
         return None
     try:
-        return token[2:end].decode("ascii")
+        return raw[2:end].decode("ascii")
     except UnicodeDecodeError:
         return None
 
 
-def _version_of(token):
+def _version_of(token: object) -> int:
     """The format version a stored value says it has (the current one if it says none)."""
     return token[0] if is_sealed(token) and len(token) else VERSION
 
 
-def encrypt(plain: bytes, associated: bytes, *, version=VERSION, key_id=None) -> bytes:
+def encrypt(
+    plain: bytes, associated: bytes, *, version: int = VERSION, key_id: str | None = None
+) -> bytes:
     """Encrypt bytes bound to ``associated``, under the current key unless ``key_id`` names
     another configured one, marked as format ``version`` (the caller's associated data
     must follow that version: see ``row_bytes``)."""
-    current, header, ciphers = _keyring()
+    ring = _keyring()
+    header = ring.header
     if key_id is not None or version != VERSION:
-        header = _header(current if key_id is None else key_id, version)
-        if header not in ciphers:
+        header = _header(ring.current_id if key_id is None else key_id, version)
+        if header not in ring.ciphers:
             raise ValueError(f"no configured key has id {key_id!r}, or no format {version}")
     nonce = os.urandom(NONCE_BYTES)
-    return header + nonce + ciphers[header].encrypt(nonce, plain, associated)
+    return header + nonce + ring.ciphers[header].encrypt(nonce, plain, associated)
 
 
-def decrypt(token: bytes, associated: bytes) -> bytes:
+def decrypt(token: bytes | memoryview, associated: bytes) -> bytes:
     """Decrypt a stored value; raise DecryptionError (without the value) on any failure."""
     if token.__class__ is not bytes:
         if not isinstance(token, (bytes, memoryview)):
             raise DecryptionError("value is not ShopGuard ciphertext")
         token = bytes(token)
     try:
-        start = 2 + token[1]
+        return _decrypt(token, associated)
     except IndexError:
         raise DecryptionError("value is not ShopGuard ciphertext") from None
-    cipher = (_keyring_cache.get("ring") or _keyring())[2].get(token[:start])
-    if cipher is None:
+    except KeyError:
         if token[0] not in VERSIONS:
-            raise DecryptionError(f"unknown format version {token[0]}")
-        raise DecryptionError(f"no configured key has id {key_id_of(token)!r}")
-    nonce_end = start + NONCE_BYTES
-    try:
-        return cipher.decrypt(token[start:nonce_end], token[nonce_end:], associated)
+            raise DecryptionError(f"unknown format version {token[0]}") from None
+        raise DecryptionError(f"no configured key has id {key_id_of(token)!r}") from None
     except (InvalidTag, ValueError):
         raise DecryptionError("authentication failed (wrong key, or value moved/altered)") from None
+
+
+def _decrypt(token: bytes, associated: bytes) -> bytes:
+    """The one decryption every path shares: the header finds the cipher (one slice, one
+    dict lookup), then one AES-GCM decryption. It raises what it meets, for the caller to
+    name: IndexError (too short for a header), KeyError (unknown version or key),
+    InvalidTag or ValueError (wrong key, or the value moved or altered).
+
+    It runs once per row of a bulk read, so it takes ``bytes`` only and checks nothing
+    more: ``decrypt`` checks and names every failure, the descriptors send any failure
+    to ``EncryptedField.open``.
+    """
+    start = 2 + token[1]
+    cipher = (_keyring_cache.get("ring") or _keyring()).ciphers[token[:start]]
+    nonce_end = start + NONCE_BYTES
+    return cipher.decrypt(token[start:nonce_end], token[nonce_end:], associated)
 
 
 # The pk a row had when its stored ciphertext was set (loaded, usually): a row copied
@@ -185,29 +224,28 @@ _SEALED_PK = "_encryption_sealed_pk"
 class _EncryptedAttribute:
     """Descriptor that decrypts the stored value on first access, once the pk is known.
 
-    ``__get__`` runs once per encrypted column of every row read, so its usual case is
-    inlined: one slice for the header, one dict lookup for the cipher, one AES-GCM
-    decryption. Anything unusual
-    (no pk yet, unknown key, damaged value) goes through ``EncryptedField.open``, which
-    checks everything again and raises ``DecryptionError`` with the model, field and row.
+    ``__get__`` runs once per encrypted column of every row read, so its usual case goes
+    straight to the shared decryption (``_decrypt``). Anything unusual (no pk yet,
+    unknown key, damaged value) goes through ``EncryptedField.open``, which checks
+    everything again and raises ``DecryptionError`` with the model, field and row.
     """
 
-    def __init__(self, field):
+    def __init__(self, field: EncryptedField) -> None:
         self.field = field
         self.attname = field.attname
         # Text fields decode with bytes.decode itself: one Python call less per value.
         plain_text = type(field).from_bytes is EncryptedField.from_bytes
-        self.from_bytes = bytes.decode if plain_text else field.from_bytes
+        self.from_bytes: Callable[[bytes], Any] = bytes.decode if plain_text else field.from_bytes
 
     @cached_property
-    def pk_attname(self):
-        return self.field.model._meta.pk.attname
+    def pk_attname(self) -> str:
+        return self.field._pk_attname
 
     @cached_property
-    def associated_prefix(self):
+    def associated_prefix(self) -> bytes:
         return self.field._associated_prefix
 
-    def __get__(self, instance, owner):
+    def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
         if instance is None:
             return self
         data = instance.__dict__
@@ -230,42 +268,49 @@ class _EncryptedAttribute:
             data[self.attname] = self.field.open(value, instance)
             return data[self.attname]
         try:
-            start = 2 + value[1]
-            cipher = (_keyring_cache.get("ring") or _keyring())[2][value[:start]]
-            nonce_end = start + NONCE_BYTES
-            plain = cipher.decrypt(
-                value[start:nonce_end],
-                value[nonce_end:],
-                self.associated_prefix + row_bytes(pk, value[0]),
-            )
+            # The row's part of the associated data as the value's format writes it.
+            plain = _decrypt(value, self.associated_prefix + row_bytes(pk, value[0]))
         except (LookupError, InvalidTag, ValueError):
             data[self.attname] = self.field.open(value, instance)
         else:
             data[self.attname] = self.from_bytes(plain)
         return data[self.attname]
 
-    def __set__(self, instance, value):
+    def __set__(self, instance: models.Model, value: object) -> None:
         data = instance.__dict__
         if value.__class__ is bytes or value.__class__ is memoryview:
             remember_sealed_pk(data, self.pk_attname)
         data[self.attname] = value
 
 
-def remember_sealed_pk(data, pk_attname):
+def remember_sealed_pk(data: dict[str, Any], pk_attname: str) -> None:
     """Note the pk stored ciphertext arrives under (the first time only: a value copied
     in later from another row must still fail to open)."""
     if _SEALED_PK not in data:
         data[_SEALED_PK] = data.get(pk_attname)
 
 
-def moved_since_sealed(instance):
+def moved_since_sealed(instance: models.Model) -> bool:
     """True when ``instance`` has a new pk since its stored ciphertext was set."""
     data = instance.__dict__
     sealed_pk = data.get(_SEALED_PK)
-    return sealed_pk is not None and sealed_pk != data.get(instance._meta.pk.attname)
+    return sealed_pk is not None and sealed_pk != data.get(_pk_attname_of(instance))
 
 
-class EncryptedField(models.Field):
+def _pk_attname_of(model: models.Model | type[models.Model]) -> str:
+    """The attribute holding the primary key (every model has one once it is ready)."""
+    pk = model._meta.pk
+    assert pk is not None  # a model without a primary key is not ready yet
+    return pk.attname
+
+
+if TYPE_CHECKING:
+    _Field = models.Field[Any, Any]
+else:
+    _Field = models.Field  # a plain class at run time; generic for mypy (django-stubs)
+
+
+class EncryptedField(_Field):
     """Base for encrypted fields: subclasses convert their Python type to and from bytes.
 
     The column is binary; ``max_length`` limits the plaintext (forms, validation).
@@ -273,7 +318,7 @@ class EncryptedField(models.Field):
 
     descriptor_class = _EncryptedAttribute
 
-    def __init__(self, *args, record=None, **kwargs):
+    def __init__(self, *args: Any, record: str | None = None, **kwargs: Any) -> None:
         # max_length is enforced on the plaintext (forms, validation), not on the column.
         self.plain_max_length = kwargs.pop("max_length", None)
         # The name of the EncryptedRecordField this field lives in, if it has no column.
@@ -282,11 +327,13 @@ class EncryptedField(models.Field):
         if self.plain_max_length:
             self.validators.append(MaxLengthValidator(self.plain_max_length))
 
-    def get_attname_column(self):
+    def get_attname_column(self) -> tuple[str, str | None]:  # type: ignore[override]
         attname, column = super().get_attname_column()
         return (attname, None) if self.record else (attname, column)
 
-    def contribute_to_class(self, cls, name, private_only=False):
+    def contribute_to_class(
+        self, cls: type[models.Model], name: str, private_only: bool = False
+    ) -> None:
         if not self.record:
             super().contribute_to_class(cls, name, private_only)
             return
@@ -296,11 +343,15 @@ class EncryptedField(models.Field):
         setattr(cls, self.attname, _MemberAttribute(self))
 
     @cached_property
-    def record_field(self):
+    def record_field(self) -> EncryptedRecordField | None:
         """The EncryptedRecordField a member lives in (None for a field with a column)."""
-        return self.model._meta.get_field(self.record) if self.record else None
+        if not self.record:
+            return None
+        field = self.model._meta.get_field(self.record)
+        assert isinstance(field, EncryptedRecordField)  # check() says so (vault.E001)
+        return field
 
-    def check(self, **kwargs):
+    def check(self, **kwargs: Any) -> list[checks.CheckMessage]:
         errors = super().check(**kwargs)
         if self.record:
             try:
@@ -317,10 +368,10 @@ class EncryptedField(models.Field):
                 )
         return errors
 
-    def get_internal_type(self):
+    def get_internal_type(self) -> str:
         return "BinaryField"  # BLOB on SQLite, bytea on PostgreSQL
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, str, Sequence[Any], dict[str, Any]]:
         name, path, args, kwargs = super().deconstruct()
         if self.plain_max_length:
             kwargs["max_length"] = self.plain_max_length
@@ -328,25 +379,25 @@ class EncryptedField(models.Field):
             kwargs["record"] = self.record
         return name, path, args, kwargs
 
-    def to_bytes(self, value):
+    def to_bytes(self, value: Any) -> bytes:
         return str(value).encode("utf-8")
 
-    def from_bytes(self, raw):
+    def from_bytes(self, raw: bytes) -> Any:
         return raw.decode("utf-8")
 
     # A member's value inside its record's JSON object (text is stored as it is).
-    to_json = None
-    from_json = None
+    to_json: Callable[[Any], Any] | None = None
+    from_json: Callable[[Any], Any] | None = None
 
     @cached_property
-    def _associated_prefix(self):
+    def _associated_prefix(self) -> bytes:
         return f"{self.model._meta.label_lower}:{self.name}:".encode()
 
     @cached_property
-    def _pk_attname(self):
-        return self.model._meta.pk.attname
+    def _pk_attname(self) -> str:
+        return _pk_attname_of(self.model)
 
-    def associated_data(self, instance, version=VERSION):
+    def associated_data(self, instance: models.Model, version: int = VERSION) -> bytes:
         """``<app>.<model>:<field>:<pk>``: binds a value to its model, field and row (the
         pk written as format ``version`` writes it, see ``row_bytes``)."""
         pk = instance.__dict__.get(self._pk_attname)
@@ -354,14 +405,14 @@ class EncryptedField(models.Field):
             raise ValueError(f"{self.model._meta.label}: encrypted fields need a pk before save.")
         return self._associated_prefix + row_bytes(pk, version)
 
-    def seal(self, value, instance):
+    def seal(self, value: Any, instance: models.Model) -> bytes:
         """Encrypt ``value`` for this field of ``instance``."""
         return encrypt(self.to_bytes(value), self.associated_data(instance))
 
-    def open(self, token, instance):
+    def open(self, token: bytes | memoryview, instance: models.Model) -> Any:
         """Decrypt ``token`` read from this field of ``instance``: bound to the row's pk,
         or, for a row given a new pk since its values were loaded, to the pk it had."""
-        error = None
+        error: DecryptionError | None = None
         version = _version_of(token)
         for associated in self._associated_candidates(instance, version):
             try:
@@ -372,17 +423,17 @@ class EncryptedField(models.Field):
             f"Cannot decrypt {self.model._meta.label}.{self.name} of row {instance.pk}: {error}"
         ) from None
 
-    def _associated_candidates(self, instance, version):
+    def _associated_candidates(self, instance: models.Model, version: int) -> Iterator[bytes]:
         if instance.__dict__.get(self._pk_attname) is not None or not moved_since_sealed(instance):
             # raises without a pk: nothing to bind to
             yield self.associated_data(instance, version)
         if moved_since_sealed(instance):
             yield self._associated_prefix + row_bytes(instance.__dict__[_SEALED_PK], version)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         return value
 
-    def pre_save(self, model_instance, add):
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         data = model_instance.__dict__
         value = data.get(self.attname)
         if value is None:
@@ -393,7 +444,7 @@ class EncryptedField(models.Field):
             value = getattr(model_instance, self.attname)  # opened under the old pk
         return self.seal(value, model_instance)
 
-    def get_prep_value(self, value):
+    def get_prep_value(self, value: Any) -> Any:
         if self.record:
             raise FieldError(
                 f"{self.model._meta.label}.{self.name} is sealed inside the encrypted record "
@@ -408,7 +459,7 @@ class EncryptedField(models.Field):
             "bulk_update() on instances, not with update() or lookups."
         )
 
-    def get_lookup(self, lookup_name):
+    def get_lookup(self, lookup_name: str) -> type[Lookup[Any]] | None:
         if lookup_name == "isnull" and not self.record:
             return super().get_lookup(lookup_name)
         raise FieldError(
@@ -416,10 +467,10 @@ class EncryptedField(models.Field):
             f"'{lookup_name}'. Search through its blind index instead."
         )
 
-    def get_transform(self, lookup_name):
+    def get_transform(self, lookup_name: str) -> type[Transform] | None:
         raise FieldError(f"{self.model._meta.label}.{self.name} is encrypted.")
 
-    def get_col(self, alias, output_field=None):
+    def get_col(self, alias: str, output_field: _Field | None = None) -> Col:
         if self.record:
             raise FieldError(
                 f"{self.model._meta.label}.{self.name} is sealed inside the encrypted record "
@@ -428,12 +479,12 @@ class EncryptedField(models.Field):
             )
         return super().get_col(alias, output_field)
 
-    def value_to_string(self, obj):
+    def value_to_string(self, obj: models.Model) -> str:
         # Serialisers (dumpdata) get a redaction, never the plaintext.
         return "[encrypted]"
 
-    def formfield(self, **kwargs):
-        defaults = {"max_length": self.plain_max_length}
+    def formfield(self, **kwargs: Any) -> forms.Field | None:  # type: ignore[override]
+        defaults: dict[str, Any] = {"max_length": self.plain_max_length}
         if not self.choices:
             defaults["widget"] = forms.TextInput
         defaults.update(kwargs)
@@ -443,44 +494,44 @@ class EncryptedField(models.Field):
 class EncryptedTextField(EncryptedField):
     """An encrypted string (use ``max_length`` to limit the plaintext)."""
 
-    def to_json(self, value):
+    def to_json(self, value: Any) -> str:
         return str(value)
 
 
 class EncryptedDateField(EncryptedField):
     """An encrypted ``datetime.date``."""
 
-    def to_bytes(self, value):
+    def to_bytes(self, value: date | str) -> bytes:
         if isinstance(value, str):
             value = date.fromisoformat(value)
         return value.isoformat().encode("ascii")
 
-    def from_bytes(self, raw):
+    def from_bytes(self, raw: bytes) -> date:
         return date.fromisoformat(raw.decode("ascii"))
 
-    def to_json(self, value):
+    def to_json(self, value: date | str) -> str:
         return (date.fromisoformat(value) if isinstance(value, str) else value).isoformat()
 
-    def from_json(self, value):
+    def from_json(self, value: str) -> date:
         return date.fromisoformat(value)
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any) -> forms.Field | None:  # type: ignore[override]
         return models.Field.formfield(self, form_class=forms.DateField, **kwargs)
 
 
 class EncryptedJSONField(EncryptedField):
     """Encrypted JSON: dicts, lists, numbers, strings, booleans keep their types."""
 
-    def to_bytes(self, value):
+    def to_bytes(self, value: Any) -> bytes:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
-    def from_bytes(self, raw):
+    def from_bytes(self, raw: bytes) -> Any:
         return json.loads(raw)
 
-    def to_json(self, value):
+    def to_json(self, value: Any) -> Any:
         return value
 
-    def formfield(self, **kwargs):
+    def formfield(self, **kwargs: Any) -> forms.Field | None:  # type: ignore[override]
         return models.Field.formfield(self, form_class=forms.JSONField, **kwargs)
 
 
@@ -504,18 +555,27 @@ COMPACT_RECORD = b"\x01"
 _SEPARATOR, _NONE = b"\xff", b"\xfe"
 _SPLIT, _NONE_TEXT = "\udcff", "\udcfe"  # the same bytes after decoding
 _KEY_LIST_MAX = 0xFFFF
-_key_lists = {}  # record prefix (format byte, length, key list) -> (prefix, keys)
-_last_key_list = [(b"\x00", ())]  # the usual case: every row has the same key list
 
 
-def encode_compact_record(record):
+class KeyList(NamedTuple):
+    """A compact record's key list, read once per distinct list."""
+
+    prefix: bytes  # the format byte, the list's length and the list, as stored
+    keys: tuple[str, ...]
+
+
+_key_lists: dict[bytes, KeyList] = {}  # by prefix
+_last_key_list = [KeyList(b"\x00", ())]  # the usual case: every row has the same key list
+
+
+def encode_compact_record(record: Mapping[str, Any]) -> bytes | None:
     """The compact form of ``record`` ({key: text or None}), or None if a value is not
     text (a date or JSON member): such records are sealed as JSON."""
-    values = []
+    values: list[bytes] = []
     for value in record.values():
         if value is None:
             values.append(_NONE)
-        elif value.__class__ is str:
+        elif value.__class__ is str:  # not a subclass (SafeString): those stay JSON
             values.append(value.encode("utf-8"))
         else:
             return None
@@ -525,23 +585,25 @@ def encode_compact_record(record):
     return COMPACT_RECORD + len(key_list).to_bytes(2, "little") + key_list + _SEPARATOR.join(values)
 
 
-def decode_compact_record(raw):
+def decode_compact_record(raw: bytes) -> dict[str, str | None]:
     """The record dict sealed by ``encode_compact_record``."""
-    prefix, keys = _last_key_list[0]
-    if not raw.startswith(prefix):
-        prefix, keys = _read_key_list(raw)
-    values = raw[len(prefix) :].decode("utf-8", "surrogateescape").split(_SPLIT)
+    key_list = _last_key_list[0]
+    if not raw.startswith(key_list.prefix):
+        key_list = _read_key_list(raw)
+    values: list[str | None]
+    values = raw[len(key_list.prefix) :].decode("utf-8", "surrogateescape").split(_SPLIT)  # type: ignore[assignment]
     if _NONE_TEXT in values:
         values = [None if value == _NONE_TEXT else value for value in values]
-    return dict(zip(keys, values, strict=True))  # strict: a count that differs is an error
+    # strict: a count that differs is an error
+    return dict(zip(key_list.keys, values, strict=True))
 
 
-def _read_key_list(raw):
+def _read_key_list(raw: bytes) -> KeyList:
     prefix = raw[: 3 + int.from_bytes(raw[1:3], "little")]
     found = _key_lists.get(prefix)
     if found is None:
         keys = tuple(key.decode("utf-8") for key in prefix[3:].split(_SEPARATOR))
-        found = _key_lists[prefix] = (prefix, keys)
+        found = _key_lists[prefix] = KeyList(prefix, keys)
     _last_key_list[0] = found
     return found
 
@@ -558,17 +620,19 @@ class _RecordAttribute(_EncryptedAttribute):
     the same value again (``full_clean`` does) keeps them.
     """
 
-    def __get__(self, instance, owner):
+    field: EncryptedRecordField
+
+    def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
         if instance is not None:
             data = instance.__dict__
-            values = data.get(self.attname)
+            values: Any = data.get(self.attname)
             if values.__class__ is list:  # opened by the fast path: the members' values
                 names = self.field.member_attnames
                 record = data[self.attname] = dict(zip(names, values, strict=True))
                 return record
         return super().__get__(instance, owner)
 
-    def __set__(self, instance, value):
+    def __set__(self, instance: models.Model, value: object) -> None:
         data = instance.__dict__
         if self.attname in data and data[self.attname] is not value:
             for attname in self.field.member_attnames:
@@ -583,15 +647,38 @@ class _MemberAttribute:
     attribute reads). The first read opens the record and fills in every member not
     already set, so a row costs one decryption however many members are read."""
 
-    def __init__(self, field):
+    def __init__(self, field: EncryptedField) -> None:
         self.field = field
         self.attname = field.attname
 
-    def __get__(self, instance, owner):
+    def __get__(self, instance: models.Model | None, owner: type | None = None) -> Any:
         if instance is None:
             return self
-        self.field.record_field.open_members(instance)
+        record = self.field.record_field
+        assert record is not None  # only members have this attribute
+        record.open_members(instance)
         return instance.__dict__[self.attname]
+
+
+class MemberPlan(NamedTuple):
+    """How a record's member is read from the stored record, looked up once."""
+
+    attname: str
+    key: str  # its key in the record: the member's name
+    from_json: Callable[[Any], Any] | None  # None: stored as it is (text)
+    field: EncryptedField
+
+
+@dataclass(frozen=True, slots=True)  # slots: the fastest attribute reads, several per row
+class FreshRecord:
+    """The facts about one record field that ``EncryptedRecordField._open_fresh`` reads
+    for every row, looked up once."""
+
+    prefix: bytes  # what every record written by this code starts with (format, key list)
+    members: tuple[str, ...]  # the members' attribute names, in declared order
+    member_set: frozenset[str]  # the same, as a set: a row with any of them set is not fresh
+    associated_prefix: bytes  # the associated data's model and field part
+    pk_attname: str
 
 
 class EncryptedRecordField(EncryptedField):
@@ -607,15 +694,15 @@ class EncryptedRecordField(EncryptedField):
 
     descriptor_class = _RecordAttribute
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("editable", False)
         super().__init__(*args, **kwargs)
 
-    def get_default(self):
+    def get_default(self) -> None:
         return None  # no record yet: members start from their own defaults
 
     @cached_property
-    def members(self):
+    def members(self) -> list[EncryptedField]:
         return [
             f
             for f in self.model._meta.private_fields
@@ -623,35 +710,35 @@ class EncryptedRecordField(EncryptedField):
         ]
 
     @cached_property
-    def member_attnames(self):
+    def member_attnames(self) -> list[str]:
         return [f.attname for f in self.members]
 
     @cached_property
-    def _plan(self):
-        # (attname, key in the record, conversion from JSON or None, field) per member.
-        return [(f.attname, f.name, f.from_json, f) for f in self.members]
+    def _plan(self) -> list[MemberPlan]:
+        return [MemberPlan(f.attname, f.name, f.from_json, f) for f in self.members]
 
     @cached_property
-    def _plain_keys(self):
+    def _plain_keys(self) -> frozenset[str] | None:
         """The members' names if every member is stored as it is (text) and its name is its
         attribute name, else None: then a whole stored record can be copied in one step."""
         if all(f.from_json is None and f.attname == f.name for f in self.members):
             return frozenset(self.member_attnames)
         return None
 
-    def to_bytes(self, value):
+    def to_bytes(self, value: Mapping[str, Any]) -> bytes:
         compact = encode_compact_record(value)
         if compact is not None:
             return compact
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
-    def from_bytes(self, raw):
+    def from_bytes(self, raw: bytes) -> dict[str, Any]:
         if raw[:1] == COMPACT_RECORD:
             return decode_compact_record(raw)
-        return _JSON.decode(raw.decode("utf-8"))  # a record sealed before the compact form
+        record: dict[str, Any] = _JSON.decode(raw.decode("utf-8"))  # sealed before the compact form
+        return record
 
     @cached_property
-    def _fresh_prefix(self):
+    def _fresh_prefix(self) -> bytes | None:
         """The compact record's prefix (format, key list) when its keys are exactly the
         members, in their declared order: what every row written by this code starts with."""
         if self._plain_keys is None:
@@ -659,11 +746,11 @@ class EncryptedRecordField(EncryptedField):
         prefix = encode_compact_record(dict.fromkeys(self.member_attnames, ""))
         return None if prefix is None else prefix[: 3 + int.from_bytes(prefix[1:3], "little")]
 
-    def open_members(self, instance):
+    def open_members(self, instance: models.Model) -> None:
         """Set every member of ``instance`` not set yet from the stored record (decrypting
         it once) or, for a member the record lacks, from the member's default."""
         data = instance.__dict__
-        token = data.get(self.attname)
+        token: Any = data.get(self.attname)
         if token.__class__ is bytes and self._open_fresh(instance, data, token):
             return
         stored = getattr(instance, self.attname) or {}
@@ -681,7 +768,7 @@ class EncryptedRecordField(EncryptedField):
             else:
                 data[attname] = field.get_default()
 
-    def _open_fresh(self, instance, data, token):
+    def _open_fresh(self, instance: models.Model, data: dict[str, Any], token: bytes) -> bool:
         """The usual case of a bulk read in one step, True when done: a row just read
         (no member set yet) whose record holds exactly the members, as text, none None.
 
@@ -695,56 +782,47 @@ class EncryptedRecordField(EncryptedField):
         row, or opens a copied row under the pk it was sealed for.
         """
         fresh = self._fresh
-        if fresh is None:
+        if fresh is None or not fresh.member_set.isdisjoint(data):
             return False
-        prefix, names, keys, associated, pk_attname = fresh
-        if not keys.isdisjoint(data):
-            return False
-        pk = data.get(pk_attname)
+        pk = data.get(fresh.pk_attname)
         if pk is None:
             return False  # the general path raises, or opens a copy under its old pk
         scope = _read_scope.get()
         if scope is None or scope.customers is not None or _read_watchers:
             reads.opening(instance, self)
-        try:  # decrypt(), inlined: the token is bytes here
-            start = 2 + token[1]
-            cipher = (_keyring_cache.get("ring") or _keyring())[2][token[:start]]
-            nonce_end = start + NONCE_BYTES
-            if token[0] == VERSION and pk.__class__ is UUID:
-                associated += pk.bytes  # row_bytes(), inlined
-            else:
-                associated += row_bytes(pk, token[0])
-            plain = cipher.decrypt(token[start:nonce_end], token[nonce_end:], associated)
+        try:
+            plain = _decrypt(token, fresh.associated_prefix + row_bytes(pk, token[0]))
         except (LookupError, InvalidTag, ValueError):
             data[self.attname] = self.open(token, instance)
             return False
-        if plain.startswith(prefix):
-            body = plain[len(prefix) :]
+        if plain.startswith(fresh.prefix):
+            body = plain[len(fresh.prefix) :]
             if _NONE not in body:  # a None member takes the general path
                 values = body.decode("utf-8", "surrogateescape").split(_SPLIT)
-                if len(values) == len(names):
-                    data.update(zip(names, values, strict=True))
+                if len(values) == len(fresh.members):
+                    data.update(zip(fresh.members, values, strict=True))
                     data[self.attname] = values
                     return True
         data[self.attname] = self.from_bytes(plain)
         return False
 
     @cached_property
-    def _fresh(self):
-        """What ``_open_fresh`` needs, looked up once: the prefix every row written by this
-        code starts with, the member names, their set, the associated data's model and
-        field part and the pk's attribute; None when the fast path cannot apply."""
-        if self._fresh_prefix is None:
+    def _fresh(self) -> FreshRecord | None:
+        """What ``_open_fresh`` needs, looked up once (``FreshRecord``); None when the fast
+        path cannot apply (a member stored as another type than text, or under a name
+        other than its attribute's)."""
+        prefix, member_set = self._fresh_prefix, self._plain_keys
+        if prefix is None or member_set is None:
             return None
-        return (
-            self._fresh_prefix,
-            tuple(self.member_attnames),
-            self._plain_keys,
-            self._associated_prefix,
-            self._pk_attname,
+        return FreshRecord(
+            prefix=prefix,
+            members=tuple(self.member_attnames),
+            member_set=member_set,
+            associated_prefix=self._associated_prefix,
+            pk_attname=self._pk_attname,
         )
 
-    def pre_save(self, model_instance, add):
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         data = model_instance.__dict__
         token = data.get(self.attname)
         untouched = not any(a in data for a in self.member_attnames)
@@ -752,7 +830,7 @@ class EncryptedRecordField(EncryptedField):
             return token  # nothing read or changed: keep the stored ciphertext
         # Members merged in only to re-seal the record stay sealed afterwards: the save is
         # not a read, so reading them later is one (vault.reads).
-        merged = [a for a in self.member_attnames if a not in data] if is_sealed(token) else ()
+        merged = [a for a in self.member_attnames if a not in data] if is_sealed(token) else []
         with reads.bulk_read("save"):
             self.open_members(model_instance)
             record = dict(getattr(model_instance, self.attname) or {})
@@ -768,10 +846,10 @@ class EncryptedRecordField(EncryptedField):
         return sealed
 
 
-def record_columns(model, names):
+def record_columns(model: type[models.Model], names: Iterable[str]) -> list[str]:
     """``names`` with each record member replaced by its record's column (order kept):
     for ``only()``, ``defer()`` and ``save(update_fields=...)``."""
-    columns = []
+    columns: list[str] = []
     for name in names:
         try:
             field = model._meta.get_field(name)
@@ -784,26 +862,27 @@ def record_columns(model, names):
     return columns
 
 
-class RecordQuerySet(models.QuerySet):
+class RecordQuerySet(models.QuerySet[_M]):
     """QuerySet for models with an EncryptedRecordField: ``only()`` and ``defer()`` accept
     member names and load or defer their record (Django would silently ignore a field
     without a column, and each row would then fetch its record with one more query)."""
 
-    def only(self, *fields):
+    def only(self, *fields: str) -> Self:
         return super().only(*record_columns(self.model, fields))
 
-    def defer(self, *fields):
+    def defer(self, *fields: str | None) -> Self:
         if fields == (None,):
             return super().defer(None)
-        return super().defer(*record_columns(self.model, fields))
+        names = cast("tuple[str, ...]", fields)  # None comes alone, as above
+        return super().defer(*record_columns(self.model, names))
 
 
-def encrypted_fields(model):
+def encrypted_fields(model: type[models.Model]) -> list[EncryptedField]:
     """The encrypted columns of ``model`` (records included, their members not)."""
     return [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
 
 
-def encrypted_values(model):
+def encrypted_values(model: type[models.Model]) -> list[EncryptedField]:
     """The encrypted fields of ``model`` that each hold one value a person can type:
     columns of their own and record members (records themselves are not)."""
     return [
@@ -818,7 +897,7 @@ def encrypted_values(model):
 LEGACY_PREFIX = "gcm1:"
 
 
-def from_legacy(text):
+def from_legacy(text: str) -> bytes:
     """``gcm1:<key id>:<base64url(nonce || ciphertext || tag)>`` as the binary format.
 
     Only the framing changes: the ciphertext, nonce and key id stay as they were, so
@@ -829,12 +908,12 @@ def from_legacy(text):
     return _header(key_id, TEXT_PK_VERSION) + base64.urlsafe_b64decode(body)
 
 
-def binary_columns_for(app_label):
+def binary_columns_for(app_label: str) -> Callable[[Apps, BaseDatabaseSchemaEditor], None]:
     """A migration step (for RunPython) giving ``app_label``'s encrypted columns the binary
     format in databases created before it: on PostgreSQL text columns become bytea, and
     every ``gcm1:`` text value is rewritten as bytes. New databases have nothing to do."""
 
-    def forwards(apps, schema_editor):
+    def forwards(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         for model in apps.get_app_config(app_label).get_models():
             for field in model._meta.concrete_fields:
                 if isinstance(field, EncryptedField):
@@ -843,9 +922,13 @@ def binary_columns_for(app_label):
     return forwards
 
 
-def _binary_column(schema_editor, model, field):
+def _binary_column(
+    schema_editor: BaseDatabaseSchemaEditor, model: type[models.Model], field: EncryptedField
+) -> None:
     connection, quote = schema_editor.connection, schema_editor.quote_name
-    table, column, pk = model._meta.db_table, field.column, model._meta.pk.column
+    pk = model._meta.pk
+    assert pk is not None and field.column is not None  # a migrated model's columns
+    table, column = model._meta.db_table, field.column
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
@@ -858,11 +941,11 @@ def _binary_column(schema_editor, model, field):
                     f"ALTER TABLE {quote(table)} ALTER COLUMN {quote(column)} "
                     f"TYPE bytea USING convert_to({quote(column)}, 'UTF8')"
                 )
-        cursor.execute(f"SELECT {quote(pk)}, {quote(column)} FROM {quote(table)}")  # noqa: S608
+        cursor.execute(f"SELECT {quote(pk.column)}, {quote(column)} FROM {quote(table)}")  # noqa: S608
         legacy = []
         for key, value in cursor.fetchall():
             text = value if isinstance(value, str) else bytes(value or b"").decode("latin-1")
             if text.startswith(LEGACY_PREFIX):
                 legacy.append((from_legacy(text), key))
-        update = f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk)} = %s"  # noqa: S608
+        update = f"UPDATE {quote(table)} SET {quote(column)} = %s WHERE {quote(pk.column)} = %s"  # noqa: S608
         cursor.executemany(update, legacy)

@@ -19,7 +19,7 @@ KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 DATED_KEY_ID_RE = re.compile(r"^k(\d{8})")
 
 
-def decode_key(name, value):
+def decode_key(name: str, value: str) -> bytes:
     """Return the 32 raw bytes of a base64 key, or raise naming the variable."""
     try:
         raw = base64.urlsafe_b64decode(value.strip().encode("ascii"))
@@ -32,7 +32,7 @@ def decode_key(name, value):
     return raw
 
 
-def parse_field_keys(value, name="FIELD_ENCRYPTION_KEYS"):
+def parse_field_keys(value: str, name: str = "FIELD_ENCRYPTION_KEYS") -> dict[str, bytes]:
     """Parse ``id:key,id:key`` into an ordered dict {key_id: raw bytes}, newest first."""
     keys = {}
     for part in filter(None, (p.strip() for p in value.split(","))):
@@ -47,17 +47,17 @@ def parse_field_keys(value, name="FIELD_ENCRYPTION_KEYS"):
     return keys
 
 
-def new_raw_key():
+def new_raw_key() -> str:
     """Return a fresh base64 key of 32 random bytes."""
     return base64.urlsafe_b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii")
 
 
-def new_field_key():
+def new_field_key() -> str:
     """Return one ``id:key`` entry for FIELD_ENCRYPTION_KEYS; the id carries today's date."""
     return f"k{date.today():%Y%m%d}{secrets.token_hex(2)}:{new_raw_key()}"
 
 
-def key_date(key_id):
+def key_date(key_id: str | None) -> date | None:
     """The day a key made by ``new_field_key`` was made (its id carries it), or None for
     a key id chosen by hand."""
     found = DATED_KEY_ID_RE.match(key_id or "")

@@ -11,7 +11,9 @@ requests for the same key queue and each one counts what the others did.
 """
 
 import hashlib
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -20,25 +22,37 @@ from django.utils import timezone
 from vault.models import LimitCounter
 
 # Keys longer than the column (a typed username, say) are kept as their digest.
-_KEY_CHARS = LimitCounter._meta.get_field("key").max_length
+_KEY_CHARS = cast(int, LimitCounter._meta.get_field("key").max_length)
+
+# Whose uses a limit counts: any value, or a tuple of values (joined into one key).
+LimitKey = object
 
 
 class Limit:
     """``number`` uses per key in any ``per``; the number may come from a setting. With
     ``lockout``, uses count until ``per`` passes without one (see the module docstring)."""
 
-    def __init__(self, name, number, per, *, setting=None, lockout=False):
+    def __init__(
+        self,
+        name: str,
+        number: int,
+        per: timedelta,
+        *,
+        setting: str | None = None,
+        lockout: bool = False,
+    ) -> None:
         self.name, self._number, self.per, self.setting = name, number, per, setting
         self.lockout = lockout
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<Limit {self.name}: {self.number} per {self.per}>"
 
     @property
-    def number(self):
-        return getattr(settings, self.setting) if self.setting else self._number
+    def number(self) -> int:
+        number: int = getattr(settings, self.setting) if self.setting else self._number
+        return number
 
-    def take(self, key):
+    def take(self, key: LimitKey) -> bool:
         """Count one use for ``key`` and return True, or False (counting nothing) when the
         uses within the window are used up. Must run inside the work's transaction."""
         if not connection.in_atomic_block:
@@ -57,13 +71,13 @@ class Limit:
             transaction.on_commit(self.forget_expired)
         return allowed
 
-    def reserve(self, key):
+    def reserve(self, key: LimitKey) -> bool:
         """Take a use in a transaction of its own, committed before a slow check (a
         password hash) runs, so parallel checks see each other's reservations."""
         with transaction.atomic():
             return self.take(key)
 
-    def left(self, key):
+    def left(self, key: LimitKey) -> int:
         """Uses still allowed for ``key`` now (read without a lock: for messages only)."""
         uses = LimitCounter.objects.filter(limit=self.name, key=_key(key)).values_list(
             "uses", flat=True
@@ -71,23 +85,23 @@ class Limit:
         counted = self._counted(uses.first() or [], timezone.now().timestamp())
         return max(0, self.number - len(counted))
 
-    def _counted(self, uses, now):
+    def _counted(self, uses: Sequence[float], now: float) -> list[float]:
         """The uses (timestamps, oldest first) that still count at ``now``."""
         since = now - self.per.total_seconds()
         if self.lockout:
             return list(uses) if uses and uses[-1] > since else []
         return [at for at in uses if at > since]
 
-    def clear(self, key):
+    def clear(self, key: LimitKey) -> None:
         """Forget ``key``'s uses (a right password clears its guesses)."""
         LimitCounter.objects.filter(limit=self.name, key=_key(key)).delete()
 
-    def forget_expired(self):
+    def forget_expired(self) -> None:
         """Delete the counters whose newest use has left the window (they count nothing)."""
         stale = LimitCounter.objects.filter(limit=self.name, last_use__lt=timezone.now() - self.per)
         stale.delete()
 
-    def _locked_counter(self, key):
+    def _locked_counter(self, key: LimitKey) -> LimitCounter:
         key = _key(key)
         # A row deleted (cleared, forgotten) while this waited for its lock is made again.
         for _attempt in range(3):
@@ -100,7 +114,7 @@ class Limit:
         raise RuntimeError(f"{self.name}: the counter for a key could not be locked.")
 
 
-def _key(key):
+def _key(key: LimitKey) -> str:
     text = "|".join(str(part) for part in key) if isinstance(key, tuple) else str(key)
     if len(text) > _KEY_CHARS:
         return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

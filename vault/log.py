@@ -12,8 +12,9 @@ import json
 import logging
 import re
 import unicodedata
+from collections.abc import Iterable
 
-request_id_var = contextvars.ContextVar("request_id", default="")
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 EMAIL_RE = re.compile(r"[^\s@<>\"',;:]+@[^\s@<>\"',;:]+\.[A-Za-z]{2,}")
 # 7 or more digits, possibly split by spaces, dashes, dots or brackets: phones and cards.
@@ -33,12 +34,12 @@ PERSONAL_KEYS = {"card_number", "password", "term", "q"}
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 
-def scrub_extra_fields(names):
+def scrub_extra_fields(names: Iterable[str]) -> None:
     """Have ``PersonalDataFilter`` drop log extra fields called any of ``names``."""
     PERSONAL_KEYS.update(names)
 
 
-def scrub(text):
+def scrub(text: object) -> str:
     """Replace e-mail addresses and long digit runs (phones, cards) in ``text``; UUIDs
     (ids and request ids) stay whole."""
     text = unicodedata.normalize("NFKC", str(text))
@@ -48,7 +49,7 @@ def scrub(text):
     return "".join(p if i % 2 else DIGITS_RE.sub("[number]", p) for i, p in enumerate(pieces))
 
 
-def looks_personal(text):
+def looks_personal(text: object) -> bool:
     """True when ``text`` holds something ``scrub`` would hide (an e-mail, a long number)."""
     return scrub(text) != unicodedata.normalize("NFKC", str(text))
 
@@ -56,7 +57,7 @@ def looks_personal(text):
 class PersonalDataFilter(logging.Filter):
     """Scrub the message and drop personal extra fields; the record itself is kept."""
 
-    def filter(self, record):
+    def filter(self, record: logging.LogRecord) -> bool:
         record.msg = scrub(record.getMessage())
         record.args = None
         for key in list(vars(record)):
@@ -72,8 +73,8 @@ class PersonalDataFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id and extras."""
 
-    def format(self, record):
-        data = {
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, object] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
             "logger": record.name,

@@ -18,5 +18,5 @@ class LimitCounter(models.Model):
         ]
         indexes = [models.Index(fields=["limit", "last_use"], name="vault_limit_last_use")]
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.limit} {self.key}"

@@ -22,11 +22,14 @@ The library imports no app: the audit app registers its recorder with ``set_reco
 """
 
 import logging
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import models
 from django.dispatch import receiver
 
 logger = logging.getLogger("vault.reads")
@@ -54,18 +57,30 @@ class UnrecordedRead(Exception):
     """A personal value was decrypted outside a recorded read (raised in tests and DEBUG)."""
 
 
+# Told about each decryption: (instance, field, scope in force); see ``watch``.
+Watcher = Callable[[models.Model, "models.Field[Any, Any]", "_Scope | None"], object]
+# Records an unrecorded read in production: (instance, field); see ``set_recorder``.
+Recorder = Callable[[models.Model, "models.Field[Any, Any]"], object]
+
+
 class _Scope:
     """What may be decrypted now. ``customers`` is None for a bulk read (everything)."""
 
     __slots__ = ("reason", "customers", "rows", "entry")
 
-    def __init__(self, reason, customers=None, rows=(), entry=None):
+    def __init__(
+        self,
+        reason: str,
+        customers: frozenset[str] | None = None,
+        rows: Collection[tuple[str, str]] = (),
+        entry: object = None,
+    ) -> None:
         self.reason = reason
         self.customers = customers
         self.rows = rows
         self.entry = entry
 
-    def covers(self, instance):
+    def covers(self, instance: models.Model) -> bool:
         if self.customers is None:
             return True
         data = instance.__dict__
@@ -79,20 +94,20 @@ class _Scope:
         return (label, str(instance.pk)) in self.rows
 
 
-_scope = ContextVar("shopguard_read_scope", default=None)
+_scope: ContextVar[_Scope | None] = ContextVar("shopguard_read_scope", default=None)
 # Test instrumentation: callables told about every decryption (see ``watch``).
-_watchers = []
-_recorder = []
-_mode = []
+_watchers: list[Watcher] = []
+_recorder: list[Recorder] = []
+_mode: list[str] = []
 
 
-def current_scope():
+def current_scope() -> _Scope | None:
     """The read scope in force, or None."""
     return _scope.get()
 
 
 @contextmanager
-def _entered(scope):
+def _entered(scope: _Scope | None) -> Iterator[_Scope | None]:
     token = _scope.set(scope)
     try:
         yield scope
@@ -100,29 +115,31 @@ def _entered(scope):
         _scope.reset(token)
 
 
-def no_scope():
+def no_scope() -> AbstractContextManager[_Scope | None]:
     """Context manager: no read scope inside the block (each request starts like this)."""
     return _entered(None)
 
 
-def recorded_read(customers, *, entry=None, rows=()):
+def recorded_read(
+    customers: Iterable[object], *, entry: object = None, rows: Iterable[tuple[str, object]] = ()
+) -> AbstractContextManager[_Scope | None]:
     """Context manager: decrypt rows of ``customers`` (ids) only, covered by ``entry``.
 
     ``rows`` adds single rows by ``(model label, pk)``, for one not linked to a customer.
     """
     covered = frozenset(str(c) for c in customers)
-    rows = frozenset((label, str(pk)) for label, pk in rows)
-    return _entered(_Scope("recorded", covered, rows, entry))
+    named_rows = frozenset((label, str(pk)) for label, pk in rows)
+    return _entered(_Scope("recorded", covered, named_rows, entry))
 
 
-def bulk_read(reason):
+def bulk_read(reason: str) -> AbstractContextManager[_Scope | None]:
     """Context manager: decrypt any row, for ``reason`` (one of ``BULK_READS``)."""
     if reason not in BULK_READS:
         raise ValueError(f"{reason!r} is not a declared bulk read (vault.reads.BULK_READS).")
     return _entered(_Scope(reason))
 
 
-def opening(instance, field):
+def opening(instance: models.Model, field: "models.Field[Any, Any]") -> None:
     """Called by the descriptors before a stored value of ``field`` is decrypted."""
     scope = _scope.get()
     for watcher in _watchers:
@@ -131,13 +148,15 @@ def opening(instance, field):
         unrecorded(instance, field, scope)
 
 
-def checked():
+def checked() -> bool:
     """True when decryptions need ``opening`` (no bulk scope, or someone is watching)."""
     scope = _scope.get()
     return scope is None or scope.customers is not None or bool(_watchers)
 
 
-def unrecorded(instance, field, scope=None):
+def unrecorded(
+    instance: models.Model, field: "models.Field[Any, Any]", scope: _Scope | None = None
+) -> None:
     """An unrecorded decryption: raise, or log and record it, as the setting says."""
     where = f"{instance._meta.label}.{field.name} of row {instance.pk}"
     if _unrecorded_mode() == RAISE:
@@ -152,13 +171,13 @@ def unrecorded(instance, field, scope=None):
             record(instance, field)
 
 
-def set_recorder(func):
+def set_recorder(func: Recorder) -> None:
     """Register ``func(instance, field)``, called for each unrecorded read in production."""
     _recorder[:] = [func]
 
 
 @contextmanager
-def watch(func):
+def watch(func: Watcher) -> Iterator[None]:
     """Tell ``func(instance, field, scope)`` about every decryption inside the block."""
     _watchers.append(func)
     try:
@@ -167,7 +186,7 @@ def watch(func):
         _watchers.remove(func)
 
 
-def _unrecorded_mode():
+def _unrecorded_mode() -> str:
     if not _mode:
         mode = getattr(settings, "SHOPGUARD_UNRECORDED_READS", RAISE)
         if mode not in (RAISE, RECORD):
@@ -177,6 +196,6 @@ def _unrecorded_mode():
 
 
 @receiver(setting_changed)
-def _forget_mode(setting, **kwargs):
+def _forget_mode(setting: str, **kwargs: object) -> None:
     if setting == "SHOPGUARD_UNRECORDED_READS":
         _mode.clear()

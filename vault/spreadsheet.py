@@ -2,13 +2,14 @@
 
 import json
 import unicodedata
+from collections.abc import Iterable
 
 # A cell starting with one of these is run as a formula by Excel, LibreOffice or Google
 # Sheets (the full-width forms too: some spreadsheets fold them to ASCII first).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value):
+def safe_cell(value: object) -> str:
     """One CSV cell as text: lists and dicts as JSON, None as "", and text a spreadsheet
     would run as a formula kept as text by a leading apostrophe."""
     if isinstance(value, list | dict):
@@ -21,10 +22,10 @@ def safe_cell(value):
 
 # Whether a cell starting with this character needs the guard, per first character seen:
 # one dict lookup per cell instead of a normalisation (exports write millions of cells).
-_RISKY_FIRST = {}
+_RISKY_FIRST: dict[str, bool] = {}
 
 
-def safe_text_cells(values):
+def safe_text_cells(values: Iterable[str | None]) -> list[str]:
     """``[safe_cell(v) for v in values]`` for decrypted values (text or None), faster.
 
     The same guard: a cell whose first character NFKC-folds to a formula start gets the

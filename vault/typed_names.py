@@ -17,7 +17,7 @@ UNKNOWN_MARK = "未登録の名前 #"
 TAG_CHARS = 8
 
 
-def kept_name(typed):
+def kept_name(typed: object) -> str:
     """The account name if ``typed`` names an account, else its keyed tag ('' stays '')."""
     typed = str(typed or "")
     if not typed or typed.startswith(UNKNOWN_MARK):

@@ -6,6 +6,7 @@ row is needed, and a model in an isolated app registry for types Customer does n
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -78,9 +79,9 @@ class CountingCipher:
 
 @pytest.fixture
 def counting(monkeypatch):
-    current, header, ciphers = encryption._keyring()
-    counting = {h: CountingCipher(c) for h, c in ciphers.items()}
-    monkeypatch.setitem(encryption._keyring_cache, "ring", (current, header, counting))
+    ring = encryption._keyring()
+    counting = {h: CountingCipher(c) for h, c in ring.ciphers.items()}
+    monkeypatch.setitem(encryption._keyring_cache, "ring", replace(ring, ciphers=counting))
     return lambda: sum(c.decryptions for c in counting.values())
 
 

@@ -1,5 +1,7 @@
 """How the shop's people read money: ``12,345円`` in Japanese, ``¥12,345`` in English."""
 
+from typing import Any
+
 from django import template
 from django.utils.translation import get_language
 
@@ -7,7 +9,7 @@ register = template.Library()
 
 
 @register.filter
-def yen(amount):
+def yen(amount: Any) -> Any:
     """An amount of yen with thousands separators, in the current language's way.
 
     Yen have no minor unit, so the amount is shown as a whole number.

@@ -15,6 +15,7 @@ copy kept as evidence).
 import multiprocessing
 import os
 import time
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -22,7 +23,7 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from audit import checkpoint as checkpoints
 from audit.actions import Action, Outcome
-from audit.chain import canonical_sql, combine, scan, stray_index_sql
+from audit.chain import SeqRange, canonical_sql, combine, scan, stray_index_sql
 from audit.ledger import current_head, record
 from audit.models import AuditEntry
 
@@ -36,8 +37,8 @@ _BOUNDS_SQL = f"SELECT {_SEQ_BOUNDS}, ({stray_index_sql()})"  # noqa: S608
 
 
 def ledger_rows(seq_range=None):
-    """Every entry (or those in ``seq_range``) as ``(chain, canonical content)``,
-    streamed in ``seq`` order."""
+    """Every entry (or those in the ``SeqRange``) as ``(chain, canonical content, index
+    rows)`` (``canonical_sql``), streamed in ``seq`` order."""
     with connection.chunked_cursor() as cursor:
         cursor.execute(canonical_sql(connection.vendor, seq_range=seq_range))
         while rows := cursor.fetchmany(CHUNK):
@@ -64,24 +65,30 @@ def verify_ledger(workers=1):
     ranges are then joined link by link, so the result is the same as one pass.
     """
     head = current_head()  # read first: everything up to it is already committed
-    lo, hi, stray = _bounds()
+    bounds = _bounds()
+    lo, hi = bounds.first_seq, bounds.last_seq
     if workers <= 1 or lo is None or hi - lo < PARALLEL_FROM or not _can_fork():
         segments = [scan(settings.AUDIT_CHAIN_KEY, ledger_rows())]
     else:
         step = (hi - lo) // workers + 1
-        ranges = [(start, min(start + step - 1, hi)) for start in range(lo, hi + 1, step)]
+        ranges = [SeqRange(start, min(start + step - 1, hi)) for start in range(lo, hi + 1, step)]
         connections.close_all()  # each worker opens its own connection
         with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
             segments = pool.map(_scan_range, ranges)
-    return combine(segments, head=head, stray_entry_id=stray)
+    return combine(segments, head=head, stray_entry_id=bounds.stray_entry_id)
+
+
+class Bounds(NamedTuple):
+    first_seq: int | None  # None: the ledger is empty
+    last_seq: int | None
+    stray_entry_id: int | None  # an entry id named only by the customer index
 
 
 def _bounds():
-    """The lowest and highest ``seq``, and any entry id named only by the customer
-    index, in one query."""
+    """The ledger's ``Bounds``, in one query."""
     with connection.cursor() as cursor:
         cursor.execute(_BOUNDS_SQL)
-        return cursor.fetchone()
+        return Bounds(*cursor.fetchone())
 
 
 class Command(BaseCommand):

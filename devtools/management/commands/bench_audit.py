@@ -22,7 +22,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from audit.actions import Action
-from audit.chain import chain_value
+from audit.chain import Head, chain_value
 from audit.ledger import HEAD_PK, current_head, record
 from audit.management.commands.verify_audit import verify_ledger
 from audit.models import AuditEntry, AuditEntryCustomer, AuditHead
@@ -123,7 +123,8 @@ class Command(BaseCommand):
 
     def measure_verify(self, count):
         self.stdout.write(f"writing {count} synthetic entries (rolled back afterwards)...")
-        seq, prev = current_head() or (0, "")
+        head = current_head() or Head(0, "")
+        seq, prev = head.seq, head.chain
         now = timezone.now()
         batch = []
         for _ in range(count):

@@ -12,5 +12,5 @@ from vault.keys import new_field_key
 class Command(BaseCommand):
     help = "Print a new key for FIELD_ENCRYPTION_KEYS (format keyid:base64key)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: object) -> None:
         self.stdout.write(new_field_key())
