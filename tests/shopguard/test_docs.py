@@ -16,11 +16,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 README_MAX_LINES = 250
-# Written on other branches of issue #21: the lead writes docs/architecture.md and the
-# suite's work docs/testing.md. Until they are merged the README may link to them; once
-# they exist, test_pending_documents_are_still_pending says to empty this set.
-PENDING = {"docs/architecture.md", "docs/testing.md"}
-
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 # A relative path: segments separated by "/", not part of a URL, an absolute path or a
 # word; is_repository_path says which of them name the repository's files.
@@ -57,24 +52,16 @@ def missing_names(text, folder, known_names):
         target = target.split("#", 1)[0]
         if not target or re.match(r"[a-z][a-z+]*:", target):
             continue  # an anchor in the same page, or a URL
-        if not (folder / target).exists() and _relative(folder / target) not in PENDING:
+        if not (folder / target).exists():
             missing.add(target)
     prose = LINK.sub("]", text)
     for token in PATH.findall(prose):
-        if is_repository_path(token) and not (ROOT / token).exists() and token not in PENDING:
+        if is_repository_path(token) and not (ROOT / token).exists():
             missing.add(token)
-    pending_names = {name.rsplit("/", 1)[-1] for name in PENDING}
     for name in BARE_NAME.findall(prose):
-        if name not in known_names and name not in pending_names:
+        if name not in known_names:
             missing.add(name)
     return missing
-
-
-def _relative(path):
-    try:
-        return path.resolve().relative_to(ROOT).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def test_every_document_names_only_files_that_exist():
@@ -106,11 +93,6 @@ def test_it_catches_names_of_files_that_do_not_exist():
         "screenshots/none.png",
         "customers/reading",
     }
-
-
-def test_pending_documents_are_still_pending():
-    written = sorted(name for name in PENDING if (ROOT / name).exists())
-    assert written == [], f"{written} exist now: remove them from PENDING in {__name__}"
 
 
 def test_the_readme_is_at_most_250_lines():
