@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Permission, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -34,6 +34,13 @@ if TYPE_CHECKING:
     _MixinBase = admin.ModelAdmin[Any]  # what the mixin is put in front of, for mypy
 else:
     _MixinBase = object
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For annotations only: a request that passed one of these gates (or the admin
+    site's), so its user is a signed-in person of the shop, never AnonymousUser."""
+
+    user: User
 
 
 def vault_view(*permissions: str) -> Callable[[View], View]:
