@@ -269,15 +269,15 @@ class CustomerAdmin(AuditedAdmin):
         """The masked values with their reveal links, purchases, and the link to the ledger
         (shown to who may read it)."""
         user = request.user
-        purchases, hidden_sensitive = services.visible_purchases(user, customer)
+        visible = services.visible_purchases(user, customer)
         return {
             "masked_fields": masked_fields(customer),
             "can_reveal": user.has_perm("customers.reveal_customer"),
             "purchases": [
                 (p, masking.mask_product_name(p.product_name) if p.category.sensitive else None)
-                for p in purchases
+                for p in visible.shown
             ],
-            "hidden_sensitive_count": hidden_sensitive,
+            "hidden_sensitive_count": visible.hidden,
             "can_add_purchase": user.has_perm("customers.add_purchase"),
             "may_read_ledger": user.has_perm("audit.view_auditentry"),
             "who_looked_url": reverse("admin:audit_auditentry_customer", args=[customer.pk]),

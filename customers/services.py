@@ -4,8 +4,11 @@ search tokens, anonymise, deletion. Reading personal values is ``customers.readi
 import re
 import secrets
 import unicodedata
+from typing import NamedTuple, TypedDict
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from audit import changes, ledger
@@ -36,7 +39,7 @@ class RevealQuotaExceeded(Exception):
 # Reveals ------------------------------------------------------------------------------
 
 
-def reveals_left(user):
+def reveals_left(user: User) -> int | None:
     """How many values ``user`` may still reveal this hour, or None when no quota applies
     (only those who reveal within one, staff, have one). Read without a lock: it is for
     the page, the reveal itself counts under the lock (``reading.reveal_field``)."""
@@ -48,7 +51,7 @@ def reveals_left(user):
 # Search -------------------------------------------------------------------------------
 
 
-def search_kind(term):
+def search_kind(term: str) -> str:
     """Which blind index an exact search term belongs to: email, phone or name."""
     text = unicodedata.normalize("NFKC", term).strip()
     if "@" in text:
@@ -58,7 +61,14 @@ def search_kind(term):
     return "name"
 
 
-def remember_search(request, term):
+class RecalledSearch(TypedDict):
+    """A search kept in the session: its kind and the full keyed digest of its term."""
+
+    kind: str
+    digest: str
+
+
+def remember_search(request: HttpRequest, term: str) -> str | None:
     """Keep a search as a keyed digest in the session; return the token for the URL.
 
     Neither the term nor anything reversible is stored: only its kind and its full keyed
@@ -71,23 +81,24 @@ def remember_search(request, term):
         return None
     token = secrets.token_urlsafe(12)
     searches = request.session.get(SEARCH_SESSION_KEY, {})
-    searches[token] = {"kind": kind, "digest": digest}
+    searches[token] = RecalledSearch(kind=kind, digest=digest)
     request.session[SEARCH_SESSION_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
     return token
 
 
-def recalled_search(request):
+def recalled_search(request: HttpRequest) -> RecalledSearch | None:
     """The search named by the URL's token: {'kind', 'digest'}, or None (no or old token)."""
     token = request.GET.get(SEARCH_TOKEN_VAR)
     if not token:
         return None
-    return request.session.get(SEARCH_SESSION_KEY, {}).get(token)
+    searches: dict[str, RecalledSearch] = request.session.get(SEARCH_SESSION_KEY, {})
+    return searches.get(token)
 
 
 # Anonymising and deleting -------------------------------------------------------------
 
 
-def anonymise_customer(request, customer):
+def anonymise_customer(request: HttpRequest, customer: Customer) -> None:
     """Overwrite the customer's personal data with placeholders and record it (one entry
     for the customer and their purchases' product names)."""
     with transaction.atomic(), changes.recorded_by_caller() as saves:
@@ -101,7 +112,7 @@ def anonymise_customer(request, customer):
         )
 
 
-def erase_customer(request, customer, *, detail):
+def erase_customer(request: HttpRequest, customer: Customer, *, detail: dict[str, object]) -> None:
     """Erase the customer's personal values for good (their deletion or stop-of-use
     request): the sealed record, the search indexes and the product names are
     overwritten, purchases keep category, amount and date for the tax records, and the
@@ -126,7 +137,7 @@ def erase_customer(request, customer, *, detail):
     transaction.on_commit(fold_write_ahead_log)
 
 
-def fold_write_ahead_log():
+def fold_write_ahead_log() -> None:
     """SQLite only: copy the write-ahead log into the database file and truncate it, so
     the pages an erasure replaced survive in neither (secure_delete zeroes freed space).
     A busy database simply leaves it to the next automatic checkpoint."""
@@ -135,7 +146,7 @@ def fold_write_ahead_log():
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def record_deletion(request, obj):
+def record_deletion(request: HttpRequest, obj: Customer | Purchase) -> None:
     """Record the deletion of a customer or purchase (called inside the delete transaction,
     and inside ``recorded_by_caller()``: the entry covers the purchases deleted with a
     customer too)."""
@@ -145,10 +156,17 @@ def record_deletion(request, obj):
     ledger.record(action, request=request, target=obj, customers=[customer_id], detail=detail)
 
 
-def visible_purchases(user, customer):
-    """(the customer's purchases ``user`` may see, how many sensitive ones are hidden)."""
+class VisiblePurchases(NamedTuple):
+    """A customer's purchases as one person may see them."""
+
+    shown: list[Purchase]
+    hidden: int  # how many sensitive ones the person may not see
+
+
+def visible_purchases(user: User, customer: Customer) -> VisiblePurchases:
+    """The customer's purchases ``user`` may see, and how many sensitive ones are hidden."""
     shown = list(Purchase.objects.visible_to(user).filter(customer=customer))
     hidden = 0
     if not user.has_perm("customers.view_sensitive_purchase"):
         hidden = customer.purchases.filter(category__sensitive=True).count()
-    return shown, hidden
+    return VisiblePurchases(shown=shown, hidden=hidden)
