@@ -279,10 +279,10 @@ class PolicyVersionAdmin(PermissionAdmin, admin.ModelAdmin):
             chosen = pending.filter(pk__in=posted_customer_ids(request))[:PENDING_PAGE_SIZE]
             links = [
                 (
-                    customer,
-                    request.build_absolute_uri(reverse("privacy:consent_link", args=[token])),
+                    link.customer,
+                    request.build_absolute_uri(reverse("privacy:consent_link", args=[link.token])),
                 )
-                for customer, token in services.issue_invitations(request, list(chosen), target)
+                for link in services.issue_invitations(request, list(chosen), target)
             ]
         shown = list(pending[:PENDING_PAGE_SIZE])
         record(

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -187,7 +188,7 @@ class PolicyVersion(models.Model):
             earlier = earlier.filter(number__lt=self.number)
         return earlier.order_by("-number").first()
 
-    def new_draft(self, user):
+    def new_draft(self, user: User) -> "PolicyVersion":
         """A new draft with this version's articles, to be edited instead of this one."""
         return PolicyVersion.objects.create(
             articles=self.articles, based_on=self, created_by=user, effective_date=None

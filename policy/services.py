@@ -7,17 +7,32 @@ Other apps call ``record_consent`` (the import, with channel "import"),
 ``stop_third_party_provision`` and ``withdraw_consent`` (customers' own requests).
 """
 
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import NamedTuple, TypedDict
+
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.actions import Action
 from audit.changes import recorded_by_caller
 from audit.ledger import record
 from customers.models import Customer
-from policy.models import Channel, ConsentInvitation, ConsentRecord, ThirdPartyProvision
+from policy.models import (
+    Channel,
+    ConsentInvitation,
+    ConsentRecord,
+    PolicyVersion,
+    ThirdPartyProvision,
+)
+from vault.access import AuthenticatedHttpRequest
 
 
-def create_draft(request, source):
+def create_draft(request: AuthenticatedHttpRequest, source: PolicyVersion) -> PolicyVersion:
     """A new draft copied from ``source`` (editing a published version starts here)."""
     with transaction.atomic(), recorded_by_caller() as saves:
         draft = source.new_draft(request.user)
@@ -34,7 +49,9 @@ def create_draft(request, source):
     return draft
 
 
-def publish_version(request, version, effective_date):
+def publish_version(
+    request: AuthenticatedHttpRequest, version: PolicyVersion, effective_date: date
+) -> PolicyVersion:
     """Publish a draft as the next numbered version and record it."""
     with transaction.atomic(), recorded_by_caller() as saves:
         version.publish(request.user, effective_date)
@@ -53,7 +70,14 @@ def publish_version(request, version, effective_date):
     return version
 
 
-def record_consent(customer, version, channel, *, request=None, actor=None):
+def record_consent(
+    customer: Customer,
+    version: PolicyVersion,
+    channel: str,
+    *,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+) -> ConsentRecord:
     """Record that ``customer`` agreed to ``version`` through ``channel`` (web/shop/import)."""
     if not version.is_published:
         raise ValueError("Consent can only be given to a published version.")
@@ -75,7 +99,7 @@ def record_consent(customer, version, channel, *, request=None, actor=None):
     return consent
 
 
-def accept_invitation(request, invitation):
+def accept_invitation(request: HttpRequest, invitation: ConsentInvitation) -> ConsentRecord | None:
     """A customer followed their link and agreed: record consent and spend the link (the
     consent's entry covers both)."""
     with transaction.atomic(), recorded_by_caller():
@@ -87,17 +111,27 @@ def accept_invitation(request, invitation):
         return record_consent(locked.customer, locked.version, Channel.WEB, request=request)
 
 
-def issue_invitations(request, customers, version):
-    """One-time consent links for ``customers``; returns ``[(customer, token), ...]``."""
+class ConsentLink(NamedTuple):
+    """A customer and the token of their one-time consent link (shown once)."""
+
+    customer: Customer
+    token: str
+
+
+def issue_invitations(
+    request: HttpRequest, customers: Iterable[Customer], version: PolicyVersion
+) -> list[ConsentLink]:
+    """One-time consent links for ``customers``, each with its token."""
     links = []
     with transaction.atomic(), recorded_by_caller() as saves:
         for customer in customers:
-            links.append((customer, ConsentInvitation.issue(customer, version)[1]))
+            _invitation, token = ConsentInvitation.issue(customer, version)
+            links.append(ConsentLink(customer, token))
         record(
             Action.POLICY_CONSENT_LINK,
             request=request,
             target=version,
-            customers=[customer.pk for customer, _ in links],
+            customers=[link.customer.pk for link in links],
             detail={"version": version.number, "count": len(links), "fields": saves.fields()},
         )
     return links
@@ -105,17 +139,17 @@ def issue_invitations(request, customers, version):
 
 def record_provision(
     *,
-    recipient_name,
-    recipient_address,
-    recipient_representative,
-    provided_on,
-    customers,
-    data_items,
-    basis,
-    consent_evidence="",
-    request=None,
-    actor=None,
-):
+    recipient_name: str,
+    recipient_address: str,
+    recipient_representative: str,
+    provided_on: date,
+    customers: Iterable[Customer | uuid.UUID],
+    data_items: Iterable[str],
+    basis: str,
+    consent_evidence: str = "",
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+) -> ThirdPartyProvision:
     """Keep the APPI art. 29 record of giving ``customers``' data to a third party."""
     actor = actor or getattr(request, "user", None)
     with transaction.atomic(), recorded_by_caller() as saves:
@@ -129,14 +163,22 @@ def record_provision(
             consent_evidence=consent_evidence,
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        provision.customers.set(customers)
+        # django-stubs types set()'s ids as int; a Customer's primary key is a UUID.
+        provision.customers.set(customers)  # type: ignore[arg-type]
         record_provision_entry(
             provision, request=request, actor=actor, step="created", fields=saves.fields()
         )
     return provision
 
 
-def record_provision_entry(provision, *, request=None, actor=None, step, fields):
+def record_provision_entry(
+    provision: ThirdPartyProvision,
+    *,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+    step: str,
+    fields: list[str],
+) -> None:
     """The ledger entry for creating or correcting a provision record, naming the
     ``fields`` it changed (call it inside the ``recorded_by_caller()`` of the saves)."""
     record(
@@ -154,7 +196,7 @@ def record_provision_entry(provision, *, request=None, actor=None, step, fields)
     )
 
 
-def purge_provision_records(today=None):
+def purge_provision_records(today: date | None = None) -> int:
     """Delete provision records past their retention; record how many went (one entry
     for them all)."""
     with transaction.atomic(), recorded_by_caller():
@@ -169,7 +211,7 @@ def purge_provision_records(today=None):
     return len(ids)
 
 
-def stop_third_party_provision(customer_id):
+def stop_third_party_provision(customer_id: uuid.UUID | None) -> None:
     """Mark the customer so that exports to third parties leave them out (APPI art. 35);
     the step's ledger entry, written by the caller, records it."""
     if customer_id is not None:
@@ -178,13 +220,13 @@ def stop_third_party_provision(customer_id):
         )
 
 
-def customers_excluded_from_third_party():
+def customers_excluded_from_third_party() -> QuerySet[Customer, uuid.UUID]:
     """The ids of customers who asked the shop to stop giving their data to third
     parties: an export to a third party leaves them out, and says so to its requester."""
     return Customer.objects.exclude(third_party_stopped_at=None).values_list("pk", flat=True)
 
 
-def withdraw_consent(customer):
+def withdraw_consent(customer: Customer) -> int:
     """Mark the customer's consent records withdrawn (they stay as evidence of what was
     agreed) and drop their unused consent links; return how many records were withdrawn."""
     ConsentInvitation.objects.filter(customer=customer, used_at__isnull=True).delete()
@@ -193,7 +235,16 @@ def withdraw_consent(customer):
     )
 
 
-def consent_history(customer):
+class ConsentFacts(TypedDict):
+    """One consent of a customer, as their disclosure shows it."""
+
+    version: int | None
+    consented_at: datetime
+    channel: str
+    withdrawn_at: datetime | None
+
+
+def consent_history(customer: Customer) -> list[ConsentFacts]:
     """The versions the customer agreed to, when, how, and any withdrawal."""
     return [
         {
@@ -206,7 +257,18 @@ def consent_history(customer):
     ]
 
 
-def provision_records(customer):
+class ProvisionFacts(TypedDict):
+    """One third-party provision record naming a customer, as their disclosure shows it."""
+
+    recipient_name: str
+    recipient_address: str
+    recipient_representative: str
+    provided_on: date
+    data_items: list[str]
+    basis: str
+
+
+def provision_records(customer: Customer) -> list[ProvisionFacts]:
     """The third-party provision records naming the customer (APPI art. 33(5))."""
     items = dict(ThirdPartyProvision.DataItem.choices)
     return [
