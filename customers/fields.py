@@ -46,7 +46,12 @@ BY_NAME = {field.name: field for field in FIELDS}
 PERSONAL_FIELDS = tuple(field.name for field in FIELDS)
 MASKS = {field.name: field.mask for field in FIELDS}
 EXPORTABLE_FIELDS = [field.name for field in FIELDS if field.exportable]
-PROVISION_ITEMS = {field.name: field.provision_item for field in FIELDS if field.exportable}
+# Every exportable field names its item (tests/customers/test_fields.py checks).
+PROVISION_ITEMS = {
+    field.name: field.provision_item
+    for field in FIELDS
+    if field.exportable and field.provision_item is not None
+}
 SCRUBBED_IN_LOGS = frozenset(field.name for field in FIELDS if field.scrubbed_in_logs)
 
 

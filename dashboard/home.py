@@ -208,12 +208,12 @@ def backup_check():
 
 def exports_check():
     since = timezone.now() - timedelta(days=activity.CHART_DAYS)
-    downloaded, self_approved = downloads_since(since)
+    downloads = downloads_since(since)
     finding = _("過去30日間のダウンロード%(count)s件（うち自己承認%(self)s件）") % {
-        "count": downloaded,
-        "self": self_approved,
+        "count": downloads.downloaded,
+        "self": downloads.self_approved,
     }
-    return Check(MISDIRECTED, _("エクスポート"), finding, not self_approved)
+    return Check(MISDIRECTED, _("エクスポート"), finding, not downloads.self_approved)
 
 
 # The charts ---------------------------------------------------------------------------

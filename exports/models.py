@@ -98,6 +98,9 @@ class ExportRequest(models.Model):
     downloaded_at = models.DateTimeField(null=True, blank=True)
     row_count = models.PositiveIntegerField(null=True, blank=True)
     archive_sha256 = models.CharField(max_length=64, blank=True)
+    # Not stored: set on the request ``exports.services.request_export`` returns, how many
+    # customers a third-party request left out (for the requester's message).
+    left_out: int
 
     class Meta:
         ordering = ["-requested_at"]

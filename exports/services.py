@@ -16,10 +16,15 @@ The archive is built at download time into an unnamed temporary file and handed 
 from there; nothing of an export is ever kept on disk, so expiry has nothing to delete.
 """
 
-from datetime import timedelta
+import uuid
+from collections.abc import Collection, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, BinaryIO, NamedTuple, NoReturn, TypedDict
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +36,7 @@ from audit.ledger import record
 from customers import reading
 from customers.fields import EXPORTABLE_FIELDS, PROVISION_ITEMS, label
 from customers.models import Category, Customer, Purchase
+from customers.services import RecalledSearch
 from exports.archive import sha256_of, write_archive
 from exports.models import ExportRequest
 from policy.services import customers_excluded_from_third_party
@@ -49,12 +55,27 @@ SELF_APPROVAL_SENTENCE = gettext_lazy("私が一人で承認します")
 class ExportRefused(Exception):
     """A step on an export was refused (and recorded); ``message`` says why, for a page."""
 
-    def __init__(self, message):
+    def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-def refuse(action, user, reason, message, *, export=None, request=None):
+class Problem(NamedTuple):
+    """Why a step on an export may not be taken now."""
+
+    reason: str  # a code, for the ledger
+    message: str  # a sentence, for the page
+
+
+def refuse(
+    action: Action,
+    user: User,
+    reason: str,
+    message: str,
+    *,
+    export: ExportRequest | None = None,
+    request: HttpRequest | None = None,
+) -> NoReturn:
     """Record a refused step (outcome refused, the reason as a code) and raise."""
     record(
         action,
@@ -70,7 +91,13 @@ def refuse(action, user, reason, message, *, export=None, request=None):
 # Requests ----------------------------------------------------------------------------
 
 
-def scope_customer_ids(scope, *, selected=(), search=None, purchases=None):
+def scope_customer_ids(
+    scope: str,
+    *,
+    selected: Iterable[str] = (),
+    search: RecalledSearch | None = None,
+    purchases: QuerySet[Purchase] | None = None,
+) -> list[str] | None:
     """The customers a request names, oldest first (None for all); refuses an empty set.
 
     ``selected``: ids chosen in the customer list; ``search``: the recalled exact search
@@ -94,9 +121,15 @@ def scope_customer_ids(scope, *, selected=(), search=None, purchases=None):
     return ids
 
 
-def purchases_in(*, purchases_from=None, purchases_to=None, categories=(), sensitive=False):
+def purchases_in(
+    *,
+    purchases_from: date | None = None,
+    purchases_to: date | None = None,
+    categories: Collection[str] = (),
+    sensitive: bool = False,
+) -> QuerySet[Purchase]:
     """Purchases in the date range and categories (sensitive ones only if asked)."""
-    queryset = Purchase.objects.in_period(purchases_from, purchases_to)
+    queryset: QuerySet[Purchase] = Purchase.objects.in_period(purchases_from, purchases_to)
     if categories:
         queryset = queryset.filter(category__code__in=list(categories))
     if not sensitive:
@@ -104,7 +137,13 @@ def purchases_in(*, purchases_from=None, purchases_to=None, categories=(), sensi
     return queryset
 
 
-def check_request(*, purpose, fields, categories=(), include_sensitive=False):
+def check_request(
+    *,
+    purpose: str,
+    fields: Collection[str],
+    categories: Collection[str] = (),
+    include_sensitive: bool = False,
+) -> None:
     """Refuse unknown fields or categories, a purpose holding personal data, and a
     sensitive category not ticked explicitly."""
     if not fields or set(fields) - set(EXPORTABLE_FIELDS):
@@ -121,7 +160,9 @@ def check_request(*, purpose, fields, categories=(), include_sensitive=False):
         raise ValidationError(PERSONAL_PURPOSE_MESSAGE, code="purpose")
 
 
-def unencodable_problems(fields, customer_ids, encoding):
+def unencodable_problems(
+    fields: Sequence[str], customer_ids: Sequence[str] | None, encoding: str
+) -> list[str]:
     """Messages naming, by field and count, values ``encoding`` cannot hold."""
     if encoding == ExportRequest.Encoding.UTF8:
         return []
@@ -133,7 +174,16 @@ def unencodable_problems(fields, customer_ids, encoding):
     ]
 
 
-def request_export(user, *, purpose, recipient, fields, customer_ids=None, request=None, **facts):
+def request_export(
+    user: User,
+    *,
+    purpose: str,
+    recipient: str,
+    fields: Collection[str],
+    customer_ids: list[str] | None = None,
+    request: HttpRequest | None = None,
+    **facts: Any,
+) -> ExportRequest:
     """Create an export request (it waits for approval) for ``customer_ids`` (None: all).
 
     ``facts`` are the model's other fields: scope, purchase filters, include_purchases,
@@ -147,7 +197,8 @@ def request_export(user, *, purpose, recipient, fields, customer_ids=None, reque
     )
     left_out = 0
     if recipient == ExportRequest.Recipient.THIRD_PARTY:
-        customer_ids, left_out = without_stopped_customers(customer_ids)
+        kept = without_stopped_customers(customer_ids)
+        customer_ids, left_out = kept.customer_ids, kept.left_out
     with transaction.atomic():
         count = Customer.objects.count() if customer_ids is None else len(customer_ids)
         export = ExportRequest.request(
@@ -165,20 +216,29 @@ def request_export(user, *, purpose, recipient, fields, customer_ids=None, reque
     return export
 
 
-def without_stopped_customers(customer_ids):
+class KeptCustomers(NamedTuple):
+    """The customers a third-party export may still carry."""
+
+    customer_ids: list[str] | None  # None: everyone
+    left_out: int  # how many asked the shop to stop giving their data to third parties
+
+
+def without_stopped_customers(customer_ids: list[str] | None) -> KeptCustomers:
     """``customer_ids`` (None: everyone) without the customers who asked the shop to stop
     giving their data to third parties (APPI art. 35), and how many were left out."""
     stopped = {str(pk) for pk in customers_excluded_from_third_party()}
     if not stopped:
-        return customer_ids, 0
+        return KeptCustomers(customer_ids, left_out=0)
     if customer_ids is None:
         everyone = Customer.objects.order_by("created_at", "id").values_list("pk", flat=True)
         customer_ids = [str(pk) for pk in everyone]
     kept = [pk for pk in customer_ids if str(pk) not in stopped]
-    return kept, len(customer_ids) - len(kept)
+    return KeptCustomers(kept, left_out=len(customer_ids) - len(kept))
 
 
-def refuse_request(user, error, *, request=None):
+def refuse_request(
+    user: User, error: ValidationError, *, request: HttpRequest | None = None
+) -> None:
     """Record a refused request (the form's error codes, never what was typed)."""
     codes = sorted({e.code or "invalid" for e in getattr(error, "error_list", [error])})
     record(
@@ -194,24 +254,37 @@ def refuse_request(user, error, *, request=None):
 # Decisions ---------------------------------------------------------------------------
 
 
-def decision_problem(export, person, *, approve, confirmation=""):
-    """(reason, message) when ``person`` may not decide ``export`` now, else None (the
-    rules on someone else's and one's own request are ``accounts.rules``)."""
+def decision_problem(
+    export: ExportRequest, person: User, *, approve: bool, confirmation: str = ""
+) -> Problem | None:
+    """Why ``person`` may not decide ``export`` now, or None (the rules on someone else's
+    and one's own request are ``accounts.rules``)."""
     if not person.has_perm(rules.APPROVE_EXPORTS):
-        return "not_owner", _("承認できるのはオーナーだけです。")
+        return Problem("not_owner", _("承認できるのはオーナーだけです。"))
     if export.status != Status.PENDING:
-        return "not_pending", _("この申請は%(status)sのため、承認も却下もできません。") % {
-            "status": export.get_status_display()
-        }
+        return Problem(
+            "not_pending",
+            _("この申請は%(status)sのため、承認も却下もできません。")
+            % {"status": export.get_status_display()},
+        )
     own = rules.is_own(person, export.requested_by_id)
     if own and not rules.may_self_approve(person):
-        return "own_request", _("自分の申請は承認できません。他のオーナーの承認を待ってください。")
+        return Problem(
+            "own_request", _("自分の申請は承認できません。他のオーナーの承認を待ってください。")
+        )
     if own and approve and confirmation.strip() != str(SELF_APPROVAL_SENTENCE):
-        return "no_confirmation", _("自己承認には確認の文を正しく入力してください。")
+        return Problem("no_confirmation", _("自己承認には確認の文を正しく入力してください。"))
     return None
 
 
-def decide(export, person, *, approve, confirmation="", request=None):
+def decide(
+    export: ExportRequest,
+    person: User,
+    *,
+    approve: bool,
+    confirmation: str = "",
+    request: HttpRequest | None = None,
+) -> ExportRequest:
     """Approve or reject a pending request; the requester only as a one-owner shop's
     sole privileged person (self-approved). Anything else is refused and recorded."""
     action = Action.EXPORT_APPROVE if approve else Action.EXPORT_REJECT
@@ -222,10 +295,12 @@ def decide(export, person, *, approve, confirmation="", request=None):
         if problem is None:
             _decide(locked, person, approve=approve, request=request)
             return locked
-    refuse(action, person, problem[0], problem[1], export=export, request=request)
+    refuse(action, person, problem.reason, problem.message, export=export, request=request)
 
 
-def _decide(export, approver, *, approve, request):
+def _decide(
+    export: ExportRequest, approver: User, *, approve: bool, request: HttpRequest | None
+) -> None:
     if approve:
         export.approve(approver)
     else:
@@ -272,22 +347,25 @@ def expire_due(*, request: HttpRequest | None = None) -> int:
 # Downloads ---------------------------------------------------------------------------
 
 
-def download_problem(export, user):
-    """(reason, message) why ``user`` may not download ``export`` now, or None."""
+def download_problem(export: ExportRequest, user: User) -> Problem | None:
+    """Why ``user`` may not download ``export`` now, or None."""
     if not rules.is_own(user, export.requested_by_id):
-        return "not_requester", _("ダウンロードできるのは申請した本人だけです。")
+        return Problem("not_requester", _("ダウンロードできるのは申請した本人だけです。"))
     if export.status == Status.DOWNLOADED:
-        return "downloaded", _("このエクスポートはすでにダウンロードされています。")
+        return Problem("downloaded", _("このエクスポートはすでにダウンロードされています。"))
     if export.status == Status.EXPIRED or export.is_due_to_expire():
-        return "expired", _(
-            "承認から24時間が過ぎたため期限切れです。ダウンロードできません。もう一度申請してください。"
+        return Problem(
+            "expired",
+            _(
+                "承認から24時間が過ぎたため期限切れです。ダウンロードできません。もう一度申請してください。"
+            ),
         )
     if export.status != Status.APPROVED:
-        return "not_approved", _("このエクスポートは承認されていません。")
+        return Problem("not_approved", _("このエクスポートは承認されていません。"))
     return None
 
 
-def archive_purchases(export):
+def archive_purchases(export: ExportRequest) -> QuerySet[Purchase] | None:
     """The purchases an export's archive holds (None when it holds none)."""
     if not export.include_purchases:
         return None
@@ -299,7 +377,14 @@ def archive_purchases(export):
     )
 
 
-def claim_download(export, user, password, fileobj, *, request=None):
+def claim_download(
+    export: ExportRequest,
+    user: User,
+    password: str,
+    fileobj: BinaryIO,
+    *,
+    request: HttpRequest | None = None,
+) -> ExportRequest:
     """Write the archive to ``fileobj`` and mark the export downloaded, in one transaction.
 
     The download is recorded only if the archive was written, and the archive is handed
@@ -312,18 +397,31 @@ def claim_download(export, user, password, fileobj, *, request=None):
         problem = download_problem(locked, user)
         if problem is None:
             return _write_and_record(locked, user, password, fileobj, request)
-    if problem[0] == "expired":
+    if problem.reason == "expired":
         with transaction.atomic():
             expire_if_due(ExportRequest.objects.select_for_update().get(pk=export.pk))
-    refuse(Action.EXPORT_DOWNLOAD, user, problem[0], problem[1], export=export, request=request)
+    refuse(
+        Action.EXPORT_DOWNLOAD,
+        user,
+        problem.reason,
+        problem.message,
+        export=export,
+        request=request,
+    )
 
 
-def _write_and_record(export, user, password, fileobj, request):
-    carried = []  # every customer the archive holds: the download entry names them
+def _write_and_record(
+    export: ExportRequest,
+    user: User,
+    password: str,
+    fileobj: BinaryIO,
+    request: HttpRequest | None,
+) -> ExportRequest:
+    carried: list[uuid.UUID] = []  # every customer the archive holds: the download entry names them
     customer_ids = export.customer_ids
     if export.recipient == ExportRequest.Recipient.THIRD_PARTY:
         # Someone who asked to stop since the request was made is left out too.
-        customer_ids, _left_out = without_stopped_customers(customer_ids)
+        customer_ids = without_stopped_customers(customer_ids).customer_ids
     try:
         row_count = write_archive(
             fileobj,
@@ -352,7 +450,13 @@ def _write_and_record(export, user, password, fileobj, request):
     return export
 
 
-def _record_provision(export, carried, *, request, actor):
+def _record_provision(
+    export: ExportRequest,
+    carried: list[uuid.UUID],
+    *,
+    request: HttpRequest | None,
+    actor: User,
+) -> None:
     """Keep the third-party provision record for a downloaded third-party export."""
     from policy.services import record_provision
 
@@ -370,7 +474,7 @@ def _record_provision(export, carried, *, request, actor):
     )
 
 
-def _facts(export):
+def _facts(export: ExportRequest) -> dict[str, object]:
     """Non-personal facts of an export for its ledger entries."""
     return {
         "fields": export.fields,
@@ -386,7 +490,7 @@ def _facts(export):
     }
 
 
-def pending_for(user):
+def pending_for(user: User) -> QuerySet[ExportRequest]:
     """The export requests waiting on ``user``: for an owner, other people's requests to
     approve; for a manager, their own not yet approved or approved and not yet
     downloaded (with its state). Oldest first."""
@@ -398,18 +502,43 @@ def pending_for(user):
     return requests.filter(requested_by=user, status__in=open_states)
 
 
-def downloads_since(since):
+class Downloads(NamedTuple):
+    """How many archives were downloaded in a period."""
+
+    downloaded: int
+    self_approved: int  # of them: the owner's own request, no second person looked at it
+
+
+def downloads_since(since: datetime) -> Downloads:
     """How many archives were downloaded since ``since``, and how many of them were
     self-approved (the owner's own request: no second person looked at it)."""
     downloaded = ExportRequest.objects.filter(downloaded_at__gte=since)
     self_approved = downloaded.filter(self_approved=True)
-    return downloaded.count(), self_approved.count()
+    return Downloads(downloaded=downloaded.count(), self_approved=self_approved.count())
 
 
 # For the home page and the take-out ledger -------------------------------------------
 
 
-def awaiting_approval_for(user):
+class ExportFacts(TypedDict):
+    """An export request as plain facts: nothing to decrypt, no personal data."""
+
+    id: str
+    status: str
+    status_label: str
+    requested_by: str
+    decided_by: str
+    self_approved: bool
+    purpose: str
+    recipient: str
+    customer_count: int
+    requested_at: datetime
+    decided_at: datetime | None
+    downloaded_at: datetime | None
+    expired_at: datetime | None
+
+
+def awaiting_approval_for(user: User) -> list[ExportFacts]:
     """Pending requests ``user`` may decide now, as plain facts (oldest first): an
     owner's part of ``pending_for``; nobody else decides."""
     if not user.has_perm(rules.APPROVE_EXPORTS):
@@ -417,14 +546,14 @@ def awaiting_approval_for(user):
     return [_plain(export) for export in pending_for(user)]
 
 
-def recent_exports(days=30):
+def recent_exports(days: int = 30) -> list[ExportFacts]:
     """Exports requested in the last ``days`` days, newest first, as plain facts."""
     since = timezone.now() - timedelta(days=days)
     queryset = ExportRequest.objects.filter(requested_at__gte=since)
     return [_plain(e) for e in queryset.select_related("requested_by", "decided_by")]
 
 
-def _plain(export):
+def _plain(export: ExportRequest) -> ExportFacts:
     return {
         "id": str(export.pk),
         "status": export.status,
@@ -442,11 +571,11 @@ def _plain(export):
     }
 
 
-def field_labels(export):
+def field_labels(export: ExportRequest) -> list[str]:
     """The export's fields as their Japanese labels (for approvers and the ledger)."""
     return [str(label(f)) for f in export.fields]
 
 
-def includes_sensitive(export):
+def includes_sensitive(export: ExportRequest) -> bool:
     """True when the archive would hold purchases in sensitive categories."""
     return export.include_purchases and export.include_sensitive

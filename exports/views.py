@@ -203,7 +203,12 @@ def export_prepare(request, export):
     if problem:
         try:
             services.refuse(
-                Action.EXPORT_DOWNLOAD, request.user, *problem, export=export, request=request
+                Action.EXPORT_DOWNLOAD,
+                request.user,
+                problem.reason,
+                problem.message,
+                export=export,
+                request=request,
             )
         except ExportRefused as refusal:
             return refused_page(request, refusal.message, export=export)
