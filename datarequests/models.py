@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -94,6 +95,9 @@ class DataRequest(models.Model):
     code_hash = models.CharField(max_length=64, blank=True, editable=False)
     code_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     code_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Not stored: set on the request ``datarequests.services.receive_data_request``
+    # returns, the address of its own page (the one its identity-check mail links to).
+    page_path: str
 
     class Meta:
         ordering = ["-received_at"]
@@ -113,7 +117,7 @@ class DataRequest(models.Model):
     NEXT_STEP = {Step.IDENTITY_CONFIRMED: Step.IN_PROGRESS, Step.IN_PROGRESS: Step.DONE}
     OPEN_STEPS = (Step.RECEIVED, Step.IDENTITY_CONFIRMED, Step.IN_PROGRESS)
 
-    def advance(self, user):
+    def advance(self, user: User) -> str:
         """Move to the next step of the shop's work, stamping who and when; return it."""
         new_step = self.NEXT_STEP.get(self.step)
         if new_step is None:
@@ -184,7 +188,7 @@ class DataRequest(models.Model):
         self.code_expires_at = timezone.now() + self.CODE_VALID_FOR
         return code if send else None
 
-    def try_code(self, code):
+    def try_code(self, code: str) -> str | None:
         """Count one try of ``code`` (the row is locked by the caller); return the new step,
         or None when the request takes no more codes."""
         if self.step != self.Step.RECEIVED:

@@ -4,9 +4,15 @@ entry in one transaction; the entry is the one record of the saves it covers
 (``audit.changes.recorded_by_caller``) and names their fields. Mails are sent after the
 commit, only to the address on file."""
 
+import uuid
+from datetime import date, datetime
+from typing import Any, NamedTuple, TypedDict
+
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -18,16 +24,20 @@ from audit.display import action_label, role_label
 from audit.ledger import client_ip, record
 from audit.models import AuditEntry, AuditEntryCustomer
 from customers import reading
+from customers.models import Customer
 from customers.services import erase_customer
 from datarequests.models import DataRequest, DisclosureLink
 from policy.models import PolicyVersion
 from policy.services import (
+    ConsentFacts,
+    ProvisionFacts,
     consent_history,
     provision_records,
     stop_third_party_provision,
     withdraw_consent,
 )
 from vault import limits
+from vault.access import AuthenticatedHttpRequest
 from vault.blind_index import full_digest
 
 # The policy's article on the purposes of use (APPI art. 21, 32): what a purposes request
@@ -44,7 +54,7 @@ class DuplicateDataRequest(Exception):
     """A request of the same kind from the same typed address is still open."""
 
 
-def receive_data_request(request, *, email, **fields):
+def receive_data_request(request: HttpRequest, *, email: str, **fields: Any) -> DataRequest:
     """Store a customer's data request (its contact details encrypted), record it, and
     mail an identity-check code to the address on file, if the typed one is a customer's.
 
@@ -88,7 +98,7 @@ def receive_data_request(request, *, email, **fields):
     return data_request
 
 
-def open_request_exists(digest, kind):
+def open_request_exists(digest: str, kind: str) -> bool:
     """Whether the typed address already has an open request of ``kind``."""
     still_open = DataRequest.objects.filter(
         email_digest=digest, kind=kind, step__in=DataRequest.OPEN_STEPS
@@ -99,11 +109,11 @@ def open_request_exists(digest, kind):
     ).exists()
 
 
-def request_page_path(data_request):
+def request_page_path(data_request: DataRequest) -> str:
     return reverse("datarequests:received", kwargs={"token": request_token(data_request)})
 
 
-def mail_code(address, data_request, code, link):
+def mail_code(address: str, data_request: DataRequest, code: str, link: str) -> None:
     """The identity-check mail: the reference, the kind, the code and the page to enter
     it on; nothing else about the person (not even the name they typed)."""
     context = {
@@ -118,7 +128,7 @@ def mail_code(address, data_request, code, link):
     send_mail(str(subject), body, None, [address])
 
 
-def verify_data_request(request, data_request, code):
+def verify_data_request(request: HttpRequest, data_request: DataRequest, code: str) -> str:
     """Check one typed code under the request's row lock; return the request's step
     after the try (identity confirmed, still waiting, or closed), recorded. A wrong code
     that leaves the request waiting has no step entry: its save is a model.update."""
@@ -143,11 +153,20 @@ def verify_data_request(request, data_request, code):
         purposes = step == DataRequest.Step.IDENTITY_CONFIRMED and locked.customer_id
         answer = answer_purposes(request, locked) if purposes else None
     if answer is not None:
-        mail_purposes(*answer)
+        mail_purposes(answer.address, answer.data_request, answer.version, answer.article)
     return step
 
 
-def answer_purposes(request, data_request):
+class PurposesAnswer(NamedTuple):
+    """What the mail answering a purposes request needs (sent after the commit)."""
+
+    address: str  # on file
+    data_request: DataRequest
+    version: PolicyVersion  # the policy in effect
+    article: dict[str, Any]  # its article on the purposes of use
+
+
+def answer_purposes(request: HttpRequest, data_request: DataRequest) -> PurposesAnswer | None:
     """A verified request for the purposes of use is answered at once, from Article 3 of
     the policy in effect, and closed; returns what the mail needs (sent after commit)."""
     if data_request.kind != DataRequest.Kind.PURPOSES:
@@ -170,10 +189,12 @@ def answer_purposes(request, data_request):
             },
         )
     address = reading.address_on_file(data_request.customer, entry)
-    return address, data_request, version, article
+    return PurposesAnswer(address, data_request, version, article)
 
 
-def mail_purposes(address, data_request, version, article):
+def mail_purposes(
+    address: str, data_request: DataRequest, version: PolicyVersion, article: dict[str, Any]
+) -> None:
     """The purposes of use, as Article 3 of ``version`` says them, in both languages."""
     context = {"reference": data_request.reference, "version": version, "article": article}
     subject = _("【%(reference)s】個人情報の利用目的") % context
@@ -181,7 +202,7 @@ def mail_purposes(address, data_request, version, article):
     send_mail(str(subject), body, None, [address])
 
 
-def advance_data_request(request, data_request):
+def advance_data_request(request: AuthenticatedHttpRequest, data_request: DataRequest) -> str:
     """Move a verified data request to its next step (in progress, then done), record
     it naming the customer, and tell the customer once it is done. A deletion or
     stop-of-use request is done only by its erasure (``erase_for_request``)."""
@@ -207,7 +228,7 @@ def advance_data_request(request, data_request):
     return step
 
 
-def disclosure_link(request, data_request):
+def disclosure_link(request: HttpRequest, data_request: DataRequest) -> str:
     """A done disclosure request gets its one-time download (valid 7 days): the link's
     address for the customer's mail, or '' for other kinds."""
     if data_request.kind != DataRequest.Kind.DISCLOSE:
@@ -223,12 +244,12 @@ REQUEST_TOKEN_MAX_AGE = 60 * 60 * 24
 REQUEST_TOKEN_SALT = "policy.data_request"
 
 
-def request_token(data_request):
+def request_token(data_request: DataRequest) -> str:
     """A signed, timestamped token naming ``data_request`` by its reference only."""
     return signing.dumps(data_request.reference, salt=REQUEST_TOKEN_SALT, compress=True)
 
 
-def request_for_token(token):
+def request_for_token(token: str) -> DataRequest | None:
     """The data request a token names, or None for a forged, foreign or old token."""
     try:
         reference = signing.loads(token, salt=REQUEST_TOKEN_SALT, max_age=REQUEST_TOKEN_MAX_AGE)
@@ -237,7 +258,9 @@ def request_for_token(token):
     return DataRequest.objects.filter(reference=reference).first()
 
 
-def refuse_data_request(request, data_request, reason):
+def refuse_data_request(
+    request: AuthenticatedHttpRequest, data_request: DataRequest, reason: str
+) -> DataRequest:
     """Refuse an open request with ``reason``, record it (without the reason) and mail
     the reason to the address on file."""
     with transaction.atomic(), recorded_by_caller() as saves:
@@ -257,7 +280,7 @@ def refuse_data_request(request, data_request, reason):
     return locked
 
 
-def mail_outcome(address, data_request, reason="", link=""):
+def mail_outcome(address: str, data_request: DataRequest, reason: str = "", link: str = "") -> None:
     """Tell the customer how their request ended (done, or refused with the reason; a
     disclosure with its one-time download link)."""
     context = {
@@ -273,7 +296,23 @@ def mail_outcome(address, data_request, reason="", link=""):
     send_mail(str(subject), body, None, [address])
 
 
-def requests_due_for(user):
+class DueRequest(TypedDict):
+    """An open, verified data request as plain facts for the home page."""
+
+    id: uuid.UUID
+    reference: str
+    kind: str
+    kind_label: str
+    step: str
+    step_label: str
+    due_on: date
+    days_left: int
+    warned: bool
+    overdue: bool
+    days_overdue: int
+
+
+def requests_due_for(user: User) -> list[DueRequest]:
     """The open, verified data requests ``user`` handles (owner, manager), soonest due
     first, as plain facts for the home page: no personal data, nothing to decrypt."""
     if not user.has_perm("datarequests.change_datarequest"):
@@ -281,7 +320,7 @@ def requests_due_for(user):
     queue = DataRequest.objects.filter(
         step__in=(DataRequest.Step.IDENTITY_CONFIRMED, DataRequest.Step.IN_PROGRESS)
     ).only("id", "reference", "kind", "step", "identity_confirmed_at")
-    facts = [
+    facts: list[DueRequest] = [
         {
             "id": r.pk,
             "reference": r.reference,
@@ -300,7 +339,7 @@ def requests_due_for(user):
     return sorted(facts, key=lambda fact: fact["days_left"])
 
 
-def erase_for_request(request, data_request):
+def erase_for_request(request: AuthenticatedHttpRequest, data_request: DataRequest) -> DataRequest:
     """Answer an open deletion or stop-of-use request by erasing the linked customer's
     personal data for good: consent withdrawn, the customer's other requests forgotten
     too, the request done; the customer is told at the address on file, read before it
@@ -310,9 +349,9 @@ def erase_for_request(request, data_request):
     and requests of the customer it erases too)."""
     with transaction.atomic(), recorded_by_caller() as saves:
         locked = DataRequest.objects.select_for_update().get(pk=data_request.pk)
-        if not (locked.is_open and locked.asks_erasure and locked.customer_id):
+        customer = locked.customer if locked.is_open and locked.asks_erasure else None
+        if customer is None:
             raise ValueError("Only an open deletion or stop-of-use request of a customer.")
-        customer = locked.customer
         locked.step, locked.done_at, locked.done_by = (
             DataRequest.Step.DONE,
             timezone.now(),
@@ -335,7 +374,7 @@ def erase_for_request(request, data_request):
     return locked
 
 
-def forget_requests_of(customer):
+def forget_requests_of(customer: Customer) -> None:
     """Erase what the customer typed into any of their requests, and the per-address
     limit's counter, which is keyed by their address's digest."""
     for data_request in DataRequest.objects.filter(customer=customer):
@@ -344,7 +383,28 @@ def forget_requests_of(customer):
         data_request.forget_contact()
 
 
-def open_disclosure(request, link):
+class ShopLook(TypedDict):
+    """One look at a customer's data by the shop: by which role, when, what, why."""
+
+    at: datetime
+    role: str
+    action: str
+    reason: str
+
+
+class Disclosure(TypedDict):
+    """A customer's answer to their disclosure request."""
+
+    reference: str
+    prepared_at: datetime
+    profile: dict[str, str]  # every personal field
+    purchases: list[dict[str, Any]]  # every purchase, sensitive ones included
+    consents: list[ConsentFacts]
+    provisions: list[ProvisionFacts]
+    looks: list[ShopLook]
+
+
+def open_disclosure(request: HttpRequest, link: DisclosureLink) -> Disclosure | None:
     """Spend a disclosure link (under its row lock) and return the customer's answer:
     their profile, purchases, consent history, the third-party provision records about
     them and who at the shop looked at their data; None for a used or expired link,
@@ -375,7 +435,7 @@ def open_disclosure(request, link):
         }
 
 
-def shop_looks(customer):
+def shop_looks(customer: Customer) -> list[ShopLook]:
     """Who at the shop looked at or worked with the customer's data, when and why, from
     the ledger: the person's role (not their name), the time, the action and the reason
     they gave. Entries that name other customers too (a list page) say nothing of them."""
