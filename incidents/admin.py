@@ -199,8 +199,8 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
         if not incident.scope_frozen_at:
             messages.error(request, _("先に対象を確定してください。"))
             return redirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
-        sent, unreachable, left, failed = services.send_notices(incident, request=request)
-        if failed:
+        done = services.send_notices(incident, request=request)
+        if done.failed:
             messages.error(
                 request,
                 _(
@@ -210,7 +210,7 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
         messages.info(
             request,
             _("%(sent)s人に送り、%(unreachable)s人は連絡先がありません。残り%(left)s人です。")
-            % {"sent": sent, "unreachable": unreachable, "left": left},
+            % {"sent": done.sent, "unreachable": done.unreachable, "left": done.left},
         )
         return redirect(reverse("admin:incidents_notices", args=[incident.pk]))
 

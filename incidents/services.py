@@ -2,9 +2,12 @@
 
 import logging
 import uuid
+from collections.abc import Mapping
+from typing import NamedTuple, TypedDict
 
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,6 +16,7 @@ from audit.ledger import record
 from customers import reading
 from incidents import measures, scope
 from incidents.models import Incident, Measure, Notice, ReportDraft
+from vault.access import AuthenticatedHttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -20,7 +24,7 @@ logger = logging.getLogger(__name__)
 NOTICE_BATCH = 50
 
 
-def _facts(incident, **more):
+def _facts(incident: Incident, **more: object) -> dict[str, object]:
     return {
         "cause": incident.cause,
         "certainty": incident.certainty,
@@ -29,7 +33,9 @@ def _facts(incident, **more):
     }
 
 
-def save_incident(incident, *, request, created):
+def save_incident(
+    incident: Incident, *, request: AuthenticatedHttpRequest, created: bool
+) -> Incident:
     with transaction.atomic():
         if created:
             incident.created_by = request.user
@@ -39,7 +45,9 @@ def save_incident(incident, *, request, created):
     return incident
 
 
-def freeze_scope(incident, source, built, *, request):
+def freeze_scope(
+    incident: Incident, source: str, built: scope.Scope, *, request: HttpRequest
+) -> Incident:
     """Keep ``built`` (a ``scope.Scope``) as the incident's affected set."""
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -66,7 +74,21 @@ def freeze_scope(incident, source, built, *, request):
     return incident
 
 
-def draft_items(incident):
+class ReportItems(TypedDict):
+    """The items of a report to the PPC (PPC rules art. 8), as the owner edits them."""
+
+    summary: str
+    items: str
+    people: str
+    cause: str
+    secondary: str
+    response: str
+    announcement: str
+    measures: str
+    other: str
+
+
+def draft_items(incident: Incident) -> ReportItems:
     """The report's items (PPC rules art. 8), pre-filled from what the incident knows."""
     told = incident.notices.filter(method=Notice.Method.EMAIL).count()
     done = [str(label) for key, label, measure in measures.recommended(incident) if measure]
@@ -85,7 +107,9 @@ def draft_items(incident):
     }
 
 
-def save_report(incident, items, *, request):
+def save_report(
+    incident: Incident, items: Mapping[str, str], *, request: AuthenticatedHttpRequest
+) -> ReportDraft:
     with transaction.atomic():
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         last = incident.reports.order_by("-version").first()
@@ -99,7 +123,7 @@ def save_report(incident, items, *, request):
     return draft
 
 
-def tick_measure(incident, key, *, request):
+def tick_measure(incident: Incident, key: str, *, request: AuthenticatedHttpRequest) -> Measure:
     if key not in measures.MEASURES:
         raise ValueError(key)
     with transaction.atomic():
@@ -115,7 +139,7 @@ def tick_measure(incident, key, *, request):
     return measure
 
 
-def notice_text(incident):
+def notice_text(incident: Incident) -> str:
     """The notice each affected customer receives: no name, no value, only the facts."""
     items = "、".join(scope.item_label(name) for name in incident.scope_fields)
     return _(
@@ -134,13 +158,23 @@ def notice_text(incident):
     }
 
 
-def send_notices(incident, *, request, batch=None):
+class NoticeBatch(NamedTuple):
+    """What one press of the button did."""
+
+    sent: int  # mails sent
+    unreachable: int  # customers without an address, recorded as such
+    left: int  # customers still to be told
+    failed: bool  # the mail server refused a mail: the batch stopped there
+
+
+def send_notices(
+    incident: Incident, *, request: AuthenticatedHttpRequest, batch: int | None = None
+) -> NoticeBatch:
     """Tell the next ``batch`` customers not yet told, one mail and one recipient each.
 
     The incident's row is locked for the batch, so two presses never tell anyone twice;
     each notice is recorded as its mail goes, and a mail server that fails stops the
-    batch with what was sent kept, so the next press resumes there. Returns
-    (sent, unreachable, left, failed).
+    batch with what was sent kept, so the next press resumes there.
     """
     sent = unreachable = 0
     failed = False
@@ -175,4 +209,4 @@ def send_notices(incident, *, request, batch=None):
             )
             told.add(str(uuid.UUID(customer_id)))
     left = len(incident.scope_customer_ids) - len(told)
-    return sent, unreachable, left, failed
+    return NoticeBatch(sent=sent, unreachable=unreachable, left=left, failed=failed)
