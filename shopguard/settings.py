@@ -139,6 +139,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "vault.middleware.NoStoreMiddleware",
     "audit.middleware.CurrentRequestMiddleware",
+    # Inside the headers' middlewares above, so its refusal page carries them too.
+    "accounts.middleware.BackOfficeNetworkMiddleware",
     "shopguard.errors.MethodNotAllowedPageMiddleware",
 ]
 

@@ -236,3 +236,14 @@ def test_nginx_serves_static_files_redirects_http_and_refuses_large_bodies(nginx
 
     too_large = {"Content-Length": str(26 * 1024 * 1024)}
     assert nginx.send(A, "POST", "/admin/customers/customer/import/", headers=too_large)[0] == 413
+
+
+def test_the_back_office_allow_list_sees_each_client_through_nginx(nginx, settings, db):
+    settings.SHOPGUARD_BACKOFFICE_NETWORKS = [f"{A}/32"]  # the shop's office, say
+
+    assert nginx.send(A, "GET", LOGIN)[0] == 200
+    status, _headers, page = nginx.send(B, "GET", LOGIN, headers={"X-Forwarded-For": A})
+    assert status == 403 and "この場所からは管理画面を開けません" in page
+    assert nginx.send(B, "GET", "/privacy/")[0] == 200  # the public pages stay open
+
+    assert ips("access.refused") == [B]
