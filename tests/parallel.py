@@ -86,6 +86,15 @@ class Visitor:
         except OSError as error:
             return Answer(None, repr(error), None)
 
+    def get(self, url):
+        """GET ``url`` with this visitor's cookies; returns an Answer."""
+        request = urllib.request.Request(url, headers={"Cookie": self.cookies})
+        try:
+            with _opener.open(request, timeout=TIMEOUT) as response:
+                return Answer(response.status, response.read().decode(), None)
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.read().decode(), error.headers.get("Location"))
+
 
 def signed_in_visitor(user, reauthenticated=False):
     """A visitor holding a session signed in as ``user`` (saved in the database); when
