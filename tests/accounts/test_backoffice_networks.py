@@ -86,6 +86,6 @@ def test_a_live_server_lets_in_only_the_allowed_network(server_url, settings):
     assert get(server_url, OFFICE, "/admin/login/")[0] == 200
     status, page = get(server_url, ELSEWHERE, "/admin/login/")
     assert status == 403 and "この場所からは管理画面を開けません" in page
-    assert get(server_url, ELSEWHERE, "/privacy/")[0] == 200
+    assert get(server_url, ELSEWHERE, "/privacy/requests/")[0] == 200
 
     assert [entry.ip for entry in refusals()] == [ELSEWHERE]
