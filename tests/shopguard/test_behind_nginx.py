@@ -16,6 +16,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import time
 import urllib.parse
 from pathlib import Path
@@ -134,7 +135,9 @@ class Nginx:
         )
 
     def __enter__(self):
+        # -e: the log nginx writes before it reads its config, also in the folder.
         command = [NGINX, "-p", str(self.folder), "-c", str(self.folder / "nginx.conf")]
+        command += ["-e", str(self.folder / "error.log")]
         checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
         assert checked.returncode == 0, checked.stderr
         self.process = subprocess.Popen([*command, "-g", "daemon off;"])
@@ -247,3 +250,13 @@ def test_the_back_office_allow_list_sees_each_client_through_nginx(nginx, settin
     assert nginx.send(B, "GET", FORM)[0] == 200  # the public pages stay open
 
     assert ips("access.refused") == [B]
+
+
+def test_without_nginx_it_skips_locally_and_fails_in_ci(monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "NGINX", "/nonexistent/nginx")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        nginx_or_skip()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI never skips"):
+        nginx_or_skip()
