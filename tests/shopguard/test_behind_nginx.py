@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ from audit.models import AuditEntry
 from datarequests.models import DataRequest
 from datarequests.views import REQUESTS_PER_HOUR
 from tests.factories import PASSWORD
-from tests.parallel import PARALLEL
+from tests.parallel import PARALLEL, burst
 
 pytestmark = PARALLEL
 
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "shopguard.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 A, B = "127.0.0.2", "127.0.0.3"  # two clients, as nginx sees them
+BURST = 30
 LOGIN = "/admin/login/"
 FORM = "/privacy/requests/"
 CSRF = "0123456789abcdef0123456789abcdef"  # a CSRF secret both cookie and form carry
@@ -260,3 +262,16 @@ def test_without_nginx_it_skips_locally_and_fails_in_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI never skips"):
         nginx_or_skip()
+
+
+def test_parallel_requests_through_nginx_keep_each_client_s_limit_exact(nginx, db):
+    def send(i):
+        source = A if i % 2 else B  # both clients at once, each through the one nginx
+        fields = {**REQUEST, "email": f"burst-{i}@example.com"}
+        return nginx.send(source, "POST", FORM, fields)[0]
+
+    answers = burst(BURST, send)
+
+    accepted = Counter(ip for ip in ips("policy.data_request"))
+    assert accepted == {A: REQUESTS_PER_HOUR, B: REQUESTS_PER_HOUR}
+    assert Counter(answers) == {302: 2 * REQUESTS_PER_HOUR, 429: BURST - 2 * REQUESTS_PER_HOUR}
