@@ -13,9 +13,13 @@ so a garbled header cannot make two clients share an address they did not have.
 """
 
 import ipaddress
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import Any
 
+from django.apps import AppConfig
 from django.conf import settings
+from django.core.checks import CheckMessage, Warning
 from django.http import HttpRequest
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -65,3 +69,30 @@ def client_address(request: HttpRequest | None) -> str:
         if not in_networks(hop, trusted):
             break
     return str(client)
+
+
+def check_allow_list_behind_proxy(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """W001: an allow-list that lets in loopback while no proxy is trusted.
+
+    Behind nginx on the same machine every request arrives from 127.0.0.1; unless that
+    proxy is trusted, the app sees nginx rather than the client, and an allow-list
+    holding a loopback address would let in the whole internet.
+    """
+    allowed = tuple(settings.SHOPGUARD_BACKOFFICE_NETWORKS)
+    if settings.SHOPGUARD_TRUSTED_PROXIES or not allowed:
+        return []
+    loopbacks = ("127.0.0.1", "::1")
+    if not any(in_networks(parse_address(address), allowed) for address in loopbacks):
+        return []
+    return [
+        Warning(
+            "SHOPGUARD_BACKOFFICE_NETWORKS lets in a loopback address while "
+            "SHOPGUARD_TRUSTED_PROXIES is empty: behind a proxy on this machine every "
+            "client would look like the proxy and pass the allow-list.",
+            hint="Name the proxy in SHOPGUARD_TRUSTED_PROXIES (for nginx on this machine: "
+            "127.0.0.1), or take the loopback network out of the allow-list.",
+            id="vault.W001",
+        )
+    ]

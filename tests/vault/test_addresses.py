@@ -52,3 +52,21 @@ def test_it_normalises_addresses(settings):
     assert address("::ffff:127.0.0.1", "2001:DB8::1", NGINX, settings) == "2001:db8::1"
     assert address("not an address", settings=settings) == ""
     assert client_address(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("allowed", "trusted", "warned"),
+    [
+        (["127.0.0.0/8", "192.168.1.0/24"], [], True),  # nginx would pass for everyone
+        (["127.0.0.0/8"], ["127.0.0.1"], False),  # the proxy is trusted: real addresses
+        (["192.168.1.0/24"], [], False),  # no loopback in the list
+        ([], [], False),  # no allow-list at all
+    ],
+)
+def test_check_warns_of_an_allow_list_a_local_proxy_would_open(settings, allowed, trusted, warned):
+    from django.core import checks
+
+    settings.SHOPGUARD_BACKOFFICE_NETWORKS = allowed
+    settings.SHOPGUARD_TRUSTED_PROXIES = trusted
+    ids = [message.id for message in checks.run_checks()]
+    assert ("vault.W001" in ids) is warned
