@@ -170,13 +170,15 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:64]
 
 
-def run_job(job: Job, holder: str | None = None) -> Ran:
-    """Run ``job`` now under its lock, record the run; return what happened."""
+def run_job(job: Job, holder: str | None = None, actor=None) -> Ran:
+    """Run ``job`` now under its lock, record the run; return what happened. With
+    ``holder``, the caller already took the lock under that name (``acquire``)."""
     if not is_configured(job):
         return Ran(job.name, "not configured", f"{job.needs} is not set")
-    holder = holder or new_holder()
-    if not acquire(job, holder):
-        return Ran(job.name, "running elsewhere")
+    if holder is None:
+        holder = new_holder()
+        if not acquire(job, holder):
+            return Ran(job.name, "running elsewhere")
     started = time.monotonic()
     try:
         message, ok = job.run(), True
@@ -186,6 +188,7 @@ def run_job(job: Job, holder: str | None = None) -> Ran:
     release(job, holder, ok, message)
     record(
         Action.JOB_RUN,
+        actor=actor,
         outcome=Outcome.OK if ok else Outcome.FAILED,
         target=("upkeep.job", job.name),
         detail={"job": job.name, "seconds": seconds, "message": message[:300]},

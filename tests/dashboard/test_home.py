@@ -243,6 +243,7 @@ def test_the_posture_counts_two_factor_and_revealers(client, people):
         "オーナー 1人、マネージャー 1人、スタッフ 1人" in checks["個人情報を表示できる人"].finding
     )
     assert "バックアップの記録はありません" in checks["バックアップ"].finding
+    assert not checks["バックアップ"].ok
 
 
 def test_a_self_approved_download_needs_attention(client, people, marker):
