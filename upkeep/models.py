@@ -27,3 +27,22 @@ class JobState(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class DatabaseRole(models.Model):
+    """What this database holds, when it is not the shop's real data: seed_demo and
+    make_test_copy mark their databases, and a database with customers and no mark is
+    taken to hold real ones (``upkeep.identity``)."""
+
+    class Kind(models.TextChoices):
+        DEMO = "demo", _("デモ")
+        TEST_COPY = "test_copy", _("テスト用の複製")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self):
+        return self.kind

@@ -38,7 +38,16 @@ ALLOWED = {
         "incidents",
         "upkeep",
     },
-    "devtools": {"accounts", "audit", "customers", "datarequests", "exports", "policy", "upkeep"},
+    "devtools": {
+        "accounts",
+        "audit",
+        "customers",
+        "datarequests",
+        "exports",
+        "incidents",
+        "policy",
+        "upkeep",
+    },
 }
 
 
