@@ -168,13 +168,12 @@ def _timed(on_batch, category, work):
 
 
 def anonymise_due(holds: Holds, on_batch=None) -> int:
-    total = 0
-    while True:
-        ids = list(customers_due(holds).values_list("pk", flat=True)[:CUSTOMER_BATCH])
-        if not ids:
-            return total
+    # Found once (a scan of every customer), then worked through in short batches.
+    due = list(customers_due(holds).values_list("pk", flat=True))
+    for start in range(0, len(due), CUSTOMER_BATCH):
+        ids = due[start : start + CUSTOMER_BATCH]
         _timed(on_batch, "customers", lambda ids=ids: anonymise_batch(ids))
-        total += len(ids)
+    return len(due)
 
 
 def anonymise_batch(ids) -> None:
@@ -191,12 +190,10 @@ def anonymise_batch(ids) -> None:
 
 
 def delete_in_batches(queryset, category, on_batch=None) -> int:
-    total = 0
     model = queryset.model
-    while True:
-        ids = list(queryset.values_list("pk", flat=True)[:PURCHASE_BATCH])
-        if not ids:
-            return total
+    due = list(queryset.values_list("pk", flat=True))
+    for start in range(0, len(due), PURCHASE_BATCH):
+        ids = due[start : start + PURCHASE_BATCH]
 
         def batch(ids=ids):
             with transaction.atomic(), changes.recorded_by_caller(naming=False):
@@ -216,7 +213,7 @@ def delete_in_batches(queryset, category, on_batch=None) -> int:
                 )
 
         _timed(on_batch, category, batch)
-        total += len(ids)
+    return len(due)
 
 
 def purge_ledger(holds: Holds) -> int:
