@@ -281,3 +281,27 @@ def test_owner_and_auditor_reach_the_take_out_ledger_from_home(client, people):
         assert ('id="dashboard-takeout"' in page) is shown
         if shown:
             assert client.get("/admin/exports/ledger/").status_code == 200
+
+
+def test_the_revealers_count_each_person_added(client, people):
+    from tests.factories import make_person
+
+    make_person("gina", "staff")
+    make_person("hank", "manager")
+    checks = {c.subject: c for c in home(client, people.alice).context["posture"]}
+    finding = checks["個人情報を表示できる人"].finding
+    assert "オーナー 1人、マネージャー 2人、スタッフ 2人" in finding
+    assert "うち5人は二要素認証が未設定" in finding
+    assert checks["個人情報を表示できる人"].link == "/admin/auth/user/"
+
+
+def test_the_two_factor_item_links_to_ones_own_enrolment_or_the_people_page(client, people):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    checks = {c.subject: c for c in home(client, people.alice).context["posture"]}
+    assert checks["二要素認証"].link == "/admin/two-factor/setup/"
+    TOTPDevice.objects.create(user=people.alice, name="authenticator", confirmed=True)
+    checks = {c.subject: c for c in home(client, people.alice).context["posture"]}
+    assert checks["二要素認証"].link == "/admin/auth/user/"
+    dave = {c.subject: c for c in home(client, people.dave).context["posture"]}
+    assert dave["二要素認証"].link == "/admin/two-factor/setup/"
