@@ -194,7 +194,9 @@ def key_check():
     if leftover:
         parts.append(_("古い鍵のままの値が%(count)s件あります") % {"count": leftover})
     fresh = since is not None and timezone.localdate() - since <= KEY_MAX_AGE
-    return Check(LOST_DEVICE, _("暗号化の鍵"), _("、").join(parts), fresh and not leftover)
+    check = Check(LOST_DEVICE, _("暗号化の鍵"), _("、").join(parts), fresh and not leftover)
+    check.link, check.link_text = reverse("upkeep:status") + "#keys", _("鍵の状況を開く")
+    return check
 
 
 def _values_under_old_keys(rotation):
@@ -270,7 +272,15 @@ def exports_check():
         "count": downloads.downloaded,
         "self": downloads.self_approved,
     }
-    return Check(MISDIRECTED, _("エクスポート"), finding, not downloads.self_approved)
+    link = reverse("exports:ledger")
+    return Check(
+        MISDIRECTED,
+        _("エクスポート"),
+        finding,
+        not downloads.self_approved,
+        link,
+        _("持ち出し記録を開く"),
+    )
 
 
 # The charts ---------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 verification, which the owner and the auditor start from here (nobody has to open a
 server for it) and watch until its result."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,6 +16,8 @@ from upkeep import schedule
 from upkeep.models import JobState
 from upkeep.verification import start_in_background
 from vault.access import vault_view
+from vault.encryption import current_key_id
+from vault.keys import key_date
 
 READ = "audit.view_auditentry"
 RUN_VERIFICATION = "upkeep.run_verification"
@@ -36,6 +39,7 @@ def status(request):
             :BACKUPS_SHOWN
         ],
         "may_verify": request.user.has_perm(RUN_VERIFICATION),
+        "keys": key_facts(),
     }
     return render(request, "upkeep/status.html", context)
 
@@ -51,6 +55,19 @@ def verification_facts(state: JobState, running: bool):
         "total": state.progress_total,
         "percent": percent,
         "verdict": verdict,
+    }
+
+
+def key_facts():
+    """The field keys' ids (never the keys), the one that encrypts, and the last
+    rotation: a new key is made and listed on the server, then rotate_keys moves the
+    values (docs/operations.md, "Keys")."""
+    rotation = last_entry(Action.KEYS_ROTATE)
+    return {
+        "ids": list(settings.FIELD_ENCRYPTION_KEYS),
+        "current": current_key_id(),
+        "made": key_date(current_key_id()),
+        "rotation": rotation,
     }
 
 

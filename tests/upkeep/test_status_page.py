@@ -103,3 +103,17 @@ def test_the_background_run_uses_a_thread_and_its_own_connection():
     thread.join(timeout=60)
     assert not thread.is_alive()
     assert AuditEntry.objects.get(action=Action.AUDIT_VERIFIED).detail["intact"]
+
+
+def test_the_keys_section_names_key_ids_never_keys(client, people, settings):
+    client.force_login(people.alice)
+    page = client.get(STATUS).content.decode()
+    [(key_id, key)] = settings.FIELD_ENCRYPTION_KEYS.items()
+    assert f"暗号化に使う鍵: {key_id}" in page
+    import base64
+
+    assert base64.b64encode(key).decode() not in page
+    assert base64.urlsafe_b64encode(key).decode() not in page
+    home = {c.subject: c for c in client.get("/admin/").context["posture"]}
+    assert home["暗号化の鍵"].link == STATUS + "#keys"
+    assert home["エクスポート"].link == "/admin/exports/ledger/"
