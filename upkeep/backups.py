@@ -20,6 +20,7 @@ size.
 """
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -28,6 +29,7 @@ import subprocess
 import tarfile
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -123,22 +125,20 @@ def make_backup(output=None):
         os.chmod(work, 0o700)
         manifest = describe(moment)
         member, dump = dump_database(work)
-        manifest["database"] = {"member": member, "sha256": sha256_of(dump)}
         checkpoints = work / CHECKPOINTS
         copy_checkpoints(checkpoints)
-        manifest["checkpoints"] = {"member": CHECKPOINTS, "sha256": sha256_of(checkpoints)}
-        members = [
-            (MANIFEST, _json_file(work, manifest)),
-            (member, dump),
-            (CHECKPOINTS, checkpoints),
-        ]
         partial = output.with_name(output.name + ".part")
         try:
-            encrypt_members(members, partial, keys)
+            digest = encrypt_members(
+                [(member, dump, "database"), (CHECKPOINTS, checkpoints, "checkpoints")],
+                manifest,
+                partial,
+                keys,
+            )
             os.replace(partial, output)
         finally:
             partial.unlink(missing_ok=True)
-    made = Made(output, output.stat().st_size, sha256_of(output), manifest)
+    made = Made(output, output.stat().st_size, digest, manifest)
     record(
         Action.BACKUP_MADE,
         target=("upkeep.backup", manifest["time"]),
@@ -232,27 +232,53 @@ def copy_checkpoints(target):
         target.write_text("# no signed checkpoint yet (audit_checkpoint)\n", encoding="ascii")
 
 
-def _json_file(work, data):
-    path = work / MANIFEST
-    path.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-    return path
+class _Hashing:
+    """A file (read or written) whose bytes are also hashed as they pass: each member's
+    and the archive's SHA-256 cost no second read of hundreds of megabytes."""
+
+    def __init__(self, handle):
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def read(self, size=-1):
+        data = self.handle.read(size)
+        self.digest.update(data)
+        return data
+
+    def write(self, data):
+        self.digest.update(data)
+        return self.handle.write(data)
+
+    def flush(self):
+        self.handle.flush()
 
 
-def encrypt_members(members, output, keys):
-    """Stream a tar of ``members`` (name, path) through age encryption into ``output``."""
+def _tar_info(name, size):
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = size, 0o600, int(time.time())
+    return info
+
+
+def encrypt_members(members, manifest, output, keys):
+    """Stream a tar of ``members`` ((name, path, manifest key)) and, last, the manifest
+    with their SHA-256 through age encryption into ``output``; return the archive's
+    SHA-256."""
     read_end, write_end = os.pipe()
     failure = []
 
     def write_tar():
         try:
-            with os.fdopen(write_end, "wb") as pipe, tarfile.open(fileobj=pipe, mode="w|") as tar:
-                for name, path in members:
-                    info = tar.gettarinfo(str(path), arcname=name)
-                    info.uid = info.gid = 0
-                    info.uname = info.gname = ""
-                    info.mode = 0o600
+            with (
+                os.fdopen(write_end, "wb") as pipe,
+                tarfile.open(fileobj=pipe, mode="w|", bufsize=COPY_CHUNK) as tar,
+            ):
+                tar.copybufsize = COPY_CHUNK
+                for name, path, key in members:
                     with open(path, "rb") as handle:
-                        tar.addfile(info, handle)
+                        hashing = _Hashing(handle)
+                        tar.addfile(_tar_info(name, path.stat().st_size), hashing)
+                    manifest[key] = {"member": name, "sha256": hashing.digest.hexdigest()}
+                text = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+                tar.addfile(_tar_info(MANIFEST, len(text)), io.BytesIO(text))
         except BaseException as error:  # noqa: BLE001 (handed to the main thread)
             failure.append(error)
 
@@ -261,11 +287,13 @@ def encrypt_members(members, output, keys):
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(read_end, "rb") as source, os.fdopen(fd, "wb") as target:
-            pyrage.encrypt_io(source, target, keys)
+            hashing = _Hashing(target)
+            pyrage.encrypt_io(source, hashing, keys)
     finally:
         writer.join()
     if failure:
         raise BackupError(f"The archive could not be written: {failure[0]}")
+    return hashing.digest.hexdigest()
 
 
 def sha256_of(path):

@@ -6,13 +6,15 @@ from django.core.management import CommandError, call_command
 
 from audit.actions import Action
 from audit.models import AuditEntry
-from customers.models import Customer
+from customers.models import Category, Customer
 from tests.customers.vault import make_customer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_prints_the_backup_ratio_retentions_batches_and_the_load(settings, tmp_path):
+    # A transactional test before this one may have flushed the migrations' categories.
+    Category.objects.get_or_create(code="food", defaults={"name_ja": "食品", "name_en": "Food"})
     settings.BACKUP_RECIPIENT = ""  # it makes a throwaway key of its own
     settings.BACKUP_DIR = str(tmp_path)
     settings.AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.txt")
