@@ -14,13 +14,12 @@ nothing. The field keys are never in the archive (they are the shop's, kept apar
 docs/operations.md); a stolen archive *and* its private key still hold only sealed
 values. ``age -d -i key.txt FILE | tar x`` opens an archive anywhere.
 
-The tar is streamed into the encryption through a pipe and the database dump is the only
-plaintext file, in a private temporary folder removed at once: memory stays flat at any
-size.
+The tar is made as the encryption reads it (``_TarStream``) and the database dump is the
+only plaintext file, in a private temporary folder removed at once: memory stays flat
+at any size.
 """
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -28,7 +27,6 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -232,17 +230,64 @@ def copy_checkpoints(target):
         target.write_text("# no signed checkpoint yet (audit_checkpoint)\n", encoding="ascii")
 
 
-class _Hashing:
-    """A file (read or written) whose bytes are also hashed as they pass: each member's
-    and the archive's SHA-256 cost no second read of hundreds of megabytes."""
+class _TarStream:
+    """A readable file of a tar archive made as it is read: each member's header, its
+    bytes (hashed as they pass, so no second read of hundreds of megabytes) and, last,
+    the manifest holding those hashes. The encryption reads it in one thread, with no
+    pipe and no copy of the archive anywhere."""
 
-    def __init__(self, handle):
-        self.handle, self.digest = handle, hashlib.sha256()
+    def __init__(self, members, manifest):
+        self.members, self.manifest = members, manifest
+        self._chunks = self._generate()
+        self._current, self._position = b"", 0
 
     def read(self, size=-1):
-        data = self.handle.read(size)
-        self.digest.update(data)
-        return data
+        if size is None or size < 0:
+            return b"".join([self._current[self._position :], *self._chunks])
+        parts = []
+        while size > 0:
+            if self._position >= len(self._current):
+                self._current, self._position = next(self._chunks, b""), 0
+                if not self._current:
+                    break
+            part = self._current[self._position : self._position + size]
+            self._position += len(part)
+            size -= len(part)
+            parts.append(part)
+        return b"".join(parts)
+
+    def _generate(self):
+        for name, path, key in self.members:
+            size = path.stat().st_size
+            yield _tar_header(name, size)
+            digest, copied = hashlib.sha256(), 0
+            with open(path, "rb") as handle:
+                while chunk := handle.read(min(COPY_CHUNK, size - copied)):
+                    digest.update(chunk)
+                    copied += len(chunk)
+                    yield chunk
+            if copied != size:
+                raise BackupError(f"{name} changed while it was archived.")
+            yield _padding(size)
+            self.manifest[key] = {"member": name, "sha256": digest.hexdigest()}
+        text = json.dumps(self.manifest, indent=2, sort_keys=True).encode("utf-8")
+        yield _tar_header(MANIFEST, len(text)) + text + _padding(len(text))
+        yield b"\0" * (2 * tarfile.BLOCKSIZE)  # the end of the archive
+
+
+def _tar_header(name, size):
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = size, 0o600, int(time.time())
+    return info.tobuf(format=tarfile.PAX_FORMAT)
+
+
+def _padding(size):
+    return b"\0" * (-size % tarfile.BLOCKSIZE)
+
+
+class _HashingWriter:
+    def __init__(self, handle):
+        self.handle, self.digest = handle, hashlib.sha256()
 
     def write(self, data):
         self.digest.update(data)
@@ -252,48 +297,14 @@ class _Hashing:
         self.handle.flush()
 
 
-def _tar_info(name, size):
-    info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = size, 0o600, int(time.time())
-    return info
-
-
 def encrypt_members(members, manifest, output, keys):
-    """Stream a tar of ``members`` ((name, path, manifest key)) and, last, the manifest
-    with their SHA-256 through age encryption into ``output``; return the archive's
-    SHA-256."""
-    read_end, write_end = os.pipe()
-    failure = []
-
-    def write_tar():
-        try:
-            with (
-                os.fdopen(write_end, "wb") as pipe,
-                tarfile.open(fileobj=pipe, mode="w|", bufsize=COPY_CHUNK) as tar,
-            ):
-                tar.copybufsize = COPY_CHUNK
-                for name, path, key in members:
-                    with open(path, "rb") as handle:
-                        hashing = _Hashing(handle)
-                        tar.addfile(_tar_info(name, path.stat().st_size), hashing)
-                    manifest[key] = {"member": name, "sha256": hashing.digest.hexdigest()}
-                text = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
-                tar.addfile(_tar_info(MANIFEST, len(text)), io.BytesIO(text))
-        except BaseException as error:  # noqa: BLE001 (handed to the main thread)
-            failure.append(error)
-
-    writer = threading.Thread(target=write_tar, name="backup-tar")
-    writer.start()
+    """Encrypt a tar of ``members`` ((name, path, manifest key)) and, last, the manifest
+    with their SHA-256 into ``output``; return the archive's SHA-256."""
     fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(read_end, "rb") as source, os.fdopen(fd, "wb") as target:
-            hashing = _Hashing(target)
-            pyrage.encrypt_io(source, hashing, keys)
-    finally:
-        writer.join()
-    if failure:
-        raise BackupError(f"The archive could not be written: {failure[0]}")
-    return hashing.digest.hexdigest()
+    with os.fdopen(fd, "wb") as target:
+        writer = _HashingWriter(target)
+        pyrage.encrypt_io(_TarStream(members, manifest), writer, keys)
+    return writer.digest.hexdigest()
 
 
 def sha256_of(path):
