@@ -109,3 +109,15 @@ def test_the_re_scan_finds_a_value_left_behind(shop):
         old.save()
     leftover = retention.rescan()
     assert not leftover.clean and leftover.sealed_values == 1 and leftover.indexes == 1
+
+
+def test_a_batch_commits_once_it_has_worked_its_time(shop, monkeypatch):
+    """However slow the machine, a batch holds the write lock about BATCH_SECONDS."""
+    for n in range(3):
+        extra = make_customer(email=f"slow{n}@example.jp")
+        Customer.objects.filter(pk=extra.pk).update(created_at=YEARS_AGO_6)
+    monkeypatch.setattr(retention, "BATCH_SECONDS", 0)  # every customer is "slow"
+    run()
+    batches = AuditEntry.objects.filter(action=Action.CUSTOMER_ANONYMISE)
+    assert [len(e.customer_ids) for e in batches] == [1, 1, 1, 1]
+    assert Customer.objects.filter(anonymised_at__isnull=True).count() == 1  # the current one
