@@ -29,9 +29,12 @@ def revealers_by_role():
     roles = roles_granting(REVEAL_PERMISSION)
     counts = dict.fromkeys(roles, 0)
     uncovered = 0
-    for role, covered in with_role(people_with_access(), *roles).values_list(
-        "groups__name", "has_authenticator"
-    ):
+    # The pk keeps one row per person: people_with_a_role() is DISTINCT, and without it
+    # two people of one role with the same second-factor state would count once.
+    rows = with_role(people_with_access(), *roles).values_list(
+        "pk", "groups__name", "has_authenticator"
+    )
+    for _pk, role, covered in rows:
         if role in counts:
             counts[role] += 1
             uncovered += not covered

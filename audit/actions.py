@@ -79,6 +79,11 @@ class Action(models.TextChoices):
     ALERT_RAISE = "alert.raise", _("警告の発生")
     ALERT_ACKNOWLEDGE = "alert.acknowledge", _("警告の確認")
     KEYS_ROTATE = "keys.rotate", _("鍵の更新")
+    # Running the shop (the upkeep app): backups, scheduled jobs, retention
+    BACKUP_MADE = "backup.made", _("バックアップの作成")
+    BACKUP_RESTORED = "backup.restored", _("バックアップからの復元")
+    JOB_RUN = "job.run", _("定期処理の実行")
+    RETENTION_APPLIED = "retention.applied", _("保存期間を過ぎたデータの削除")
     # Saves without an entry of their own (audit.changes). model.access was written only
     # by the change capture before it (django-auditlog); kept so old entries read.
     MODEL_CREATE = "model.create", _("データの作成")
@@ -101,6 +106,7 @@ ALERT_ACTIONS = (Action.ALERT_RAISE, Action.ALERT_ACKNOWLEDGE)
 class Outcome(models.TextChoices):
     OK = "ok", _("成功")
     REFUSED = "refused", _("拒否")
+    FAILED = "failed", _("失敗")
 
 
 def checked(choices, value):

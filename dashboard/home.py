@@ -26,6 +26,7 @@ from dashboard.charts import BarChart, Series, counts_by_day
 from datarequests.services import requests_due_for
 from exports.services import downloads_since, pending_for
 from incidents.deadlines import open_deadlines
+from upkeep import schedule
 from vault import keys, limits
 from vault.encryption import current_key_id
 from vault.roles import ROLE_LABELS
@@ -50,6 +51,8 @@ class Check:
     subject: str
     finding: str
     ok: bool
+    link: str = ""  # where it is put right
+    link_text: str = ""
 
 
 def dashboard_for(request):
@@ -70,7 +73,7 @@ def dashboard_for(request):
         context["incident_deadlines"] = open_deadlines()
     if user.has_perm("audit.view_auditentry"):
         # The shop's posture names people (two-factor): it is part of reviewing the ledger.
-        context["posture"] = posture_checks()
+        context["posture"] = posture_checks(user)
         context["ledger_url"] = reverse("admin:audit_auditentry_changelist")
     if user.has_perm("exports.view_takeout_ledger"):
         context["takeout_url"] = reverse("exports:ledger")
@@ -103,21 +106,37 @@ def waiting_export(export):
 # The posture checklist -----------------------------------------------------------------
 
 
-def posture_checks():
-    """The shop's posture, one line per defence, each mapped to the leak path it guards."""
-    return [
-        two_factor_check(),
+def posture_checks(user=None):
+    """The shop's posture, one line per defence, each mapped to the leak path it guards
+    and linked to the page where it is put right."""
+    checks = [
+        two_factor_check(user),
         back_office_networks_check(),
-        revealers_check(),
+        revealers_check(user),
         alerts_check(),
         key_check(),
         verification_check(),
         backup_check(),
+        jobs_check(),
         exports_check(),
     ]
+    for check in checks:
+        if check.link == UPKEEP:
+            check.link, check.link_text = reverse("upkeep:status"), _("運用の状況を開く")
+    return checks
 
 
-def two_factor_check():
+# Marks the checks put right on the upkeep page (its URL is resolved per request).
+UPKEEP = "upkeep"
+
+
+def _people_link(user):
+    if user is not None and user.has_perm("auth.view_user"):
+        return reverse("admin:auth_user_changelist"), _("利用者の一覧を開く")
+    return "", ""
+
+
+def two_factor_check(user=None):
     covered, total, missing = posture.two_factor_coverage()
     finding = _("%(covered)s人／%(total)s人が二要素認証を設定済み") % {
         "covered": covered,
@@ -125,7 +144,15 @@ def two_factor_check():
     }
     if missing:
         finding += " " + _("未設定: %(names)s") % {"names": _("、").join(missing)}
-    return Check(INSIDER, _("二要素認証"), finding, not missing)
+    check = Check(INSIDER, _("二要素認証"), finding, not missing)
+    if user is not None and user.get_username() in missing:
+        check.link, check.link_text = (
+            reverse("accounts:two_factor_setup"),
+            _("自分の二要素認証を設定する"),
+        )
+    elif missing:
+        check.link, check.link_text = _people_link(user)
+    return check
 
 
 def back_office_networks_check():
@@ -145,7 +172,7 @@ def back_office_networks_check():
     return Check(OUTSIDER, subject, finding, True)
 
 
-def revealers_check():
+def revealers_check(user=None):
     counts, uncovered = posture.revealers_by_role()
     finding = _("、").join(
         _("%(role)s %(count)s人") % {"role": ROLE_LABELS[role], "count": n}
@@ -153,7 +180,9 @@ def revealers_check():
     )
     if uncovered:
         finding += " " + _("（うち%(count)s人は二要素認証が未設定）") % {"count": uncovered}
-    return Check(INSIDER, _("個人情報を表示できる人"), finding, not uncovered)
+    check = Check(INSIDER, _("個人情報を表示できる人"), finding, not uncovered)
+    check.link, check.link_text = _people_link(user)
+    return check
 
 
 def alerts_check():
@@ -161,7 +190,8 @@ def alerts_check():
     if not count:
         return Check(INSIDER, _("警告"), _("未確認の警告はありません"), True)
     finding = _("未確認の警告が%(count)s件あります") % {"count": count}
-    return Check(INSIDER, _("警告"), finding, False)
+    link = reverse("admin:audit_alert_changelist")
+    return Check(INSIDER, _("警告"), finding, False, link, _("警告の一覧を開く"))
 
 
 def key_check():
@@ -183,7 +213,9 @@ def key_check():
     if leftover:
         parts.append(_("古い鍵のままの値が%(count)s件あります") % {"count": leftover})
     fresh = since is not None and timezone.localdate() - since <= KEY_MAX_AGE
-    return Check(LOST_DEVICE, _("暗号化の鍵"), _("、").join(parts), fresh and not leftover)
+    check = Check(LOST_DEVICE, _("暗号化の鍵"), _("、").join(parts), fresh and not leftover)
+    check.link, check.link_text = reverse("upkeep:status") + "#keys", _("鍵の状況を開く")
+    return check
 
 
 def _values_under_old_keys(rotation):
@@ -198,15 +230,15 @@ def verification_check():
     entry = activity.last_entry(Action.AUDIT_VERIFIED)
     subject = _("監査記録の改ざん検査")
     if entry is None:
-        finding = _("検査の記録はありません（manage.py verify_audit を実行してください）")
-        return Check(INSIDER, subject, finding, False)
+        finding = _("検査の記録はありません（運用の状況のページから検査できます）")
+        return Check(INSIDER, subject, finding, False, UPKEEP)
     when = show_datetime(entry.created_at)
     if not entry.detail.get("intact"):
         finding = _("%(when)s の検査で%(seq)s番の監査記録に異常が見つかりました") % {
             "when": when,
             "seq": entry.detail.get("bad_seq") or "?",
         }
-        return Check(INSIDER, subject, finding, False)
+        return Check(INSIDER, subject, finding, False, UPKEEP)
     finding = _("%(when)s の検査で異常なし（%(head)s番まで）") % {
         "when": when,
         "head": entry.detail.get("head_seq"),
@@ -214,16 +246,42 @@ def verification_check():
     recent = timezone.now() - entry.created_at <= VERIFY_MAX_AGE
     if not recent:
         finding += " " + _("1週間以上検査していません")
-    return Check(INSIDER, subject, finding, recent)
+    return Check(INSIDER, subject, finding, recent, UPKEEP)
 
 
 def backup_check():
-    """ShopGuard has no backup command and records none: said plainly."""
-    finding = _(
-        "バックアップの記録はありません。ShopGuard はバックアップを行わないため、"
-        "データベースのバックアップは別に用意して保管場所を確認してください。"
-    )
-    return Check(LOST_DEVICE, _("バックアップ"), finding, False)
+    """The last ``backup`` (its ``backup.made`` entry); 要確認 when older than
+    ``BACKUP_MAX_AGE_HOURS``."""
+    entry = activity.last_entry(Action.BACKUP_MADE)
+    subject = _("バックアップ")
+    if entry is None:
+        finding = _("バックアップの記録はありません（定期処理が毎日作ります）")
+        return Check(LOST_DEVICE, subject, finding, False, UPKEEP)
+    finding = _("最後のバックアップ: %(when)s（顧客%(customers)s人）") % {
+        "when": show_datetime(entry.created_at),
+        "customers": entry.detail.get("counts", {}).get("customers", "?"),
+    }
+    hours = settings.BACKUP_MAX_AGE_HOURS
+    recent = timezone.now() - entry.created_at <= timedelta(hours=hours)
+    if not recent:
+        finding += " " + _("%(hours)s時間以上バックアップがありません") % {"hours": hours}
+    return Check(LOST_DEVICE, subject, finding, recent, UPKEEP)
+
+
+def jobs_check():
+    """The scheduled jobs: each one's last success, those that have not run when due."""
+    found = schedule.statuses()
+    late = [str(job.label) for job in found if job.overdue or job.last_failed]
+    unset = [str(job.label) for job in found if not job.configured]
+    finding = _("定期処理%(total)s件のうち%(fine)s件が予定どおり") % {
+        "total": len(found),
+        "fine": len(found) - len(set(late) | set(unset)),
+    }
+    if late:
+        finding += " " + _("遅れ・失敗: %(names)s") % {"names": _("、").join(late)}
+    if unset:
+        finding += " " + _("未設定: %(names)s") % {"names": _("、").join(unset)}
+    return Check(LOST_DEVICE, _("定期処理"), finding, not late and not unset, UPKEEP)
 
 
 def exports_check():
@@ -233,7 +291,15 @@ def exports_check():
         "count": downloads.downloaded,
         "self": downloads.self_approved,
     }
-    return Check(MISDIRECTED, _("エクスポート"), finding, not downloads.self_approved)
+    link = reverse("exports:ledger")
+    return Check(
+        MISDIRECTED,
+        _("エクスポート"),
+        finding,
+        not downloads.self_approved,
+        link,
+        _("持ち出し記録を開く"),
+    )
 
 
 # The charts ---------------------------------------------------------------------------

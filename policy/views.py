@@ -1,13 +1,15 @@
 """Public pages: the policy and its versions, comparisons, consent links."""
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from policy import services
 from policy.content import compare_articles, localised_articles
-from policy.models import ConsentInvitation, PolicyVersion, ShopProfile
+from policy.models import ConsentInvitation, PolicyVersion, ShopProfile, ThirdPartyProvision
 
 CONSENT_SESSION_KEY = "policy_consent_token"
 
@@ -47,8 +49,31 @@ def render_version(request, version, current_version):
         "profile": ShopProfile.load().localised(language),
         "asks_consent": asks_consent,
         "previous": version.previous() if asks_consent else None,
+        "retention": retention_periods(),
     }
     return render(request, "policy/version.html", context)
+
+
+def retention_periods():
+    """How long each kind of record is kept, from the settings ``apply_retention`` reads
+    (upkeep/retention.py): the policy shows what the shop actually does."""
+    return [
+        (
+            _("顧客の情報"),
+            _("最後のご購入から%(n)s年（その後、匿名化）")
+            % {"n": settings.RETENTION_CUSTOMER_YEARS},
+        ),
+        (
+            _("購入履歴"),
+            _("%(n)s年（税務書類の保存期間）") % {"n": settings.RETENTION_PURCHASE_YEARS},
+        ),
+        (_("第三者提供の記録"), _("%(n)s年") % {"n": ThirdPartyProvision.RETENTION_YEARS}),
+        (
+            _("開示等のご請求の記録"),
+            _("対応の完了から%(n)s年") % {"n": settings.RETENTION_DATA_REQUEST_YEARS},
+        ),
+        (_("操作の記録（監査記録）"), _("%(n)s日") % {"n": settings.AUDIT_RETENTION_DAYS}),
+    ]
 
 
 def history(request):

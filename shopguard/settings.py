@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "incidents",
     "dashboard",
     "devtools",
+    "upkeep",
 ]
 
 MIDDLEWARE = [
@@ -345,3 +346,20 @@ SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = envint(
 # Alert when one username collects this many refused sign-in steps within an hour,
 # from any address (the lockout counts 5 per address; spreading over addresses hides that).
 SHOPGUARD_ALERT_FAILURES_PER_HOUR = envint("SHOPGUARD_ALERT_FAILURES_PER_HOUR", 10)
+
+# Backups (manage.py backup, docs/operations.md "Backups"): the archive is encrypted to
+# this age public key (age1...; several, comma-separated), whose private half the owner
+# keeps away from the server, so the server can write backups and never read them.
+BACKUP_RECIPIENT = env.str("BACKUP_RECIPIENT", default="").strip()
+BACKUP_DIR = env.str("BACKUP_DIR", default=str(BASE_DIR / "backups"))
+# The home page asks for a look when the last backup is older than this: a daily backup
+# loses at most a day of the shop's work.
+BACKUP_MAX_AGE_HOURS = envint("BACKUP_MAX_AGE_HOURS", 24)
+
+# Retention (manage.py apply_retention, upkeep/retention.py; APPI art. 22: what is no
+# longer needed goes without delay). Customers without a purchase for this many years are
+# anonymised; purchases are kept 7 years for the tax records (法人税法 126条), then removed;
+# finished data requests are kept 3 years (a dispute about one is raised well within it).
+RETENTION_CUSTOMER_YEARS = envint("RETENTION_CUSTOMER_YEARS", 5)
+RETENTION_PURCHASE_YEARS = envint("RETENTION_PURCHASE_YEARS", 7)
+RETENTION_DATA_REQUEST_YEARS = envint("RETENTION_DATA_REQUEST_YEARS", 3)

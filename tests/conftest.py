@@ -33,6 +33,15 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def background_work_inline(monkeypatch):
+    """Work a page starts in the background (the ledger verification) runs in the
+    request's own thread: a thread of its own would not see the test's transaction."""
+    from upkeep import views
+
+    monkeypatch.setattr(views, "start_in_background", lambda run: run())
+
+
 @pytest.fixture
 def client():
     """Django's test client, whose ``force_login`` stands for a finished sign-in, second

@@ -243,6 +243,7 @@ def test_the_posture_counts_two_factor_and_revealers(client, people):
         "オーナー 1人、マネージャー 1人、スタッフ 1人" in checks["個人情報を表示できる人"].finding
     )
     assert "バックアップの記録はありません" in checks["バックアップ"].finding
+    assert not checks["バックアップ"].ok
 
 
 def test_a_self_approved_download_needs_attention(client, people, marker):
@@ -293,3 +294,27 @@ def test_the_posture_shows_the_back_office_networks(client, people, settings):
     check = {c.subject: c for c in response.context["posture"]}["管理画面の接続元"]
     assert check.ok and "127.0.0.0/8、192.0.2.0/24" in check.finding
     assert "192.0.2.0/24" in response.content.decode()
+
+
+def test_the_revealers_count_each_person_added(client, people):
+    from tests.factories import make_person
+
+    make_person("gina", "staff")
+    make_person("hank", "manager")
+    checks = {c.subject: c for c in home(client, people.alice).context["posture"]}
+    finding = checks["個人情報を表示できる人"].finding
+    assert "オーナー 1人、マネージャー 2人、スタッフ 2人" in finding
+    assert "うち5人は二要素認証が未設定" in finding
+    assert checks["個人情報を表示できる人"].link == "/admin/auth/user/"
+
+
+def test_the_two_factor_item_links_to_ones_own_enrolment_or_the_people_page(client, people):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    checks = {c.subject: c for c in home(client, people.alice).context["posture"]}
+    assert checks["二要素認証"].link == "/admin/two-factor/setup/"
+    TOTPDevice.objects.create(user=people.alice, name="authenticator", confirmed=True)
+    checks = {c.subject: c for c in home(client, people.alice).context["posture"]}
+    assert checks["二要素認証"].link == "/admin/auth/user/"
+    dave = {c.subject: c for c in home(client, people.dave).context["posture"]}
+    assert dave["二要素認証"].link == "/admin/two-factor/setup/"

@@ -3,7 +3,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from audit.models import AuditEntry
 from customers.models import Category, Customer, Purchase
@@ -99,3 +99,24 @@ def test_demo_logins_prints_each_demo_sign_in(db, demo_password):
     call_command("demo_logins", stdout=out)
     printed = out.getvalue()
     assert all(f"demo-{role}" in printed for role in ("owner", "manager", "staff", "auditor"))
+
+
+def test_it_refuses_a_database_with_real_customers_unless_named(hanako, demo_password):
+    from upkeep.identity import database_name
+
+    with pytest.raises(CommandError, match="holds 1 real customers .* --real-database"):
+        call_command("seed_demo", "--customers", "3", stdout=StringIO())
+    assert Customer.objects.count() == 1
+    call_command(
+        "seed_demo", "--customers", "3", "--real-database", database_name(), stdout=StringIO()
+    )
+    assert Customer.objects.count() == 4
+
+
+def test_a_seeded_database_is_marked_a_demo_and_may_be_seeded_again(db, demo_password):
+    from upkeep.models import DatabaseRole
+
+    call_command("seed_demo", "--customers", "2", stdout=StringIO())
+    assert DatabaseRole.objects.get().kind == "demo"
+    call_command("seed_demo", "--customers", "2", stdout=StringIO())
+    assert Customer.objects.count() == 4

@@ -130,3 +130,14 @@ def test_pages_print_cleanly_with_their_own_stylesheet(client, version1):
     assert "style=" not in body
     css = Path(__file__).resolve().parents[2].joinpath("static/policy/policy.css").read_text()
     assert "@media print" in css
+
+
+def test_the_security_measures_show_the_retention_periods_in_force(client, version1, settings):
+    settings.RETENTION_CUSTOMER_YEARS = 4
+    settings.AUDIT_RETENTION_DAYS = 400
+    body = client.get("/privacy/").content.decode()
+    measures = body.split('id="safety-measures"')[1]
+    assert 'id="retention"' in measures
+    assert "最後のご購入から4年（その後、匿名化）" in measures and "400日" in measures
+    english = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "4 years after the last purchase" in english

@@ -180,6 +180,9 @@ VIEWS = {
     # Exports: owner and manager ask (after re-authentication); the owner decides on
     # someone else's request; the requester prepares and downloads it.
     "exports:ledger": expect(200, who=[OWNER, AUDITOR]),
+    # Running the shop: jobs, backups and the ledger verification, for who reads the ledger.
+    "upkeep:status": expect(200, who=[OWNER, AUDITOR]),
+    "upkeep:verify": expect(405, REDIRECT, who=[OWNER, AUDITOR]),
     "exports:list": expect(200, who=[OWNER, MANAGER]),
     "exports:new": expect(REAUTH, who=[OWNER, MANAGER]),
     "exports:detail": expect(200, who=[OWNER, MANAGER]),

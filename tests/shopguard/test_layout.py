@@ -27,8 +27,27 @@ ALLOWED = {
     "datarequests": {"accounts", "audit", "customers", "policy"},
     "exports": {"accounts", "audit", "customers", "policy"},
     "incidents": {"accounts", "audit", "customers", "exports", "policy"},
-    "dashboard": {"accounts", "audit", "customers", "datarequests", "exports", "incidents"},
-    "devtools": {"accounts", "audit", "customers", "datarequests", "exports", "policy"},
+    # Backups, retention, scheduled jobs and test copies act on every app's data.
+    "upkeep": {"accounts", "audit", "customers", "datarequests", "exports", "incidents", "policy"},
+    "dashboard": {
+        "accounts",
+        "audit",
+        "customers",
+        "datarequests",
+        "exports",
+        "incidents",
+        "upkeep",
+    },
+    "devtools": {
+        "accounts",
+        "audit",
+        "customers",
+        "datarequests",
+        "exports",
+        "incidents",
+        "policy",
+        "upkeep",
+    },
 }
 
 

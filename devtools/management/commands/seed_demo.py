@@ -18,6 +18,7 @@ from audit import ledger
 from audit.actions import Action
 from customers.models import Customer
 from devtools.demo import seed_customers
+from upkeep import identity
 from vault.roles import ROLES
 
 DEMO_USERS = {role: f"demo-{role}" for role in ROLES}
@@ -31,6 +32,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty", action="store_true", help="only seed a database with no users yet"
         )
+        parser.add_argument(
+            "--real-database",
+            metavar="NAME",
+            help="seed into this database although it holds real customers (its name)",
+        )
 
     def handle(self, *args, customers, if_empty, **options):
         if customers < 0:
@@ -38,8 +44,15 @@ class Command(BaseCommand):
         if if_empty and get_user_model().objects.exists():
             self.stdout.write("Database already has people; demo data not seeded.")
             return
+        try:
+            identity.refuse_real_customers(options["real_database"], "seed_demo")
+        except identity.RealCustomers as error:
+            raise CommandError(str(error)) from None
+        real = identity.holds_real_customers()
         self.seed_sign_ins()
         self.seed_customers(customers)
+        if not real:
+            identity.mark("demo")
 
     def seed_sign_ins(self):
         password = os.environ.get("DEMO_PASSWORD", "")

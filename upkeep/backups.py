@@ -1,0 +1,388 @@
+"""Encrypted backups that the server itself cannot read, and their restore.
+
+One archive is an age file (https://age-encryption.org/v1, through ``pyrage``) encrypted
+to the public key(s) in ``BACKUP_RECIPIENT``; inside it, a tar of three members:
+
+* ``database.sqlite3`` (SQLite's online backup API) or ``database.pgdump`` (``pg_dump
+  --format=custom``), the database as it was at one moment;
+* ``checkpoints.txt``, the ledger's signed checkpoints (``AUDIT_CHECKPOINT_FILE``);
+* ``manifest.json``: when, from which schema, the ledger's head, counts, and the SHA-256
+  of the two other members.
+
+The server holds only the public key: a stolen server or a stolen backup store opens
+nothing. The field keys are never in the archive (they are the shop's, kept apart:
+docs/operations.md); a stolen archive *and* its private key still hold only sealed
+values. ``age -d -i key.txt FILE | tar x`` opens an archive anywhere.
+
+The tar is made as the encryption reads it (``_TarStream``) and the database dump is the
+only plaintext file, in a private temporary folder removed at once: memory stays flat
+at any size.
+"""
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tarfile
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC
+from pathlib import Path
+
+import pyrage
+from django.conf import settings
+from django.db import connection
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+from audit.actions import Action
+from audit.ledger import current_head, record
+from audit.models import AuditEntry
+from customers.models import Customer, Purchase
+
+FORMAT = "shopguard-backup 1"
+MANIFEST = "manifest.json"
+CHECKPOINTS = "checkpoints.txt"
+SQLITE_MEMBER = "database.sqlite3"
+PG_MEMBER = "database.pgdump"
+# Pages copied per step of SQLite's online backup: large steps are fastest, and in WAL
+# mode the copy never blocks the shop's writers anyway.
+SQLITE_PAGES_PER_STEP = 4096
+COPY_CHUNK = 1 << 20
+
+
+class BackupError(Exception):
+    """A backup cannot be made or restored; the message says why, naming the file."""
+
+
+@dataclass
+class Made:
+    """What ``make_backup`` wrote."""
+
+    path: Path
+    size: int
+    sha256: str
+    manifest: dict = field(default_factory=dict)
+
+
+# Keys ------------------------------------------------------------------------------------
+
+
+def recipients(text=None):
+    """The age recipients of ``BACKUP_RECIPIENT`` (or ``text``); stops naming the setting."""
+    text = settings.BACKUP_RECIPIENT if text is None else text
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if not names:
+        raise BackupError(
+            "BACKUP_RECIPIENT is not set: backups are encrypted to the shop's age public "
+            "key (age1...), whose private key is kept away from the server "
+            "(docs/operations.md, 'Backups')."
+        )
+    try:
+        return [pyrage.x25519.Recipient.from_str(name) for name in names]
+    except pyrage.RecipientError:
+        raise BackupError("BACKUP_RECIPIENT is not an age public key (age1...).") from None
+
+
+def identities(path):
+    """The age identities (AGE-SECRET-KEY-1...) in the file at ``path``."""
+    try:
+        lines = Path(path).read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise BackupError(f"The identity file {path} cannot be read: {error}") from None
+    keys = [line.strip() for line in lines if line.strip().startswith("AGE-SECRET-KEY-")]
+    try:
+        found = [pyrage.x25519.Identity.from_str(key) for key in keys]
+    except pyrage.IdentityError:
+        found = []
+    if not found:
+        raise BackupError(f"The identity file {path} holds no age private key.")
+    return found
+
+
+# Making a backup --------------------------------------------------------------------------
+
+
+def default_output(moment):
+    stamp = moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return Path(settings.BACKUP_DIR) / f"shopguard-{stamp}.tar.age"
+
+
+def make_backup(output=None):
+    """Write one encrypted archive of the database (``output`` or one in ``BACKUP_DIR``)
+    and record it in the ledger; return ``Made``."""
+    keys = recipients()
+    moment = timezone.now()
+    output = Path(output) if output else default_output(moment)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="shopguard-backup-") as work:
+        work = Path(work)
+        os.chmod(work, 0o700)
+        manifest = describe(moment)
+        member, dump = dump_database(work)
+        checkpoints = work / CHECKPOINTS
+        copy_checkpoints(checkpoints)
+        partial = output.with_name(output.name + ".part")
+        try:
+            digest = encrypt_members(
+                [(member, dump, "database"), (CHECKPOINTS, checkpoints, "checkpoints")],
+                manifest,
+                partial,
+                keys,
+            )
+            os.replace(partial, output)
+        finally:
+            partial.unlink(missing_ok=True)
+    made = Made(output, output.stat().st_size, digest, manifest)
+    record(
+        Action.BACKUP_MADE,
+        target=("upkeep.backup", manifest["time"]),
+        detail={
+            "file": output.name,
+            "bytes": made.size,
+            "sha256": made.sha256,
+            "head_seq": manifest["ledger"]["head_seq"],
+            "counts": manifest["counts"],
+            "database": connection.vendor,
+        },
+    )
+    return made
+
+
+def describe(moment):
+    """The manifest's facts about the database now (no personal data: counts and names).
+    Read before the dump: anything written in between is in the dump, not counted here."""
+    head = current_head()
+    applied = MigrationRecorder.Migration.objects.values_list("app", "name")
+    schema = {}
+    for app, name in applied:
+        schema[app] = max(schema.get(app, ""), name)
+    return {
+        "format": FORMAT,
+        "time": moment.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "engine": connection.vendor,
+        "schema": schema,
+        "ledger": {"head_seq": head.seq if head else 0, "head": head.chain if head else ""},
+        "counts": {
+            "customers": Customer.objects.count(),
+            "purchases": Purchase.objects.count(),
+            "ledger_entries": AuditEntry.objects.count(),
+        },
+    }
+
+
+def dump_database(work):
+    """The database, dumped into ``work``: ``(member name, path)``."""
+    if connection.vendor == "sqlite":
+        path = work / SQLITE_MEMBER
+        sqlite_backup(connection.settings_dict["NAME"], path)
+        return SQLITE_MEMBER, path
+    if connection.vendor == "postgresql":
+        path = work / PG_MEMBER
+        run_pg_tool(
+            ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={path}"]
+        )
+        return PG_MEMBER, path
+    raise BackupError(f"Backups support SQLite and PostgreSQL, not {connection.vendor}.")
+
+
+def sqlite_backup(source, target):
+    """Copy the SQLite database at ``source`` to ``target`` with the online backup API
+    (a consistent copy while the shop keeps writing)."""
+    src = sqlite3.connect(source)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst, pages=SQLITE_PAGES_PER_STEP)
+    finally:
+        dst.close()
+        src.close()
+
+
+def run_pg_tool(command, settings_dict=None):
+    """Run ``pg_dump`` or ``pg_restore`` against the configured PostgreSQL database; the
+    password, if any, goes through the environment, never the command line."""
+    db = settings_dict or connection.settings_dict
+    env = dict(os.environ)
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = str(db["PASSWORD"])
+    options = [f"--dbname={db['NAME']}"]
+    if db.get("HOST"):
+        options.append(f"--host={db['HOST']}")
+    if db.get("PORT"):
+        options.append(f"--port={db['PORT']}")
+    if db.get("USER"):
+        options.append(f"--username={db['USER']}")
+    done = subprocess.run(  # noqa: S603 (fixed tool names, no shell)
+        [*command, *options], env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise BackupError(f"{command[0]} failed: {done.stderr.strip()[:500]}")
+
+
+def copy_checkpoints(target):
+    source = Path(settings.AUDIT_CHECKPOINT_FILE)
+    if source.is_file():
+        shutil.copyfile(source, target)
+    else:
+        target.write_text("# no signed checkpoint yet (audit_checkpoint)\n", encoding="ascii")
+
+
+class _TarStream:
+    """A readable file of a tar archive made as it is read: each member's header, its
+    bytes (hashed as they pass, so no second read of hundreds of megabytes) and, last,
+    the manifest holding those hashes. The encryption reads it in one thread, with no
+    pipe and no copy of the archive anywhere."""
+
+    def __init__(self, members, manifest):
+        self.members, self.manifest = members, manifest
+        self._chunks = self._generate()
+        self._current, self._position = b"", 0
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            return b"".join([self._current[self._position :], *self._chunks])
+        parts = []
+        while size > 0:
+            if self._position >= len(self._current):
+                self._current, self._position = next(self._chunks, b""), 0
+                if not self._current:
+                    break
+            part = self._current[self._position : self._position + size]
+            self._position += len(part)
+            size -= len(part)
+            parts.append(part)
+        return b"".join(parts)
+
+    def _generate(self):
+        for name, path, key in self.members:
+            size = path.stat().st_size
+            yield _tar_header(name, size)
+            digest, copied = hashlib.sha256(), 0
+            with open(path, "rb") as handle:
+                while chunk := handle.read(min(COPY_CHUNK, size - copied)):
+                    digest.update(chunk)
+                    copied += len(chunk)
+                    yield chunk
+            if copied != size:
+                raise BackupError(f"{name} changed while it was archived.")
+            yield _padding(size)
+            self.manifest[key] = {"member": name, "sha256": digest.hexdigest()}
+        text = json.dumps(self.manifest, indent=2, sort_keys=True).encode("utf-8")
+        yield _tar_header(MANIFEST, len(text)) + text + _padding(len(text))
+        yield b"\0" * (2 * tarfile.BLOCKSIZE)  # the end of the archive
+
+
+def _tar_header(name, size):
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = size, 0o600, int(time.time())
+    return info.tobuf(format=tarfile.PAX_FORMAT)
+
+
+def _padding(size):
+    return b"\0" * (-size % tarfile.BLOCKSIZE)
+
+
+class _HashingWriter:
+    def __init__(self, handle):
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def write(self, data):
+        self.digest.update(data)
+        return self.handle.write(data)
+
+    def flush(self):
+        self.handle.flush()
+
+
+def encrypt_members(members, manifest, output, keys):
+    """Encrypt a tar of ``members`` ((name, path, manifest key)) and, last, the manifest
+    with their SHA-256 into ``output``; return the archive's SHA-256."""
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as target:
+        writer = _HashingWriter(target)
+        pyrage.encrypt_io(_TarStream(members, manifest), writer, keys)
+    return writer.digest.hexdigest()
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(COPY_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# Opening a backup -------------------------------------------------------------------------
+
+
+@dataclass
+class Opened:
+    """An archive decrypted and checked into a private folder."""
+
+    folder: Path
+    manifest: dict
+    database: Path
+    checkpoints: Path
+
+
+def open_archive(archive, identity_file, folder):
+    """Decrypt ``archive`` with the identities in ``identity_file`` into ``folder`` and
+    check every member against the manifest; ``BackupError`` naming the archive when it
+    is damaged, altered, truncated or not made for this key."""
+    keys = identities(identity_file)
+    archive = Path(archive)
+    plain = Path(folder) / "archive.tar"
+    try:
+        with open(archive, "rb") as source, open(plain, "wb") as target:
+            pyrage.decrypt_io(source, target, keys)
+    except FileNotFoundError:
+        raise BackupError(f"The archive {archive} does not exist.") from None
+    except (OSError, pyrage.DecryptError) as error:
+        plain.unlink(missing_ok=True)
+        raise BackupError(
+            f"The archive {archive} is damaged or altered, or was not made for this key "
+            f"({error}): nothing was restored."
+        ) from None
+    try:
+        opened = _unpack(plain, Path(folder))
+    finally:
+        plain.unlink(missing_ok=True)
+    for part in ("database", "checkpoints"):
+        expected = opened.manifest.get(part, {}).get("sha256")
+        path = opened.database if part == "database" else opened.checkpoints
+        if expected != sha256_of(path):
+            raise BackupError(
+                f"The archive {archive} is altered: its {path.name} does not match the "
+                "manifest. Nothing was restored."
+            )
+    return opened
+
+
+def _unpack(plain, folder):
+    with tarfile.open(plain, mode="r:") as tar:
+        names = set(tar.getnames())
+        if MANIFEST not in names:
+            raise BackupError(f"{plain.name} holds no manifest: it is not a ShopGuard backup.")
+        tar.extractall(folder, filter="data")
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    if manifest.get("format") != FORMAT:
+        raise BackupError("The archive is not a ShopGuard backup of a known format.")
+    return Opened(
+        folder=folder,
+        manifest=manifest,
+        database=folder / manifest["database"]["member"],
+        checkpoints=folder / manifest["checkpoints"]["member"],
+    )
+
+
+def manifest_text(manifest):
+    """The manifest's facts on one line (for the restore's report)."""
+    counts = manifest.get("counts", {})
+    return (
+        f"backup of {manifest.get('time')} ({manifest.get('engine')}): "
+        f"{counts.get('customers')} customers, {counts.get('purchases')} purchases, "
+        f"{counts.get('ledger_entries')} ledger entries, head {manifest['ledger']['head_seq']}"
+    )
