@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminTextInputWidget
 from django.core.exceptions import PermissionDenied
@@ -15,6 +16,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
@@ -63,6 +65,18 @@ class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
 
     # The ledger actions of this admin's add and change forms.
     add_action = change_action = None
+
+    def action_checkbox(self, obj):
+        """The row's selection box, the same HTML as Django's, written directly: going
+        through the checkbox widget's template for each of 50 rows was a quarter of the
+        customer list's rendering time (issue #26)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def changelist_view(self, request, extra_context=None):
         # The page is rendered inside the reading path's scope: its rows are recorded
