@@ -111,7 +111,10 @@ def test_a_variable_in_the_environment_wins_over_env_file(tmp_path):
 
 @pytest.mark.parametrize(
     ("url", "kept"),
-    [("postgres://postgres@127.0.0.1:54330/shop", (600, True)), ("sqlite:///x.sqlite3", (0, False))],
+    [
+        ("postgres://postgres@127.0.0.1:54330/shop", (600, True)),
+        ("sqlite:///x.sqlite3", (0, False)),
+    ],
 )
 def test_postgresql_connections_are_kept_and_checked(url, kept):
     # A new connection per request was 15-19 ms on a busy machine (issue #26).
