@@ -29,6 +29,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -137,18 +138,19 @@ def actions_in_ledger():
         return [row[0] for row in cursor.fetchall()]
 
 
-class DayFilter(ValueFilter):
-    """A year, month or day given in the URL (``created_at__year``, ``__month``,
-    ``__day``: the links of the date hierarchy this list had), as a range of
-    ``created_at`` that its index answers. Django's date hierarchy read the date of
-    every entry to draw its links (issue #26); the side bar's date filter remains."""
+class DayFilter(admin.ListFilter):
+    """The ledger by period: years, then a year's months, then a month's days, as links
+    (``created_at__year``, ``__month``, ``__day``, the date hierarchy's parameters) that
+    filter by a range of ``created_at`` its index answers. Django's date hierarchy read
+    the date of every entry to draw its links (issue #26); these come from the calendar
+    and the first and last entries' dates (two index look-ups)."""
 
-    title = _("期間")
-    parameter_name = "created_at__year"
+    title = _("年・月・日")
+    template = "admin/filter.html"
     parts = ("created_at__year", "created_at__month", "created_at__day")
 
     def __init__(self, request, params, model, model_admin):
-        admin.ListFilter.__init__(self, request, params, model, model_admin)
+        super().__init__(request, params, model, model_admin)
         given = {}
         for name in self.parts:
             value = params.pop(name, None)
@@ -157,10 +159,63 @@ class DayFilter(ValueFilter):
                 given[name] = value
         self.given = given
         self.bounds = self._bounds(given)
-        self.value = self._words(given) if given else None
+
+    def has_output(self):
+        return True
 
     def expected_parameters(self):
         return list(self.parts)
+
+    def choices(self, changelist):
+        yield {
+            "selected": not self.given,
+            "query_string": changelist.get_query_string(remove=list(self.parts)),
+            "display": _("全期間"),
+        }
+        if self.given and self.bounds is None:
+            return
+        start = self.bounds[0].date() if self.bounds else None
+        for depth, day, words in self._periods(start):
+            params = dict(zip(self.parts, [day.year, day.month, day.day][:depth], strict=False))
+            yield {
+                "selected": params == {k: int(v) for k, v in self.given.items()},
+                "query_string": changelist.get_query_string(params, remove=list(self.parts)),
+                "display": words,
+            }
+
+    def _periods(self, start):
+        """(depth, first day, words) of the links to show: the chosen periods, then the
+        parts of the last one (every year of the ledger at first)."""
+        depth = len(self.given)
+        chosen = [
+            (1, start, str(start.year)) if depth >= 1 else None,
+            (2, start, date_format(start, "YEAR_MONTH_FORMAT")) if depth >= 2 else None,
+            (3, start, date_format(start, "MONTH_DAY_FORMAT")) if depth >= 3 else None,
+        ]
+        yield from (period for period in chosen if period)
+        if depth == 0:
+            first, last = self._ledger_years()
+            for year in range(last, first - 1, -1):
+                yield 1, datetime.date(year, 1, 1), str(year)
+        elif depth == 1:
+            for month in range(1, 13):
+                day = start.replace(month=month)
+                yield 2, day, date_format(day, "YEAR_MONTH_FORMAT")
+        elif depth == 2:
+            day = start
+            while day.month == start.month:
+                yield 3, day, date_format(day, "MONTH_DAY_FORMAT")
+                day += datetime.timedelta(days=1)
+
+    @staticmethod
+    def _ledger_years():
+        """The Japan-time years of the first and last entries (the current year for an
+        empty ledger); each read from one end of the ``created_at`` index."""
+        times = AuditEntry.objects.values_list("created_at", flat=True)
+        ends = [times.order_by("created_at").first(), times.order_by("-created_at").first()]
+        if ends[0] is None:
+            return (timezone.localdate().year,) * 2
+        return tuple(timezone.localtime(moment).year for moment in ends)
 
     @staticmethod
     def _bounds(given):
@@ -185,10 +240,6 @@ class DayFilter(ValueFilter):
             for day in (start, end)
         )
 
-    @staticmethod
-    def _words(given):
-        return "-".join(given[name] for name in DayFilter.parts if name in given)
-
     def queryset(self, request, queryset):
         if not self.given:
             return queryset
@@ -196,12 +247,6 @@ class DayFilter(ValueFilter):
             return queryset.none()
         start, end = self.bounds
         return queryset.filter(created_at__gte=start, created_at__lt=end)
-
-    def choices(self, changelist):
-        yield {
-            "value": self.value,
-            "clear_url": changelist.get_query_string(remove=list(self.parts)),
-        }
 
 
 class ActionFilter(admin.SimpleListFilter):

@@ -206,3 +206,23 @@ def test_old_date_links_still_filter_by_japan_time_day(client, people, params, s
     response = client.get(LIST, {**params, "action": "customer.view"})
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == shown
+
+
+def test_the_period_links_go_from_years_to_months_to_days(client, people):
+    with at(2025, 6, 1, 3, 0):
+        record("customer.view", actor=people.bob, customers=[str(uuid.uuid4())])
+    with at(2026, 4, 2, 3, 0):
+        record("customer.view", actor=people.bob, customers=[str(uuid.uuid4())])
+    client.force_login(people.dave)
+
+    def links(**params):
+        response = client.get(LIST, params)
+        spec = next(f for f in response.context["cl"].filter_specs if f.title == "年・月・日")
+        return [(c["display"], c["selected"]) for c in spec.choices(response.context["cl"])]
+
+    assert links()[:3] == [("全期間", True), ("2026", False), ("2025", False)]
+    months = links(created_at__year=2026)
+    assert months[1] == ("2026", True) and months[2][0] == "2026年1月" and len(months) == 14
+    days = links(created_at__year=2026, created_at__month=4)
+    assert days[2] == ("2026年4月", True) and days[3][0] == "4月1日" and len(days) == 3 + 30
+    assert links(created_at__year="x") == [("全期間", False)]
