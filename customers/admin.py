@@ -1,6 +1,7 @@
 """Admin for customers and purchases: masked lists, exact search through the blind index,
 change forms that never show a stored value, and an audit record for every page."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,8 +51,13 @@ class CustomerChangeList(KeysetChangeList, TokenSearchChangeList):
     """The customer list: newest first, paged by keyset (customers.paging). A row opens
     the customer's page (a read view); editing is a separate step from there."""
 
+    # Reversed once per page, not once per row (50 reversals were 5 % of the page).
+    _PLACEHOLDER = uuid.UUID(int=0)
+
     def url_for_result(self, result):
-        return reverse("admin:customers_customer_view", args=[result.pk])
+        if not hasattr(self, "_view_url"):
+            self._view_url = reverse("admin:customers_customer_view", args=[self._PLACEHOLDER])
+        return self._view_url.replace(str(self._PLACEHOLDER), str(result.pk))
 
 
 class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
