@@ -51,7 +51,9 @@ def test_a_rows_selection_box_is_djangos_own_html(people, hanako):
             assert 'class="action-select"' in ours and str(hanako.pk) in ours
 
 
-def test_the_list_shows_a_selection_box_per_row(client, people, hanako):
+def test_the_list_shows_a_selection_box_and_a_link_per_row(client, people, hanako):
     client.force_login(people.alice)
     page = client.get(CHANGELIST).content.decode()
     assert f'name="_selected_action" value="{hanako.pk}" class="action-select"' in page
+    # Each row opens its own customer's page (the link is reversed once per page).
+    assert f'href="/admin/customers/customer/{hanako.pk}/"' in page
