@@ -297,21 +297,20 @@ def write_rows(wrapper, table, columns, rows):
 
 
 def ledger_bytes(wrapper):
-    """Bytes the ledger's tables and their indexes take on disk."""
+    """Bytes each of the ledger's tables takes on disk with its indexes."""
+    sizes = {}
     with wrapper.cursor() as cursor:
-        if wrapper.vendor == "postgresql":
-            cursor.execute(
-                "SELECT SUM(pg_total_relation_size(t::regclass)) FROM unnest(%s::text[]) AS t",
-                [LEDGER_TABLES],
-            )
-        else:
-            marks = ", ".join(["%s"] * len(LEDGER_TABLES))
-            cursor.execute(
-                "SELECT SUM(pgsize) FROM dbstat WHERE name IN "  # noqa: S608
-                f"(SELECT name FROM sqlite_master WHERE tbl_name IN ({marks}))",
-                LEDGER_TABLES,
-            )
-        return int(cursor.fetchone()[0] or 0)
+        for table in LEDGER_TABLES:
+            if wrapper.vendor == "postgresql":
+                cursor.execute("SELECT pg_total_relation_size(%s::regclass)", [table])
+            else:
+                cursor.execute(
+                    "SELECT SUM(pgsize) FROM dbstat WHERE name IN "
+                    "(SELECT name FROM sqlite_master WHERE tbl_name = %s)",
+                    [table],
+                )
+            sizes[table] = int(cursor.fetchone()[0] or 0)
+    return sizes
 
 
 # --- one ledger's owner and pages -------------------------------------------------------
@@ -405,8 +404,11 @@ def storage_per_list_views(side, pool, views, out):
                 record(Action.CUSTOMER_LIST, actor=person, customers=pool[first : first + 50])
         with side.wrapper.cursor() as cursor:
             cursor.execute("ANALYZE" if side.wrapper.vendor == "postgresql" else "PRAGMA optimize")
-        grown = ledger_bytes(side.wrapper) - before
+        after = ledger_bytes(side.wrapper)
+    grown = sum(after.values()) - sum(before.values())
+    parts = ", ".join(f"{t} {(after[t] - before[t]) / views:,.0f}" for t in LEDGER_TABLES)
     out(f"ledger_bytes_per_list_view {grown / views:,.0f} ({views} list pages of 50 customers)")
+    out(f"ledger_bytes_per_list_view_by_table {parts} (each with its indexes)")
     out(f"ledger_mb_per_1000_list_views {grown / views * 1000 / 1e6:.2f}")
 
 
