@@ -331,6 +331,25 @@ def prepare(wrapper, label, entries, pool, out):
     return Side(label, wrapper, owner, entries)
 
 
+def confirm_second_factor(client, user):
+    """Leave the session as the sign-in's second step does (the admin asks for it when
+    ``SHOPGUARD_REQUIRE_2FA`` is on): a confirmed device django-otp verifies, and the flag."""
+    import django_otp
+    from django.http import HttpRequest
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    from accounts.signin import SECOND_FACTOR_KEY
+
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="bench sign-in", defaults={"confirmed": True}
+    )
+    request = HttpRequest()
+    request.session, request.user = client.session, user
+    django_otp.login(request, device)
+    request.session[SECOND_FACTOR_KEY] = True
+    request.session.save()
+
+
 class Side:
     def __init__(self, label, wrapper, owner, entries):
         self.label, self.wrapper, self.owner, self.entries = label, wrapper, owner, entries
@@ -342,6 +361,7 @@ class Side:
         with as_default(self.wrapper):
             self.client = Client(HTTP_HOST="127.0.0.1", REMOTE_ADDR="192.0.2.200")
             self.client.force_login(self.owner)
+            confirm_second_factor(self.client, self.owner)
 
     def get(self, path):
         with as_default(self.wrapper):
