@@ -455,6 +455,8 @@ class AuditEntryAdmin(LedgerAdmin):
     ordering = ["-seq"]
     list_per_page = 100
     show_full_result_count = False
+    # Facet counts ("件数を表示") would count every filter's choices over the whole ledger.
+    show_facets = admin.ShowFacets.NEVER
     paginator = LedgerPaginator
     fields = [*CHAIN_FIELDS, "chain"]
     readonly_fields = fields

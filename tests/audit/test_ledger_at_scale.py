@@ -226,3 +226,11 @@ def test_the_period_links_go_from_years_to_months_to_days(client, people):
     days = links(created_at__year=2026, created_at__month=4)
     assert days[2] == ("2026年4月", True) and days[3][0] == "4月1日" and len(days) == 3 + 30
     assert links(created_at__year="x") == [("全期間", False)]
+
+
+def test_the_list_offers_no_facet_counts_over_the_whole_ledger(client, people, ledger):
+    client.force_login(people.dave)
+    assert "件数を表示" not in client.get(LIST).content.decode()
+    page = client.get(LIST, {"_facets": "True"}).content.decode()
+    assert "action=customer.reveal" in page and "個人情報の表示</a>" in page
+    assert "個人情報の表示 (" not in page  # no counts drawn
