@@ -2,14 +2,13 @@
 last entry of an action, each in one aggregate query. Only actions, days and the shop's
 people's usernames are read, never a customer's id or value."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Sum
 from django.utils import timezone
 
 from audit.actions import SIGN_IN_FAILURES, Action, Outcome
-from audit.models import AuditEntry
+from audit.models import AuditDay, AuditEntry
 
 # The charts' window: a month shows a habit, and the table of it stays short.
 CHART_DAYS = 30
@@ -21,27 +20,18 @@ def chart_days(days=CHART_DAYS):
     return [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
 
 
-def start_of(day):
-    """The first moment of ``day`` in Japan time (the settings' time zone)."""
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def daily_counts(actions, *, days=CHART_DAYS, outcome=None, per_person=False):
     """``{(day, action): n}`` or, ``per_person``, ``{(day, action, username): n}`` for
-    entries of ``actions`` in the last ``days`` days, grouped by Japan-time day in one
-    query (``TruncDate`` in the settings' zone works on SQLite and PostgreSQL alike)."""
-    entries = AuditEntry.objects.filter(
-        created_at__gte=start_of(chart_days(days)[0]), action__in=[str(a) for a in actions]
+    entries of ``actions`` in the last ``days`` Japan-time days, from the ledger's daily
+    counts (``AuditDay``, kept by ``record``): a few rows a day, whatever the ledger's
+    size, never the entries themselves."""
+    counts = AuditDay.objects.filter(
+        day__gte=chart_days(days)[0], action__in=[str(a) for a in actions]
     )
     if outcome is not None:
-        entries = entries.filter(outcome=outcome)
+        counts = counts.filter(outcome=outcome)
     keys = ["day", "action", *(["actor_username"] if per_person else [])]
-    rows = (
-        entries.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
-        .values(*keys)
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    rows = counts.values(*keys).annotate(n=Sum("entries")).order_by()
     return {tuple(row[key] for key in keys): row["n"] for row in rows}
 
 

@@ -92,6 +92,18 @@ _UPDATE_HEAD = "UPDATE audit_audithead SET chain = %s WHERE id = %s"
 _INSERT_INDEX = (
     "INSERT INTO audit_auditentrycustomer (entry_id, customer_id, actor_id, created_at, action)"
 )
+# The day's count for the home page's charts (audit.models.AuditDay), in the same write.
+_COUNT_DAY = (
+    "INSERT INTO audit_auditday (day, action, outcome, actor_username, entries) "
+    "VALUES (%s, %s, %s, %s, 1) ON CONFLICT (day, action, outcome, actor_username) "
+    "DO UPDATE SET entries = audit_auditday.entries + 1"
+)
+
+
+def japan_day(moment):
+    """The calendar day of ``moment`` in the settings' time zone (Japan), as the charts
+    group entries."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
 def _insert(entry):
@@ -101,17 +113,19 @@ def _insert(entry):
     row["customer_ids"] = customer_ids = canonical_json(entry.customer_ids)
     row["detail"] = canonical_json(entry.detail)
     values = list(row.values())
-    insert, head, index = _INSERT_ENTRY, _UPDATE_HEAD, _INSERT_INDEX
+    insert, head, index, day = _INSERT_ENTRY, _UPDATE_HEAD, _INSERT_INDEX, _COUNT_DAY
+    day_key = [japan_day(entry.created_at), entry.action, entry.outcome, entry.actor_username]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One round trip for all three writes.
+            # One round trip for all four writes.
             cursor.execute(
-                f"WITH e AS ({insert}), h AS ({head}), "  # noqa: S608
+                f"WITH e AS ({insert}), h AS ({head}), d AS ({day}), "  # noqa: S608
                 f"c AS ({index} SELECT e.id, x, %s, %s, %s FROM e, unnest(%s::text[]) AS x) "
                 "SELECT id FROM e",
                 [
                     *values,
                     *(entry.chain, HEAD_PK),
+                    *day_key,
                     *(entry.actor_id, created_at, entry.action, entry.customer_ids),
                 ],
             )
@@ -120,6 +134,7 @@ def _insert(entry):
             cursor.execute(insert, values)
             entry.pk = cursor.fetchone()[0]
             cursor.execute(head, [entry.chain, HEAD_PK])
+            cursor.execute(day, day_key)
             if entry.customer_ids:
                 # One statement whatever the count (an export names every customer): the
                 # ids come from the entry's own JSON list, not one INSERT per customer.

@@ -57,9 +57,13 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("監査記録")
         permissions = [("view_activity", _("店の利用状況のグラフを見る"))]
         indexes = [
-            # A person's activity, and the per-request alert checks (new IP, failures).
+            # The per-request alert checks (new IP, failures).
             models.Index(fields=["actor_id", "action"], name="audit_actor_action"),
             models.Index(fields=["actor_username", "created_at"], name="audit_username_time"),
+            # The ledger's pages in their own order (newest first), so that a page of one
+            # person's or one action's entries reads 100 index entries, not all of them.
+            models.Index(fields=["actor_id", "seq"], name="audit_actor_seq"),
+            models.Index(fields=["action", "seq"], name="audit_action_seq"),
         ]
 
     def __str__(self):
@@ -97,6 +101,30 @@ class AuditEntryCustomer(models.Model):
 
     def __str__(self):
         return f"{self.customer_id} @{self.entry_id}"
+
+
+class AuditDay(models.Model):
+    """How many entries of one action and outcome one person wrote on one Japan-time day:
+    what the home page's 30-day charts read, a few hundred rows whatever the ledger's
+    size. ``record`` keeps it in the same transaction as the entry; it is a count only,
+    never evidence (the entries are), and holds no customer's id."""
+
+    day = models.DateField()
+    action = models.CharField(max_length=40)
+    outcome = models.CharField(max_length=10)
+    actor_username = models.CharField(max_length=150, blank=True)
+    entries = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "action", "outcome", "actor_username"], name="audit_day_key"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.action} {self.outcome}: {self.entries}"
 
 
 class AuditHead(models.Model):

@@ -1,10 +1,12 @@
 """Admin for customers and purchases: masked lists, exact search through the blind index,
 change forms that never show a stored value, and an audit record for every page."""
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminTextInputWidget
 from django.core.exceptions import PermissionDenied
@@ -15,6 +17,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.reauth import require_recent_auth
@@ -48,8 +51,13 @@ class CustomerChangeList(KeysetChangeList, TokenSearchChangeList):
     """The customer list: newest first, paged by keyset (customers.paging). A row opens
     the customer's page (a read view); editing is a separate step from there."""
 
+    # Reversed once per page, not once per row (50 reversals were 5 % of the page).
+    _PLACEHOLDER = uuid.UUID(int=0)
+
     def url_for_result(self, result):
-        return reverse("admin:customers_customer_view", args=[result.pk])
+        if not hasattr(self, "_view_url"):
+            self._view_url = reverse("admin:customers_customer_view", args=[self._PLACEHOLDER])
+        return self._view_url.replace(str(self._PLACEHOLDER), str(result.pk))
 
 
 class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
@@ -63,6 +71,18 @@ class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
 
     # The ledger actions of this admin's add and change forms.
     add_action = change_action = None
+
+    def action_checkbox(self, obj):
+        """The row's selection box, the same HTML as Django's, written directly: going
+        through the checkbox widget's template for each of 50 rows was a quarter of the
+        customer list's rendering time (issue #26)."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def changelist_view(self, request, extra_context=None):
         # The page is rendered inside the reading path's scope: its rows are recorded

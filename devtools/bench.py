@@ -148,7 +148,9 @@ def throwaway_database(sqlite_only=False):
     """
     default = connections["default"]
     if default.vendor == "postgresql" and not sqlite_only:
-        name = f"shopguard_bench_{secrets.token_hex(4)}"
+        # Named after the configured database (``<name>_bench_<hex>``), so that a server
+        # shared by several checkouts shows whose throwaway database it is.
+        name = f"{default.settings_dict['NAME']}_bench_{secrets.token_hex(4)}"
         with default._nodb_cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{name}"')
         config = {**default.settings_dict, "NAME": name}

@@ -35,3 +35,25 @@ def test_an_action_is_refused_to_who_lacks_its_permission(client, people, hanako
     # With no action to offer, the list ignores the choice and shows itself again.
     assert response.status_code == 200 and 'value="export_selected"' not in response.text
     assert SELECTED_SESSION_KEY not in client.session
+
+
+def test_a_rows_selection_box_is_djangos_own_html(people, hanako):
+    # Written directly instead of through the widget's template (issue #26): the same
+    # markup, so the admin's JavaScript and the screen reader's label still work.
+    from django.contrib import admin
+    from django.utils.translation import override
+
+    customers = admin.site._registry[Customer]
+    for language in ("ja", "en"):
+        with override(language):
+            ours = customers.action_checkbox(hanako)
+            assert ours == admin.ModelAdmin.action_checkbox(customers, hanako)
+            assert 'class="action-select"' in ours and str(hanako.pk) in ours
+
+
+def test_the_list_shows_a_selection_box_and_a_link_per_row(client, people, hanako):
+    client.force_login(people.alice)
+    page = client.get(CHANGELIST).content.decode()
+    assert f'name="_selected_action" value="{hanako.pk}" class="action-select"' in page
+    # Each row opens its own customer's page (the link is reversed once per page).
+    assert f'href="/admin/customers/customer/{hanako.pk}/"' in page

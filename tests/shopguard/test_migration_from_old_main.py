@@ -192,6 +192,27 @@ def ledger_is_intact_and_grows():
     assert verdict.intact and verdict.count == entries + 1
 
 
+def assert_daily_counts_match_the_ledger():
+    """The home page's daily counts (audit 0012 fills them from the old entries; record
+    keeps them) say exactly what the entries say, day by Japan-time day."""
+    from collections import Counter
+
+    from django.utils import timezone
+
+    from audit.models import AuditDay
+
+    entries = Counter(
+        (timezone.localtime(when).date(), action, outcome, username)
+        for when, action, outcome, username in AuditEntry.objects.values_list(
+            "created_at", "action", "outcome", "actor_username"
+        )
+    )
+    days = {
+        (d.day, d.action, d.outcome, d.actor_username): d.entries for d in AuditDay.objects.all()
+    }
+    assert entries and days == dict(entries)
+
+
 def assert_every_value_is_current_format():
     for model in (Customer, Purchase, DataRequest):
         for field in encrypted_fields(model):
@@ -303,6 +324,7 @@ def test_the_last_main_before_the_new_layout_migrates_forward_with_nothing_lost(
 
     ledger_kept(head, entries)
     ledger_is_intact_and_grows()
+    assert_daily_counts_match_the_ledger()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -356,3 +378,4 @@ def test_an_older_main_migrates_forward_with_nothing_lost(old_database):
 
     ledger_kept(head, entries)
     ledger_is_intact_and_grows()
+    assert_daily_counts_match_the_ledger()

@@ -1,12 +1,18 @@
 """Measure the ledger: what ``record`` adds to a request (for a fresh person and for a
-busy one), and ``verify_audit``'s speed.
+busy one), the ledger's pages at ``--entries`` entries against 10,000, its storage per
+1,000 list pages, and ``verify_audit``'s speed.
 
 Prints ``ratio record_busy_vs_fresh <value>``: record() for a person with 50,000 customer
 links in the last hour divided by record() for a person with none (DESIGN: audit adds
 at most 2 ms a request whatever the person's history, so the ratio should stay near 1).
+Those two figures run in the configured database inside a transaction that is rolled back,
+so the real ledger is left exactly as it was (on SQLite other writers wait meanwhile).
 
-Everything happens inside one transaction that is rolled back at the end, so the real
-ledger is left exactly as it was (on SQLite other writers wait meanwhile).
+Then (devtools/ledger_bench.py) two throwaway ledgers of the configured kind are grown, to
+``--small`` (10,000) and ``--entries`` (1,000,000) entries, and the pages that read them
+are timed alternately: ``ratio ledger_list_1m_vs_10k``, ``ledger_deep_page``,
+``ledger_person``, ``ledger_action``, ``dashboard``, ``who_looked``, ``record``; then
+``ledger_mb_per_1000_list_views`` and ``verify_audit_entries_per_second`` on the large one.
 """
 
 import statistics
@@ -19,13 +25,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test import RequestFactory
-from django.utils import timezone
 
 from audit.actions import Action
-from audit.chain import Head, chain_value
-from audit.ledger import HEAD_PK, current_head, record
-from audit.management.commands.verify_audit import verify_ledger
-from audit.models import AuditEntry, AuditEntryCustomer, AuditHead
+from audit.ledger import record
+from devtools import ledger_bench
 
 # A busy hour for the record_busy_vs_fresh figure: 1,000 list pages of 50 rows.
 BUSY_LINKS = 50_000
@@ -38,10 +41,19 @@ class Rollback(Exception):
 
 
 class Command(BaseCommand):
-    help = "Measure record() per request and verify_audit's entries per second (rolled back)."
+    help = "Measure record(), the ledger's pages at N entries vs 10,000, storage, verify_audit."
 
     def add_arguments(self, parser):
-        parser.add_argument("--entries", type=int, default=100_000)
+        parser.add_argument(
+            "--entries", type=int, default=1_000_000, help="the large ledger's entries"
+        )
+        parser.add_argument(
+            "--small", type=int, default=ledger_bench.SMALL, help="the small ledger's entries"
+        )
+        parser.add_argument("--rounds", type=int, default=15, help="requests per page and side")
+        parser.add_argument(
+            "--list-views", type=int, default=1000, help="list pages written for the storage figure"
+        )
         parser.add_argument("--records", type=int, default=300)
         parser.add_argument(
             "--busy-links", type=int, default=BUSY_LINKS, help="the busy person's links this hour"
@@ -52,10 +64,16 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 self.measure_busy_vs_fresh(options["records"], options["busy_links"])
-                self.measure_verify(options["entries"])
                 raise Rollback
         except Rollback:
             pass
+        ledger_bench.run(
+            options["entries"],
+            small=options["small"],
+            rounds=options["rounds"],
+            list_views=options["list_views"],
+            out=self.stdout.write,
+        )
 
     def measure_record(self, count):
         request = RequestFactory().get("/admin/customers/customer/", REMOTE_ADDR="192.0.2.1")
@@ -120,57 +138,3 @@ class Command(BaseCommand):
             elapsed = time.perf_counter() - started
             transaction.set_rollback(True)
         return elapsed
-
-    def measure_verify(self, count):
-        self.stdout.write(f"writing {count} synthetic entries (rolled back afterwards)...")
-        head = current_head() or Head(0, "")
-        seq, prev = head.seq, head.chain
-        now = timezone.now()
-        batch = []
-        for _ in range(count):
-            seq += 1
-            entry = AuditEntry(
-                seq=seq,
-                created_at=now,
-                action=Action.CUSTOMER_VIEW,
-                actor_id=3,
-                actor_username="bench",
-                actor_role="staff",
-                ip="192.0.2.10",
-                user_agent="Mozilla/5.0 (X11; Linux x86_64; rv:130.0) Gecko/20100101 Firefox/130.0",
-                request_id=str(uuid.uuid4()),
-                target_type="customers.customer",
-                target_id=str(uuid.uuid4()),
-                customer_ids=[str(uuid.uuid4())],
-                detail={"fields": ["phone"], "reason": "delivery"},
-                prev_chain=prev,
-            )
-            entry.chain = prev = chain_value(settings.AUDIT_CHAIN_KEY, entry)
-            batch.append(entry)
-            if len(batch) == 5000:
-                self.write_batch(batch)
-                batch = []
-        self.write_batch(batch)
-        AuditHead.objects.filter(pk=HEAD_PK).update(seq=seq, chain=prev)
-        started, cpu = time.perf_counter(), time.process_time()
-        verdict = verify_ledger()
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-        self.stdout.write(
-            f"verified {verdict.count} entries in one process, intact: {verdict.intact}"
-        )
-        self.stdout.write(f"verify_audit_entries_per_second {verdict.count / elapsed:.0f}")
-        self.stdout.write(f"verify_audit_entries_per_cpu_second {verdict.count / cpu:.0f}")
-
-    def write_batch(self, entries):
-        """The entries and their customer index rows, as ``record`` would write them."""
-        AuditEntry.objects.bulk_create(entries)
-        AuditEntryCustomer.objects.bulk_create(
-            AuditEntryCustomer(
-                entry_id=entry.pk,
-                customer_id=customer,
-                actor_id=entry.actor_id,
-                created_at=entry.created_at,
-            )
-            for entry in entries
-            for customer in entry.customer_ids
-        )

@@ -1,0 +1,236 @@
+"""The ledger's pages read what they show, not the whole ledger (issue #26): their
+queries' plans, checked with EXPLAIN on the database the suite runs on (SQLite, and
+PostgreSQL with DATABASE_URL), the list's count, its date links and its action filter."""
+
+import datetime
+import re
+import uuid
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from audit import activity
+from audit.admin import LedgerPaginator, actions_in_ledger
+from audit.ledger import record
+from audit.models import AuditDay, AuditEntry
+
+LIST = "/admin/audit/auditentry/"
+pytestmark = pytest.mark.django_db
+POSTGRESQL = connection.vendor == "postgresql"
+# The unique constraint's index on seq, as each database names it.
+SEQ_INDEX = "audit_auditentry_seq_key" if POSTGRESQL else "sqlite_autoindex_audit_auditentry"
+
+
+@pytest.fixture
+def ledger(people):
+    """A few pages' worth: list pages, views and reveals by two people."""
+    shown = [str(uuid.uuid4()) for _ in range(60)]
+    for n in range(30):
+        person = people.bob if n % 2 else people.carol
+        record("customer.list", actor=person, customers=shown[n : n + 20])
+        record("customer.view", actor=person, customers=[shown[n]], target=("x.y", shown[n]))
+        record("customer.reveal", actor=person, customers=[shown[n]], detail={"field": "phone"})
+    return shown
+
+
+def explain(sql):
+    """The plan of ``sql`` as text lines; on PostgreSQL with sequential scans and sorts
+    priced out, so that the plan shows which index the query can use at any size (a
+    tiny test table would otherwise always be read whole)."""
+    with connection.cursor() as cursor:
+        if POSTGRESQL:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute(f"EXPLAIN {sql}")
+            lines = [row[0] for row in cursor.fetchall()]
+            cursor.execute("RESET enable_seqscan")
+            cursor.execute("RESET enable_sort")
+            return lines
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return [row[-1] for row in cursor.fetchall()]
+
+
+def ledger_plans(client, url):
+    """The plan of every query a page makes that reads the ledger's tables."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    reading = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("SELECT", "WITH"))
+        and re.search(r"\baudit_auditentry(customer)?\b", q["sql"])
+    ]
+    assert reading, url
+    return {sql: explain(sql) for sql in reading}
+
+
+SEQ_SCAN = re.compile(r"Seq Scan on audit_auditentry(customer)?\b")
+# SQLite: SCAN is a walk of a whole table or index, SEARCH a look-up of a range.
+SQLITE_SCAN = re.compile(r"^SCAN audit_auditentry(customer)?\b")
+
+
+def assert_no_full_scan(plans):
+    """No query reads a ledger table whole; on SQLite, a walk of an index in order is
+    accepted only under a LIMIT (the first page: 100 entries from the end)."""
+    for sql, plan in plans.items():
+        for line in plan:
+            line = line.strip()
+            assert not SEQ_SCAN.search(line), (sql, plan)
+            if SQLITE_SCAN.search(line):
+                assert "USING" in line and " LIMIT " in sql, (sql, plan)
+
+
+def uses(plans, index, *, sorted_by_index=True):
+    """Some query reads the page through ``index`` (and, ``sorted_by_index``, in the
+    index's order, with no sort of its own)."""
+    for plan in plans.values():
+        text = "\n".join(plan)
+        if index in text and not (sorted_by_index and re.search(r"TEMP B-TREE|Sort\b", text)):
+            return True
+    return False
+
+
+def test_the_first_and_a_deep_page_walk_the_sequence_index(client, people, ledger):
+    client.force_login(people.dave)
+    for url in (LIST, f"{LIST}?p=1"):
+        plans = ledger_plans(client, url)
+        assert_no_full_scan(plans)
+        assert uses(plans, SEQ_INDEX), plans
+
+
+def test_one_persons_entries_read_only_the_page_in_order(client, people, ledger):
+    client.force_login(people.dave)
+    plans = ledger_plans(client, f"{LIST}?actor={people.bob.pk}")
+    assert_no_full_scan(plans)
+    assert uses(plans, "audit_actor_seq"), plans
+
+
+def test_one_actions_entries_read_only_the_page_in_order(client, people, ledger):
+    client.force_login(people.dave)
+    plans = ledger_plans(client, f"{LIST}?action=customer.reveal")
+    assert_no_full_scan(plans)
+    assert uses(plans, "audit_action_seq"), plans
+
+
+def test_who_looked_reads_the_customers_links_only(client, people, ledger):
+    client.force_login(people.dave)
+    for url in (f"{LIST}?customer={ledger[5]}", f"{LIST}?customer={ledger[5]}&list_pages=1"):
+        plans = ledger_plans(client, url)
+        assert_no_full_scan(plans)
+        assert uses(plans, "audit_customer_entry", sorted_by_index=False), plans
+
+
+def test_the_home_page_reads_no_entry_but_the_last_of_an_action(client, people, ledger):
+    client.force_login(people.alice)
+    plans = ledger_plans(client, "/admin/")
+    assert_no_full_scan(plans)
+
+
+def test_the_charts_count_from_the_daily_counts_kept_by_record(people, ledger):
+    today = timezone.localdate()
+    views = activity.customer_activity(per_person=True)
+    assert views[(today, "customer.view", people.bob.username)] == 15
+    assert views[(today, "customer.reveal", people.carol.username)] == 15
+    day = AuditDay.objects.get(day=today, action="customer.list", actor_username="bob")
+    assert day.entries == 15 and day.outcome == "ok"
+    # Every entry counted once, in Japan time: the counts add up to the ledger.
+    assert sum(AuditDay.objects.values_list("entries", flat=True)) == AuditEntry.objects.count()
+
+
+def at(*moment):
+    return time_machine.travel(datetime.datetime(*moment, tzinfo=datetime.UTC), tick=False)
+
+
+def test_a_day_is_a_japan_time_day(people):
+    # 23:30 UTC is 08:30 the next morning in Japan.
+    with at(2026, 3, 31, 23, 30):
+        record("customer.view", actor=people.bob, customers=[str(uuid.uuid4())])
+    assert AuditDay.objects.get(action="customer.view").day == datetime.date(2026, 4, 1)
+
+
+def test_the_action_filter_lists_the_actions_the_ledger_holds(client, people, ledger):
+    held = sorted(set(AuditEntry.objects.values_list("action", flat=True)))
+    assert actions_in_ledger() == held
+    client.force_login(people.dave)
+    page = client.get(LIST).content.decode()
+    assert "action=customer.reveal" in page and "action=export.request" not in page
+
+
+def test_the_whole_ledgers_count_comes_from_its_sequence_numbers(client, people, ledger):
+    client.force_login(people.dave)
+    before = AuditEntry.objects.count()  # the page then records its own reading
+    assert client.get(LIST).context["cl"].result_count == before
+    LedgerPaginator.COUNT_LIMIT, limit = 10, LedgerPaginator.COUNT_LIMIT
+    try:
+        total = AuditEntry.objects.count()
+        paginator = LedgerPaginator(AuditEntry.objects.order_by("-seq"), 100)
+        assert paginator.count == total and not paginator.capped
+        filtered = LedgerPaginator(AuditEntry.objects.filter(actor_id=people.bob.pk), 100)
+        assert filtered.count == 11 and filtered.capped
+        page = client.get(LIST, {"actor": people.bob.pk}).content.decode()
+        assert "10件を超えるため" in page
+    finally:
+        LedgerPaginator.COUNT_LIMIT = limit
+
+
+def test_a_small_filtered_list_is_counted_exactly(client, people, ledger):
+    client.force_login(people.dave)
+    response = client.get(LIST, {"action": "customer.reveal"})
+    assert response.context["cl"].result_count == 30
+    assert "を超えるため" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ({"created_at__year": "2026"}, 2),
+        ({"created_at__year": "2026", "created_at__month": "4"}, 2),
+        ({"created_at__year": "2026", "created_at__month": "4", "created_at__day": "1"}, 1),
+        ({"created_at__year": "2026", "created_at__month": "5"}, 0),
+        ({"created_at__year": "2026", "created_at__month": "13"}, 0),
+        ({"created_at__year": "x"}, 0),
+        ({"created_at__month": "4"}, 0),
+        ({"created_at__year": "9999", "created_at__month": "12"}, 0),
+    ],
+)
+def test_old_date_links_still_filter_by_japan_time_day(client, people, params, shown):
+    # 2026-04-01 00:30 in Japan is still March 31st in UTC.
+    with at(2026, 3, 31, 15, 30):
+        record("customer.view", actor=people.bob, customers=[str(uuid.uuid4())])
+    with at(2026, 4, 2, 3, 0):
+        record("customer.view", actor=people.bob, customers=[str(uuid.uuid4())])
+    client.force_login(people.dave)
+    response = client.get(LIST, {**params, "action": "customer.view"})
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == shown
+
+
+def test_the_period_links_go_from_years_to_months_to_days(client, people):
+    with at(2025, 6, 1, 3, 0):
+        record("customer.view", actor=people.bob, customers=[str(uuid.uuid4())])
+    with at(2026, 4, 2, 3, 0):
+        record("customer.view", actor=people.bob, customers=[str(uuid.uuid4())])
+    client.force_login(people.dave)
+
+    def links(**params):
+        response = client.get(LIST, params)
+        spec = next(f for f in response.context["cl"].filter_specs if f.title == "年・月・日")
+        return [(c["display"], c["selected"]) for c in spec.choices(response.context["cl"])]
+
+    assert links()[:3] == [("全期間", True), ("2026", False), ("2025", False)]
+    months = links(created_at__year=2026)
+    assert months[1] == ("2026", True) and months[2][0] == "2026年1月" and len(months) == 14
+    days = links(created_at__year=2026, created_at__month=4)
+    assert days[2] == ("2026年4月", True) and days[3][0] == "4月1日" and len(days) == 3 + 30
+    assert links(created_at__year="x") == [("全期間", False)]
+
+
+def test_the_list_offers_no_facet_counts_over_the_whole_ledger(client, people, ledger):
+    client.force_login(people.dave)
+    assert "件数を表示" not in client.get(LIST).content.decode()
+    page = client.get(LIST, {"_facets": "True"}).content.decode()
+    assert "action=customer.reveal" in page and "個人情報の表示</a>" in page
+    assert "個人情報の表示 (" not in page  # no counts drawn
