@@ -15,7 +15,14 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from audit.actions import ALERT_ACTIONS, COUNTED_ACTIONS, SIGN_IN_FAILURES, Action, Outcome
+from audit.actions import (
+    ACCOUNT_SECURITY_ACTIONS,
+    ALERT_ACTIONS,
+    COUNTED_ACTIONS,
+    SIGN_IN_FAILURES,
+    Action,
+    Outcome,
+)
 from audit.models import Alert, AuditEntry
 from vault.access import holders
 
@@ -44,6 +51,9 @@ def check_alerts(entry, request=None):
     elif action in SIGN_IN_FAILURES and outcome == Outcome.REFUSED:
         if action == Action.LOCKOUT or _failures_in_window(entry) >= _failure_limit():
             raise_alert(Alert.FAILURES, entry)
+    elif action in ACCOUNT_SECURITY_ACTIONS and outcome == Outcome.OK:
+        # Rare, and each one grants or moves access: every one is shown, none merged.
+        raise_alert(Alert.ACCOUNT_CHANGE, entry, once_per_hour=False)
     if (
         entry.customer_ids
         and action in VIEW_ACTIONS

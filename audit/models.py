@@ -129,12 +129,16 @@ class Alert(models.Model):
     EXPORT_DOWNLOAD = "export_download"
     NEW_IP = "new_ip"
     FAILURES = "failures"
+    ACCOUNT_CHANGE = "account_change"
+    OWNER_REVEALS = "owner_reveals"
     KIND_CHOICES = [
         (BULK_VIEW, _("1時間に多数の顧客を閲覧")),
         (REVEAL_QUOTA, _("表示回数の上限に到達")),
         (EXPORT_DOWNLOAD, _("エクスポートのダウンロード")),
         (NEW_IP, _("初めてのIPアドレスからのサインイン")),
         (FAILURES, _("サインインの失敗の繰り返し")),
+        (ACCOUNT_CHANGE, _("利用者のアカウントの変更")),
+        (OWNER_REVEALS, _("表示の目安を超えた個人情報の表示")),
     ]
 
     kind = models.CharField(_("種類"), max_length=20, choices=KIND_CHOICES)
