@@ -149,6 +149,7 @@ class Alert(models.Model):
     subject_username = models.CharField(_("対象の利用者名"), max_length=150, blank=True)
     acknowledged_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
     acknowledged_by_id = models.BigIntegerField(_("確認者ID"), null=True, blank=True)
+    acknowledged_by_username = models.CharField(_("確認した人"), max_length=150, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]

@@ -31,12 +31,18 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
+from accounts.reauth import recently_reauthenticated
 from audit import changes, ledger
 from audit.actions import Action, Outcome
 from audit.display import join_words
 from customers.fields import label
 from customers.models import PERSONAL_FIELDS, Customer, PreviousContact
-from customers.services import REVEAL_WITHOUT_QUOTA, RevealQuotaExceeded
+from customers.services import (
+    REVEAL_WITHOUT_QUOTA,
+    RevealNeedsReauthentication,
+    RevealQuotaExceeded,
+)
 from vault import limits
 from vault.blind_index import INDEX_HEX_CHARS, full_digest
 from vault.reads import bulk_read, recorded_read
@@ -126,22 +132,44 @@ def _reveal(request, obj, field, reason, customer):
         value = getattr(obj, field)  # decrypt first: a value that fails records no reveal
     with transaction.atomic():
         # Counted under the person's limit lock, in the transaction of the reveal's record.
-        allowed = request.user.has_perm(REVEAL_WITHOUT_QUOTA) or limits.STAFF_REVEALS.take(
-            request.user.pk
+        if request.user.has_perm(REVEAL_WITHOUT_QUOTA):
+            allowed, refusal, past_guide = _within_guide(request)
+        else:
+            allowed, refusal, past_guide = (
+                limits.STAFF_REVEALS.take(request.user.pk),
+                "quota",
+                False,
+            )
+        detail = (
+            {"field": field, "reason": reason}
+            if allowed
+            else {"field": field, "reason_code": refusal}
         )
+        if past_guide:
+            detail["past_guide"] = True
         ledger.record(
             REVEAL,
             request=request,
             outcome=Outcome.OK if allowed else Outcome.REFUSED,
             target=obj,
             customers=[customer.pk],
-            detail={"field": field, "reason": reason}
-            if allowed
-            else {"field": field, "reason_code": "quota"},
+            detail=detail,
         )
     if not allowed:
-        raise RevealQuotaExceeded
+        raise RevealQuotaExceeded if refusal == "quota" else RevealNeedsReauthentication
     return value
+
+
+def _within_guide(request):
+    """(allowed, refusal reason code, past the guide) for an owner's or manager's reveal:
+    within the hour's guide it passes; past it, only within the batch of a fresh
+    re-authentication (each confirmation gives one batch)."""
+    if limits.ELEVATED_REVEALS.take(request.user.pk):
+        return True, "", False
+    stamp = request.session.get(REAUTH_SESSION_KEY)
+    if not recently_reauthenticated(request):
+        return False, "reauth", True
+    return limits.ELEVATED_REVEAL_BATCHES.take((request.user.pk, stamp)), "reauth", True
 
 
 def reveal_field(request, customer, field, reason):
