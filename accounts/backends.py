@@ -7,8 +7,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from audit.actions import Action, Outcome
-from audit.ledger import client_ip, record
+from audit.ledger import record
 from vault import limits
+from vault.addresses import client_address
 from vault.typed_names import kept_name
 
 # Set on a request whose password guess met the lockout: its view answers with the
@@ -34,7 +35,7 @@ class LimitedModelBackend(ModelBackend):
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
             return None
-        key = (client_ip(request), kept_name(username))
+        key = (client_address(request), kept_name(username))
         if not limits.PASSWORD_GUESSES.reserve(key):
             locked_out(request, key)
             raise PermissionDenied

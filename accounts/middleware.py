@@ -4,6 +4,12 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.shortcuts import render
+from django.urls import reverse
+
+from audit.actions import Action, Outcome
+from audit.ledger import record
+from vault.addresses import client_address, in_networks, parse_address
 
 
 class SessionLifetimeMiddleware:
@@ -18,3 +24,36 @@ class SessionLifetimeMiddleware:
             if started is None or time.time() - started > settings.SESSION_ABSOLUTE_LIFETIME:
                 logout(request)
         return self.get_response(request)
+
+
+class BackOfficeNetworkMiddleware:
+    """Let only the networks of ``SHOPGUARD_BACKOFFICE_NETWORKS`` reach the back office.
+
+    Every page of the shop's people is under ``/admin/`` (shopguard/urls.py), the sign-in
+    included: from any other address each answers 403 with a page that says why and leads
+    to the public pages, and writes ``access.refused`` (reason ``network``). The public
+    pages are never affected, and an empty setting lets every address in. The address is
+    the one client address (vault/addresses.py), so behind nginx it is the client's.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        allowed = settings.SHOPGUARD_BACKOFFICE_NETWORKS
+        if allowed and request.path_info.startswith(reverse("admin:index")):
+            address = client_address(request)
+            if not in_networks(parse_address(address), allowed):
+                return network_refused(request)
+        return self.get_response(request)
+
+
+def network_refused(request):
+    record(
+        Action.ACCESS_REFUSED,
+        request=request,
+        outcome=Outcome.REFUSED,
+        detail={"reason": "network", "method": request.method, "path": request.path[:200]},
+    )
+    context = {"language_next": "/", "home_url": reverse("privacy:current")}
+    return render(request, "accounts/network_refused.html", context, status=403)

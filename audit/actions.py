@@ -73,6 +73,7 @@ class Action(models.TextChoices):
     INCIDENT_REPORT = "incident.report", _("報告書の下書きの保存")
     INCIDENT_NOTICE = "incident.notice", _("本人への通知")
     INCIDENT_MEASURE = "incident.measure", _("再発防止策の実施")
+    INCIDENT_PUBLISH = "incident.publish", _("漏えい等の公表")
     # The ledger itself, alerts and keys
     AUDIT_READ = "audit.read", _("監査記録の閲覧")
     AUDIT_EXPORT_CSV = "audit.export_csv", _("監査記録のCSV出力")

@@ -5,7 +5,6 @@ same transaction as the work it records. Entries hold ids, field names, action n
 reasons, never personal values.
 """
 
-import ipaddress
 import json
 from contextvars import ContextVar
 
@@ -17,21 +16,13 @@ from django.utils import timezone
 from audit.actions import Action, Outcome, checked
 from audit.chain import CHAIN_FIELDS, Head, canonical_json, chain_value
 from audit.models import AuditEntry, AuditHead
+from vault.addresses import client_address
 from vault.roles import role_of
 
 HEAD_PK = 1
 # How many entries this thread (or task) has written: audit.changes asks whether a block
 # of saves wrote an entry of its own.
 _written = ContextVar("audit_entries_written", default=0)
-
-
-def client_ip(request):
-    """The peer address of the request, normalised; "" when absent or not an address."""
-    raw = request.META.get("REMOTE_ADDR") if request is not None else None
-    try:
-        return str(ipaddress.ip_address(raw)) if raw else ""
-    except ValueError:
-        return ""
 
 
 def record(
@@ -74,7 +65,7 @@ def record(
             actor_id=actor.pk if actor else None,
             actor_username=_text(actor.get_username() if actor else username, 150),
             actor_role=(role_of(actor) or "") if actor else "",
-            ip=client_ip(request),
+            ip=client_address(request),
             user_agent=_text(request.headers.get("User-Agent", ""), 300) if request else "",
             request_id=_text(getattr(request, "request_id", ""), 36),
             target_type=_text(target_type, 60),

@@ -11,6 +11,7 @@ value.
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -39,6 +40,7 @@ VERIFY_MAX_AGE = timedelta(days=7)
 LOST_DEVICE = gettext_lazy("USBメモリやノートPCの紛失 → 暗号化と鍵")
 MISDIRECTED = gettext_lazy("メールの誤送信 → エクスポートと承認")
 INSIDER = gettext_lazy("内部からの持ち出し → 表示・警告・二要素認証")
+OUTSIDER = gettext_lazy("店の外からの不正なサインイン → 接続元の制限・二要素認証")
 
 
 @dataclass
@@ -127,6 +129,7 @@ def posture_checks():
     """The shop's posture, one line per defence, each mapped to the leak path it guards."""
     return [
         two_factor_check(),
+        back_office_networks_check(),
         revealers_check(),
         alerts_check(),
         key_check(),
@@ -145,6 +148,23 @@ def two_factor_check():
     if missing:
         finding += " " + _("未設定: %(names)s") % {"names": _("、").join(missing)}
     return Check(INSIDER, _("二要素認証"), finding, not missing)
+
+
+def back_office_networks_check():
+    """Whether the back office is limited to the shop's networks (the IPA's EC-site
+    guideline asks for it; the card-security guideline requires it)."""
+    networks = settings.SHOPGUARD_BACKOFFICE_NETWORKS
+    subject = _("管理画面の接続元")
+    if not networks:
+        finding = _(
+            "どこからでも開けます（SHOPGUARD_BACKOFFICE_NETWORKS で店舗のネットワークに"
+            "限ることができます）"
+        )
+        return Check(OUTSIDER, subject, finding, False)
+    finding = _("次のネットワークからだけ開けます: %(networks)s") % {
+        "networks": _("、").join(networks)
+    }
+    return Check(OUTSIDER, subject, finding, True)
 
 
 def revealers_check():

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from audit.actions import Action
 from audit.changes import recorded_by_caller
 from audit.display import action_label, role_label
-from audit.ledger import client_ip, record
+from audit.ledger import record
 from audit.models import AuditEntry, AuditEntryCustomer
 from customers import reading
 from customers.models import Customer
@@ -40,6 +40,7 @@ from policy.services import (
 )
 from vault import limits
 from vault.access import AuthenticatedHttpRequest
+from vault.addresses import client_address
 from vault.blind_index import full_digest
 
 # The policy's article on the purposes of use (APPI art. 21, 32): what a purposes request
@@ -69,7 +70,7 @@ def receive_data_request(request: HttpRequest, *, email: str, **fields: Any) -> 
     digest = full_digest("email", email)
     with transaction.atomic(), recorded_by_caller() as saves:
         if not (
-            limits.DATA_REQUESTS.take(client_ip(request))
+            limits.DATA_REQUESTS.take(client_address(request))
             and limits.DATA_REQUESTS_PER_ADDRESS.take(("email", digest))
         ):
             raise TooManyDataRequests

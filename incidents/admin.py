@@ -45,8 +45,12 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
             {"fields": ("preliminary_reported_at", "final_reported_at")},
         ),
         (
-            gettext_lazy("公表"),
-            {"fields": ("public_slug", "public_text", "public_contact")},
+            gettext_lazy("本人へのお知らせ（メール）"),
+            {"fields": ("customer_what_happened", "customer_advice", "public_contact")},
+        ),
+        (
+            gettext_lazy("公表（ページ）"),
+            {"fields": ("public_title", "public_slug", "public_text")},
         ),
     )
 
@@ -56,7 +60,13 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("報告"))
     def report_need(self, incident):
-        return _("必要") if triage(incident).required else _("不要")
+        return triage(incident).verdict
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published page keeps its address: links to it were handed out.
+        if obj is not None and obj.published_at:
+            return ("public_slug",)
+        return ()
 
     def save_model(self, request, obj, form, change):
         services.save_incident(obj, request=request, created=not change)
@@ -68,6 +78,7 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
             path("<uuid:object_id>/report/", wrap(self.report_view), name="incidents_report"),
             path("<uuid:object_id>/print/", wrap(self.print_view), name="incidents_print"),
             path("<uuid:object_id>/notices/", wrap(self.notices_view), name="incidents_notices"),
+            path("<uuid:object_id>/publish/", wrap(self.publish_view), name="incidents_publish"),
             path("<uuid:object_id>/measure/", wrap(self.measure_view), name="incidents_measure"),
             *super().get_urls(),
         ]
@@ -184,11 +195,13 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
         incident = self._incident(request, object_id, work=True)
         if request.method == "POST":
             return self._send(request, object_id)
+        notice = services.notice_mail(incident)
         return self._page(
             request,
             incident,
             "incidents/notices.html",
-            text=services.notice_text(incident),
+            notice=notice,
+            missing=services.missing_for_notice(incident),
             told=incident.notices.count(),
             title=_("本人への通知"),
         )
@@ -196,10 +209,20 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
     @staticmethod
     @require_recent_auth
     def _send_after_reauth(request, incident):
-        if not incident.scope_frozen_at:
-            messages.error(request, _("先に対象を確定してください。"))
-            return redirect(reverse("admin:incidents_incident_change", args=[incident.pk]))
-        done = services.send_notices(incident, request=request)
+        back = redirect(reverse("admin:incidents_notices", args=[incident.pk]))
+        try:
+            done = services.send_notices(
+                incident, request=request, previewed=request.POST.get("previewed", "")
+            )
+        except services.NoticeNotReady:
+            messages.error(
+                request,
+                _(
+                    "送りませんでした。書かれていない項目があるか、確認した後で文面が変わりました。"
+                    "下の文面を確かめてから、もう一度押してください。"
+                ),
+            )
+            return back
         if done.failed:
             messages.error(
                 request,
@@ -212,11 +235,36 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
             _("%(sent)s人に送り、%(unreachable)s人は連絡先がありません。残り%(left)s人です。")
             % {"sent": done.sent, "unreachable": done.unreachable, "left": done.left},
         )
-        return redirect(reverse("admin:incidents_notices", args=[incident.pk]))
+        return back
 
     def _send(self, request, object_id):
         incident = self._incident(request, object_id, work=True)
         return self._send_after_reauth(request, incident)
+
+    def publish_view(self, request, object_id):
+        """The notice page as it will read, and the publish button (re-authenticated)."""
+        incident = self._incident(request, object_id, work=True)
+        if request.method == "POST":
+            return self._publish_after_reauth(request, incident)
+        return self._page(
+            request,
+            incident,
+            "incidents/publish.html",
+            missing=services.missing_for_publishing(incident),
+            shop=services.shop_facts()["business_name"],
+            title=_("公表ページ"),
+        )
+
+    @staticmethod
+    @require_recent_auth
+    def _publish_after_reauth(request, incident):
+        try:
+            services.publish_notice(incident, request=request)
+        except ValueError:
+            messages.error(request, _("公表に必要な項目が書かれていません。"))
+        else:
+            messages.success(request, _("公表ページを公開しました。"))
+        return redirect(reverse("admin:incidents_publish", args=[incident.pk]))
 
     def measure_view(self, request, object_id):
         incident = self._incident(request, object_id, work=True)

@@ -30,9 +30,12 @@ class IncidentForm(forms.ModelForm):
             "payment_data_usable",
             "preliminary_reported_at",
             "final_reported_at",
+            "customer_what_happened",
+            "customer_advice",
+            "public_contact",
+            "public_title",
             "public_slug",
             "public_text",
-            "public_contact",
         ]
         # One labelled field per moment (the admin's split date and time boxes have no
         # label of their own).
@@ -55,6 +58,15 @@ class IncidentForm(forms.ModelForm):
 
     def clean_public_text(self):
         return self._plain("public_text")
+
+    def clean_public_title(self):
+        return self._plain("public_title")
+
+    def clean_customer_what_happened(self):
+        return self._plain("customer_what_happened")
+
+    def clean_customer_advice(self):
+        return self._plain("customer_advice")
 
 
 def item_choices():

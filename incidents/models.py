@@ -78,6 +78,12 @@ class Incident(models.Model):
     scope_frozen_at = models.DateTimeField(_("対象を確定した日時"), null=True, blank=True)
     preliminary_reported_at = models.DateTimeField(_("速報の提出日"), null=True, blank=True)
     final_reported_at = models.DateTimeField(_("確報の提出日"), null=True, blank=True)
+    public_title = models.CharField(
+        _("公表する件名"),
+        max_length=200,
+        blank=True,
+        help_text=_("公表ページに出る件名です。上の件名（店内で使う件名）は公表されません。"),
+    )
     public_slug = models.SlugField(
         _("公表ページのURL"),
         max_length=60,
@@ -87,7 +93,44 @@ class Incident(models.Model):
         help_text=_("/notice/ の後ろに続く英数字（例：2026-12-info）。"),
     )
     public_text = models.TextField(_("公表する文面"), blank=True)
-    public_contact = models.CharField(_("お問い合わせ先"), max_length=300, blank=True)
+    public_contact = models.CharField(
+        _("お問い合わせ先"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "お客様へのお知らせと公表ページに出る、お店の窓口（名称・電話番号・メールアドレス・"
+            "受付時間）。お知らせを送る前と公表する前に必ず書いてください。"
+        ),
+    )
+    # The mail each affected customer receives: the customer's own words, not the memo.
+    customer_what_happened = models.TextField(
+        _("お客様への説明（何が起きたか）"),
+        blank=True,
+        help_text=_(
+            "お客様に向けて、何が起きたかを書きます（上の「何が起きたか」は店内のメモで、"
+            "お客様には送られません）。"
+        ),
+    )
+    customer_advice = models.TextField(
+        _("お客様にお願いすること"),
+        blank=True,
+        help_text=_(
+            "例：当店を名乗る不審なメールや電話にご注意ください。パスワードを他のサービスでも"
+            "使っている場合は変更してください。"
+        ),
+    )
+    # The explicit publish step: what went public, when and by whom. The public page shows
+    # this copy only, so later edits go public only when published again.
+    published_at = models.DateTimeField(_("公表した日時"), null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        "auth.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    published_notice = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["-discovered_at"]

@@ -6,8 +6,7 @@ from incidents.models import Incident
 
 
 def public_notice(request, slug):
-    """Only the text the owner wrote to publish, and the shop's contact."""
-    incident = get_object_or_404(Incident, public_slug=slug)
-    if not incident.public_text:
-        incident = get_object_or_404(Incident, pk=None)
-    return render(request, "incidents/public_notice.html", {"incident": incident})
+    """Only what the owner published, as it read when published: 404 until then."""
+    incident = get_object_or_404(Incident, public_slug=slug, published_at__isnull=False)
+    context = {"notice": incident.published_notice, "published_at": incident.published_at}
+    return render(request, "incidents/public_notice.html", context)

@@ -4,6 +4,7 @@ A variable set in the environment wins over ``.env``. Secrets are required and c
 at start-up; a missing or weak one stops the process with a message naming it.
 """
 
+import ipaddress
 import os
 import tempfile
 from pathlib import Path
@@ -43,6 +44,18 @@ def envint(name, default):
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a whole number.") from None
+
+
+def envnetworks(name):
+    """Read comma-separated addresses or networks ("10.0.0.0/8, 127.0.0.1"), naming the
+    variable when one is neither; empty means none."""
+    names = [part.strip() for part in env.str(name, default="").split(",") if part.strip()]
+    try:
+        return [str(ipaddress.ip_network(part, strict=False)) for part in names]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must list addresses or networks, e.g. 127.0.0.1 or 10.0.0.0/8."
+        ) from None
 
 
 def envsecret(name):
@@ -126,6 +139,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "vault.middleware.NoStoreMiddleware",
     "audit.middleware.CurrentRequestMiddleware",
+    # Inside the headers' middlewares above, so its refusal page carries them too.
+    "accounts.middleware.BackOfficeNetworkMiddleware",
     "shopguard.errors.MethodNotAllowedPageMiddleware",
 ]
 
@@ -262,6 +277,13 @@ SHOPGUARD_NEW_OWNER_COOLING_OFF_DAYS = envint("SHOPGUARD_NEW_OWNER_COOLING_OFF_D
 # this long is checked and written in a few minutes in flat memory; a longer one would
 # hold a worker (and, on SQLite, the database's write lock) far longer.
 SHOPGUARD_IMPORT_MAX_ROWS = envint("SHOPGUARD_IMPORT_MAX_ROWS", 50_000)
+# The proxies (nginx on this machine: 127.0.0.1) whose X-Forwarded-For is believed; a
+# header from anyone else is ignored, so empty (no proxy) is the safe default
+# (vault/addresses.py decides every client address from it).
+SHOPGUARD_TRUSTED_PROXIES = envnetworks("SHOPGUARD_TRUSTED_PROXIES")
+# The networks from which the shop's people may reach /admin/; empty lets in every
+# address (the sign-in, two-factor and roles still apply).
+SHOPGUARD_BACKOFFICE_NETWORKS = envnetworks("SHOPGUARD_BACKOFFICE_NETWORKS")
 OTP_TOTP_ISSUER = "ShopGuard"
 # A personal value decrypted outside the reading path (vault/reads.py): "raise" makes
 # it an error (DEBUG and tests), "record" logs it and writes customer.unrecorded_read.

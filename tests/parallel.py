@@ -73,10 +73,11 @@ class Visitor:
         if session_key:
             self.cookies += f"; sessionid={session_key}"
 
-    def post(self, url, fields):
-        """POST ``fields``; returns an Answer."""
+    def post(self, url, fields, headers=None):
+        """POST ``fields`` (with extra ``headers``); returns an Answer."""
         data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": self.csrf}).encode()
-        request = urllib.request.Request(url, data, headers={"Cookie": self.cookies})
+        headers = {"Cookie": self.cookies, **(headers or {})}
+        request = urllib.request.Request(url, data, headers=headers)
         try:
             with _opener.open(request, timeout=TIMEOUT) as response:
                 return Answer(response.status, response.read().decode(), None)
@@ -84,6 +85,15 @@ class Visitor:
             return Answer(error.code, error.read().decode(), error.headers.get("Location"))
         except OSError as error:
             return Answer(None, repr(error), None)
+
+    def get(self, url):
+        """GET ``url`` with this visitor's cookies; returns an Answer."""
+        request = urllib.request.Request(url, headers={"Cookie": self.cookies})
+        try:
+            with _opener.open(request, timeout=TIMEOUT) as response:
+                return Answer(response.status, response.read().decode(), None)
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.read().decode(), error.headers.get("Location"))
 
 
 def signed_in_visitor(user, reauthenticated=False):

@@ -9,3 +9,11 @@ class VaultConfig(AppConfig):
 
     name = "vault"
     verbose_name = _("ShopGuard の仕組み")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from vault.addresses import check_allow_list_behind_proxy
+
+        # An allow-list that a proxy on this machine would open to everyone warns.
+        checks.register(check_allow_list_behind_proxy)

@@ -280,3 +280,16 @@ def test_owner_and_auditor_reach_the_take_out_ledger_from_home(client, people):
         assert ('id="dashboard-takeout"' in page) is shown
         if shown:
             assert client.get("/admin/exports/ledger/").status_code == 200
+
+
+def test_the_posture_shows_the_back_office_networks(client, people, settings):
+    checks = {c.subject: c for c in home(client, people.alice).context["posture"]}
+    assert "どこからでも開けます" in checks["管理画面の接続元"].finding
+    assert not checks["管理画面の接続元"].ok
+
+    settings.SHOPGUARD_BACKOFFICE_NETWORKS = ["127.0.0.0/8", "192.0.2.0/24"]
+    response = home(client, people.alice)
+
+    check = {c.subject: c for c in response.context["posture"]}["管理画面の接続元"]
+    assert check.ok and "127.0.0.0/8、192.0.2.0/24" in check.finding
+    assert "192.0.2.0/24" in response.content.decode()

@@ -40,3 +40,18 @@ def test_thirty_parallel_requests_for_one_typed_address_accept_exactly_three(ser
 
     assert statuses(answers).get(302) == limits.DATA_REQUESTS_PER_ADDRESS.number
     assert DataRequest.objects.count() == limits.DATA_REQUESTS_PER_ADDRESS.number
+
+
+def test_forged_forwarding_headers_are_ignored_without_a_trusted_proxy(server_url, settings):
+    settings.SHOPGUARD_TRUSTED_PROXIES = []  # the default: no proxy in front
+
+    def send(i):
+        fields = {**REQUEST, "email": f"forged{i}@example.com"}
+        forged = {"X-Forwarded-For": f"198.51.100.{i + 1}"}  # a new "client" every time
+        return Visitor().post(server_url + FORM, fields, forged)
+
+    answers = burst(BURST, send)
+
+    assert statuses(answers) == {302: REQUESTS_PER_HOUR, 429: BURST - REQUESTS_PER_HOUR}
+    entries = AuditEntry.objects.filter(action="policy.data_request")
+    assert set(entries.values_list("ip", flat=True)) == {"127.0.0.1"}

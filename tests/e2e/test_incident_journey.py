@@ -1,5 +1,6 @@
 """The owner's incident journey: a lost USB stick recorded, its scope frozen from all
-customers, the triage read as a checklist, a measure ticked; the auditor reads it."""
+customers, the triage read as a checklist, a measure ticked, the customers' mail and the
+public page previewed; the auditor reads it."""
 
 from tests.e2e.conftest import check_page, screenshot, sign_in, submit, visit
 
@@ -33,6 +34,19 @@ def test_owner_records_scopes_and_triages_a_lost_usb_stick(open_page, people):
     check_page(page)
     assert "実施済み（" in page.inner_text("#incident-work")
     screenshot(page, "incident")
+    # The customers' mail is previewed, and not sendable until its customer-facing parts
+    # are written; the public page is not online until published.
+    with page.expect_navigation():
+        page.click("#incident-work a.button:has-text('本人への通知')")
+    check_page(page)
+    assert "お詫び" in page.inner_text("#notice-subject")
+    assert "お客様への説明" in page.inner_text("#notice-missing")
+    page.go_back()
+    with page.expect_navigation():
+        page.click("#incident-work a.button:has-text('公表ページ')")
+    check_page(page)
+    assert "まだ公表していません" in page.inner_text("#publish-state")
+    assert "公表する件名" in page.inner_text("#publish-missing")
 
     auditor = open_page()
     sign_in(auditor, people["auditor"])

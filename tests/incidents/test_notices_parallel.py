@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from incidents.models import Notice
 from tests.customers.vault import make_customer
-from tests.incidents.helpers import make_incident
+from tests.incidents.helpers import make_incident, ready_to_notify
 from tests.parallel import PARALLEL, burst, signed_in_visitor, statuses
 
 pytestmark = PARALLEL
@@ -24,10 +24,11 @@ def test_fifty_parallel_presses_tell_each_customer_once(server_url, people):
     incident.scope_customer_ids = [str(c.pk) for c in customers]
     incident.scope_frozen_at = timezone.now()
     incident.save()
+    previewed = {"previewed": ready_to_notify(incident)}
     alice = signed_in_visitor(people.alice, reauthenticated=True)
     url = f"{server_url}/admin/incidents/incident/{incident.pk}/notices/"
 
-    answers = burst(BURST, lambda i: alice.post(url, {}))
+    answers = burst(BURST, lambda i: alice.post(url, previewed))
 
     assert statuses(answers) == {302: BURST}, statuses(answers)  # each back to the page
     recipients = Counter(address for message in mail.outbox for address in message.to)

@@ -4,11 +4,12 @@ holds no personal data."""
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from audit.models import AuditEntry
 from incidents.models import Incident, Measure, Notice, ReportDraft
 from tests.customers.vault import HANAKO, make_customer
-from tests.incidents.helpers import make_incident
+from tests.incidents.helpers import make_incident, ready_to_notify
 
 pytestmark = pytest.mark.django_db
 LIST = "/admin/incidents/incident/"
@@ -112,10 +113,11 @@ def test_notices_go_one_mail_one_recipient_each_and_resume(owner, recent_auth, m
 
     incident.scope_frozen_at = timezone.now()
     incident.save()
-    owner.post(page(incident, "notices"))
+    previewed = {"previewed": ready_to_notify(incident)}
+    owner.post(page(incident, "notices"), previewed)
     assert len(mail.outbox) == 2
-    owner.post(page(incident, "notices"))
-    owner.post(page(incident, "notices"))
+    owner.post(page(incident, "notices"), previewed)
+    owner.post(page(incident, "notices"), previewed)
     assert len(mail.outbox) == 3
     for message in mail.outbox:
         assert len(message.to) == 1 and not message.cc and not message.bcc
@@ -158,19 +160,69 @@ def test_the_auditor_reads_and_nobody_else_sees_it(client, people):
         assert client.get(LIST).status_code == 403
 
 
-def test_the_public_notice_holds_only_what_the_owner_published(client, db):
+PUBLIC = {
+    "public_title": "お客様情報の漏えいのおそれについて",
+    "public_slug": "2026-12-info",
+    "public_text": "一部のお客様の情報が漏えいしたおそれがあります。",
+    "public_contact": "お客様窓口",
+}
+
+
+def test_the_public_notice_is_not_found_until_published_then_holds_only_what_was(
+    owner, people, recent_auth
+):
     make_customer()
-    incident = make_incident(
-        public_slug="2026-12-info",
-        public_text="一部のお客様の情報が漏えいしたおそれがあります。",
-        public_contact="お客様窓口",
-    )
-    body = client.get("/notice/2026-12-info/").content.decode()
+    incident = make_incident(**PUBLIC)
+    anyone = Client()
+    assert anyone.get("/notice/2026-12-info/").status_code == 404  # saved is not published
+
+    assert owner.post(page(incident, "publish")).status_code == 302
+
+    body = anyone.get("/notice/2026-12-info/").content.decode()
     assert "漏えいしたおそれ" in body and "お客様窓口" in body
+    assert "<title>お客様情報の漏えいのおそれについて</title>" in body
+    assert "<h1>お客様情報の漏えいのおそれについて</h1>" in body
+    assert incident.title not in body and incident.what_happened not in body
     for value in HANAKO.values():
         assert value not in body
-    assert incident.what_happened not in body
-    assert client.get("/notice/unknown/").status_code == 404
+    assert anyone.get("/notice/unknown/").status_code == 404
+    incident.refresh_from_db()
+    assert incident.published_at and incident.published_by_id == people.alice.pk
+    entry = AuditEntry.objects.get(action="incident.publish")
+    assert entry.actor_id == people.alice.pk and entry.detail == {
+        "slug": "2026-12-info",
+        "again": False,
+    }
+
+
+def test_an_edit_after_publishing_goes_public_only_when_published_again(owner, recent_auth):
+    incident = make_incident(**PUBLIC)
+    owner.post(page(incident, "publish"))
+    incident.refresh_from_db()
+    incident.public_text = "調査の結果、漏えいはありませんでした。"
+    incident.save()
+
+    assert "漏えいしたおそれ" in Client().get("/notice/2026-12-info/").content.decode()
+    owner.post(page(incident, "publish"))
+    assert "調査の結果" in Client().get("/notice/2026-12-info/").content.decode()
+    assert AuditEntry.objects.filter(action="incident.publish").count() == 2
+
+
+def test_publishing_asks_for_the_password_again_and_for_every_public_field(owner):
+    incident = make_incident(**PUBLIC)
+    response = owner.post(page(incident, "publish"))
+    assert response.status_code == 302 and "reauth" in response["Location"]
+    incident.refresh_from_db()
+    assert incident.published_at is None
+
+    untitled = make_incident(**{**PUBLIC, "public_slug": "other", "public_title": ""})
+    preview = owner.get(page(untitled, "publish")).content.decode()
+    assert "公表する件名" in preview.split('id="publish-missing"')[1]
+    from incidents import services
+
+    with pytest.raises(ValueError):
+        services.publish_notice(untitled, request=owner.get(page(untitled)).wsgi_request)
+    assert not AuditEntry.objects.filter(action="incident.publish").exists()
 
 
 def test_the_page_says_whether_card_data_and_masked_only_looks_are_in_the_scope(owner, people):

@@ -224,6 +224,8 @@ VIEWS = {
     "admin:incidents_report": expect(200, who=[OWNER]),
     "admin:incidents_print": expect(200, who=[OWNER, AUDITOR]),
     "admin:incidents_notices": expect(200, REAUTH, who=[OWNER]),
+    # Its public notice page: the preview, then publishing after re-authentication.
+    "admin:incidents_publish": expect(200, REAUTH, who=[OWNER]),
     "admin:incidents_measure": expect(REDIRECT, who=[OWNER]),
     # The public notice of an incident: an unknown address is simply not found.
     "incidents:notice": public(404),

@@ -78,7 +78,7 @@ def test_every_document_names_only_files_that_exist():
 def test_it_catches_names_of_files_that_do_not_exist():
     text = (
         "Deadlines come from `policy/deadlines.py`, see [the design](DESIGN.md) and"
-        " shared/DESIGN.md, the folder `deploy/` and ![a picture](screenshots/none.png);"
+        " shared/DESIGN.md, the folder `helm/` and ![a picture](screenshots/none.png);"
         " `vault/limits.py`, `shopguard/formats/ja`, [the glossary](glossary.md) and"
         " `tests/e2e/` exist, `customers/reading` does not, and"
         " `/admin/customers/customer/`, https://example.com/a/b.py and `.venv/bin/python`"
@@ -89,7 +89,7 @@ def test_it_catches_names_of_files_that_do_not_exist():
         "policy/deadlines.py",
         "DESIGN.md",
         "shared/DESIGN.md",
-        "deploy/",
+        "helm/",
         "screenshots/none.png",
         "customers/reading",
     }

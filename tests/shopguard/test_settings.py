@@ -62,6 +62,8 @@ def test_it_refuses_to_start_without_each_secret(name):
         ("BLIND_INDEX_KEY", "c2hvcnQ=", "BLIND_INDEX_KEY must hold 32"),
         ("AUDIT_CHAIN_KEY", "not base64 at all!", "AUDIT_CHAIN_KEY"),
         ("DEBUG", "maybe", "DEBUG must be 1 or 0"),
+        ("SHOPGUARD_TRUSTED_PROXIES", "127.0.0.1, nginx", "SHOPGUARD_TRUSTED_PROXIES must list"),
+        ("SHOPGUARD_BACKOFFICE_NETWORKS", "10.0.0.0/33", "SHOPGUARD_BACKOFFICE_NETWORKS must"),
     ],
 )
 def test_it_refuses_weak_or_malformed_values(name, value, message):
@@ -107,3 +109,27 @@ def test_a_variable_in_the_environment_wins_over_env_file(tmp_path):
         timeout=60,
     )
     assert "from-file.example" in result.stdout
+
+
+def networks_read(**changes):
+    code = (
+        "from django.conf import settings; "
+        "print(settings.SHOPGUARD_TRUSTED_PROXIES, settings.SHOPGUARD_BACKOFFICE_NETWORKS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=production_env(**changes),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return result.stdout.strip()
+
+
+def test_it_reads_trusted_proxies_and_back_office_networks_as_networks():
+    assert networks_read() == "[] []"  # both empty unless set: no proxy, every address
+    written = networks_read(
+        SHOPGUARD_TRUSTED_PROXIES="127.0.0.1, ::1", SHOPGUARD_BACKOFFICE_NETWORKS="192.0.2.7/24"
+    )
+    assert written == "['127.0.0.1/32', '::1/128'] ['192.0.2.0/24']"

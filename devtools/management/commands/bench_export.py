@@ -1,6 +1,6 @@
 """Measure the customer export's peak memory and print the figures.
 
-Runs in a throwaway SQLite database (see customers/export_bench.py): the configured
+Runs in a throwaway SQLite database (see devtools/export_bench.py): the configured
 database is never touched. Exports N and then 2N fake customers with the real archive
 writer, each in a fresh process, and prints ``memory <name> <value>`` lines
 (export_peak_mb, export_growth_mb, export_python_peak_mb, and the same with ``_2x``);
