@@ -32,6 +32,8 @@ from audit.changes import recorded_by_caller
 from vault.access import PermissionAdmin
 
 User = get_user_model()
+# Fields of the change form that only a recently re-authenticated owner may change.
+SECURITY_FIELDS = {"username", "email", "is_active"}
 
 # Roles are synchronised from accounts.roles, and device secrets are never shown.
 for model in (User, Group, TOTPDevice, StaticDevice):
@@ -166,8 +168,10 @@ class PersonAdmin(PermissionAdmin, UserAdmin):
         return super().add_view(request, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Switching someone off (or on again) is an account-security action.
-        if request.method == "POST" and self.changes_access(request, object_id):
+        # Switching someone off (or on again), or changing the name they sign in with or
+        # the address their mail (and an owner's alerts) goes to, is an account-security
+        # action: it needs re-authentication.
+        if request.method == "POST" and self.changes_security_fields(request, object_id):
             if not recently_reauthenticated(request):
                 return reauth_redirect(request)
         extra_context = {
@@ -176,24 +180,28 @@ class PersonAdmin(PermissionAdmin, UserAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def changes_access(self, request, object_id):
-        """Whether this POST of the change form would deactivate or reactivate someone
-        the owner may change (anyone else is refused by the change view itself)."""
+    def changes_security_fields(self, request, object_id):
+        """Whether this POST of the change form would change the user name, the e-mail
+        address or the active switch of someone the owner may change (anyone else is
+        refused by the change view itself)."""
         person = self.get_object(request, unquote(object_id))
         if person is None or not self.has_change_permission(request, person):
             return False
-        active = forms.CheckboxInput().value_from_datadict(request.POST, None, "is_active")
-        return active != person.is_active
+        form = self.get_form(request, person, change=True)(request.POST, instance=person)
+        return bool(SECURITY_FIELDS & set(form.changed_data))
 
     def save_model(self, request, obj, form, change):
         deactivating = change and "is_active" in form.changed_data and not obj.is_active
         reactivating = change and "is_active" in form.changed_data and obj.is_active
         if deactivating:
             obj.is_active = True  # people.deactivate switches it off, with its record
-        # Creating, deactivating or reactivating: that one entry covers the save too;
-        # any other edit is recorded as the save it is (model.update).
-        with recorded_by_caller():
+        # Creating, deactivating, reactivating or changing a login detail: those entries
+        # cover the save too; any other edit is recorded as the save it is (model.update).
+        before = {name: form.initial.get(name, "") for name in people.LOGIN_DETAILS}
+        with recorded_by_caller() as saves:
             obj.save()
+            if change:
+                people.login_details_changed(request.user, obj, before, saves, request)
             if not change:
                 people.create_account(request.user, obj, form.cleaned_data["role"], request)
             elif deactivating:

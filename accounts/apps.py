@@ -13,7 +13,10 @@ class AccountsConfig(AppConfig):
             roles,
             signals,  # noqa: F401
         )
+        from accounts.reauth import require_recent_auth
+        from audit import alerts
 
+        alerts.use_reauthentication(require_recent_auth)
         post_migrate.connect(roles.sync_role_permissions, dispatch_uid="shopguard_roles")
         # A misspelt codename in the role table fails `manage.py check`, naming it.
         checks.register(roles.check_role_permissions)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import twofactor
 from accounts.models import TrackedSession
+from accounts.notices import tell_about_account_change
 from accounts.reauth import forget_reauthentication
 from accounts.roles import set_role, stored_role
 from accounts.rules import MANAGE_PEOPLE, leaves_no_one_to_manage_people
@@ -68,6 +69,7 @@ def create_account(actor, user, role, request=None):
             target=user,
             detail={"role": role, "fields": saves.fields()},
         )
+        tell_about_account_change(user, Action.ACCOUNT_CREATE, actor, detail=role_label(role))
 
 
 def change_role(actor, user, new_role, request=None):
@@ -88,6 +90,8 @@ def change_role(actor, user, new_role, request=None):
             target=user,
             detail={"old": old_role, "new": new_role, "fields": saves.fields()},
         )
+        roles = f"{role_label(old_role)} → {role_label(new_role)}"
+        tell_about_account_change(user, Action.ACCOUNT_ROLE_CHANGE, actor, detail=roles)
     return True
 
 
@@ -106,6 +110,7 @@ def deactivate(actor, user, request=None):
             target=user,
             detail={"sessions_ended": ended, "fields": saves.fields()},
         )
+        tell_about_account_change(user, Action.ACCOUNT_DEACTIVATE, actor)
 
 
 def reactivate(actor, user, request=None):
@@ -121,6 +126,32 @@ def reactivate(actor, user, request=None):
             target=user,
             detail={"fields": saves.fields()},
         )
+        tell_about_account_change(user, Action.ACCOUNT_REACTIVATE, actor)
+
+
+# The fields people sign in with and are reached at (the owner's alert mail goes to the
+# e-mail address): each change is an account-security action of its own.
+LOGIN_DETAILS = {"username": Action.ACCOUNT_USERNAME_CHANGE, "email": Action.ACCOUNT_EMAIL_CHANGE}
+
+
+def login_details_changed(actor, user, before, saves, request=None):
+    """Record each of ``user``'s login details (``LOGIN_DETAILS``) that differs from
+    ``before`` (field name -> value before the change) as its own entry, and tell the
+    person (at the old address too) and the other owners. Call it inside the
+    ``recorded_by_caller()`` block of the save (``saves``): the first entry names every
+    field the save changed. Returns the changed fields."""
+    require_manage_people(actor)
+    changed = [name for name in LOGIN_DETAILS if getattr(user, name) != before[name]]
+    for name in changed:
+        record(
+            LOGIN_DETAILS[name],
+            request=request,
+            actor=actor,
+            target=user,
+            detail={"fields": saves.fields() or [name]},
+        )
+        tell_about_account_change(user, LOGIN_DETAILS[name], actor, old_email=before["email"])
+    return changed
 
 
 # Sessions ---------------------------------------------------------------------------
@@ -192,6 +223,7 @@ def password_changed(request, user):
                 "fields": saves.fields(),
             },
         )
+    tell_about_account_change(user, Action.ACCOUNT_PASSWORD_SET, request.user)
     forget_reauthentication(request)
     return ended
 
@@ -210,4 +242,5 @@ def reset_second_factor(actor, user, request=None):
             target=user,
             detail={"sessions_ended": ended},
         )
+        tell_about_account_change(user, Action.ACCOUNT_2FA_RESET, actor)
     return ended

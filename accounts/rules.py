@@ -5,10 +5,19 @@ What a role may do at all is a permission (``accounts.roles``, asked as
 ``user.has_perm``). What depends on the object is said here, once, by name: someone
 else's export, one's own request, the last person who can manage people. Apps call these
 functions; none compares role names itself (``tests/shopguard/test_access.py`` checks).
-ShopGuard has no cooling-off period for a new owner; it would be a rule here.
+Who became owner when, and who made them so, is read from the ledger (``account.create``
+and ``account.role_change`` entries), the one record nobody at the shop can rewrite.
 """
 
+from datetime import timedelta
+from typing import NamedTuple
+
+from django.conf import settings
+from django.utils import timezone
+
 from accounts.roles import role_grants
+from audit.actions import Action
+from audit.models import AuditEntry
 from vault.access import holders
 
 APPROVE_EXPORTS = "exports.approve_exportrequest"
@@ -38,17 +47,85 @@ def may_see_export(user, requested_by_id):
 
 
 def may_self_approve(user):
-    """True when ``user`` may approve their own export: they approve exports and nobody
-    else active may even ask for one (a one-person shop), so no second person exists to
-    check it. Such an approval is marked self-approved wherever it is listed."""
+    """True when ``user`` may approve their own export: they approve exports, are not
+    in a new owner's cooling-off period, and nobody else active may even ask for one (a
+    one-person shop), so no second person exists to check it. Such an approval is marked
+    self-approved wherever it is listed."""
     others = holders(REQUEST_EXPORTS).exclude(pk=user.pk)
-    return user.has_perm(APPROVE_EXPORTS) and not others.exists()
+    return user.has_perm(APPROVE_EXPORTS) and not others.exists() and not in_cooling_off(user)
 
 
 def may_second_check(user, requested_by_id):
     """True when ``user`` may approve or reject an export asked for by ``requested_by_id``
-    as its second person: they approve exports and it is someone else's."""
-    return user.has_perm(APPROVE_EXPORTS) and not is_own(user, requested_by_id)
+    as its second person: they approve exports, it is someone else's, and they are not
+    in a new owner's cooling-off period (``in_cooling_off``)."""
+    return (
+        user.has_perm(APPROVE_EXPORTS)
+        and not is_own(user, requested_by_id)
+        and not in_cooling_off(user)
+    )
+
+
+# New owners ----------------------------------------------------------------------------
+
+APPOINTMENTS = (Action.ACCOUNT_CREATE, Action.ACCOUNT_ROLE_CHANGE)
+
+
+class Appointment(NamedTuple):
+    """Someone at the shop making a person owner (creating them as one, or promoting them)."""
+
+    person_id: int
+    by_id: int
+    by_username: str
+    at: object  # datetime
+
+
+def _appointments(user_ids=None):
+    """Every ledger entry in which a person at the shop created ``user_ids`` (or anyone)
+    or gave them a role, newest first."""
+    entries = AuditEntry.objects.filter(action__in=APPOINTMENTS, target_type="auth.user")
+    if user_ids is not None:
+        entries = entries.filter(target_id__in=[str(pk) for pk in user_ids])
+    return entries.exclude(actor_id=None).order_by("-seq")
+
+
+def _made_owner(entry):
+    role = entry.detail.get("role") or entry.detail.get("new")
+    return role is not None and role_grants(role, MANAGE_PEOPLE)
+
+
+def appointed_by(user, other_id):
+    """True when the person ``other_id`` created ``user``'s account or gave them a role."""
+    return other_id is not None and _appointments([user.pk]).filter(actor_id=other_id).exists()
+
+
+def cooling_off_period():
+    return timedelta(days=settings.SHOPGUARD_NEW_OWNER_COOLING_OFF_DAYS)
+
+
+def new_owners():
+    """The people made owner by someone at the shop within the cooling-off period, newest
+    first: they approve and second-check nothing until it ends. (The shop's first owner,
+    made by the ``createowner`` command on the server, has no actor and no period.)"""
+    since = timezone.now() - cooling_off_period()
+    seen, found = set(), []
+    for entry in _appointments().filter(created_at__gt=since):
+        if entry.target_id not in seen and _made_owner(entry):
+            seen.add(entry.target_id)
+            found.append(
+                Appointment(
+                    int(entry.target_id), entry.actor_id, entry.actor_username, entry.created_at
+                )
+            )
+    return found
+
+
+def in_cooling_off(user):
+    """True while ``user`` is in a new owner's cooling-off period
+    (``SHOPGUARD_NEW_OWNER_COOLING_OFF_DAYS`` after someone made them owner)."""
+    since = timezone.now() - cooling_off_period()
+    recent = _appointments([user.pk]).filter(created_at__gt=since)
+    return any(_made_owner(entry) for entry in recent)
 
 
 # People --------------------------------------------------------------------------------

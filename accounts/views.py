@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twofactor
 from accounts.backends import is_locked_out
+from accounts.notices import tell_about_account_change
 from accounts.reauth import mark_reauthenticated, require_recent_auth
 from accounts.signin import lockout_page
 from audit.actions import Action
@@ -105,5 +106,6 @@ def recovery_codes(request):
         with transaction.atomic():
             codes = twofactor.new_recovery_codes(request.user)
             record(Action.RECOVERY_CODES_RENEWED, request=request, target=request.user)
+            tell_about_account_change(request.user, Action.RECOVERY_CODES_RENEWED)
     context = {**admin.site.each_context(request), "codes": codes, "title": _("復旧コード")}
     return render(request, "accounts/recovery_codes.html", context)

@@ -28,7 +28,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -690,6 +689,15 @@ class AuditEntryAdmin(LedgerAdmin):
         return response
 
 
+# Who may press the acknowledge button at all (checked before re-authentication is asked).
+ACKNOWLEDGE_GATE = vault_view("audit.view_alert", alerts.RECEIVE_ALERTS)
+
+
+def home(request, *args, **kwargs):
+    """Where a refused acknowledge button comes back to: the home page and its banner."""
+    return reverse("admin:index")
+
+
 @admin.register(Alert)
 class AlertAdmin(LedgerAdmin):
     list_display = [
@@ -711,6 +719,7 @@ class AlertAdmin(LedgerAdmin):
         "subject_username",
         "acknowledged_at",
         "acknowledged_by_id",
+        "acknowledged_by_username",
     ]
     fields = readonly_fields
 
@@ -720,23 +729,40 @@ class AlertAdmin(LedgerAdmin):
 
     @admin.display(description=_("確認日時"), ordering="acknowledged_at")
     def acknowledged(self, alert):
-        return format_when(alert.acknowledged_at) or "—"
+        when = format_when(alert.acknowledged_at)
+        if not when:
+            return "—"
+        return (
+            f"{when} ({alert.acknowledged_by_username})" if alert.acknowledged_by_username else when
+        )
 
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
             path(
                 "<int:alert_id>/acknowledge/",
-                view(require_POST(self.acknowledge_view)),
+                view(
+                    require_POST(
+                        ACKNOWLEDGE_GATE(alerts.reauthenticated(self.acknowledge_view, back=home))
+                    )
+                ),
                 name="audit_alert_acknowledge",
             ),
             *super().get_urls(),
         ]
 
-    @method_decorator(vault_view("audit.view_alert", alerts.RECEIVE_ALERTS))
+    def acknowledge_button(self):
+        """The acknowledge view behind its gates: the owner's permission first, then a
+        recent re-authentication (a refused button comes back to the home page)."""
+        return ACKNOWLEDGE_GATE(alerts.reauthenticated(self.acknowledge_view, back=home))
+
     def acknowledge_view(self, request, alert_id):
-        """The owner marks an alert as seen; the banner drops it; the ledger records it."""
+        """The owner marks an alert as seen, after re-authentication; the banner drops
+        it; the ledger records it. An alert about one's own actions is another owner's."""
         alert = get_object_or_404(Alert, pk=alert_id, acknowledged_at__isnull=True)
-        alerts.acknowledge(alert, request)
+        try:
+            alerts.acknowledge(alert, request)
+        except alerts.OwnAlert:
+            raise PermissionDenied from None  # another owner looks at it
         messages.success(request, _("警告を確認済みにしました。"))
         return redirect("admin:index")

@@ -10,12 +10,20 @@ view costs at most two small indexed queries.
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from audit.actions import ALERT_ACTIONS, COUNTED_ACTIONS, SIGN_IN_FAILURES, Action, Outcome
+from audit.actions import (
+    ACCOUNT_SECURITY_ACTIONS,
+    ALERT_ACTIONS,
+    COUNTED_ACTIONS,
+    SIGN_IN_FAILURES,
+    Action,
+    Outcome,
+)
 from audit.models import Alert, AuditEntry
 from vault.access import holders
 
@@ -31,7 +39,12 @@ def check_alerts(entry, request=None):
     if action in ALERT_ACTIONS:
         return
     if action == Action.EXPORT_DOWNLOAD and outcome == Outcome.OK:
-        raise_alert(Alert.EXPORT_DOWNLOAD, entry, once_per_hour=False)
+        # An ordinary approved download is in the take-out ledger; one nobody else
+        # checked (self-approved, or approved by the requester's own appointee) alerts.
+        if entry.detail.get("self_approved"):
+            raise_alert(Alert.EXPORT_DOWNLOAD, entry, once_per_hour=False)
+    elif action == Action.CUSTOMER_REVEAL and entry.detail.get("past_guide"):
+        raise_alert(Alert.OWNER_REVEALS, entry)
     elif (
         action == Action.CUSTOMER_REVEAL
         and outcome == Outcome.REFUSED
@@ -44,6 +57,9 @@ def check_alerts(entry, request=None):
     elif action in SIGN_IN_FAILURES and outcome == Outcome.REFUSED:
         if action == Action.LOCKOUT or _failures_in_window(entry) >= _failure_limit():
             raise_alert(Alert.FAILURES, entry)
+    elif action in ACCOUNT_SECURITY_ACTIONS and outcome == Outcome.OK:
+        # Rare, and each one grants or moves access: every one is shown, none merged.
+        raise_alert(Alert.ACCOUNT_CHANGE, entry, once_per_hour=False)
     if (
         entry.customer_ids
         and action in VIEW_ACTIONS
@@ -128,15 +144,17 @@ def raise_alert(kind, cause, once_per_hour=True):
     return alert
 
 
-def owner_addresses():
-    """E-mail addresses of the active people who receive alerts (the owners)."""
-    users = holders(RECEIVE_ALERTS)
-    return sorted(set(users.exclude(email="").values_list("email", flat=True)))
+def owner_addresses(besides=None):
+    """E-mail addresses of the active people who receive alerts (the owners), but the
+    person ``besides`` (the alert's subject) when anyone else is left to tell."""
+    users = holders(RECEIVE_ALERTS).exclude(email="")
+    others = users.exclude(pk=besides) if besides is not None else users
+    return sorted(set((others if others.exists() else users).values_list("email", flat=True)))
 
 
 def notify_owners(alert):
-    """Mail the owners that an alert is waiting; the mail holds no personal data."""
-    recipients = owner_addresses()
+    """Mail the other owners that an alert is waiting; the mail holds no personal data."""
+    recipients = owner_addresses(besides=alert.subject_id)
     if not recipients:
         return
     with translation.override(settings.LANGUAGE_CODE):
@@ -151,19 +169,51 @@ def notify_owners(alert):
     send_mail(subject, body, None, recipients, fail_silently=True)
 
 
+# Acknowledging needs a recent re-authentication. That is the accounts app's, which
+# imports this one: it hands over its decorator at start-up (AccountsConfig.ready).
+_REAUTH_DECORATOR = []
+
+
+def use_reauthentication(decorator):
+    """Called by the accounts app: ``decorator`` guards the acknowledge button."""
+    _REAUTH_DECORATOR[:] = [decorator]
+
+
+def reauthenticated(view, **kwargs):
+    """``view`` behind the registered re-authentication decorator (fails loudly without)."""
+    if not _REAUTH_DECORATOR:
+        raise ImproperlyConfigured("The accounts app did not hand over re-authentication.")
+    return _REAUTH_DECORATOR[0](view, **kwargs)
+
+
 def open_alerts():
     """Alerts nobody has acknowledged yet, newest first."""
     return Alert.objects.filter(acknowledged_at__isnull=True).order_by("-raised_at")
 
 
+class OwnAlert(Exception):
+    """Nobody acknowledges an alert about their own actions."""
+
+
+def may_acknowledge(user, alert):
+    """True when ``user`` receives alerts and ``alert`` is not about their own actions."""
+    return user.has_perm(RECEIVE_ALERTS) and alert.subject_id != user.pk
+
+
 def acknowledge(alert, request):
-    """Mark ``alert`` as seen by the signed-in owner, in the ledger too."""
+    """Mark ``alert`` as seen by the signed-in owner (named on it), in the ledger too.
+    Raises OwnAlert for an alert about the owner's own actions."""
     from audit.ledger import record
 
+    if not may_acknowledge(request.user, alert):
+        raise OwnAlert
     with transaction.atomic():
         alert.acknowledged_at = timezone.now()
         alert.acknowledged_by_id = request.user.pk
-        alert.save(update_fields=["acknowledged_at", "acknowledged_by_id"])
+        alert.acknowledged_by_username = request.user.get_username()
+        alert.save(
+            update_fields=["acknowledged_at", "acknowledged_by_id", "acknowledged_by_username"]
+        )
         record(
             Action.ALERT_ACKNOWLEDGE,
             request=request,

@@ -157,12 +157,16 @@ class Alert(models.Model):
     EXPORT_DOWNLOAD = "export_download"
     NEW_IP = "new_ip"
     FAILURES = "failures"
+    ACCOUNT_CHANGE = "account_change"
+    OWNER_REVEALS = "owner_reveals"
     KIND_CHOICES = [
         (BULK_VIEW, _("1時間に多数の顧客を閲覧")),
         (REVEAL_QUOTA, _("表示回数の上限に到達")),
         (EXPORT_DOWNLOAD, _("エクスポートのダウンロード")),
         (NEW_IP, _("初めてのIPアドレスからのサインイン")),
         (FAILURES, _("サインインの失敗の繰り返し")),
+        (ACCOUNT_CHANGE, _("利用者のアカウントの変更")),
+        (OWNER_REVEALS, _("表示の目安を超えた個人情報の表示")),
     ]
 
     kind = models.CharField(_("種類"), max_length=20, choices=KIND_CHOICES)
@@ -173,6 +177,7 @@ class Alert(models.Model):
     subject_username = models.CharField(_("対象の利用者名"), max_length=150, blank=True)
     acknowledged_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
     acknowledged_by_id = models.BigIntegerField(_("確認者ID"), null=True, blank=True)
+    acknowledged_by_username = models.CharField(_("確認した人"), max_length=150, blank=True)
 
     class Meta:
         ordering = ["-raised_at"]

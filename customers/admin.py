@@ -133,7 +133,10 @@ class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # One entry per save, naming the fields the person changed in the form.
-        with changes.recorded_by_caller():
+        with transaction.atomic(), changes.recorded_by_caller():
+            if change and isinstance(obj, Customer):
+                # A changed e-mail or phone is its own entry, and the previous one is kept.
+                reading.keep_previous_contact(request, obj, form.changed_data)
             super().save_model(request, obj, form, change)
             ledger.record(
                 self.change_action if change else self.add_action,

@@ -5,6 +5,7 @@ import re
 import unicodedata
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, RegexValidator
 from django.db import models, transaction
@@ -164,6 +165,7 @@ class Customer(models.Model):
         """
         for field in PERSONAL_FIELDS:
             setattr(self, field, "")
+        self.previous_contacts.all().delete()
         self.name = ANONYMISED_NAME
         self.gender = Gender.UNANSWERED
         self.anonymised_at = timezone.now()
@@ -171,6 +173,43 @@ class Customer(models.Model):
         for purchase in self.purchases.all():
             purchase.product_name = ANONYMISED_PRODUCT
             purchase.save(update_fields=["product_name"])
+
+
+class PreviousContact(models.Model):
+    """A customer's e-mail address or phone number as it was before someone at the shop
+    changed it, kept sealed for ``SHOPGUARD_CONTACT_CHANGE_HOLD_DAYS``: meanwhile the
+    customer's own requests are answered at the previous address
+    (``customers.reading.address_on_file``), so nobody at the shop can route them to an
+    address they chose. Deleted with the customer's erasure; an expired one is never used
+    again and is dropped at the customer's next contact change."""
+
+    class Field(models.TextChoices):
+        EMAIL = "email", label("email")
+        PHONE = "phone", label("phone")
+
+    # The pk exists before the first save: it is part of the associated data.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="previous_contacts"
+    )
+    field = models.CharField(_("項目"), max_length=10, choices=Field.choices)
+    value = EncryptedTextField(_("変更前の値"), max_length=254, blank=True)
+    changed_at = models.DateTimeField(_("変更日時"), db_index=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("変更した人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["changed_at"]
+        verbose_name = _("変更前の連絡先")
+        verbose_name_plural = _("変更前の連絡先")
+
+    def __str__(self):
+        return f"{self.get_field_display()} @{self.changed_at:%Y-%m-%d}"
 
 
 class Category(models.Model):

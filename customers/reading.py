@@ -14,18 +14,35 @@ unrecorded read: an error under tests and DEBUG, a ledger entry of its own in pr
 * ``matching_customers``: exact search through the blind index.
 * ``export_rows``: every customer's exportable fields, for the archive writer; the ids
   it gave are what the download's ledger entry names.
+* ``address_on_file`` and ``keep_previous_contact``: where a customer's own requests
+  are answered, and the previous e-mail or phone kept sealed when the shop changes one
+  (``customer.contact_change``).
 """
 
 import uuid
 from contextlib import contextmanager
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
-from audit import ledger
+from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
+from accounts.reauth import recently_reauthenticated
+from audit import changes, ledger
 from audit.actions import Action, Outcome
-from customers.models import PERSONAL_FIELDS, Customer
-from customers.services import REVEAL_WITHOUT_QUOTA, RevealQuotaExceeded
+from audit.display import join_words
+from customers.fields import label
+from customers.models import PERSONAL_FIELDS, Customer, PreviousContact
+from customers.services import (
+    REVEAL_WITHOUT_QUOTA,
+    RevealNeedsReauthentication,
+    RevealQuotaExceeded,
+)
 from vault import limits
 from vault.blind_index import INDEX_HEX_CHARS, full_digest
 from vault.reads import bulk_read, recorded_read
@@ -115,22 +132,44 @@ def _reveal(request, obj, field, reason, customer):
         value = getattr(obj, field)  # decrypt first: a value that fails records no reveal
     with transaction.atomic():
         # Counted under the person's limit lock, in the transaction of the reveal's record.
-        allowed = request.user.has_perm(REVEAL_WITHOUT_QUOTA) or limits.STAFF_REVEALS.take(
-            request.user.pk
+        if request.user.has_perm(REVEAL_WITHOUT_QUOTA):
+            allowed, refusal, past_guide = _within_guide(request)
+        else:
+            allowed, refusal, past_guide = (
+                limits.STAFF_REVEALS.take(request.user.pk),
+                "quota",
+                False,
+            )
+        detail = (
+            {"field": field, "reason": reason}
+            if allowed
+            else {"field": field, "reason_code": refusal}
         )
+        if past_guide:
+            detail["past_guide"] = True
         ledger.record(
             REVEAL,
             request=request,
             outcome=Outcome.OK if allowed else Outcome.REFUSED,
             target=obj,
             customers=[customer.pk],
-            detail={"field": field, "reason": reason}
-            if allowed
-            else {"field": field, "reason_code": "quota"},
+            detail=detail,
         )
     if not allowed:
-        raise RevealQuotaExceeded
+        raise RevealQuotaExceeded if refusal == "quota" else RevealNeedsReauthentication
     return value
+
+
+def _within_guide(request):
+    """(allowed, refusal reason code, past the guide) for an owner's or manager's reveal:
+    within the hour's guide it passes; past it, only within the batch of a fresh
+    re-authentication (each confirmation gives one batch)."""
+    if limits.ELEVATED_REVEALS.take(request.user.pk):
+        return True, "", False
+    stamp = request.session.get(REAUTH_SESSION_KEY)
+    if not recently_reauthenticated(request):
+        return False, "reauth", True
+    return limits.ELEVATED_REVEAL_BATCHES.take((request.user.pk, stamp)), "reauth", True
 
 
 def reveal_field(request, customer, field, reason):
@@ -293,10 +332,92 @@ def customer_holding(kind, digest):
 
 
 def address_on_file(customer, entry):
-    """The e-mail address the shop holds for ``customer``, read under ``entry`` (the
-    ledger entry of the data request whose identity-check code it receives)."""
+    """The e-mail address the customer's own requests are answered at, read under
+    ``entry`` (the ledger entry of the data request whose code or answer it receives):
+    the one on file before any change made at the shop within the hold period
+    (``PreviousContact``), else the one on file now; "" when there is none. For no
+    customer (an unknown typed address) the same query runs and None comes back, so a
+    request's work does not tell who is a customer."""
+    held = PreviousContact.objects.filter(
+        customer_id=customer.pk if customer is not None else NO_CUSTOMER,
+        field=PreviousContact.Field.EMAIL,
+        changed_at__gt=timezone.now() - contact_hold(),
+    ).first()
+    if customer is None:
+        return None
     with recorded_read([customer.pk], entry=entry):
-        return customer.email
+        return held.value if held is not None else customer.email
+
+
+# An id no customer has: what address_on_file looks up for an unknown typed address.
+NO_CUSTOMER = uuid.UUID(int=0)
+
+
+# Contact changes -----------------------------------------------------------------------
+
+# What the shop may reach a customer at: a change of either is kept (PreviousContact).
+CONTACT_FIELDS = (PreviousContact.Field.EMAIL, PreviousContact.Field.PHONE)
+
+
+def contact_hold():
+    return timedelta(days=settings.SHOPGUARD_CONTACT_CHANGE_HOLD_DAYS)
+
+
+def keep_previous_contact(request, customer, typed):
+    """Before ``customer`` (with new values set, not yet saved) is saved: for each
+    contact field among ``typed`` (the fields typed into the form) whose value really
+    changes, record a ``customer.contact_change`` entry, keep the stored value sealed
+    (``PreviousContact``) and, after the commit, tell the address on file before the
+    change. Call it inside the save's transaction and ``recorded_by_caller()`` block.
+    Returns the changed fields."""
+    stored = Customer.objects.get(pk=customer.pk)
+    changed = [
+        field
+        for field in CONTACT_FIELDS
+        if field in typed
+        and full_digest(field, getattr(customer, field))[:INDEX_HEX_CHARS]
+        != getattr(stored, f"{field}_index")
+    ]
+    if not changed:
+        return []
+    with changes.recorded_by_caller() as saves:
+        saves.fields()  # the customer's own fields are named by the save's entry
+        entry = ledger.record(
+            Action.CUSTOMER_CONTACT_CHANGE,
+            request=request,
+            target=customer,
+            customers=[customer.pk],
+            detail={"fields": changed},
+        )
+        expired = timezone.now() - contact_hold()
+        stored.previous_contacts.filter(changed_at__lte=expired).delete()
+        with recorded_read([customer.pk], entry=entry):
+            for field in changed:
+                PreviousContact.objects.create(
+                    customer=stored,
+                    field=field,
+                    value=getattr(stored, field),
+                    changed_at=entry.created_at,
+                    changed_by=request.user,
+                )
+        notice_to = address_on_file(stored, entry)
+        saves.fields()  # kept under this entry, not named by the customer's
+    if notice_to:
+        transaction.on_commit(lambda: mail_contact_changed(notice_to, changed))
+    return changed
+
+
+def mail_contact_changed(address, fields):
+    """Tell the customer, at the address on file before the change, that their contact
+    details were changed at the shop: which kinds, never the values."""
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "fields": join_words(label(field) for field in fields),
+            "days": settings.SHOPGUARD_CONTACT_CHANGE_HOLD_DAYS,
+        }
+        subject = gettext("ご登録の連絡先の変更のお知らせ")
+        body = render_to_string("customers/contact_changed_mail.txt", context)
+    send_mail(subject, body, None, [address])
 
 
 def own_data(customer, *, action, target, detail=None, request=None):

@@ -36,6 +36,11 @@ class RevealQuotaExceeded(Exception):
     )
 
 
+class RevealNeedsReauthentication(Exception):
+    """An owner or manager past this hour's guide (limits.ELEVATED_REVEALS) reveals the
+    next batch only after confirming their password again."""
+
+
 # Reveals ------------------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.reauth import require_recent_auth
+from accounts.reauth import reauth_redirect, require_recent_auth
 from customers import reading, services
 from customers.forms import CustomerSearchForm, RevealForm
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
@@ -54,6 +54,9 @@ def reveal_page(request, customer, label, reveal):
         except services.RevealQuotaExceeded as refusal:
             context["refused"] = refusal.message
             status = 429
+        except services.RevealNeedsReauthentication:
+            # Past the hour's guide: confirm the password, then press the button again.
+            return reauth_redirect(request)
     context["reveals_left"] = left = services.reveals_left(request.user)
     if left == 0 and "value" not in context:
         # At the quota there is no form to fill in: only the message and the way back.

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from accounts import posture
+from accounts import posture, rules
 from audit import activity
 from audit.actions import SIGN_IN_FAILURES, Action
 from audit.alerts import RECEIVE_ALERTS, open_alerts, unacknowledged_for
@@ -69,6 +70,7 @@ def dashboard_for(request):
         context["waiting_data_requests"] = requests_due_for(user)
     if user.has_perm("audit.view_alert"):
         context["open_alerts"] = list(unacknowledged_for(user)[:20])
+        context["new_owners"] = new_owners()
     if user.has_perm("incidents.view_incident"):
         context["incident_deadlines"] = open_deadlines()
     if user.has_perm("audit.view_auditentry"):
@@ -90,6 +92,26 @@ def dashboard_for(request):
     if user.has_perm("audit.view_activity"):
         context["charts"] = charts_for(user)
     return context
+
+
+def new_owners():
+    """The people made owner within the cooling-off period, who made them so, and when
+    the period ends (accounts.rules.new_owners): usernames and dates only."""
+    appointments = rules.new_owners()
+    names = dict(
+        get_user_model()
+        .objects.filter(pk__in=[a.person_id for a in appointments])
+        .values_list("pk", "username")
+    )
+    return [
+        {
+            "username": names.get(a.person_id, "—"),
+            "by": a.by_username,
+            "since": show_datetime(a.at),
+            "until": show_datetime(a.at + rules.cooling_off_period()),
+        }
+        for a in appointments
+    ]
 
 
 def waiting_export(export):

@@ -2,7 +2,9 @@
 refusal, erasure and the one-time disclosure. Each does its work and writes its ledger
 entry in one transaction; the entry is the one record of the saves it covers
 (``audit.changes.recorded_by_caller``) and names their fields. Mails are sent after the
-commit, only to the address on file."""
+commit, only to the address on file (``customers.reading.address_on_file``: the one before
+any change made at the shop within the hold period, so nobody at the shop can route a
+customer's code or answer to an address they chose)."""
 
 import uuid
 from datetime import date, datetime
@@ -89,12 +91,12 @@ def receive_data_request(request: HttpRequest, *, email: str, **fields: Any) -> 
                 "fields": saves.fields(),
             },
         )
-        address = reading.address_on_file(customer, entry) if customer else None
+        address = reading.address_on_file(customer, entry)
     # Mailed once the request is stored (a mail for a request that failed to save would
     # carry a code nothing accepts), and only to the address on file.
     # The page the customer is sent to, and the one the mail links to: the same address.
     data_request.page_path = request_page_path(data_request)
-    if address is not None:
+    if address:
         mail_code(address, data_request, code, request.build_absolute_uri(data_request.page_path))
     return data_request
 
@@ -153,7 +155,7 @@ def verify_data_request(request: HttpRequest, data_request: DataRequest, code: s
             )
         purposes = step == DataRequest.Step.IDENTITY_CONFIRMED and locked.customer_id
         answer = answer_purposes(request, locked) if purposes else None
-    if answer is not None:
+    if answer is not None and answer.address:
         mail_purposes(answer.address, answer.data_request, answer.version, answer.article)
     return step
 
@@ -224,7 +226,7 @@ def advance_data_request(request: AuthenticatedHttpRequest, data_request: DataRe
         customer = data_request.customer if step == DataRequest.Step.DONE else None
         address = reading.address_on_file(customer, entry) if customer else None
         link = disclosure_link(request, data_request) if customer else ""
-    if address is not None:
+    if address:
         mail_outcome(address, data_request, link=link)
     return step
 
@@ -276,7 +278,7 @@ def refuse_data_request(
         )
         customer = locked.customer
         address = reading.address_on_file(customer, entry) if customer else None
-    if address is not None:
+    if address:
         mail_outcome(address, locked, reason)
     return locked
 
@@ -371,7 +373,8 @@ def erase_for_request(request: AuthenticatedHttpRequest, data_request: DataReque
         forget_requests_of(customer)
         detail = {"request": locked.reference, "kind": locked.kind, "consents_withdrawn": withdrawn}
         erase_customer(request, customer, detail=detail)
-    mail_outcome(address, locked)
+    if address:
+        mail_outcome(address, locked)
     return locked
 
 

@@ -21,7 +21,9 @@ class ExportRequest(models.Model):
     Every request waits for another person's approval: an active owner who did not ask.
     Only where the asking owner is the shop's sole privileged person may they approve it
     themselves (``self_approved``), after confirming their password and typing a
-    sentence. The archive holds the customers the request names (``scope``; frozen as
+    sentence; an approval by a person the requester created or promoted is flagged
+    ``self_approved`` too (no independent second person looked at it).
+    The archive holds the customers the request names (``scope``; frozen as
     ``customer_ids`` when it is made, except "all") and can be downloaded once, by the
     person who asked, within DOWNLOAD_WINDOW of the approval; after that it is expired.
 
@@ -120,18 +122,19 @@ class ExportRequest(models.Model):
         """A new request by ``requested_by`` (``fields``: the others), pending approval."""
         return cls.objects.create(requested_by=requested_by, status=cls.Status.PENDING, **fields)
 
-    def approve(self, approver: User) -> None:
-        """Approved by ``approver``: self-approved when that is the requester."""
-        self._decide(approver, self.Status.APPROVED)
+    def approve(self, approver: User, appointee: bool = False) -> None:
+        """Approved by ``approver``: self-approved when that is the requester, or a
+        person the requester created or promoted (``appointee``)."""
+        self._decide(approver, self.Status.APPROVED, appointee)
 
     def reject(self, person: User) -> None:
         self._decide(person, self.Status.REJECTED)
 
-    def _decide(self, person: User, status: str) -> None:
+    def _decide(self, person: User, status: str, appointee: bool = False) -> None:
         self.status = status
         self.decided_by = person
         self.decided_at = timezone.now()
-        self.self_approved = person.pk == self.requested_by_id
+        self.self_approved = person.pk == self.requested_by_id or appointee
         self.save(update_fields=["status", "decided_by", "decided_at", "self_approved"])
 
     def mark_downloaded(self, *, row_count: int, archive_sha256: str) -> None:

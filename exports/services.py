@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, BinaryIO, NamedTuple, NoReturn, TypedDict
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -267,6 +268,14 @@ def decision_problem(
             _("この申請は%(status)sのため、承認も却下もできません。")
             % {"status": export.get_status_display()},
         )
+    if rules.in_cooling_off(person):
+        return Problem(
+            "cooling_off",
+            _(
+                "新しいオーナーは%(days)s日間、承認も却下もできません。他のオーナーに依頼してください。"
+            )
+            % {"days": settings.SHOPGUARD_NEW_OWNER_COOLING_OFF_DAYS},
+        )
     own = rules.is_own(person, export.requested_by_id)
     if own and not rules.may_self_approve(person):
         return Problem(
@@ -301,16 +310,22 @@ def decide(
 def _decide(
     export: ExportRequest, approver: User, *, approve: bool, request: HttpRequest | None
 ) -> None:
+    # An approval by someone the requester created or promoted has no independent
+    # second person either: it is flagged self-approved, and the entry says why.
+    appointee = rules.appointed_by(approver, export.requested_by_id)
     if approve:
-        export.approve(approver)
+        export.approve(approver, appointee=appointee)
     else:
         export.reject(approver)
+    detail = {"self_approved": export.self_approved, "customers": export.customer_count}
+    if appointee:
+        detail["appointed_by_requester"] = True
     record(
         Action.EXPORT_APPROVE if approve else Action.EXPORT_REJECT,
         request=request,
         actor=approver,
         target=export,
-        detail={"self_approved": export.self_approved, "customers": export.customer_count},
+        detail=detail,
     )
 
 

@@ -267,6 +267,20 @@ SHOPGUARD_REQUIRE_2FA = envbool("SHOPGUARD_REQUIRE_2FA", True)
 SHOPGUARD_REAUTH_SECONDS = 10 * 60
 # 20 reveals an hour covers a busy hour of customer calls; more looks like copying the list.
 SHOPGUARD_STAFF_REVEALS_PER_HOUR = envint("SHOPGUARD_STAFF_REVEALS_PER_HOUR", 20)
+# Owners and managers reveal without the staff quota, but past 30 values an hour (a busy
+# day's look-ups, never a list being copied) each further batch of 30 needs a fresh
+# re-authentication and the other owners are alerted (vault.limits.ELEVATED_REVEALS).
+SHOPGUARD_ELEVATED_REVEALS_PER_HOUR = envint("SHOPGUARD_ELEVATED_REVEALS_PER_HOUR", 30)
+# A customer's e-mail address or phone number changed at the shop keeps the previous one
+# sealed for 30 days, and identity-check codes and answers to the customer's own requests
+# go to that previous address meanwhile: long enough for a customer who reads mail
+# rarely to see the notice of the change, so no one at the shop can route a request to
+# an address they chose (DESIGN: an insider acting on purpose).
+SHOPGUARD_CONTACT_CHANGE_HOLD_DAYS = envint("SHOPGUARD_CONTACT_CHANGE_HOLD_DAYS", 30)
+# A person who became owner (created or promoted) approves and second-checks nothing for
+# 7 days: one owner cannot make a second account and be their own second check before
+# every other owner has been told and had a week to object.
+SHOPGUARD_NEW_OWNER_COOLING_OFF_DAYS = envint("SHOPGUARD_NEW_OWNER_COOLING_OFF_DAYS", 7)
 # 50,000 rows per customer import: a small shop has a few thousand customers, and a file
 # this long is checked and written in a few minutes in flat memory; a longer one would
 # hold a worker (and, on SQLite, the database's write lock) far longer.

@@ -124,9 +124,25 @@ def _key(key: LimitKey) -> str:
 # The limits ---------------------------------------------------------------------------
 
 # 20 reveals an hour per staff member (SHOPGUARD_STAFF_REVEALS_PER_HOUR) covers a busy
-# hour of customer calls; more looks like copying the list. Owner and manager have none.
+# hour of customer calls; more looks like copying the list. Owner and manager have a
+# guide instead (ELEVATED_REVEALS).
 STAFF_REVEALS = Limit(
     "staff_reveals", 20, timedelta(hours=1), setting="SHOPGUARD_STAFF_REVEALS_PER_HOUR"
+)
+# Owners and managers reveal without the staff quota, but 30 values an hour
+# (SHOPGUARD_ELEVATED_REVEALS_PER_HOUR) is their guide: a busy day's look-ups, never a
+# list being copied. Past it each further batch of as many values needs a fresh
+# re-authentication (ELEVATED_REVEAL_BATCHES, keyed by the person and the moment they
+# confirmed their password, which lasts 10 minutes), and the other owners are alerted:
+# a borrowed session cannot read the customer list out value by value.
+ELEVATED_REVEALS = Limit(
+    "elevated_reveals", 30, timedelta(hours=1), setting="SHOPGUARD_ELEVATED_REVEALS_PER_HOUR"
+)
+ELEVATED_REVEAL_BATCHES = Limit(
+    "elevated_reveal_batches",
+    30,
+    timedelta(minutes=10),
+    setting="SHOPGUARD_ELEVATED_REVEALS_PER_HOUR",
 )
 # 5 password checks per username and address, then 30 minutes locked after the last
 # (SHOPGUARD_SIGN_IN_FAILURES, SHOPGUARD_SIGN_IN_LOCKOUT_MINUTES): enough for typos, far

@@ -229,6 +229,34 @@ def test_reactivating_is_recorded(client, people):
     assert entries("account.reactivate").get().target_id == str(people.frank.pk)
 
 
+def test_a_user_name_change_needs_reauthentication_and_is_its_own_entry(client, people):
+    client.force_login(people.alice)
+    data = change_form_data(people.carol, username="carol2", first_name="Carol")
+    response = client.post(change_url(people.carol), data)
+    assert response.status_code == 302 and response["Location"].startswith("/admin/reauth/")
+    assert User.objects.get(pk=people.carol.pk).username == "carol"
+
+    reauthenticate(client)
+    mark = ledger_mark()
+    assert client.post(change_url(people.carol), data).status_code == 302
+    assert User.objects.get(pk=people.carol.pk).username == "carol2"
+    written = entries_after(mark).filter(target_type="auth.user")
+    [entry] = written
+    assert (entry.action, entry.target_id) == ("account.username_change", str(people.carol.pk))
+    assert entry.detail == {"fields": ["first_name", "username"]}
+    assert entries_after(mark).filter(action="alert.raise").count() == 1
+
+
+def test_a_name_only_change_needs_no_reauthentication(client, people):
+    client.force_login(people.alice)
+    data = change_form_data(people.carol, first_name="Carol")
+    mark = ledger_mark()
+    assert client.post(change_url(people.carol), data).status_code == 302
+    assert User.objects.get(pk=people.carol.pk).first_name == "Carol"
+    [entry] = entries_after(mark).filter(target_type="auth.user")
+    assert (entry.action, entry.detail) == ("model.update", {"fields": ["first_name"]})
+
+
 def test_a_password_change_ends_the_persons_other_sessions(people):
     here, elsewhere = signed_in(Client(), people.carol), signed_in(Client(), people.carol)
     other_key = elsewhere.session.session_key
@@ -263,7 +291,9 @@ def test_the_owner_setting_a_password_ends_all_that_persons_sessions(client, peo
         "sessions_ended": 1,
         "fields": ["password"],
     }
-    assert list(entries_after(mark).values_list("action", flat=True)) == ["account.password_set"]
+    # It raises an account alert too (about this entry, not a record of the save).
+    written = entries_after(mark).values_list("action", flat=True)
+    assert list(written) == ["account.password_set", "alert.raise"]
 
 
 def test_owner_resets_someones_two_factor(client, people):

@@ -53,3 +53,31 @@ def test_the_last_active_owner_may_not_be_switched_off_or_demoted(people):
     assert not rules.leaves_no_one_to_manage_people(people.alice, OWNER)
     make_person("olivia", OWNER)
     assert not rules.leaves_no_one_to_manage_people(people.alice)
+
+
+def test_a_person_made_owner_by_someone_second_checks_nothing_for_the_period(people, clock):
+    from django.conf import settings
+
+    from accounts import people as accounts_people
+
+    mallory = make_person("mallory", STAFF)
+    accounts_people.change_role(people.alice, mallory, OWNER)
+    mallory = type(mallory).objects.get(pk=mallory.pk)
+    assert rules.in_cooling_off(mallory)
+    assert not rules.may_second_check(mallory, people.bob.pk)
+    assert [a.person_id for a in rules.new_owners()] == [mallory.pk]
+    assert rules.appointed_by(mallory, people.alice.pk)
+    assert not rules.appointed_by(people.alice, mallory.pk)
+    clock.advance(settings.SHOPGUARD_NEW_OWNER_COOLING_OFF_DAYS * 86400 + 60)
+    assert not rules.in_cooling_off(mallory) and rules.new_owners() == []
+    assert rules.may_second_check(mallory, people.bob.pk)
+
+
+def test_the_first_owner_made_by_the_command_has_no_cooling_off(db, monkeypatch):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    monkeypatch.setenv("OWNER_PASSWORD", "a long owner passphrase")
+    call_command("createowner", "shopowner", password_env="OWNER_PASSWORD")
+    owner = get_user_model().objects.get(username="shopowner")
+    assert not rules.in_cooling_off(owner) and rules.may_self_approve(owner)

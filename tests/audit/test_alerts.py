@@ -4,9 +4,11 @@ import pytest
 
 from audit.ledger import record
 from audit.models import Alert, AuditEntry
-from tests.signing import password_step
+from tests.signing import password_step, reauthenticate
 
 HOUR = 60 * 60
+# A download nobody else checked (self-approved): the kind that still raises an alert.
+UNCHECKED = {"self_approved": True}
 
 
 @pytest.fixture(autouse=True)
@@ -100,11 +102,19 @@ def test_a_reveal_refused_for_another_reason_raises_none(people):
     assert not Alert.objects.exists()
 
 
-def test_every_export_download_raises_an_alert(people):
-    record("export.download", actor=people.alice, target=("exports.exportrequest", 1))
-    record("export.download", actor=people.alice, target=("exports.exportrequest", 2))
+def test_only_a_download_nobody_else_checked_raises_an_alert(people):
+    # An ordinary approved download is in the take-out ledger, not an alert (issue #22).
+    record("export.download", actor=people.bob, detail={"self_approved": False})
+    assert not Alert.objects.exists()
+    unchecked = {"self_approved": True}
+    record(
+        "export.download", actor=people.alice, target=("exports.exportrequest", 1), detail=unchecked
+    )
+    record(
+        "export.download", actor=people.alice, target=("exports.exportrequest", 2), detail=unchecked
+    )
     assert Alert.objects.filter(kind=Alert.EXPORT_DOWNLOAD).count() == 2
-    record("export.download", actor=people.bob, outcome="refused")
+    record("export.download", actor=people.bob, outcome="refused", detail=unchecked)
     assert Alert.objects.filter(kind=Alert.EXPORT_DOWNLOAD).count() == 2
 
 
@@ -153,7 +163,7 @@ def test_the_owners_mail_holds_no_personal_data(
 ):
     customer = str(uuid.uuid4())
     with django_capture_on_commit_callbacks(execute=True):
-        record("export.download", actor=owners_mail.carol, customers=[customer])
+        record("export.download", actor=owners_mail.carol, customers=[customer], detail=UNCHECKED)
     [mail] = mailoutbox
     text = mail.subject + mail.body
     assert "carol" not in text and customer not in text
@@ -164,14 +174,14 @@ def test_no_mail_when_the_work_rolls_back(owners_mail, mailoutbox):
     from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        record("export.download", actor=owners_mail.carol)
+        record("export.download", actor=owners_mail.carol, detail=UNCHECKED)
         raise RuntimeError
     assert not Alert.objects.exists()
     assert mailoutbox == []
 
 
 def test_the_owner_sees_the_banner_until_acknowledging(client, people):
-    record("export.download", actor=people.bob)
+    record("export.download", actor=people.bob, detail=UNCHECKED)
     alert = Alert.objects.get()
     client.force_login(people.alice)
     home = client.get("/admin/")
@@ -180,10 +190,17 @@ def test_the_owner_sees_the_banner_until_acknowledging(client, people):
     ack_url = f"/admin/audit/alert/{alert.pk}/acknowledge/"
     assert ack_url.encode() in home.content
 
+    # Acknowledging needs a recent re-authentication (issue #22, finding 3).
+    response = client.post(ack_url)
+    assert response.status_code == 302 and response["Location"].startswith("/admin/reauth/")
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+    reauthenticate(client)
     response = client.post(ack_url)
     assert response.status_code == 302
     alert.refresh_from_db()
     assert alert.acknowledged_by_id == people.alice.pk
+    assert alert.acknowledged_by_username == "alice"
     ack = AuditEntry.objects.get(action="alert.acknowledge")
     assert ack.actor_id == people.alice.pk
     assert ack.detail == {"kind": "export_download", "alert_seq": alert.entry_seq}
@@ -192,7 +209,7 @@ def test_the_owner_sees_the_banner_until_acknowledging(client, people):
 
 @pytest.mark.parametrize("name", ["bob", "carol", "dave"])
 def test_only_the_owner_acknowledges(client, people, name):
-    record("export.download", actor=people.bob)
+    record("export.download", actor=people.bob, detail=UNCHECKED)
     alert = Alert.objects.get()
     client.force_login(getattr(people, name))
     assert "確認が必要な警告".encode() not in client.get("/admin/").content
@@ -203,7 +220,7 @@ def test_only_the_owner_acknowledges(client, people, name):
 
 
 def test_anonymous_cannot_acknowledge(client, people):
-    record("export.download", actor=people.bob)
+    record("export.download", actor=people.bob, detail=UNCHECKED)
     alert = Alert.objects.get()
     response = client.post(f"/admin/audit/alert/{alert.pk}/acknowledge/")
     assert response.status_code == 302
@@ -212,7 +229,7 @@ def test_anonymous_cannot_acknowledge(client, people):
 
 
 def test_acknowledging_needs_post(client, people):
-    record("export.download", actor=people.bob)
+    record("export.download", actor=people.bob, detail=UNCHECKED)
     alert = Alert.objects.get()
     client.force_login(people.alice)
     assert client.get(f"/admin/audit/alert/{alert.pk}/acknowledge/").status_code == 405
@@ -248,3 +265,17 @@ def test_the_distinct_count_stops_one_past_the_limit(people, settings):
     settings.SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = 5
     entry = view(people.carol, *[str(uuid.uuid4()) for _ in range(40)])
     assert _distinct_customers_in_window(entry) == 6
+
+
+def test_nobody_acknowledges_an_alert_about_their_own_actions(client, people):
+    record("export.download", actor=people.alice, detail=UNCHECKED)
+    alert = Alert.objects.get()
+    client.force_login(people.alice)
+    reauthenticate(client)
+    home = client.get("/admin/").content.decode()
+    assert f"/admin/audit/alert/{alert.pk}/acknowledge/" not in home
+    assert "他のオーナーが確認します" in home
+    assert client.post(f"/admin/audit/alert/{alert.pk}/acknowledge/").status_code == 403
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+    assert not AuditEntry.objects.filter(action="alert.acknowledge").exists()

@@ -220,7 +220,7 @@ VIEWS = {
     "admin:audit_auditentry_person": expect(REDIRECT, who=[OWNER, AUDITOR]),
     "admin:audit_auditentry_seq": expect(REDIRECT, who=[OWNER, AUDITOR]),
     "admin:audit_auditentry_csv": expect(200, who=[OWNER, AUDITOR]),
-    "admin:audit_alert_acknowledge": expect(405, REDIRECT, who=[OWNER]),
+    "admin:audit_alert_acknowledge": expect(405, REAUTH, who=[OWNER]),
     # An incident's steps are the owner's; its printable report is the auditor's too. An
     # empty POST is the form again; sending notices needs re-authentication.
     "admin:incidents_scope": expect(200, who=[OWNER]),

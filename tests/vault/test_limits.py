@@ -99,7 +99,9 @@ def test_the_staff_quota_follows_its_setting(settings):
 
 def test_every_limit_has_its_own_name():
     declared = [v for v in vars(limits).values() if isinstance(v, limits.Limit)]
-    assert len(declared) == 5  # guesses, codes, reveals, requests per IP and per address
+    # guesses, codes, staff reveals, the owners' reveal guide and its batches, requests per
+    # IP and per address
+    assert len(declared) == 7
     assert len({limit.name for limit in declared}) == len(declared)
 
 
