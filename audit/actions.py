@@ -46,6 +46,8 @@ class Action(models.TextChoices):
     EXPORT_REQUEST = "export.request", _("エクスポートの申請")
     EXPORT_APPROVE = "export.approve", _("エクスポートの承認")
     EXPORT_REJECT = "export.reject", _("エクスポートの却下")
+    EXPORT_WITHDRAW = "export.withdraw", _("エクスポート申請の取り下げ")
+    EXPORT_CANCEL = "export.cancel", _("エクスポート申請の取り消し")
     EXPORT_DOWNLOAD = "export.download", _("エクスポートのダウンロード")
     EXPORT_EXPIRE = "export.expire", _("エクスポートの期限切れ")
     EXPORT_LEDGER_CSV = "export.ledger_csv", _("持ち出し記録のCSV出力")

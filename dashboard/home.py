@@ -59,7 +59,7 @@ def dashboard_for(request):
         "receives_alerts": user.has_perm(RECEIVE_ALERTS),
     }
     if user.has_perm("exports.view_exportrequest"):
-        context["waiting_exports"] = [waiting_export(e) for e in pending_for(user)]
+        context["waiting_exports"] = [waiting_export(e, user) for e in pending_for(user)]
     if user.has_perm("datarequests.change_datarequest"):
         context["waiting_data_requests"] = requests_due_for(user)
     if user.has_perm("audit.view_alert"):
@@ -87,10 +87,12 @@ def dashboard_for(request):
     return context
 
 
-def waiting_export(export):
-    """What the home page shows of a waiting export request (no purpose, no fields)."""
+def waiting_export(export, user):
+    """What the home page shows of a waiting export request (no purpose, no fields):
+    ``to_check`` when ``user`` is its second person rather than its requester."""
     return {
         "pk": export.pk,
+        "to_check": export.requested_by_id != user.pk,
         "requested_by": export.requested_by.get_username(),
         "recipient": export.get_recipient_display(),
         "status": export.get_status_display(),

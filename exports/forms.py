@@ -2,10 +2,11 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from customers.fields import label
-from customers.models import Category
+from customers.models import Category, Customer
 from exports import services
 from exports.models import ExportRequest
 from vault.log import looks_personal
@@ -19,6 +20,16 @@ def category_choices():
         (c.code, f"{c.name_ja}（{sensitive}）" if c.sensitive else c.name_ja)
         for c in Category.objects.all()
     ]
+
+
+def _everyone_in_words():
+    return str(
+        _("%(scope)s（%(count)s人）")
+        % {"scope": Scope.ALL.label, "count": f"{Customer.objects.count():,}"}
+    )
+
+
+everyone_in_words = lazy(_everyone_in_words, str)
 
 
 class ExportRequestForm(forms.ModelForm):
@@ -73,12 +84,22 @@ class ExportRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.selected, self.search = list(selected), search
         self.fields["categories"].choices = category_choices  # read when shown or checked
-        scopes = [(Scope.ALL, Scope.ALL.label), (Scope.PURCHASES, Scope.PURCHASES.label)]
+        everyone = everyone_in_words()  # counted when shown, not when the form is made
+        scopes = [(Scope.ALL, everyone), (Scope.PURCHASES, Scope.PURCHASES.label)]
         if self.selected:
-            scopes.insert(1, (Scope.SELECTED, Scope.SELECTED.label))
+            chosen = _("%(scope)s（%(count)s人）") % {
+                "scope": Scope.SELECTED.label,
+                "count": f"{len(self.selected):,}",
+            }
+            scopes.insert(1, (Scope.SELECTED, chosen))
         if self.search:
             scopes.insert(1, (Scope.SEARCH, Scope.SEARCH.label))
         self.fields["scope"].choices = scopes
+        # What the person chose before arriving is the scope: it never widens to "all".
+        if self.selected:
+            self.initial["scope"] = Scope.SELECTED
+        elif self.search:
+            self.initial["scope"] = Scope.SEARCH
 
     def clean_purpose(self):
         purpose = self.cleaned_data["purpose"]

@@ -27,8 +27,10 @@ class ExportRequest(models.Model):
 
     Its life is these methods, each setting the state and its stamps and saving:
     ``request`` (pending), then ``approve`` or ``reject``; an approved one is then
-    ``mark_downloaded`` or, once ``is_due_to_expire``, ``expire``. (Preparing a download,
-    which shows the archive's password, changes nothing here.) The ledger entry of each
+    ``mark_downloaded`` or, once ``is_due_to_expire``, ``expire``. A pending one may
+    also be withdrawn (``withdraw``) by the person who asked, or cancelled (``cancel``)
+    by an owner. (Preparing a download, which shows the archive's password, changes
+    nothing here.) The ledger entry of each
     step is written by ``exports.services``, in the same transaction as the step.
     """
 
@@ -38,6 +40,8 @@ class ExportRequest(models.Model):
         REJECTED = "rejected", _("却下")
         DOWNLOADED = "downloaded", _("ダウンロード済み")
         EXPIRED = "expired", _("期限切れ")
+        WITHDRAWN = "withdrawn", _("取り下げ")
+        CANCELLED = "cancelled", _("取り消し")
 
     class Scope(models.TextChoices):
         ALL = "all", _("すべての顧客")
@@ -127,11 +131,29 @@ class ExportRequest(models.Model):
     def reject(self, person: User) -> None:
         self._decide(person, self.Status.REJECTED)
 
+    def withdraw(self) -> None:
+        """Withdrawn by the person who asked, before anyone decided."""
+        self._decide(self.requested_by, self.Status.WITHDRAWN)
+
+    def cancel(self, person: User) -> None:
+        """Cancelled by ``person`` (an owner) while it waited."""
+        self._decide(person, self.Status.CANCELLED)
+
+    def scope_in_words(self) -> str:
+        """Which customers, and how many, in words: what the requester and the second
+        person both read before the request goes anywhere."""
+        return _("%(scope)s（%(count)s人）") % {
+            "scope": self.get_scope_display(),
+            "count": f"{self.customer_count:,}",
+        }
+
     def _decide(self, person: User, status: str) -> None:
         self.status = status
         self.decided_by = person
         self.decided_at = timezone.now()
-        self.self_approved = person.pk == self.requested_by_id
+        # A withdrawal is the requester's own step, not an approval of anything.
+        decision = status in (self.Status.APPROVED, self.Status.REJECTED)
+        self.self_approved = decision and person.pk == self.requested_by_id
         self.save(update_fields=["status", "decided_by", "decided_at", "self_approved"])
 
     def mark_downloaded(self, *, row_count: int, archive_sha256: str) -> None:

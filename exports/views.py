@@ -167,6 +167,8 @@ def export_detail(request, export):
         "export": export,
         "can_decide": pending and rules.may_second_check(user, export.requested_by_id),
         "can_self_approve": pending and own and rules.may_self_approve(user),
+        "can_withdraw": pending and own,
+        "can_cancel": pending and rules.may_cancel_export(user, export.requested_by_id),
         "sentence": services.SELF_APPROVAL_SENTENCE,
         "field_labels": services.field_labels(export),
         "sensitive": services.includes_sensitive(export),
@@ -175,7 +177,12 @@ def export_detail(request, export):
     return render(request, "exports/detail.html", context)
 
 
-@vault_view("exports.approve_exportrequest")
+# Who may reach the decision and withdrawal buttons at all: who may ask for exports
+# (owners and managers). Which request each may decide is accounts.rules' to say.
+DECIDE_EXPORTS = "exports.add_exportrequest"
+
+
+@vault_view(DECIDE_EXPORTS)
 @require_POST
 @require_recent_auth(back=detail_page)
 @with_export
@@ -188,6 +195,18 @@ def export_decide(request, export):
             confirmation=request.POST.get("confirmation", ""),
             request=request,
         )
+    except ExportRefused as refusal:
+        return refused_page(request, refusal.message, export=export)
+    return redirect("exports:detail", pk=export.pk)
+
+
+@vault_view(DECIDE_EXPORTS)
+@require_POST
+@with_export
+def export_withdraw(request, export):
+    """Withdraw one's own waiting request, or (an owner) cancel someone else's."""
+    try:
+        services.withdraw_or_cancel(export, request.user, request=request)
     except ExportRefused as refusal:
         return refused_page(request, refusal.message, export=export)
     return redirect("exports:detail", pk=export.pk)

@@ -183,7 +183,8 @@ VIEWS = {
     "exports:list": expect(200, who=[OWNER, MANAGER]),
     "exports:new": expect(REAUTH, who=[OWNER, MANAGER]),
     "exports:detail": expect(200, who=[OWNER, MANAGER]),
-    "exports:decide": expect(405, REAUTH, who=[OWNER]),
+    "exports:decide": expect(405, REAUTH, who=[OWNER, MANAGER]),
+    "exports:withdraw": expect(405, REDIRECT, who=[OWNER, MANAGER]),
     "exports:prepare": expect(405, REAUTH, who=[OWNER, MANAGER]),
     "exports:download": expect(405, REAUTH, who=[OWNER, MANAGER]),
     # Privacy policy: public pages, and the owner's own admin pages.
