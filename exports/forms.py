@@ -44,6 +44,13 @@ class ExportRequestForm(forms.ModelForm):
     categories = forms.MultipleChoiceField(
         label=_("カテゴリ"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    # Japanese unless asked: a request that names none gets the glossary's words.
+    header_language = forms.ChoiceField(
+        label=_("見出しの言語"),
+        required=False,
+        choices=ExportRequest.Language.choices,
+        initial=ExportRequest.Language.JA,
+    )
 
     class Meta:
         model = ExportRequest
@@ -62,6 +69,7 @@ class ExportRequestForm(forms.ModelForm):
             "include_purchases",
             "include_sensitive",
             "encoding",
+            "header_language",
             "fields",
         ]
         widgets = {
@@ -100,6 +108,9 @@ class ExportRequestForm(forms.ModelForm):
             self.initial["scope"] = Scope.SELECTED
         elif self.search:
             self.initial["scope"] = Scope.SEARCH
+
+    def clean_header_language(self):
+        return self.cleaned_data["header_language"] or ExportRequest.Language.JA
 
     def clean_purpose(self):
         purpose = self.cleaned_data["purpose"]

@@ -53,6 +53,10 @@ class ExportRequest(models.Model):
         UTF8 = "utf-8-sig", _("UTF-8（BOM付き）")
         CP932 = "cp932", _("CP932（古いExcel向け）")
 
+    class Language(models.TextChoices):
+        JA = "ja", _("日本語")
+        EN = "en", _("英語")
+
     class Recipient(models.TextChoices):
         INTERNAL = "internal", _("社内利用")
         CONTRACTOR = "contractor", _("委託先（配送・決済など）")
@@ -91,6 +95,9 @@ class ExportRequest(models.Model):
     include_sensitive = models.BooleanField(_("要配慮カテゴリの購入を含める"), default=False)
     encoding = models.CharField(
         _("文字コード"), max_length=12, choices=Encoding.choices, default=Encoding.UTF8
+    )
+    header_language = models.CharField(
+        _("見出しの言語"), max_length=2, choices=Language.choices, default=Language.JA
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(

@@ -475,6 +475,7 @@ def _write_and_record(
             customer_ids=customer_ids,
             purchases=archive_purchases(export),
             encoding=export.encoding,
+            language=export.header_language,
         )
     except UnicodeEncodeError:
         raise ValidationError(
