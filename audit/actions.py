@@ -51,6 +51,13 @@ class Action(models.TextChoices):
     EXPORT_DOWNLOAD = "export.download", _("エクスポートのダウンロード")
     EXPORT_EXPIRE = "export.expire", _("エクスポートの期限切れ")
     EXPORT_LEDGER_CSV = "export.ledger_csv", _("持ち出し記録のCSV出力")
+    LABEL_ROUTINE_APPROVE = "label.routine_approve", _("ラベル作成の定型業務の承認")
+    LABEL_ROUTINE_END = "label.routine_end", _("ラベル作成の定型業務の終了")
+    LABEL_MAKE = "label.make", _("ラベルファイルの作成")
+    LABEL_DOWNLOAD = "label.download", _("ラベルファイルのダウンロード")
+    LABEL_EXPIRE = "label.expire", _("ラベルファイルの期限切れ")
+    SHIPMENT_ADD = "shipment.add", _("出荷の登録")
+    SHIPMENT_TRACKING = "shipment.tracking", _("送り状番号の取り込み")
     # The privacy policy and customers' requests
     POLICY_EDIT = "policy.edit", _("ポリシーの編集")
     POLICY_PUBLISH = "policy.publish", _("ポリシーの公開")

@@ -14,6 +14,8 @@ unrecorded read: an error under tests and DEBUG, a ledger entry of its own in pr
 * ``matching_customers``: exact search through the blind index.
 * ``export_rows``: every customer's exportable fields, for the archive writer; the ids
   it gave are what the download's ledger entry names.
+* ``recorded_rows``: the customers of a shipping-label file and their shipments,
+  recorded as the file's entry before anything is read.
 """
 
 import uuid
@@ -219,6 +221,29 @@ def export_rows(fields, *, carried, using=None, customer_ids=None):
         for customer in _export_customers(fields, using, customer_ids):
             carried.append(customer.pk)
             yield customer.pk, [getattr(customer, f) for f in fields]
+
+
+@contextmanager
+def recorded_rows(customer_ids, *, action, target, detail=None, request=None, actor=None):
+    """Read ``customer_ids``' rows, and rows linked to them (a shipment's sealed
+    recipient), inside the block: recorded first as one ``action`` entry naming every one
+    of them, in the caller's transaction. Yields the entry. Used by the label files,
+    whose entry is what "この顧客を見た人" shows."""
+    ids = [str(pk) for pk in customer_ids]
+    entry = ledger.record(
+        action, request=request, actor=actor, target=target, customers=ids, detail=detail
+    )
+    with recorded_read(ids, entry=entry):
+        yield entry
+
+
+@contextmanager
+def label_check():
+    """Inside the block, shipments' recipients may be decrypted to check that they fit a
+    carrier's layout (``bulk_read("label_check")``): the result names fields, never
+    values, so it is not a look at anyone's data."""
+    with bulk_read("label_check"):
+        yield
 
 
 # Notices -----------------------------------------------------------------------------

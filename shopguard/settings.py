@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "customers",
     "exports",
     "policy",
+    "shipping",
     "datarequests",
     "incidents",
     "dashboard",

@@ -45,12 +45,15 @@ BULK_READS = {
     "search_match": "comparing search candidates' full digests (false matches dropped)",
     "import_match": "matching and validating imported rows against known customers",
     "export_check": "counting values an export's chosen encoding (CP932) cannot hold",
+    "label_check": "checking shipments' addresses fit a carrier's layout (fields named only)",
     # Bulk: every row is read on purpose, by a command or a recorded export.
     "rotate_keys": "re-encrypting every value under the newest key, rebuilding indexes",
     "export_archive": "writing an approved export (its download entry names every customer)",
     "bench": "measuring encrypted reads in a throwaway database",
 }
-INTERNAL_READS = frozenset({"save", "reason_check", "search_match", "import_match", "export_check"})
+INTERNAL_READS = frozenset(
+    {"save", "reason_check", "search_match", "import_match", "export_check", "label_check"}
+)
 
 
 class UnrecordedRead(Exception):

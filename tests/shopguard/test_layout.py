@@ -25,10 +25,27 @@ ALLOWED = {
     "customers": {"accounts", "audit"},
     "policy": {"accounts", "audit", "customers"},
     "datarequests": {"accounts", "audit", "customers", "policy"},
-    "exports": {"accounts", "audit", "customers", "policy"},
+    "shipping": {"accounts", "audit", "customers", "policy"},
+    "exports": {"accounts", "audit", "customers", "policy", "shipping"},
     "incidents": {"accounts", "audit", "customers", "exports", "policy"},
-    "dashboard": {"accounts", "audit", "customers", "datarequests", "exports", "incidents"},
-    "devtools": {"accounts", "audit", "customers", "datarequests", "exports", "policy"},
+    "dashboard": {
+        "accounts",
+        "audit",
+        "customers",
+        "datarequests",
+        "exports",
+        "incidents",
+        "shipping",
+    },
+    "devtools": {
+        "accounts",
+        "audit",
+        "customers",
+        "datarequests",
+        "exports",
+        "policy",
+        "shipping",
+    },
 }
 
 
