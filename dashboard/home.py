@@ -25,6 +25,7 @@ from dashboard.charts import BarChart, Series, counts_by_day
 from datarequests.services import requests_due_for
 from exports.services import downloads_since, pending_for
 from incidents.deadlines import open_deadlines
+from shipping.services import label_work_today
 from vault import keys, limits
 from vault.encryption import current_key_id
 from vault.roles import ROLE_LABELS
@@ -60,6 +61,11 @@ def dashboard_for(request):
     }
     if user.has_perm("exports.view_exportrequest"):
         context["waiting_exports"] = [waiting_export(e, user) for e in pending_for(user)]
+    if user.has_perm("shipping.view_shipment"):
+        work = label_work_today()
+        if work.waiting or work.files_today:
+            context["label_work"] = work
+            context["shipping_url"] = reverse("shipping:list")
     if user.has_perm("datarequests.change_datarequest"):
         context["waiting_data_requests"] = requests_due_for(user)
     if user.has_perm("audit.view_alert"):

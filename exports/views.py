@@ -279,7 +279,14 @@ def takeout_ledger(request):
     if request.GET.get("format") == "csv":
         return takeout_csv(request, form, exports)
     rows = [takeout.row_of(export) for export in exports[:500]]
-    context = {"form": form, "headers": takeout.headers(), "rows": rows}
+    label_rows = [takeout.label_row_of(f) for f in form.label_files()[:500]]
+    context = {
+        "form": form,
+        "headers": takeout.headers(),
+        "rows": rows,
+        "label_headers": takeout.label_headers(),
+        "label_rows": label_rows,
+    }
     return page(request, "exports/ledger.html", context)
 
 

@@ -160,6 +160,24 @@ def made_today(routine: LabelRoutine) -> int:
     return files.aggregate(total=Sum("shipment_count"))["total"] or 0
 
 
+class LabelWork(NamedTuple):
+    """Today's label work, for the home page (counts only)."""
+
+    waiting: int  # shipments not yet in a file
+    files_today: int
+    shipments_today: int
+
+
+def label_work_today() -> LabelWork:
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    files = LabelFile.objects.filter(made_at__gte=start).exclude(status=LabelFile.Status.EXPIRED)
+    return LabelWork(
+        waiting=Shipment.objects.filter(state=State.UNSHIPPED).count(),
+        files_today=files.count(),
+        shipments_today=files.aggregate(total=Sum("shipment_count"))["total"] or 0,
+    )
+
+
 # Shipments ---------------------------------------------------------------------------
 
 
