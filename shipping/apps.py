@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class ShippingConfig(AppConfig):
     name = "shipping"
     verbose_name = _("出荷とラベル")
+
+    def ready(self):
+        # The carriers of active label routines are entrusted parties (委託先): the
+        # policy lists them through its own hook (the policy app imports no app above it).
+        from policy.vendors import offer_vendors
+        from shipping.services import carriers_entrusted
+
+        offer_vendors(carriers_entrusted)

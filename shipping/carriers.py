@@ -48,6 +48,9 @@ class Layout:
     code: str
     name: str
     columns: tuple[Column, ...]
+    # The carrier as the policy's list of entrusted parties names it.
+    company_ja: str = ""
+    company_en: str = ""
     # Most characters per source; the address is cut into lines of ``line`` characters
     # for the layouts that want several short lines (ADDRESS_1..4).
     limits: dict[Source, int] = field(default_factory=dict)
@@ -84,6 +87,8 @@ S = Source
 YAMATO_B2 = Layout(
     code="yamato_b2",
     name="ヤマト運輸 B2クラウド",
+    company_ja="ヤマト運輸株式会社",
+    company_en="Yamato Transport Co., Ltd.",
     columns=(
         _c("お客様管理番号", S.REFERENCE),
         _c("送り状種類", fixed="0"),
@@ -136,6 +141,8 @@ YAMATO_B2 = Layout(
 SAGAWA_EHIDEN = Layout(
     code="sagawa_ehiden",
     name="佐川急便 e飛伝",
+    company_ja="佐川急便株式会社",
+    company_en="Sagawa Express Co., Ltd.",
     columns=(
         _c("お届け先コード取得区分"),
         _c("お届け先コード"),
@@ -198,6 +205,8 @@ SAGAWA_EHIDEN = Layout(
 JAPAN_POST_CLICKPOST = Layout(
     code="japanpost_clickpost",
     name="日本郵便 クリックポスト",
+    company_ja="日本郵便株式会社",
+    company_en="Japan Post Co., Ltd.",
     columns=(
         _c("お届け先郵便番号", S.POSTAL_CODE),
         _c("お届け先氏名", S.NAME),

@@ -29,6 +29,7 @@ from audit.actions import Action, Outcome
 from audit.ledger import record
 from customers import reading
 from customers.models import Category, Customer, Purchase
+from policy.vendors import Vendor
 from shipping import labels
 from shipping.carriers import LAYOUTS, Layout
 from shipping.models import LabelFile, LabelRoutine, Shipment
@@ -148,6 +149,15 @@ def end_routine(owner: User, routine: LabelRoutine, *, request: HttpRequest | No
         routine.active = False
         routine.save(update_fields=["active"])
         record(Action.LABEL_ROUTINE_END, request=request, actor=owner, target=routine)
+
+
+def carriers_entrusted() -> list[Vendor]:
+    """The carriers of the active routines, as the policy's entrusted parties."""
+    codes = sorted(set(active_routines().values_list("carrier", flat=True)))
+    return [
+        Vendor(LAYOUTS[c].company_ja, LAYOUTS[c].company_en, "商品の配送", "delivering orders")
+        for c in codes
+    ]
 
 
 def active_routines() -> QuerySet[LabelRoutine]:

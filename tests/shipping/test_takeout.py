@@ -43,3 +43,18 @@ def test_the_home_page_shows_the_days_label_work(client, people, downloaded):
     signed_in(client, people.alice)
     page = client.get("/admin/").content.decode()
     assert 'id="dashboard-label-work"' in page and "今日のラベルファイル 1個（3件）" in page
+
+
+def test_the_carrier_of_an_active_routine_is_listed_as_entrusted_in_the_policy(
+    client, people, routine
+):
+    page = client.get("/privacy/").content.decode()
+    assert 'id="entrusted-parties"' in page and "ヤマト運輸株式会社" in page
+    english = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Yamato Transport Co., Ltd." in english
+    services.end_routine(people.alice, routine)
+    assert "ヤマト運輸株式会社" not in client.get("/privacy/").content.decode()
+    # Entrustment: no third-party provision record is kept for it.
+    from policy.models import ThirdPartyProvision
+
+    assert not ThirdPartyProvision.objects.exists()
