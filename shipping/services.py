@@ -224,6 +224,35 @@ def add_shipment(
     return shipment
 
 
+def add_shipments_for(
+    user: User, customers: list[Customer], *, request: HttpRequest | None = None
+) -> int:
+    """One shipment to the address on file for each of ``customers``, holding their
+    purchases not yet in any shipment; one ledger entry names them all. Returns how many."""
+    through = Shipment.purchases.through
+    shipped = set(through.objects.values_list("purchase_id", flat=True))
+    with transaction.atomic():
+        made = [Shipment(customer=c) for c in customers]
+        Shipment.objects.bulk_create(made)
+        links = [
+            through(shipment_id=s.pk, purchase_id=pk)
+            for s in made
+            for pk in Purchase.objects.filter(customer_id=s.customer_id)
+            .exclude(pk__in=shipped)
+            .values_list("pk", flat=True)
+        ]
+        through.objects.bulk_create(links)
+        record(
+            Action.SHIPMENT_ADD,
+            request=request,
+            actor=user,
+            target=("shipping.shipment", ""),
+            customers=[c.pk for c in customers],
+            detail={"shipments": len(made), "purchases": len(links)},
+        )
+    return len(made)
+
+
 def recipient_of(shipment: Shipment) -> labels.Recipient:
     """Where the box goes (read inside the caller's read scope)."""
     if shipment.to_address_on_file:

@@ -133,3 +133,36 @@ def test_a_bad_tracking_file_is_refused_on_the_page_and_changes_nothing(
     response = client.post("/admin/shipping/tracking/", {"carrier": "yamato_b2", "file": upload})
     assert response.status_code == 400 and "Shift_JIS" in response.content.decode()
     assert Shipment.objects.get(pk=shipments[0].pk).state == "labelled"
+
+
+def test_the_customer_list_action_adds_a_shipment_per_ticked_customer(client, people):
+    from customers.models import Customer, Purchase
+
+    hanako = Customer.objects.create(name="山田 花子", address="東京都渋谷区1-1")
+    taro = Customer.objects.create(name="佐藤 太郎", address="大阪府大阪市1-1")
+    food = Category.objects.get(code="food")
+    bought = Purchase.objects.create(
+        customer=hanako, product_name="お米", category=food, amount=1, purchased_on="2026-12-01"
+    )
+    signed_in(client, people.carol)
+    page = client.get("/admin/customers/customer/").content.decode()
+    assert 'value="ship_selected"' in page
+
+    response = client.post(
+        "/admin/customers/customer/",
+        {"action": "ship_selected", "_selected_action": [hanako.pk, taro.pk]},
+    )
+
+    assert response.status_code == 302 and response.url == "/admin/shipping/"
+    shipments = Shipment.objects.order_by("created_at")
+    assert {s.customer_id for s in shipments} == {hanako.pk, taro.pk}
+    assert all(s.to_address_on_file and s.state == "unshipped" for s in shipments)
+    assert list(Shipment.objects.get(customer=hanako).purchases.all()) == [bought]
+    entry = AuditEntry.objects.get(action="shipment.add")
+    assert set(entry.customer_ids) == {str(hanako.pk), str(taro.pk)}
+
+
+def test_the_ship_action_is_not_offered_to_auditors(client, people):
+    signed_in(client, people.dave)
+    response = client.get("/admin/customers/customer/")
+    assert 'value="ship_selected"' not in response.content.decode()
