@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shipping.carriers import Layout, Source
 from vault.japan import PREFECTURES, domestic_phone
+from vault.spreadsheet import safe_cell, safe_text_cells
 
 HONORIFIC = "様"
 _SPACES = re.compile(r"[ \u3000]+")
@@ -113,11 +114,14 @@ def row_values(
 
 
 def row(layout: Layout, values: dict[Source, str]) -> list[str]:
-    """The CSV row of one shipment: each column's source value, or its fixed value."""
-    return [
-        values.get(column.source, "") if column.source is not None else column.fixed
-        for column in layout.columns
-    ]
+    """The CSV row of one shipment: each column's source value, or its fixed value,
+    through the CSV cell guard (checked values never need it; the shop's own may)."""
+    return safe_text_cells(
+        [
+            values.get(column.source, "") if column.source is not None else column.fixed
+            for column in layout.columns
+        ]
+    )
 
 
 def problems_of(
@@ -153,10 +157,15 @@ def problems_of(
     for field, text in (
         ("name", values[Source.NAME]),
         ("address", recipient.address),
+        ("phone", values[Source.PHONE]),
         ("item", values[Source.ITEM]),
     ):
         if not encodable(text, layout.encoding):
             problem(field, _("配送業者のファイル（Shift_JIS）で使えない文字があります。"))
+        if safe_cell(text) != text:
+            # A spreadsheet would run it as a formula: fixed at the source, never marked
+            # on the label the carrier prints.
+            problem(field, _("先頭に「=」「+」「-」「@」などの記号があります。消してください。"))
     return found
 
 

@@ -115,3 +115,11 @@ def test_what_does_not_fit_is_listed_by_field_without_the_value():
     assert "都道府県" in messages and "32文字" in messages and "Shift_JIS" in messages
     assert all(p.reference == "REF1" for p in found)
     assert "𠮷" not in messages and "あああ" not in messages
+
+
+def test_a_value_a_spreadsheet_would_run_is_a_problem_to_fix_and_never_written_raw():
+    layout = carriers.YAMATO_B2
+    formula = labels.Recipient("=HYPERLINK(1)", "1500001", "東京都渋谷区1-1", "090-1234-5678")
+    found = labels.problems_of(layout, "REF2", formula, values(layout, formula))
+    assert [(p.field, "記号" in p.message) for p in found] == [("お届け先の氏名", True)]
+    assert labels.row(layout, values(layout, formula))[15] == "'=HYPERLINK(1)"
