@@ -40,6 +40,14 @@ _POLICY_WORK = [
     "datarequests.view_datarequest",
     "datarequests.change_datarequest",
 ]
+# The daily label work: everyone who works with customers, within the owner's routine.
+_LABEL_WORK = [
+    "shipping.view_shipment",
+    "shipping.add_shipment",
+    "shipping.change_shipment",
+    "shipping.view_labelroutine",
+    "shipping.add_labelfile",
+]
 ROLE_PERMISSIONS = {
     OWNER: [
         *_CUSTOMER_WORK,
@@ -54,6 +62,8 @@ ROLE_PERMISSIONS = {
         "exports.add_exportrequest",
         "exports.approve_exportrequest",
         "exports.view_takeout_ledger",
+        *_LABEL_WORK,
+        "shipping.approve_labelroutine",
         # Managing people (their accounts, roles, passwords and second factors).
         "auth.view_user",
         "auth.add_user",
@@ -78,13 +88,14 @@ ROLE_PERMISSIONS = {
         "customers.import_customers",
         "exports.view_exportrequest",
         "exports.add_exportrequest",
+        *_LABEL_WORK,
         # Customers' data requests: the manager works the queue with the owner.
         "datarequests.view_datarequest",
         "datarequests.change_datarequest",
         "audit.view_activity",
     ],
     # Staff reveal within an hourly quota (vault.limits.STAFF_REVEALS).
-    STAFF: list(_CUSTOMER_WORK),
+    STAFF: [*_CUSTOMER_WORK, *_LABEL_WORK],
     AUDITOR: [
         "audit.view_auditentry",
         "audit.view_activity",

@@ -41,9 +41,13 @@ def sees_every_export(user):
 
 
 def may_see_export(user, requested_by_id):
-    """True when ``user`` may see an export request: every one for its approvers, only
-    their own for everyone else."""
-    return sees_every_export(user) or is_own(user, requested_by_id)
+    """True when ``user`` may see an export request: every one for its approvers, their
+    own and those they are the second person for (``may_second_check``) for others."""
+    return (
+        sees_every_export(user)
+        or is_own(user, requested_by_id)
+        or may_second_check(user, requested_by_id)
+    )
 
 
 def may_self_approve(user):
@@ -57,13 +61,28 @@ def may_self_approve(user):
 
 def may_second_check(user, requested_by_id):
     """True when ``user`` may approve or reject an export asked for by ``requested_by_id``
-    as its second person: they approve exports, it is someone else's, and they are not
-    in a new owner's cooling-off period (``in_cooling_off``)."""
+    as its second person. The second check is a second person, not a rank: anyone who
+    approves exports checks someone else's request; an owner's request is checked by
+    another owner or, where the shop has no other active one, by a manager (someone who
+    may ask for exports too). Nobody in a new owner's cooling-off period
+    (``in_cooling_off``) checks anything."""
+    if not user.is_active or is_own(user, requested_by_id) or in_cooling_off(user):
+        return False
+    if user.has_perm(APPROVE_EXPORTS):
+        return True
+    if requested_by_id is None or not user.has_perm(REQUEST_EXPORTS):
+        return False
+    approvers = holders(APPROVE_EXPORTS)
     return (
-        user.has_perm(APPROVE_EXPORTS)
-        and not is_own(user, requested_by_id)
-        and not in_cooling_off(user)
+        approvers.filter(pk=requested_by_id).exists()
+        and not approvers.exclude(pk=requested_by_id).exists()
     )
+
+
+def may_cancel_export(user, requested_by_id):
+    """True when ``user`` may cancel someone else's waiting export: they approve exports.
+    (The person who asked withdraws their own instead.)"""
+    return user.has_perm(APPROVE_EXPORTS) and not is_own(user, requested_by_id)
 
 
 # New owners ----------------------------------------------------------------------------

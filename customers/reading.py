@@ -17,6 +17,8 @@ unrecorded read: an error under tests and DEBUG, a ledger entry of its own in pr
 * ``address_on_file`` and ``keep_previous_contact``: where a customer's own requests
   are answered, and the previous e-mail or phone kept sealed when the shop changes one
   (``customer.contact_change``).
+* ``recorded_rows``: the customers of a shipping-label file and their shipments,
+  recorded as the file's entry before anything is read.
 """
 
 import uuid
@@ -258,6 +260,39 @@ def export_rows(fields, *, carried, using=None, customer_ids=None):
         for customer in _export_customers(fields, using, customer_ids):
             carried.append(customer.pk)
             yield customer.pk, [getattr(customer, f) for f in fields]
+
+
+@contextmanager
+def recorded_rows(customer_ids, *, action, target, detail=None, request=None, actor=None):
+    """Read ``customer_ids``' rows, and rows linked to them (a shipment's sealed
+    recipient), inside the block: recorded first as one ``action`` entry naming every one
+    of them, in the caller's transaction. Yields the entry. Used by the label files,
+    whose entry is what "この顧客を見た人" shows."""
+    ids = [str(pk) for pk in customer_ids]
+    entry = ledger.record(
+        action, request=request, actor=actor, target=target, customers=ids, detail=detail
+    )
+    with recorded_read(ids, entry=entry):
+        yield entry
+
+
+def customer_values(fields, customer_ids, *, using=None):
+    """{customer id: [values of ``fields``]} of ``customer_ids``, read in chunks inside
+    the caller's read scope (a label file's ``recorded_rows``, or ``label_check``): it
+    opens none of its own, so nobody outside that scope is decrypted."""
+    return {
+        str(customer.pk): [getattr(customer, f) for f in fields]
+        for customer in _export_customers(fields, using, list(customer_ids))
+    }
+
+
+@contextmanager
+def label_check():
+    """Inside the block, shipments' recipients may be decrypted to check that they fit a
+    carrier's layout (``bulk_read("label_check")``): the result names fields, never
+    values, so it is not a look at anyone's data."""
+    with bulk_read("label_check"):
+        yield
 
 
 # Notices -----------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from dashboard.charts import BarChart, Series, counts_by_day
 from datarequests.services import requests_due_for
 from exports.services import downloads_since, pending_for
 from incidents.deadlines import open_deadlines
+from shipping.services import label_work_today
 from upkeep import schedule
 from vault import keys, limits
 from vault.encryption import current_key_id
@@ -65,7 +66,12 @@ def dashboard_for(request):
         "receives_alerts": user.has_perm(RECEIVE_ALERTS),
     }
     if user.has_perm("exports.view_exportrequest"):
-        context["waiting_exports"] = [waiting_export(e) for e in pending_for(user)]
+        context["waiting_exports"] = [waiting_export(e, user) for e in pending_for(user)]
+    if user.has_perm("shipping.view_shipment"):
+        work = label_work_today()
+        if work.waiting or work.files_today:
+            context["label_work"] = work
+            context["shipping_url"] = reverse("shipping:list")
     if user.has_perm("datarequests.change_datarequest"):
         context["waiting_data_requests"] = requests_due_for(user)
     if user.has_perm("audit.view_alert"):
@@ -114,10 +120,12 @@ def new_owners():
     ]
 
 
-def waiting_export(export):
-    """What the home page shows of a waiting export request (no purpose, no fields)."""
+def waiting_export(export, user):
+    """What the home page shows of a waiting export request (no purpose, no fields):
+    ``to_check`` when ``user`` is its second person rather than its requester."""
     return {
         "pk": export.pk,
+        "to_check": export.requested_by_id != user.pk,
         "requested_by": export.requested_by.get_username(),
         "recipient": export.get_recipient_display(),
         "status": export.get_status_display(),

@@ -2,10 +2,11 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from customers.fields import label
-from customers.models import Category
+from customers.models import Category, Customer
 from exports import services
 from exports.models import ExportRequest
 from vault.log import looks_personal
@@ -21,6 +22,16 @@ def category_choices():
     ]
 
 
+def _everyone_in_words():
+    return str(
+        _("%(scope)s（%(count)s人）")
+        % {"scope": Scope.ALL.label, "count": f"{Customer.objects.count():,}"}
+    )
+
+
+everyone_in_words = lazy(_everyone_in_words, str)
+
+
 class ExportRequestForm(forms.ModelForm):
     """``selected`` (ids chosen in the customer list) and ``search`` (a recalled exact
     search) come from the session, never from what the form posts."""
@@ -32,6 +43,13 @@ class ExportRequestForm(forms.ModelForm):
     )
     categories = forms.MultipleChoiceField(
         label=_("カテゴリ"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    # Japanese unless asked: a request that names none gets the glossary's words.
+    header_language = forms.ChoiceField(
+        label=_("見出しの言語"),
+        required=False,
+        choices=ExportRequest.Language.choices,
+        initial=ExportRequest.Language.JA,
     )
 
     class Meta:
@@ -51,6 +69,7 @@ class ExportRequestForm(forms.ModelForm):
             "include_purchases",
             "include_sensitive",
             "encoding",
+            "header_language",
             "fields",
         ]
         widgets = {
@@ -73,12 +92,25 @@ class ExportRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.selected, self.search = list(selected), search
         self.fields["categories"].choices = category_choices  # read when shown or checked
-        scopes = [(Scope.ALL, Scope.ALL.label), (Scope.PURCHASES, Scope.PURCHASES.label)]
+        everyone = everyone_in_words()  # counted when shown, not when the form is made
+        scopes = [(Scope.ALL, everyone), (Scope.PURCHASES, Scope.PURCHASES.label)]
         if self.selected:
-            scopes.insert(1, (Scope.SELECTED, Scope.SELECTED.label))
+            chosen = _("%(scope)s（%(count)s人）") % {
+                "scope": Scope.SELECTED.label,
+                "count": f"{len(self.selected):,}",
+            }
+            scopes.insert(1, (Scope.SELECTED, chosen))
         if self.search:
             scopes.insert(1, (Scope.SEARCH, Scope.SEARCH.label))
         self.fields["scope"].choices = scopes
+        # What the person chose before arriving is the scope: it never widens to "all".
+        if self.selected:
+            self.initial["scope"] = Scope.SELECTED
+        elif self.search:
+            self.initial["scope"] = Scope.SEARCH
+
+    def clean_header_language(self):
+        return self.cleaned_data["header_language"] or ExportRequest.Language.JA
 
     def clean_purpose(self):
         purpose = self.cleaned_data["purpose"]

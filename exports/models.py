@@ -29,8 +29,10 @@ class ExportRequest(models.Model):
 
     Its life is these methods, each setting the state and its stamps and saving:
     ``request`` (pending), then ``approve`` or ``reject``; an approved one is then
-    ``mark_downloaded`` or, once ``is_due_to_expire``, ``expire``. (Preparing a download,
-    which shows the archive's password, changes nothing here.) The ledger entry of each
+    ``mark_downloaded`` or, once ``is_due_to_expire``, ``expire``. A pending one may
+    also be withdrawn (``withdraw``) by the person who asked, or cancelled (``cancel``)
+    by an owner. (Preparing a download, which shows the archive's password, changes
+    nothing here.) The ledger entry of each
     step is written by ``exports.services``, in the same transaction as the step.
     """
 
@@ -40,6 +42,8 @@ class ExportRequest(models.Model):
         REJECTED = "rejected", _("却下")
         DOWNLOADED = "downloaded", _("ダウンロード済み")
         EXPIRED = "expired", _("期限切れ")
+        WITHDRAWN = "withdrawn", _("取り下げ")
+        CANCELLED = "cancelled", _("取り消し")
 
     class Scope(models.TextChoices):
         ALL = "all", _("すべての顧客")
@@ -50,6 +54,10 @@ class ExportRequest(models.Model):
     class Encoding(models.TextChoices):
         UTF8 = "utf-8-sig", _("UTF-8（BOM付き）")
         CP932 = "cp932", _("CP932（古いExcel向け）")
+
+    class Language(models.TextChoices):
+        JA = "ja", _("日本語")
+        EN = "en", _("英語")
 
     class Recipient(models.TextChoices):
         INTERNAL = "internal", _("社内利用")
@@ -89,6 +97,9 @@ class ExportRequest(models.Model):
     include_sensitive = models.BooleanField(_("要配慮カテゴリの購入を含める"), default=False)
     encoding = models.CharField(
         _("文字コード"), max_length=12, choices=Encoding.choices, default=Encoding.UTF8
+    )
+    header_language = models.CharField(
+        _("見出しの言語"), max_length=2, choices=Language.choices, default=Language.JA
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(
@@ -130,11 +141,30 @@ class ExportRequest(models.Model):
     def reject(self, person: User) -> None:
         self._decide(person, self.Status.REJECTED)
 
+    def withdraw(self) -> None:
+        """Withdrawn by the person who asked, before anyone decided."""
+        self._decide(self.requested_by, self.Status.WITHDRAWN)
+
+    def cancel(self, person: User) -> None:
+        """Cancelled by ``person`` (an owner) while it waited."""
+        self._decide(person, self.Status.CANCELLED)
+
+    def scope_in_words(self) -> str:
+        """Which customers, and how many, in words: what the requester and the second
+        person both read before the request goes anywhere."""
+        return _("%(scope)s（%(count)s人）") % {
+            "scope": self.get_scope_display(),
+            "count": f"{self.customer_count:,}",
+        }
+
     def _decide(self, person: User, status: str, appointee: bool = False) -> None:
         self.status = status
         self.decided_by = person
         self.decided_at = timezone.now()
-        self.self_approved = person.pk == self.requested_by_id or appointee
+        # A withdrawal is the requester's own step, not an approval of anything; a
+        # decision by someone the requester appointed counts as the requester's own.
+        decision = status in (self.Status.APPROVED, self.Status.REJECTED)
+        self.self_approved = decision and (person.pk == self.requested_by_id or appointee)
         self.save(update_fields=["status", "decided_by", "decided_at", "self_approved"])
 
     def mark_downloaded(self, *, row_count: int, archive_sha256: str) -> None:

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -260,14 +260,6 @@ def decision_problem(
 ) -> Problem | None:
     """Why ``person`` may not decide ``export`` now, or None (the rules on someone else's
     and one's own request are ``accounts.rules``)."""
-    if not person.has_perm(rules.APPROVE_EXPORTS):
-        return Problem("not_owner", _("承認できるのはオーナーだけです。"))
-    if export.status != Status.PENDING:
-        return Problem(
-            "not_pending",
-            _("この申請は%(status)sのため、承認も却下もできません。")
-            % {"status": export.get_status_display()},
-        )
     if rules.in_cooling_off(person):
         return Problem(
             "cooling_off",
@@ -277,9 +269,21 @@ def decision_problem(
             % {"days": settings.SHOPGUARD_NEW_OWNER_COOLING_OFF_DAYS},
         )
     own = rules.is_own(person, export.requested_by_id)
+    if not own and not rules.may_second_check(person, export.requested_by_id):
+        return Problem(
+            "not_second_person",
+            _("この申請を承認するのは、申請した人とは別のオーナー（いなければマネージャー）です。"),
+        )
+    if export.status != Status.PENDING:
+        return Problem(
+            "not_pending",
+            _("この申請は%(status)sのため、承認も却下もできません。")
+            % {"status": export.get_status_display()},
+        )
     if own and not rules.may_self_approve(person):
         return Problem(
-            "own_request", _("自分の申請は承認できません。他のオーナーの承認を待ってください。")
+            "own_request",
+            _("自分の申請は承認できません。ほかのオーナーかマネージャーの承認を待ってください。"),
         )
     if own and approve and confirmation.strip() != str(SELF_APPROVAL_SENTENCE):
         return Problem("no_confirmation", _("自己承認には確認の文を正しく入力してください。"))
@@ -327,6 +331,46 @@ def _decide(
         target=export,
         detail=detail,
     )
+
+
+def withdraw_or_cancel(
+    export: ExportRequest, person: User, *, request: HttpRequest | None = None
+) -> ExportRequest:
+    """End a waiting request: withdrawn by the person who asked, cancelled by an owner
+    (``accounts.rules.may_cancel_export``). Anything else is refused and recorded."""
+    own = rules.is_own(person, export.requested_by_id)
+    action = Action.EXPORT_WITHDRAW if own else Action.EXPORT_CANCEL
+    with transaction.atomic():
+        locked = ExportRequest.objects.select_for_update().get(pk=export.pk)
+        problem = ending_problem(locked, person)
+        if problem is None:
+            if own:
+                locked.withdraw()
+            else:
+                locked.cancel(person)
+            record(
+                action,
+                request=request,
+                actor=person,
+                target=locked,
+                detail={"customers": locked.customer_count, "scope": locked.scope},
+            )
+            return locked
+    refuse(action, person, problem.reason, problem.message, export=export, request=request)
+
+
+def ending_problem(export: ExportRequest, person: User) -> Problem | None:
+    """Why ``person`` may not withdraw or cancel ``export`` now, or None."""
+    own = rules.is_own(person, export.requested_by_id)
+    if not own and not rules.may_cancel_export(person, export.requested_by_id):
+        return Problem("not_allowed", _("取り消せるのは申請した本人とオーナーだけです。"))
+    if export.status != Status.PENDING:
+        return Problem(
+            "not_pending",
+            _("この申請は%(status)sのため、取り下げも取り消しもできません。")
+            % {"status": export.get_status_display()},
+        )
+    return None
 
 
 # Expiry ------------------------------------------------------------------------------
@@ -446,6 +490,7 @@ def _write_and_record(
             customer_ids=customer_ids,
             purchases=archive_purchases(export),
             encoding=export.encoding,
+            language=export.header_language,
         )
     except UnicodeEncodeError:
         raise ValidationError(
@@ -506,15 +551,22 @@ def _facts(export: ExportRequest) -> dict[str, object]:
 
 
 def pending_for(user: User) -> QuerySet[ExportRequest]:
-    """The export requests waiting on ``user``: for an owner, other people's requests to
-    approve; for a manager, their own not yet approved or approved and not yet
+    """The export requests waiting on ``user``: requests they are the second person for
+    (``accounts.rules.may_second_check``; their own too where they may self-approve),
+    and, for whoever cannot approve, their own not yet approved or approved and not yet
     downloaded (with its state). Oldest first."""
     open_states = [ExportRequest.Status.PENDING, ExportRequest.Status.APPROVED]
     requests = ExportRequest.objects.select_related("requested_by").order_by("requested_at")
+    pending = requests.filter(status=ExportRequest.Status.PENDING)
     if user.has_perm(rules.APPROVE_EXPORTS):
-        pending = requests.filter(status=ExportRequest.Status.PENDING)
         return pending if rules.may_self_approve(user) else pending.exclude(requested_by=user)
-    return requests.filter(requested_by=user, status__in=open_states)
+    mine = Q(requested_by=user, status__in=open_states)
+    checked = [
+        pk
+        for pk, requester in pending.exclude(requested_by=user).values_list("pk", "requested_by")
+        if rules.may_second_check(user, requester)
+    ]
+    return requests.filter(mine | Q(pk__in=checked))
 
 
 class Downloads(NamedTuple):
@@ -554,11 +606,12 @@ class ExportFacts(TypedDict):
 
 
 def awaiting_approval_for(user: User) -> list[ExportFacts]:
-    """Pending requests ``user`` may decide now, as plain facts (oldest first): an
-    owner's part of ``pending_for``; nobody else decides."""
+    """Pending requests ``user`` may decide now, as plain facts (oldest first): the part
+    of ``pending_for`` they are the second person for (or may self-approve)."""
+    waiting = pending_for(user).filter(status=ExportRequest.Status.PENDING)
     if not user.has_perm(rules.APPROVE_EXPORTS):
-        return []
-    return [_plain(export) for export in pending_for(user)]
+        waiting = waiting.exclude(requested_by=user)
+    return [_plain(export) for export in waiting]
 
 
 def recent_exports(days: int = 30) -> list[ExportFacts]:

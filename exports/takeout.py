@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from customers.fields import label
 from exports.models import ExportRequest
+from shipping.models import LabelFile
 from vault.spreadsheet import safe_cell
 
 
@@ -46,6 +47,22 @@ class LedgerFilter(forms.Form):
             person = data["person"]
             queryset = queryset.filter(requested_by=person) | queryset.filter(decided_by=person)
         return queryset.order_by("-requested_at")
+
+    def label_files(self):
+        """The carriers' label files the same filters select (made in the period, made
+        by the person or under a routine they approved), newest first."""
+        queryset = LabelFile.objects.select_related("made_by", "routine__approved_by")
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("since"):
+            queryset = queryset.filter(made_at__date__gte=data["since"])
+        if data.get("until"):
+            queryset = queryset.filter(made_at__date__lte=data["until"])
+        if data.get("person"):
+            person = data["person"]
+            queryset = queryset.filter(made_by=person) | queryset.filter(
+                routine__approved_by=person
+            )
+        return queryset.order_by("-made_at")
 
     def as_detail(self):
         """The filters for the ledger entry: dates and a username, nothing personal."""
@@ -111,6 +128,39 @@ def headers():
         _("SHA-256"),
         _("申請日時"),
         _("判断日時"),
+        _("ダウンロード日時"),
+        _("期限切れ日時"),
+    ]
+
+
+def label_row_of(label_file):
+    """One label file's row: plain text cells, in the order of ``label_headers()``."""
+    routine = label_file.routine
+    return [
+        str(label_file.pk),
+        label_file.get_status_display(),
+        label_file.made_by.username,
+        label_file.get_carrier_display(),
+        _("%(routine)s、%(owner)s が承認")
+        % {"routine": routine, "owner": routine.approved_by.username},
+        label_file.shipment_count,
+        label_file.file_sha256,
+        japan_time(label_file.made_at),
+        japan_time(label_file.downloaded_at),
+        japan_time(label_file.expired_at),
+    ]
+
+
+def label_headers():
+    return [
+        _("ラベルファイル"),
+        _("状態"),
+        _("作った人"),
+        _("配送業者"),
+        _("定型業務"),
+        _("件数"),
+        _("SHA-256"),
+        _("作成日時"),
         _("ダウンロード日時"),
         _("期限切れ日時"),
     ]

@@ -6,7 +6,7 @@ import tempfile
 import uuid
 from functools import wraps
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, HttpResponse
@@ -64,10 +64,16 @@ def take_password(request, export):
         return None
 
 
+def page(request, template, context, *, status=200):
+    """An export page inside the admin's frame: its header with the person's name and
+    sign-out, and its menu (the admin site's own context)."""
+    return render(request, template, {**admin.site.each_context(request), **context}, status=status)
+
+
 def refused_page(request, message, *, status=409, export=None):
     """A refusal as a page that says why (never a bare status)."""
     context = {"message": message, "export": export}
-    return render(request, "exports/refused.html", context, status=status)
+    return page(request, "exports/refused.html", context, status=status)
 
 
 def get_export_for(request, pk):
@@ -128,7 +134,7 @@ def export_list(request):
         "exports": queryset[:200],
         "can_read_ledger": request.user.has_perm(TAKEOUT_LEDGER),
     }
-    return render(request, "exports/list.html", context)
+    return page(request, "exports/list.html", context)
 
 
 @vault_view("exports.add_exportrequest")
@@ -154,7 +160,7 @@ def export_new(request):
             return redirect("exports:detail", pk=export.pk)
         services.refuse_request(request.user, form.error_codes(), request=request)
     status = 400 if form.is_bound else 200
-    return render(request, "exports/new.html", {"form": form}, status=status)
+    return page(request, "exports/new.html", {"form": form}, status=status)
 
 
 @vault_view("exports.view_exportrequest")
@@ -167,15 +173,22 @@ def export_detail(request, export):
         "export": export,
         "can_decide": pending and rules.may_second_check(user, export.requested_by_id),
         "can_self_approve": pending and own and rules.may_self_approve(user),
+        "can_withdraw": pending and own,
+        "can_cancel": pending and rules.may_cancel_export(user, export.requested_by_id),
         "sentence": services.SELF_APPROVAL_SENTENCE,
         "field_labels": services.field_labels(export),
         "sensitive": services.includes_sensitive(export),
         "download_problem": services.download_problem(export, user),
     }
-    return render(request, "exports/detail.html", context)
+    return page(request, "exports/detail.html", context)
 
 
-@vault_view("exports.approve_exportrequest")
+# Who may reach the decision and withdrawal buttons at all: who may ask for exports
+# (owners and managers). Which request each may decide is accounts.rules' to say.
+DECIDE_EXPORTS = "exports.add_exportrequest"
+
+
+@vault_view(DECIDE_EXPORTS)
 @require_POST
 @require_recent_auth(back=detail_page)
 @with_export
@@ -188,6 +201,18 @@ def export_decide(request, export):
             confirmation=request.POST.get("confirmation", ""),
             request=request,
         )
+    except ExportRefused as refusal:
+        return refused_page(request, refusal.message, export=export)
+    return redirect("exports:detail", pk=export.pk)
+
+
+@vault_view(DECIDE_EXPORTS)
+@require_POST
+@with_export
+def export_withdraw(request, export):
+    """Withdraw one's own waiting request, or (an owner) cancel someone else's."""
+    try:
+        services.withdraw_or_cancel(export, request.user, request=request)
     except ExportRefused as refusal:
         return refused_page(request, refusal.message, export=export)
     return redirect("exports:detail", pk=export.pk)
@@ -214,7 +239,7 @@ def export_prepare(request, export):
             return refused_page(request, refusal.message, export=export)
     password = new_archive_password()
     keep_password(request, export, password)
-    return render(request, "exports/password.html", {"export": export, "password": password})
+    return page(request, "exports/password.html", {"export": export, "password": password})
 
 
 def archive_file():
@@ -254,8 +279,15 @@ def takeout_ledger(request):
     if request.GET.get("format") == "csv":
         return takeout_csv(request, form, exports)
     rows = [takeout.row_of(export) for export in exports[:500]]
-    context = {"form": form, "headers": takeout.headers(), "rows": rows}
-    return render(request, "exports/ledger.html", context)
+    label_rows = [takeout.label_row_of(f) for f in form.label_files()[:500]]
+    context = {
+        "form": form,
+        "headers": takeout.headers(),
+        "rows": rows,
+        "label_headers": takeout.label_headers(),
+        "label_rows": label_rows,
+    }
+    return page(request, "exports/ledger.html", context)
 
 
 def takeout_csv(request, form, exports):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from policy import services
 from policy.content import compare_articles, localised_articles
 from policy.models import ConsentInvitation, PolicyVersion, ShopProfile, ThirdPartyProvision
+from policy.vendors import current_vendors
 
 CONSENT_SESSION_KEY = "policy_consent_token"
 
@@ -47,6 +48,7 @@ def render_version(request, version, current_version):
         "articles": localised_articles(version.articles, language),
         "change_summary": version.change_summary(language),
         "profile": ShopProfile.load().localised(language),
+        "vendors": current_vendors(language),
         "asks_consent": asks_consent,
         "previous": version.previous() if asks_consent else None,
         "retention": retention_periods(),

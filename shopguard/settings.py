@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "customers",
     "exports",
     "policy",
+    "shipping",
     "datarequests",
     "incidents",
     "dashboard",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("admin/customers/", include("customers.urls")),
     path("admin/exports/", include("exports.urls")),
     path("admin/upkeep/", include("upkeep.urls")),
+    path("admin/shipping/", include("shipping.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("privacy/requests/", include("datarequests.urls")),

@@ -47,6 +47,7 @@ BULK_READS = {
     "export_check": "counting values an export's chosen encoding (CP932) cannot hold",
     "restore_check": "opening a sample of a restored backup's values to prove the keys open them",
     "retention_check": "proving no personal value of an anonymised customer remains",
+    "label_check": "checking shipments' addresses fit a carrier's layout (fields named only)",
     # Bulk: every row is read on purpose, by a command or a recorded export.
     "rotate_keys": "re-encrypting every value under the newest key, rebuilding indexes",
     "export_archive": "writing an approved export (its download entry names every customer)",
@@ -61,6 +62,7 @@ INTERNAL_READS = frozenset(
         "export_check",
         "restore_check",
         "retention_check",
+        "label_check",
     }
 )
 

@@ -22,6 +22,10 @@ def test_approvers_see_every_export_everyone_else_only_their_own(people):
     assert not rules.may_see_export(people.carol, asked_by_bob)
     assert not rules.may_see_export(people.dave, asked_by_bob)
     assert rules.may_see_export(people.bob, asked_by_bob)
+    # alice is the only owner: bob is her request's second person, so he sees it ...
+    assert rules.may_see_export(people.bob, people.alice.pk)
+    # ... until another owner is there to check it.
+    make_person("olivia", OWNER)
     assert not rules.may_see_export(people.bob, people.alice.pk)
     assert rules.may_see_export(people.alice, asked_by_bob)
     assert rules.sees_every_export(people.alice) and not rules.sees_every_export(people.bob)
@@ -29,9 +33,15 @@ def test_approvers_see_every_export_everyone_else_only_their_own(people):
 
 def test_only_an_approver_second_checks_and_only_someone_elses_export(people):
     assert not rules.may_second_check(ANONYMOUS, people.bob.pk)
-    assert not rules.may_second_check(people.bob, people.carol.pk)  # a manager approves none
+    assert not rules.may_second_check(people.bob, people.carol.pk)  # only an owner's request
+    assert not rules.may_second_check(people.carol, people.alice.pk)  # staff check nothing
     assert not rules.may_second_check(people.alice, people.alice.pk)  # not their own
     assert rules.may_second_check(people.alice, people.bob.pk)
+    # A second person, not a rank: the only owner's request is the manager's to check.
+    assert rules.may_second_check(people.bob, people.alice.pk)
+    make_person("olivia", OWNER)
+    assert not rules.may_second_check(people.bob, people.alice.pk)
+    assert rules.may_second_check(people.alice, make_person("otto", MANAGER).pk)
 
 
 def test_self_approval_only_for_the_owner_no_one_else_could_check(db):

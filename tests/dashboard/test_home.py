@@ -16,6 +16,8 @@ from audit.ledger import record
 from customers.models import Customer
 from datarequests.models import DataRequest
 from exports import services
+from tests.factories import make_person
+from vault.roles import OWNER
 
 HOME = "/admin/"
 MARKER_NAME, MARKER_EMAIL = "目印 ダッシュ子", "dash.marker@example.jp"
@@ -64,6 +66,7 @@ def test_an_owner_sees_others_exports_to_approve_with_a_link(client, people):
 
 
 def test_a_manager_sees_the_state_of_their_own_export_only(client, people):
+    make_person("olivia", OWNER)  # alice's request is olivia's to check, not bob's
     export = manager_export(people)
     other = services.request_export(
         people.alice, purpose="棚卸", recipient="internal", fields=["name"]

@@ -75,7 +75,9 @@ def test_a_manager_request_is_approved_by_an_owner_and_never_by_a_manager(
 ):
     new_request(signed_in(client, people.bob, reauthenticated=True))
     export = latest()
-    assert decide(client, export).status_code == 403  # managers have no approve permission
+    # His own request: refused by the rule (the second person is someone else), recorded.
+    assert decide(client, export).status_code == 409
+    assert refusals("export.approve").get().detail == {"reason": "own_request"}
     with pytest.raises(services.ExportRefused):
         services.decide(export, people.bob, approve=True, confirmation=SENTENCE)
     assert (

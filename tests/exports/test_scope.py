@@ -76,7 +76,7 @@ def rows_of(text):
 def test_an_export_of_all_holds_every_customer_and_only_the_chosen_fields(client, people, shop):
     export, members = approved_download(client, people, fields=["email"])
     rows = rows_of(members["customers.csv"])
-    assert rows[0] == ["id", "email"]
+    assert rows[0] == ["番号", "メールアドレス"]
     assert sorted(r[1] for r in rows[1:]) == sorted(e for _n, e in ROWS)
     assert "山田" not in members["customers.csv"] and "purchases.csv" not in members
     assert export.customer_count == 3 and export.row_count == 3
@@ -93,8 +93,8 @@ def test_the_customer_list_action_selects_exactly_the_ticked_customers(client, p
     assert "hanako" not in response.url
     export, members = approved_download(client, people, scope="selected")
     assert export.customer_count == 2
-    ids = {r[0] for r in rows_of(members["customers.csv"])[1:]}
-    assert ids == {str(hanako.pk), str(taro.pk)}
+    emails = {r[2] for r in rows_of(members["customers.csv"])[1:]}
+    assert emails == {"hanako@example.com", "taro@example.com"}
 
 
 def test_the_list_action_is_offered_to_those_who_may_request_only(client, people, shop):
@@ -136,8 +136,10 @@ def test_purchases_in_a_period_select_their_customers_and_leave_sensitive_ones_o
     )
     assert export.customer_ids == [str(hanako.pk)]
     purchases = rows_of(members["purchases.csv"])
-    assert purchases[0] == ["customer_id", "purchased_on", "category", "amount", "product_name"]
-    assert purchases[1:] == [[str(hanako.pk), "2026-11-25", "food", "3000", "お米"]]
+    assert purchases[0] == ["番号", "購入日", "カテゴリ", "金額", "商品名"]
+    # The number is the customer's row in customers.csv, never an internal id.
+    assert purchases[1:] == [["1", "2026-11-25", "food", "3000", "お米"]]
+    assert rows_of(members["customers.csv"])[1][0] == "1"
     assert "胃薬" not in members["purchases.csv"]
 
 
@@ -237,8 +239,8 @@ def test_a_third_party_export_leaves_out_who_asked_to_stop_and_says_so(client, p
     assert decide(owner, export).status_code == 302
     response, password = download(client, export)
     members = archive_members(b"".join(response.streaming_content), password)
-    ids = {r[0] for r in rows_of(members["customers.csv"])[1:]}
-    assert ids == {str(_ichiro.pk)}
+    emails = {r[1] for r in rows_of(members["customers.csv"])[1:]}
+    assert emails == {"ichiro@example.com"}
 
 
 def test_an_internal_export_still_holds_everyone(client, people, shop):

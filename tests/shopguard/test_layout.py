@@ -25,10 +25,20 @@ ALLOWED = {
     "customers": {"accounts", "audit"},
     "policy": {"accounts", "audit", "customers"},
     "datarequests": {"accounts", "audit", "customers", "policy"},
-    "exports": {"accounts", "audit", "customers", "policy"},
+    "shipping": {"accounts", "audit", "customers", "policy"},
+    "exports": {"accounts", "audit", "customers", "policy", "shipping"},
     "incidents": {"accounts", "audit", "customers", "exports", "policy"},
     # Backups, retention, scheduled jobs and test copies act on every app's data.
-    "upkeep": {"accounts", "audit", "customers", "datarequests", "exports", "incidents", "policy"},
+    "upkeep": {
+        "accounts",
+        "audit",
+        "customers",
+        "datarequests",
+        "exports",
+        "incidents",
+        "policy",
+        "shipping",
+    },
     "dashboard": {
         "accounts",
         "audit",
@@ -37,6 +47,7 @@ ALLOWED = {
         "exports",
         "incidents",
         "upkeep",
+        "shipping",
     },
     "devtools": {
         "accounts",
@@ -46,6 +57,7 @@ ALLOWED = {
         "exports",
         "incidents",
         "policy",
+        "shipping",
         "upkeep",
     },
 }

@@ -8,6 +8,7 @@ MENU = {
     "menu-customers": {"alice", "bob", "carol"},
     "menu-import": {"alice", "bob"},
     "menu-exports": {"alice", "bob"},
+    "menu-shipping": {"alice", "bob", "carol"},
     "menu-ledger": {"alice", "dave"},
     "menu-incidents": {"alice", "dave"},
     "menu-policy": {"alice"},

@@ -16,12 +16,15 @@ from django.db import transaction
 from accounts.roles import set_role
 from audit import ledger
 from audit.actions import Action
-from customers.models import Customer
+from customers.models import Customer, Purchase
 from devtools.demo import seed_customers
+from shipping.models import Shipment
 from upkeep import identity
 from vault.roles import ROLES
 
 DEMO_USERS = {role: f"demo-{role}" for role in ROLES}
+# Boxes waiting for today's label file: enough to show the label work, under any cap.
+DEMO_SHIPMENTS = 12
 
 
 class Command(BaseCommand):
@@ -51,6 +54,7 @@ class Command(BaseCommand):
         real = identity.holds_real_customers()
         self.seed_sign_ins()
         self.seed_customers(customers)
+        self.seed_shipments(min(customers, DEMO_SHIPMENTS))
         if not real:
             identity.mark("demo")
 
@@ -82,3 +86,29 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Seeded {made} fake customers with {purchases} purchases in {seconds:.1f} s."
         )
+
+    def seed_shipments(self, count):
+        """The newest customers' latest purchases, each waiting to be shipped to the
+        address on file (a few queries in all, like the customers)."""
+        newest = list(Customer.objects.order_by("-created_at", "-id")[:count])
+        if not newest:
+            return
+        latest = {}
+        purchases = Purchase.objects.filter(customer__in=newest).order_by("-purchased_on", "pk")
+        for purchase in purchases.only("pk", "customer_id"):
+            latest.setdefault(purchase.customer_id, purchase.pk)
+        shipments = [Shipment(customer=customer) for customer in newest]
+        through = Shipment.purchases.through
+        with transaction.atomic():
+            Shipment.objects.bulk_create(shipments)
+            through.objects.bulk_create(
+                through(shipment_id=s.pk, purchase_id=latest[s.customer_id])
+                for s in shipments
+                if s.customer_id in latest
+            )
+            ledger.record(
+                Action.SHIPMENT_ADD,
+                customers=[c.pk for c in newest],
+                detail={"shipments": len(shipments), "demo": True},
+            )
+        self.stdout.write(f"Seeded {len(shipments)} shipments waiting for a label file.")
