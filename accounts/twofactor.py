@@ -19,6 +19,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.notices import tell_about_account_change
 from audit.actions import Action, Outcome
 from audit.ledger import record
 
@@ -82,6 +83,9 @@ def confirm_enrolment(user, device, code, request=None):
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         codes = new_recovery_codes(user)
         record(Action.SECOND_FACTOR_ENROLLED, request=request, actor=user, target=user)
+        # A new authenticator on an account is told like every other account change:
+        # after a reset, whoever enrols holds the account from then on.
+        tell_about_account_change(user, Action.SECOND_FACTOR_ENROLLED, user)
     return codes
 
 

@@ -61,6 +61,26 @@ def test_it_signs_in_after_enrolment_and_shows_ten_recovery_codes_once(client, p
     assert client.get("/admin/two-factor/setup/")["Location"] == "/admin/two-factor/"
 
 
+def test_a_new_authenticator_is_told_to_the_person_and_every_other_owner(
+    client, people, django_capture_on_commit_callbacks, mailoutbox
+):
+    for person, address in (
+        (people.carol, "carol@example.com"),
+        (people.alice, "alice@example.com"),
+    ):
+        person.email = address
+        person.save(update_fields=["email"])
+    password_step(client, people.carol)
+    client.get("/admin/two-factor/setup/")
+    device = TOTPDevice.objects.get(user=people.carol)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/two-factor/setup/", {"code": twofactor.current_code(device)})
+    told = {address for message in mailoutbox for address in message.to}
+    assert {"carol@example.com", "alice@example.com"} <= told  # the person, the owner
+    assert all("二要素認証の設定" in message.subject for message in mailoutbox)
+    assert all(twofactor.secret_of(device) not in message.body for message in mailoutbox)
+
+
 def test_it_refuses_a_wrong_enrolment_code_and_records_it(client, people):
     password_step(client, people.carol)
     client.get("/admin/two-factor/setup/")
