@@ -6,8 +6,9 @@ messages end up on screens, in terminals and in logs ("line 7, Email: not a vali
 address"). The file is streamed, never held whole: memory stays flat whatever its length
 (one batch of rows, the first problems, a small digest per e-mail), and a file over 20 MB
 or SHOPGUARD_IMPORT_MAX_ROWS rows is refused before its rows are checked. A customer
-whose e-mail is already known (found through the e-mail blind index) is updated instead
-of duplicated; a value left blank in the file keeps the stored one. The import is
+whose platform id (Shopify's Customer ID, kept as Customer.external_id) or e-mail (found
+through the e-mail blind index) is already known is updated instead of duplicated; a
+value left blank in the file keeps the stored one. The import is
 recorded in the audit ledger with its counts and the file's SHA-256, never its contents,
 in the same transaction as the writes; a refused file is recorded too.
 
@@ -43,6 +44,10 @@ from vault.japan import PREFECTURES
 from vault.reads import bulk_read
 
 FORMATS = ("shopify",)
+# The column holding the platform's own customer id, kept as Customer.external_id with the
+# platform's name in front ("shopify:6578823274658").
+EXTERNAL_ID_KEY = "external_id"
+EXTERNAL_ID_PREFIX = "shopify"
 # A customer export of a small shop is a few MB; 20 MB is ~100,000 customers with room
 # to spare, and keeps one upload from holding a worker's memory for long.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -57,7 +62,7 @@ MAX_PROBLEMS_SHOWN = 100
 
 # Normalised header -> our key. "Default Address X" is folded onto "X" (see _header_key).
 COLUMNS = {
-    "customer id": "shopify_id",
+    "customer id": "external_id",
     "first name": "first_name",
     "last name": "last_name",
     "email": "email",
@@ -304,7 +309,7 @@ def count_rows(source, encoding, limit):
 def _clean_cell(key, value):
     value = value.strip()
     # Shopify prefixes phone numbers and postal codes with ' so Excel keeps them as text.
-    if key in ("phone", "address_phone", "zip") and value.startswith("'"):
+    if key in ("phone", "address_phone", "zip", EXTERNAL_ID_KEY) and value.startswith("'"):
         value = value[1:].strip()
     return value
 
@@ -370,6 +375,21 @@ def customer_values(values):
     }
 
 
+def external_id(values):
+    """The platform's id of the row's customer as stored ("shopify:123"), or ""."""
+    value = values.get(EXTERNAL_ID_KEY, "")
+    return f"{EXTERNAL_ID_PREFIX}:{value}" if value else ""
+
+
+def _existing_by_external_id(rows):
+    """{external id: [customers]} for the file's platform ids."""
+    ids = sorted({external_id(r.values) for r in rows} - {""})
+    found = {}
+    for customer in Customer.objects.filter(external_id__in=ids).order_by("created_at"):
+        found.setdefault(customer.external_id, []).append(customer)
+    return found
+
+
 def _existing_by_email(rows):
     """{normalised e-mail: [customers]} for the file's e-mails, through the blind index."""
     indexes = sorted({blind_index("email", r.values["email"]) for r in rows if r.email_key})
@@ -428,6 +448,14 @@ class _SeenEmails:
         return self._lines.setdefault(digest, line)
 
 
+@dataclass(frozen=True)
+class _Existing:
+    """The stored customers a batch of rows may update, by platform id and by e-mail."""
+
+    by_id: dict
+    by_email: dict
+
+
 def _plan_row(row, existing, seen):
     """(the customer to save or None, whether it is new, this row's problems)."""
     problems = _row_problems(row)
@@ -436,7 +464,17 @@ def _plan_row(row, existing, seen):
         if first != row.line:
             message = _("%(line)d行目と同じメールアドレスです。") % {"line": first}
             problems.append(Problem(row.line, row.headers["email"], message))
-    matches = existing.get(row.email_key, []) if row.email_key else []
+    known_id = external_id(row.values)
+    if known_id:
+        first = seen.first_line(f"id {known_id}", row.line)
+        if first != row.line:
+            message = _("%(line)d行目と同じ顧客IDです。") % {"line": first}
+            problems.append(Problem(row.line, row.headers[EXTERNAL_ID_KEY], message))
+    # The platform's id first (a re-import updates by it even when the e-mail changed),
+    # then the e-mail.
+    matches = existing.by_id.get(known_id, []) if known_id else []
+    if not matches and row.email_key:
+        matches = existing.by_email.get(row.email_key, [])
     if len(matches) > 1:
         message = _("このメールアドレスの顧客が複数います。管理画面で統合してください。")
         problems.append(Problem(row.line, row.headers["email"], message))
@@ -447,6 +485,9 @@ def _plan_row(row, existing, seen):
         if value and (not matches or getattr(customer, name) != value):
             setattr(customer, name, value)  # blank keeps the stored value
             customer.import_changes = True
+    if known_id and customer.external_id != known_id:
+        customer.external_id = known_id
+        customer.import_changes = True
     # The model repeats some checks made above (e-mail, phone, card numbers): keep one
     # message per cell.
     reported = {p.column for p in problems}
@@ -458,13 +499,26 @@ def _problem_order(problem):
     return (problem.line or 0, problem.column, problem.message)
 
 
+def _is_platform_id(key, cell):
+    """True for the platform's own customer id: a plain run of digits in its id column.
+
+    Shopify's ids are 13 digits and some pass the Luhn check, so the card guard would
+    refuse them. Only the column the platform's layout names as its id, holding nothing
+    but ASCII digits (no spaces, dashes or full-width digits, which no platform writes),
+    is exempt; every other cell of the file is guarded as before.
+    """
+    value = cell.strip().removeprefix("'")
+    return key == EXTERNAL_ID_KEY and value.isascii() and value.isdigit()
+
+
 def _row(line, cells, keys, header):
     values, headers, card_columns = {}, {}, []
     for position, cell in enumerate(cells):
         key = keys[position] if position < len(keys) else None
         original = header[position] if position < len(header) else f"#{position + 1}"
-        # Card numbers are refused in every cell, known column or not.
-        if contains_card_number(cell):
+        # Card numbers are refused in every cell, known column or not, except the
+        # platform's own id in its own column.
+        if contains_card_number(cell) and not _is_platform_id(key, cell):
             card_columns.append(original.strip())
         if key is not None and (key not in values or not values[key]):
             values[key], headers[key] = _clean_cell(key, cell), original.strip()
@@ -488,7 +542,7 @@ def plans(source, encoding):
     seen = _SeenEmails()
     rows = (_row(line, cells, keys, header) for line, cells in _records(reader))
     while batch := list(islice(rows, BATCH_ROWS)):
-        existing = _existing_by_email(batch)
+        existing = _Existing(_existing_by_external_id(batch), _existing_by_email(batch))
         for row in batch:
             yield _plan_row(row, existing, seen)
 

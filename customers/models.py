@@ -105,6 +105,12 @@ class Customer(models.Model):
     email_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     phone_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     name_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    # The shop platform's own id for this customer ("shopify:6578823274658"), kept from an
+    # import so that a re-import updates by it. A platform's id is an identifier, not a
+    # personal field: it names nobody without the platform's own records.
+    external_id = models.CharField(
+        _("外部ID"), max_length=80, blank=True, db_index=True, editable=False
+    )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     anonymised_at = models.DateTimeField(_("匿名化日時"), null=True, blank=True, editable=False)
@@ -215,7 +221,9 @@ class Purchase(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
     product_name = EncryptedTextField(_("商品名"), max_length=200, validators=NO_CARDS)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="purchases")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("カテゴリ")
+    )
     amount = models.PositiveIntegerField(_("金額（円）"))
     purchased_on = models.DateField(_("購入日"))
 
