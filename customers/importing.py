@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from audit import changes, ledger
 from audit.actions import Action, Outcome
+from customers.fields import fold
 from customers.models import Customer
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number, validate_phone
 from vault.blind_index import blind_index, normalise
@@ -366,13 +367,16 @@ def customer_values(values):
     country = values.get("country_code", "").upper()
     if address and country not in ("", "JP"):
         address = f"{address} {country}"
-    return {
+    found = {
         "name": name,
         "email": values.get("email", ""),
         "phone": values.get("phone") or values.get("address_phone", ""),
         "postal_code": values.get("zip", ""),
         "address": address,
     }
+    # Folded as typed values are (full width, half width, hyphens), so that a re-import
+    # of the same customer in the other width changes nothing.
+    return {name: fold(name, value) for name, value in found.items()}
 
 
 def external_id(values):

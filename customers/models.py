@@ -2,7 +2,6 @@
 e-mail, phone and name carry a blind index for exact search."""
 
 import re
-import unicodedata
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from customers.fields import PERSONAL_FIELDS, label
+from customers.fields import PERSONAL_FIELDS, fold, label
 from customers.validators import (
     CARD_NUMBER_MESSAGE,
     contains_card_number,
@@ -27,6 +26,7 @@ from vault.encryption import (
     encrypted_values,
     record_columns,
 )
+from vault.japan import normalise_postal_code
 
 # Every personal text field refuses card numbers (DESIGN invariant 4).
 NO_CARDS = [refuse_card_numbers]
@@ -42,8 +42,8 @@ _POSTAL_CODE = re.compile(r"^[0-9]{3}-?[0-9]{4}$")
 
 
 def validate_postal_code(value):
-    """Validator: a Japanese postal code, 123-4567 or 1234567 (full-width digits too)."""
-    if value and not _POSTAL_CODE.match(unicodedata.normalize("NFKC", value).replace("ー", "-")):
+    """Validator: a Japanese postal code, 123-4567 or 1234567 (full width, with 〒 too)."""
+    if value and not _POSTAL_CODE.match(normalise_postal_code(value)):
         raise ValidationError(_("郵便番号は 123-4567 の形式で入力してください。"), code="postal")
 
 
@@ -148,6 +148,15 @@ class Customer(models.Model):
             columns = record_columns(Customer, update_fields)  # a personal field: its record
             kwargs["update_fields"] = {*columns, "email_index", "phone_index", "name_index"}
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        """Fold typed values (full width, half width, hyphens) before validating them."""
+        for field in encrypted_values(Customer):
+            value = self.__dict__.get(field.attname)
+            if isinstance(value, str) and field.name not in (exclude or ()):
+                if (folded := fold(field.name, value)) != value:
+                    setattr(self, field.name, folded)
+        super().clean_fields(exclude=exclude)
 
     @property
     def short_id(self):
