@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from customers.importing import MAX_FILE_BYTES, ImportRefused, import_customers
+from customers.importing import MAX_FILE_BYTES, ImportRefused, import_customers, preview
 from customers.models import Customer
 from vault.access import vault_view
 
@@ -26,6 +26,20 @@ class ImportForm(forms.Form):
     )
 
 
+class ConfirmForm(ImportForm):
+    """The same file again, after its changes to known customers were shown."""
+
+    digest = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    accept_lost = forms.BooleanField(
+        label=gettext_lazy("文字化けのように見える値（?、？、�）も登録する"),
+        required=False,
+        help_text=gettext_lazy(
+            "選ばなければ、登録済みの値をそのまま残します（おすすめ）。"
+            "元のファイルを UTF-8 で保存し直すと、文字化けせずに読み込めます。"
+        ),
+    )
+
+
 def remember_result(request, result):
     """Keep the counts and the first created ids (no personal data) for the result page."""
     request.session[RESULT_SESSION_KEY] = {
@@ -33,6 +47,7 @@ def remember_result(request, result):
         "updated": result.updated,
         "unchanged": result.unchanged,
         "created_ids": [str(pk) for pk in result.created_ids[:CREATED_LINKS]],
+        "kept_lost": result.kept_lost,
     }
 
 
@@ -41,6 +56,7 @@ def recalled_result(request):
     result = request.session.pop(RESULT_SESSION_KEY, None)
     if result is None:
         return None
+    result.setdefault("kept_lost", 0)
     created = Customer.objects.filter(pk__in=result["created_ids"]).only("id")
     customers = created.order_by("created_at")
     result["created_links"] = [
@@ -52,24 +68,38 @@ def recalled_result(request):
 
 @vault_view("customers.import_customers")
 def upload_customers(request):
-    """Upload a customer CSV; import all of it or nothing, listing problems by line."""
-    form = ImportForm(request.POST or None, request.FILES or None)
-    problems, refusal = [], None
+    """Upload a customer CSV; import all of it or nothing, listing problems by line.
+
+    A file that would change customers already registered (a re-import) is shown first:
+    per field, how many customers change, and for a person allowed to see the values,
+    the first changes side by side. It is imported when the person sends the same file
+    again with their choice about values that look like lost characters.
+    """
+    confirming = "digest" in request.POST
+    form_class = ConfirmForm if confirming else ImportForm
+    form = form_class(request.POST or None, request.FILES or None)
+    problems, refusal, previewed = [], None, None
     if request.method == "POST" and form.is_valid():
         # The upload handler spooled the file to disk past a few MB; the import reads
         # it in chunks, never whole.
-        upload = form.cleaned_data["file"]
         try:
-            result = import_customers(upload, form.cleaned_data["format"], request=request)
+            if confirming:
+                result = _confirmed_import(request, form.cleaned_data)
+            else:
+                previewed = _preview(request, form.cleaned_data)
+                result = None if previewed.updated else _new_only_import(request, form, previewed)
         except ImportRefused as refused:
-            problems, refusal = [str(p) for p in refused.problems], refused
+            problems, refusal, previewed = [str(p) for p in refused.problems], refused, None
         else:
-            remember_result(request, result)
-            return redirect("customers:import")
+            if result is not None:
+                remember_result(request, result)
+                return redirect("customers:import")
     context = {
         **admin.site.each_context(request),
         "title": _("顧客のインポート"),
         "form": form,
+        "preview": previewed,
+        "confirm_form": _confirm_form(form, previewed) if previewed else None,
         "result": recalled_result(request) if request.method == "GET" else None,
         "problems": problems,
         "problem_count": refusal.total if refusal else 0,
@@ -78,3 +108,31 @@ def upload_customers(request):
         "max_rows": f"{settings.SHOPGUARD_IMPORT_MAX_ROWS:,}",
     }
     return render(request, "customers/import/upload.html", context)
+
+
+def _preview(request, cleaned):
+    show_values = request.user.has_perm("customers.reveal_customer")
+    return preview(cleaned["file"], cleaned["format"], request=request, show_values=show_values)
+
+
+def _new_only_import(request, form, previewed):
+    """Nothing registered would change: import at once (the file is the one checked)."""
+    data = form.cleaned_data
+    return import_customers(
+        data["file"], data["format"], request=request, expected_digest=previewed.digest
+    )
+
+
+def _confirmed_import(request, cleaned):
+    return import_customers(
+        cleaned["file"],
+        cleaned["format"],
+        request=request,
+        accept_lost=cleaned["accept_lost"],
+        expected_digest=cleaned["digest"],
+    )
+
+
+def _confirm_form(form, previewed):
+    initial = {"format": form.cleaned_data["format"], "digest": previewed.digest}
+    return ConfirmForm(initial=initial, prefix=None)

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from difflib import SequenceMatcher
 from itertools import islice
 
 from django.conf import settings
@@ -60,6 +61,9 @@ READ_CHUNK = 64 * 1024  # bytes read at a time
 # Problems listed on the screen or the terminal; the rest are counted. A file with
 # thousands of bad rows is usually the wrong file, and the first hundred say so.
 MAX_PROBLEMS_SHOWN = 100
+# Changes a re-import's preview shows side by side (to those allowed to see the values):
+# enough to recognise what the file does; the counts per field cover the rest.
+PREVIEW_SAMPLES = 20
 
 # Normalised header -> our key. "Default Address X" is folded onto "X" (see _header_key).
 COLUMNS = {
@@ -109,6 +113,7 @@ class Reason:
     HEADER = "header"  # a required column is missing
     TOO_MANY_ROWS = "too_many_rows"
     ROWS = "rows"  # one or more rows have problems
+    NOT_PREVIEWED = "not_previewed"  # not the file whose changes the person confirmed
 
 
 class ImportRefused(Exception):
@@ -160,6 +165,99 @@ class ImportResult:
     # Known customers whose every value in the file equals the stored one (not saved).
     unchanged: int = 0
     created_ids: list = field(default_factory=list)
+    # Values kept because the file's looked like lost characters (see looks_lost).
+    kept_lost: int = 0
+
+
+# What an encoding that cannot hold a character leaves in its place: "?" (Python's and
+# Excel's CP932 "replace"), the full-width "？" and U+FFFD, the Unicode replacement.
+LOST_CHARACTERS = frozenset("?？\ufffd")
+
+
+def looks_lost(stored, new):
+    """True when ``new`` has ?, ？ or U+FFFD where ``stored`` has other characters.
+
+    「𠮷野」 saved as CP932 comes back as 「?野」: such a value is a damaged copy of the
+    stored one, not a correction, and is never applied without an explicit choice.
+    """
+    if not stored or not LOST_CHARACTERS.intersection(new):
+        return False
+    matcher = SequenceMatcher(None, stored, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace" and set(new[j1:j2]) <= LOST_CHARACTERS:
+            if not LOST_CHARACTERS.intersection(stored[i1:i2]):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one known customer that an import would change."""
+
+    field: str
+    old: str
+    new: str
+    lost: bool  # the new value looks like the old one with lost characters
+
+
+@dataclass(frozen=True)
+class ChangeSample:
+    """A change shown side by side to a person allowed to see the values."""
+
+    customer_id: object
+    short_id: str
+    label: str
+    old: str
+    new: str
+    lost: bool
+
+
+@dataclass
+class FieldChanges:
+    field: str
+    label: str
+    customers: int = 0  # known customers whose value would change
+    lost: int = 0  # of those, values that look like lost characters
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do, counted without writing (``preview``)."""
+
+    digest: str
+    encoding: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    fields: dict = field(default_factory=dict)  # field name -> FieldChanges
+    samples: list = field(default_factory=list)  # ChangeSample, first PREVIEW_SAMPLES
+
+    @property
+    def lost(self):
+        return sum(changes.lost for changes in self.fields.values())
+
+    def count(self, customer, is_new, show_values):
+        self.rows += 1
+        if is_new:
+            self.created += 1
+            return
+        if not customer.import_diff:
+            self.unchanged += 1
+            return
+        self.updated += 1
+        for change in customer.import_diff:
+            name = change.field
+            label = str(Customer._meta.get_field(name).verbose_name)
+            counted = self.fields.setdefault(name, FieldChanges(name, label))
+            counted.customers += 1
+            counted.lost += change.lost
+            if show_values and len(self.samples) < PREVIEW_SAMPLES:
+                self.samples.append(
+                    ChangeSample(
+                        customer.pk, customer.short_id, label, change.old, change.new, change.lost
+                    )
+                )
 
 
 @dataclass
@@ -460,7 +558,7 @@ class _Existing:
     by_email: dict
 
 
-def _plan_row(row, existing, seen):
+def _plan_row(row, existing, seen, accept_lost=False):
     """(the customer to save or None, whether it is new, this row's problems)."""
     problems = _row_problems(row)
     if row.email_key:
@@ -485,10 +583,20 @@ def _plan_row(row, existing, seen):
         return None, False, sorted(set(problems), key=_problem_order)
     customer = matches[0] if matches else Customer()
     customer.import_changes = not matches
+    customer.import_diff = []
     for name, value in customer_values(row.values).items():
-        if value and (not matches or getattr(customer, name) != value):
-            setattr(customer, name, value)  # blank keeps the stored value
-            customer.import_changes = True
+        if not value:
+            continue  # blank keeps the stored value
+        if matches:
+            stored = getattr(customer, name)
+            if stored == value:
+                continue
+            lost = looks_lost(stored, value)
+            customer.import_diff.append(Change(name, stored, value, lost))
+            if lost and not accept_lost:
+                continue  # never applied without the person's explicit choice
+        setattr(customer, name, value)
+        customer.import_changes = True
     if known_id and customer.external_id != known_id:
         customer.external_id = known_id
         customer.import_changes = True
@@ -534,7 +642,7 @@ def _row(line, cells, keys, header):
     return row
 
 
-def plans(source, encoding):
+def plans(source, encoding, accept_lost=False):
     """Yield (customer, is new, problems) for every row of the file, in order.
 
     The file is read as it goes, ``BATCH_ROWS`` rows at a time with one look-up of their
@@ -548,7 +656,7 @@ def plans(source, encoding):
     while batch := list(islice(rows, BATCH_ROWS)):
         existing = _Existing(_existing_by_external_id(batch), _existing_by_email(batch))
         for row in batch:
-            yield _plan_row(row, existing, seen)
+            yield _plan_row(row, existing, seen, accept_lost)
 
 
 def check(source, encoding):
@@ -563,16 +671,19 @@ def check(source, encoding):
     return rows, created
 
 
-def write(source, encoding):
+def write(source, encoding, accept_lost=False):
     """Save every row's customer; call inside the import's transaction.
 
     The rows were checked already; a problem now means the database changed in between
     (another import, an edit), and raises ImportRefused so the transaction rolls back.
+    Returns (ids, created ids, unchanged, values kept because they looked lost).
     """
-    ids, created_ids, unchanged = [], [], 0
-    for customer, is_new, problems in plans(source, encoding):
+    ids, created_ids, unchanged, kept_lost = [], [], 0, 0
+    for customer, is_new, problems in plans(source, encoding, accept_lost):
         if problems:
             raise ImportRefused(problems, reason=Reason.ROWS)
+        if not accept_lost:
+            kept_lost += sum(change.lost for change in customer.import_diff)
         if customer.import_changes:
             customer.save()
         else:
@@ -580,34 +691,63 @@ def write(source, encoding):
         ids.append(customer.pk)
         if is_new:
             created_ids.append(customer.pk)
-    return ids, created_ids, unchanged
+    return ids, created_ids, unchanged, kept_lost
 
 
 def _as_file(data):
     return io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
 
 
-def import_customers(data, file_format="shopify", *, request=None, actor=None):
+def _opened(source, file_format, detail, expected_digest=None):
+    """Scan ``source`` and count its rows; return its _Scan or raise ImportRefused.
+
+    ``expected_digest`` is the SHA-256 of the file a person previewed: a different file
+    is refused, so what is written is what was shown.
+    """
+    if file_format not in FORMATS:
+        raise ValueError(f"Unknown import format {file_format!r}.")
+    found = scan(source)
+    detail.update(sha256=found.digest, bytes=found.size)
+    if expected_digest is not None and found.digest != expected_digest:
+        raise _file_refused(Reason.NOT_PREVIEWED, not_previewed_message())
+    if found.size > MAX_FILE_BYTES:
+        raise _file_refused(Reason.TOO_LARGE, too_large_message())
+    if found.encoding is None:
+        raise _file_refused(Reason.ENCODING, encoding_message())
+    detail["encoding"] = found.encoding
+    detail["rows"] = count_rows(source, found.encoding, settings.SHOPGUARD_IMPORT_MAX_ROWS)
+    return found
+
+
+def not_previewed_message():
+    return _(
+        "確認したファイルと違うファイルです。何も登録していません。"
+        "もう一度ファイルを選んで、変更内容を確認してください。"
+    )
+
+
+def import_customers(
+    data,
+    file_format="shopify",
+    *,
+    request=None,
+    actor=None,
+    accept_lost=False,
+    expected_digest=None,
+):
     """Import ``data`` (a binary file open for reading, or bytes) all or nothing.
 
     Returns an ImportResult or raises ImportRefused. The file is read four times in
     chunks, never whole: its bytes (digest, size, encoding), its rows (header, syntax,
     count), every row checked, and every row written in one transaction. A refused
-    file is recorded too (outcome ``refused``, with its reason and counts).
+    file is recorded too (outcome ``refused``, with its reason and counts). A value that
+    looks like a lost character (see ``looks_lost``) keeps the stored one unless
+    ``accept_lost`` says the person chose to apply it.
     """
-    if file_format not in FORMATS:
-        raise ValueError(f"Unknown import format {file_format!r}.")
     source = _as_file(data)
     detail = {"format": file_format}
     try:
-        found = scan(source)
-        detail.update(sha256=found.digest, bytes=found.size)
-        if found.size > MAX_FILE_BYTES:
-            raise _file_refused(Reason.TOO_LARGE, too_large_message())
-        if found.encoding is None:
-            raise _file_refused(Reason.ENCODING, encoding_message())
-        detail["encoding"] = found.encoding
-        detail["rows"] = count_rows(source, found.encoding, settings.SHOPGUARD_IMPORT_MAX_ROWS)
+        found = _opened(source, file_format, detail, expected_digest)
         # Matching by e-mail and validating the updated customers decrypts them; the
         # import's own entry names every customer it touched.
         with bulk_read("import_match"):
@@ -619,7 +759,7 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
             changes.recorded_by_caller(naming=False),
             bulk_read("import_match"),
         ):
-            ids, created_ids, unchanged = write(source, found.encoding)
+            ids, created_ids, unchanged, kept_lost = write(source, found.encoding, accept_lost)
             created = len(created_ids)
             result = ImportResult(
                 created,
@@ -629,8 +769,10 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
                 ids,
                 unchanged=unchanged,
                 created_ids=created_ids,
+                kept_lost=kept_lost,
             )
             detail.update(created=result.created, updated=result.updated, unchanged=unchanged)
+            detail.update(kept_lost=kept_lost, accept_lost=accept_lost)
             ledger.record(
                 Action.CUSTOMER_IMPORT,
                 request=request,
@@ -646,6 +788,47 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
         refused = _file_refused(Reason.ENCODING, encoding_message())
         _record_refusal(refused, detail, request=request, actor=actor)
         raise refused from None
+    return result
+
+
+def preview(data, file_format="shopify", *, request=None, actor=None, show_values=False):
+    """What importing ``data`` would change, without writing: an ImportPreview.
+
+    Counts per field how many known customers would change and how many of those changes
+    look like lost characters. With ``show_values`` (a person allowed to see the values)
+    the first ``PREVIEW_SAMPLES`` changes carry their values side by side, and the ledger
+    entry of the preview names the customers whose values are shown. A file with
+    problems raises ImportRefused, recorded as an import's refusal is.
+    """
+    source = _as_file(data)
+    detail = {"format": file_format, "step": "preview"}
+    try:
+        found = _opened(source, file_format, detail)
+        with bulk_read("import_match"):
+            result = _previewed(source, found, show_values)
+    except ImportRefused as refused:
+        _record_refusal(refused, detail, request=request, actor=actor)
+        raise
+    if result.updated:
+        shown = sorted({str(sample.customer_id) for sample in result.samples})
+        detail.update(created=result.created, updated=result.updated, shown=len(shown))
+        ledger.record(
+            Action.CUSTOMER_IMPORT, request=request, actor=actor, customers=shown, detail=detail
+        )
+    return result
+
+
+def _previewed(source, found, show_values):
+    result = ImportPreview(digest=found.digest, encoding=found.encoding)
+    shown, total = [], 0
+    for customer, is_new, problems in plans(source, found.encoding):
+        total += len(problems)
+        shown.extend(problems[: MAX_PROBLEMS_SHOWN - len(shown)])
+        if total:
+            continue
+        result.count(customer, is_new, show_values)
+    if total:
+        raise ImportRefused(shown, reason=Reason.ROWS, total=total)
     return result
 
 
