@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from customers.importing import MAX_FILE_BYTES, ImportRefused, import_customers, preview
 from customers.models import Customer
+from customers.platforms import platform_layouts
 from vault.access import vault_view
 
 RESULT_SESSION_KEY = "customer_import_result"
@@ -18,12 +19,14 @@ RESULT_SESSION_KEY = "customer_import_result"
 CREATED_LINKS = 20
 
 
+def format_choices():
+    """The platforms' layouts, named in the page's language."""
+    return [(name, _(layout.label)) for name, layout in platform_layouts().items()]
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV ファイル"))
-    format = forms.ChoiceField(
-        label=gettext_lazy("形式"),
-        choices=[("shopify", gettext_lazy("Shopify 顧客エクスポート (CSV)"))],
-    )
+    format = forms.ChoiceField(label=gettext_lazy("形式"), choices=format_choices)
 
 
 class ConfirmForm(ImportForm):

@@ -23,8 +23,6 @@ import codecs
 import csv
 import hashlib
 import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
@@ -39,17 +37,18 @@ from django.utils.translation import gettext as _
 from audit import changes, ledger
 from audit.actions import Action, Outcome
 from customers.fields import fold
-from customers.models import Customer
+from customers.models import Customer, Gender
+from customers.platforms import NAME_KEYS, layout_for, platform_layouts
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number, validate_phone
 from vault.blind_index import blind_index, normalise
 from vault.japan import PREFECTURES
 from vault.reads import bulk_read
 
-FORMATS = ("shopify",)
+# The platforms' own customer files (customers/presets/*.json): "shopify", "eccube".
+FORMATS = tuple(platform_layouts())
 # The column holding the platform's own customer id, kept as Customer.external_id with the
 # platform's name in front ("shopify:6578823274658").
 EXTERNAL_ID_KEY = "external_id"
-EXTERNAL_ID_PREFIX = "shopify"
 # A customer export of a small shop is a few MB; 20 MB is ~100,000 customers with room
 # to spare, and keeps one upload from holding a worker's memory for long.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -65,42 +64,31 @@ MAX_PROBLEMS_SHOWN = 100
 # enough to recognise what the file does; the counts per field cover the rest.
 PREVIEW_SAMPLES = 20
 
-# Normalised header -> our key. "Default Address X" is folded onto "X" (see _header_key).
-COLUMNS = {
-    "customer id": "external_id",
-    "first name": "first_name",
-    "last name": "last_name",
-    "email": "email",
-    "company": "company",
-    "address1": "address1",
-    "address2": "address2",
-    "city": "city",
-    "province": "province",
-    "province code": "province_code",
-    "country": "country",
-    "country code": "country_code",
-    "zip": "zip",
-    "phone": "phone",
-    "default address phone": "address_phone",
-    "accepts marketing": "accepts_email_marketing",
-    "accepts email marketing": "accepts_email_marketing",
-    "accepts sms marketing": "accepts_sms_marketing",
-    "total spent": "total_spent",
-    "total orders": "total_orders",
-    "note": "note",
-    "tax exempt": "tax_exempt",
-    "tags": "tags",
-}
 YES_NO_COLUMNS = ("accepts_email_marketing", "accepts_sms_marketing", "tax_exempt")
 YES = {"yes", "true", "1", "y"}
 NO = {"no", "false", "0", "n", ""}
 # Customer fields and the file columns their errors are reported against.
 FIELD_COLUMNS = {
-    "name": ("last_name", "first_name"),
+    "name": ("name", "last_name", "first_name"),
+    "name_kana": ("name_kana", "last_name_kana", "first_name_kana"),
+    "gender": ("gender",),
     "email": ("email",),
     "phone": ("phone", "address_phone"),
     "postal_code": ("zip",),
-    "address": ("address1", "city", "province_code"),
+    "address": ("address1", "city", "province", "province_code", "address2"),
+}
+# A gender column's words (EC-CUBE's 性別(名称), a mapped file's) -> Gender.
+GENDER_WORDS = {
+    "男性": Gender.MALE,
+    "男": Gender.MALE,
+    "male": Gender.MALE,
+    "m": Gender.MALE,
+    "女性": Gender.FEMALE,
+    "女": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "その他": Gender.OTHER,
+    "other": Gender.OTHER,
 }
 
 
@@ -351,15 +339,6 @@ def _reader(source, encoding):
     return csv.reader(text)
 
 
-def _header_key(header):
-    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", header)).strip().lower()
-    if text in COLUMNS:
-        return COLUMNS[text]
-    if text.startswith("default address "):
-        return COLUMNS.get(text.removeprefix("default address "))
-    return None
-
-
 def _records(reader):
     """Yield (first line number, cells) for every non-blank record after the header."""
     line = reader.line_num + 1
@@ -369,31 +348,36 @@ def _records(reader):
         line = reader.line_num + 1
 
 
-def _layout(reader):
+def _layout(reader, layout):
     """The header's keys and cells, or ImportRefused when it lacks a required column."""
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise _file_refused(Reason.NOT_CSV, _("見出し行がありません。")) from None
-    keys = [_header_key(h) for h in header]
-    problems = []
-    if "email" not in keys:
-        problems.append(Problem(1, "Email", _("Email 列が必要です（値は空でも構いません）。")))
-    if "first_name" not in keys and "last_name" not in keys:
-        problems.append(Problem(1, "Last Name", _("First Name か Last Name の列が必要です。")))
+    keys = [layout.key(h) for h in header]
+    problems = [
+        Problem(1, group[-1], missing_column_message(group)) for group in layout.missing(keys)
+    ]
+    if not problems and not any(key in keys for key in NAME_KEYS):
+        problems.append(Problem(1, _("氏名"), _("氏名（または姓・名）の列が必要です。")))
     if problems:
         raise ImportRefused(problems, reason=Reason.HEADER)
     return keys, header
 
 
-def count_rows(source, encoding, limit):
+def missing_column_message(group):
+    columns = _("」か「").join(group)
+    return _("「%(columns)s」の列が必要です（値は空でも構いません）。") % {"columns": columns}
+
+
+def count_rows(source, encoding, limit, layout):
     """Check the header and the CSV syntax and count the rows, stopping past ``limit``.
 
     Cheap (no validation, no database), so a file too long or not CSV at all is refused
     before any row is checked.
     """
     reader = _reader(source, encoding)
-    _layout(reader)
+    _layout(reader, layout)
     rows = 0
     try:
         for _line in _records(reader):
@@ -457,7 +441,8 @@ def _prefecture(values):
 
 def customer_values(values):
     """Our Customer field values from one row's cleaned cells ('' where the file is silent)."""
-    name = " ".join(v for v in (values.get("last_name"), values.get("first_name")) if v)
+    name = values.get("name") or _joined(values, "last_name", "first_name")
+    kana = values.get("name_kana") or _joined(values, "last_name_kana", "first_name_kana")
     street = "".join(
         v for v in (_prefecture(values), values.get("city"), values.get("address1")) if v
     )
@@ -467,6 +452,8 @@ def customer_values(values):
         address = f"{address} {country}"
     found = {
         "name": name,
+        "name_kana": kana,
+        "gender": GENDER_WORDS.get(values.get("gender", "").lower(), ""),
         "email": values.get("email", ""),
         "phone": values.get("phone") or values.get("address_phone", ""),
         "postal_code": values.get("zip", ""),
@@ -477,15 +464,20 @@ def customer_values(values):
     return {name: fold(name, value) for name, value in found.items()}
 
 
-def external_id(values):
+def _joined(values, last, first):
+    # Japanese order, 姓 名, whatever the file's column order.
+    return " ".join(v for v in (values.get(last), values.get(first)) if v)
+
+
+def external_id(values, layout):
     """The platform's id of the row's customer as stored ("shopify:123"), or ""."""
     value = values.get(EXTERNAL_ID_KEY, "")
-    return f"{EXTERNAL_ID_PREFIX}:{value}" if value else ""
+    return f"{layout.id_prefix}:{value}" if value else ""
 
 
-def _existing_by_external_id(rows):
+def _existing_by_external_id(rows, layout):
     """{external id: [customers]} for the file's platform ids."""
-    ids = sorted({external_id(r.values) for r in rows} - {""})
+    ids = sorted({external_id(r.values, layout) for r in rows} - {""})
     found = {}
     for customer in Customer.objects.filter(external_id__in=ids).order_by("created_at"):
         found.setdefault(customer.external_id, []).append(customer)
@@ -558,7 +550,7 @@ class _Existing:
     by_email: dict
 
 
-def _plan_row(row, existing, seen, accept_lost=False):
+def _plan_row(row, existing, seen, layout, accept_lost=False):
     """(the customer to save or None, whether it is new, this row's problems)."""
     problems = _row_problems(row)
     if row.email_key:
@@ -566,7 +558,7 @@ def _plan_row(row, existing, seen, accept_lost=False):
         if first != row.line:
             message = _("%(line)d行目と同じメールアドレスです。") % {"line": first}
             problems.append(Problem(row.line, row.headers["email"], message))
-    known_id = external_id(row.values)
+    known_id = external_id(row.values, layout)
     if known_id:
         first = seen.first_line(f"id {known_id}", row.line)
         if first != row.line:
@@ -611,7 +603,7 @@ def _problem_order(problem):
     return (problem.line or 0, problem.column, problem.message)
 
 
-def _is_platform_id(key, cell):
+def _is_platform_id(key, cell, layout):
     """True for the platform's own customer id: a plain run of digits in its id column.
 
     Shopify's ids are 13 digits and some pass the Luhn check, so the card guard would
@@ -620,17 +612,17 @@ def _is_platform_id(key, cell):
     is exempt; every other cell of the file is guarded as before.
     """
     value = cell.strip().removeprefix("'")
-    return key == EXTERNAL_ID_KEY and value.isascii() and value.isdigit()
+    return layout.platform and key == EXTERNAL_ID_KEY and value.isascii() and value.isdigit()
 
 
-def _row(line, cells, keys, header):
+def _row(line, cells, keys, header, layout):
     values, headers, card_columns = {}, {}, []
     for position, cell in enumerate(cells):
         key = keys[position] if position < len(keys) else None
         original = header[position] if position < len(header) else f"#{position + 1}"
         # Card numbers are refused in every cell, known column or not, except the
         # platform's own id in its own column.
-        if contains_card_number(cell) and not _is_platform_id(key, cell):
+        if contains_card_number(cell) and not _is_platform_id(key, cell, layout):
             card_columns.append(original.strip())
         if key is not None and (key not in values or not values[key]):
             values[key], headers[key] = _clean_cell(key, cell), original.strip()
@@ -642,7 +634,7 @@ def _row(line, cells, keys, header):
     return row
 
 
-def plans(source, encoding, accept_lost=False):
+def plans(source, encoding, layout, accept_lost=False):
     """Yield (customer, is new, problems) for every row of the file, in order.
 
     The file is read as it goes, ``BATCH_ROWS`` rows at a time with one look-up of their
@@ -650,19 +642,20 @@ def plans(source, encoding, accept_lost=False):
     repeats), whatever the length of the file.
     """
     reader = _reader(source, encoding)
-    keys, header = _layout(reader)
+    keys, header = _layout(reader, layout)
     seen = _SeenEmails()
-    rows = (_row(line, cells, keys, header) for line, cells in _records(reader))
+    rows = (_row(line, cells, keys, header, layout) for line, cells in _records(reader))
     while batch := list(islice(rows, BATCH_ROWS)):
-        existing = _Existing(_existing_by_external_id(batch), _existing_by_email(batch))
+        by_id = _existing_by_external_id(batch, layout)
+        existing = _Existing(by_id, _existing_by_email(batch))
         for row in batch:
-            yield _plan_row(row, existing, seen, accept_lost)
+            yield _plan_row(row, existing, seen, layout, accept_lost)
 
 
-def check(source, encoding):
+def check(source, encoding, layout):
     """Check every row without writing; return (rows, new customers) or ImportRefused."""
     shown, total, rows, created = [], 0, 0, 0
-    for _customer, is_new, problems in plans(source, encoding):
+    for _customer, is_new, problems in plans(source, encoding, layout):
         rows, created = rows + 1, created + is_new
         total += len(problems)
         shown.extend(problems[: MAX_PROBLEMS_SHOWN - len(shown)])
@@ -671,7 +664,7 @@ def check(source, encoding):
     return rows, created
 
 
-def write(source, encoding, accept_lost=False):
+def write(source, encoding, layout, accept_lost=False):
     """Save every row's customer; call inside the import's transaction.
 
     The rows were checked already; a problem now means the database changed in between
@@ -679,7 +672,7 @@ def write(source, encoding, accept_lost=False):
     Returns (ids, created ids, unchanged, values kept because they looked lost).
     """
     ids, created_ids, unchanged, kept_lost = [], [], 0, 0
-    for customer, is_new, problems in plans(source, encoding, accept_lost):
+    for customer, is_new, problems in plans(source, encoding, layout, accept_lost):
         if problems:
             raise ImportRefused(problems, reason=Reason.ROWS)
         if not accept_lost:
@@ -698,14 +691,19 @@ def _as_file(data):
     return io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
 
 
-def _opened(source, file_format, detail, expected_digest=None):
+def _detail(layout, **more):
+    """The ledger's facts about the file's layout (a saved mapping by its name)."""
+    if layout.platform:
+        return {"format": layout.name, **more}
+    return {"format": "preset", "preset": layout.name, **more}
+
+
+def _opened(source, layout, detail, expected_digest=None):
     """Scan ``source`` and count its rows; return its _Scan or raise ImportRefused.
 
     ``expected_digest`` is the SHA-256 of the file a person previewed: a different file
     is refused, so what is written is what was shown.
     """
-    if file_format not in FORMATS:
-        raise ValueError(f"Unknown import format {file_format!r}.")
     found = scan(source)
     detail.update(sha256=found.digest, bytes=found.size)
     if expected_digest is not None and found.digest != expected_digest:
@@ -715,7 +713,8 @@ def _opened(source, file_format, detail, expected_digest=None):
     if found.encoding is None:
         raise _file_refused(Reason.ENCODING, encoding_message())
     detail["encoding"] = found.encoding
-    detail["rows"] = count_rows(source, found.encoding, settings.SHOPGUARD_IMPORT_MAX_ROWS)
+    limit = settings.SHOPGUARD_IMPORT_MAX_ROWS
+    detail["rows"] = count_rows(source, found.encoding, limit, layout)
     return found
 
 
@@ -737,6 +736,9 @@ def import_customers(
 ):
     """Import ``data`` (a binary file open for reading, or bytes) all or nothing.
 
+    ``file_format`` is a platform's format name ("shopify", "eccube") or a Layout (a
+    saved mapping, customers.platforms).
+
     Returns an ImportResult or raises ImportRefused. The file is read four times in
     chunks, never whole: its bytes (digest, size, encoding), its rows (header, syntax,
     count), every row checked, and every row written in one transaction. A refused
@@ -744,14 +746,15 @@ def import_customers(
     looks like a lost character (see ``looks_lost``) keeps the stored one unless
     ``accept_lost`` says the person chose to apply it.
     """
+    layout = layout_for(file_format)
     source = _as_file(data)
-    detail = {"format": file_format}
+    detail = _detail(layout)
     try:
-        found = _opened(source, file_format, detail, expected_digest)
+        found = _opened(source, layout, detail, expected_digest)
         # Matching by e-mail and validating the updated customers decrypts them; the
         # import's own entry names every customer it touched.
         with bulk_read("import_match"):
-            check(source, found.encoding)
+            check(source, found.encoding, layout)
         # One customer.import entry lists every customer it created or updated: the rows'
         # saves write none of their own (nor compare their fields, row by row).
         with (
@@ -759,7 +762,8 @@ def import_customers(
             changes.recorded_by_caller(naming=False),
             bulk_read("import_match"),
         ):
-            ids, created_ids, unchanged, kept_lost = write(source, found.encoding, accept_lost)
+            written = write(source, found.encoding, layout, accept_lost)
+            ids, created_ids, unchanged, kept_lost = written
             created = len(created_ids)
             result = ImportResult(
                 created,
@@ -800,12 +804,13 @@ def preview(data, file_format="shopify", *, request=None, actor=None, show_value
     entry of the preview names the customers whose values are shown. A file with
     problems raises ImportRefused, recorded as an import's refusal is.
     """
+    layout = layout_for(file_format)
     source = _as_file(data)
-    detail = {"format": file_format, "step": "preview"}
+    detail = _detail(layout, step="preview")
     try:
-        found = _opened(source, file_format, detail)
+        found = _opened(source, layout, detail)
         with bulk_read("import_match"):
-            result = _previewed(source, found, show_values)
+            result = _previewed(source, found, layout, show_values)
     except ImportRefused as refused:
         _record_refusal(refused, detail, request=request, actor=actor)
         raise
@@ -818,10 +823,10 @@ def preview(data, file_format="shopify", *, request=None, actor=None, show_value
     return result
 
 
-def _previewed(source, found, show_values):
+def _previewed(source, found, layout, show_values):
     result = ImportPreview(digest=found.digest, encoding=found.encoding)
     shown, total = [], 0
-    for customer, is_new, problems in plans(source, found.encoding):
+    for customer, is_new, problems in plans(source, found.encoding, layout):
         total += len(problems)
         shown.extend(problems[: MAX_PROBLEMS_SHOWN - len(shown)])
         if total:

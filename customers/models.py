@@ -4,6 +4,7 @@ e-mail, phone and name carry a blind index for exact search."""
 import re
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, RegexValidator
 from django.db import models, transaction
@@ -12,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from customers.fields import PERSONAL_FIELDS, fold, label
+from customers.platforms import mapped_layout
 from customers.validators import (
     CARD_NUMBER_MESSAGE,
     contains_card_number,
@@ -271,3 +273,36 @@ def refuse_card_numbers_in(instance):
         if isinstance(value, str):
             if contains_card_number(value):
                 raise ValidationError({field.name: CARD_NUMBER_MESSAGE}, code="card_number")
+
+
+class ImportPreset(models.Model):
+    """A person's mapping of another CSV's columns (BASE, STORES, an Excel sheet) to the
+    importer's keys, saved under a name for next time (``import_customers --preset``).
+
+    The platforms' own layouts ship as data in customers/presets/; these are the shop's.
+    ``columns`` maps each header as written in the file to a key of
+    customers.platforms.KEYS ("" to ignore the column); headers are not personal data.
+    """
+
+    name = models.CharField(_("名前"), max_length=40, unique=True)
+    columns = models.JSONField(_("列の対応"), default=dict)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登録した人"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("インポートの列対応")
+        verbose_name_plural = _("インポートの列対応")
+
+    def __str__(self):
+        return self.name
+
+    def layout(self):
+        return mapped_layout(self.name, self.columns)
