@@ -132,3 +132,49 @@ def layout_for(file_format):
         return platform_layouts()[file_format]
     except KeyError:
         raise ValueError(f"Unknown import format {file_format!r}.") from None
+
+
+# Headers other CSVs commonly use (BASE, STORES, カラーミーショップ, hand-made sheets),
+# offered as the mapping page's first guess; the person confirms or changes each one.
+GUESSES = {
+    normalise_header(header): key
+    for header, key in {
+        "氏名": "name",
+        "名前": "name",
+        "お名前": "name",
+        "顧客名": "name",
+        "ふりがな": "name_kana",
+        "フリガナ": "name_kana",
+        "氏名(カナ)": "name_kana",
+        "メール": "email",
+        "メールアドレス": "email",
+        "Eメール": "email",
+        "email": "email",
+        "電話": "phone",
+        "電話番号": "phone",
+        "TEL": "phone",
+        "郵便番号": "zip",
+        "〒": "zip",
+        "都道府県": "province",
+        "住所": "city",
+        "市区町村": "city",
+        "番地": "address1",
+        "建物名": "address2",
+        "会社名": "company",
+        "性別": "gender",
+        "姓": "last_name",
+        "名": "first_name",
+    }.items()
+}
+
+
+def guess_key(header):
+    """The key a column probably holds, for the mapping page's first choice ("" if none)."""
+    text = normalise_header(header)
+    if text in GUESSES:
+        return GUESSES[text]
+    for layout in platform_layouts().values():
+        key = layout.key(header)
+        if key in KEYS:
+            return key
+    return IGNORE

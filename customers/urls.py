@@ -19,4 +19,5 @@ urlpatterns = [
         "purchase/<uuid:object_id>/reveal/", views.reveal_purchase_product, name="reveal_purchase"
     ),
     path("import/", import_views.upload_customers, name="import"),
+    path("import/mapping/", import_views.save_mapping, name="import_mapping"),
 ]
