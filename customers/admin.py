@@ -23,7 +23,7 @@ from audit.actions import Action
 from customers import masking, reading, services
 from customers.fields import masked_fields
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
-from customers.models import Category, Customer, Purchase
+from customers.models import Category, Customer, ProductCategory, Purchase
 from customers.paging import KeysetChangeList
 from vault.access import PermissionAdmin
 from vault.encryption import EncryptedTextField
@@ -344,3 +344,12 @@ class PurchaseAdmin(AuditedAdmin):
         if obj.category.sensitive:
             return masking.mask_product_name(obj.product_name)
         return obj.product_name
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(PermissionAdmin, admin.ModelAdmin):
+    """The category of each product order files name, chosen once (customers.orders)."""
+
+    list_display = ("product_name", "category")
+    list_filter = ("category",)
+    search_fields = ("product_name",)

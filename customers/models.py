@@ -237,6 +237,10 @@ class Purchase(models.Model):
     )
     amount = models.PositiveIntegerField(_("金額（円）"))
     purchased_on = models.DateField(_("購入日"))
+    # The line item an order import made this purchase from ("shopify:#1001:1", the
+    # order and the line's place in it), so that importing the same orders again adds
+    # nothing. Empty for purchases typed in.
+    external_ref = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
 
     objects = PurchaseQuerySet.as_manager()
 
@@ -306,3 +310,25 @@ class ImportPreset(models.Model):
 
     def layout(self):
         return mapped_layout(self.name, self.columns)
+
+
+class ProductCategory(models.Model):
+    """Which category an imported product belongs to, chosen by the owner once.
+
+    Order files name products, not ShopGuard's categories: the first import that meets a
+    product asks for its category (the import page, or this admin list), and every later
+    import uses the answer. A product's name is the shop's catalogue, not personal data.
+    """
+
+    product_name = models.CharField(_("商品名"), max_length=200, unique=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("カテゴリ")
+    )
+
+    class Meta:
+        ordering = ["product_name"]
+        verbose_name = _("商品のカテゴリ")
+        verbose_name_plural = _("商品のカテゴリ")
+
+    def __str__(self):
+        return self.product_name

@@ -3,6 +3,8 @@ mapping, all or nothing.
 
 ``--format shopify`` (Shopify's customer export) or ``--format eccube`` (EC-CUBE 4's
 member CSV) name a platform's layout, shipped as data in customers/presets/;
+``--format shopify-orders`` or ``eccube-orders`` import the platform's order CSV as
+purchases (customers.orders);
 ``--preset NAME`` a mapping saved on the import page for another CSV (BASE, STORES, an
 Excel sheet). Every problem is printed by line and column (never the value), and nothing
 is imported unless the whole file is clean. Customers already known by their platform id
@@ -21,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from customers.importing import FORMATS, ImportRefused, import_customers
 from customers.models import ImportPreset
+from customers.orders import ORDER_FORMATS, import_orders
 
 
 class Command(BaseCommand):
@@ -31,7 +34,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
-        parser.add_argument("--format", choices=FORMATS, default="shopify")
+        parser.add_argument("--format", choices=FORMATS + ORDER_FORMATS, default="shopify")
         parser.add_argument("--preset", help="The name of a mapping saved on the import page.")
         parser.add_argument(
             "--accept-lost-characters",
@@ -46,7 +49,9 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
         with source:
-            result = self.run_import(source, layout, accept_lost_characters)
+            if format in ORDER_FORMATS and not preset:
+                return self.report_orders(self.run(import_orders, source, format))
+            result = self.run(import_customers, source, layout, accept_lost=accept_lost_characters)
         self.stdout.write(
             f"Imported {result.created + result.updated} customers "
             f"({result.created} created, {result.updated} updated, "
@@ -67,9 +72,15 @@ class Command(BaseCommand):
             known = ", ".join(ImportPreset.objects.values_list("name", flat=True)) or "none"
             raise CommandError(f"No saved mapping named {name!r} (saved: {known}).") from None
 
-    def run_import(self, source, layout, accept_lost):
+    def report_orders(self, result):
+        self.stdout.write(
+            f"Imported {result.purchases} purchases from {result.orders} orders "
+            f"({result.encoding}; sha256 {result.digest})."
+        )
+
+    def run(self, import_file, source, layout, **options):
         try:
-            return import_customers(source, layout, accept_lost=accept_lost)
+            return import_file(source, layout, **options)
         except ImportRefused as refused:
             for problem in refused.problems:
                 self.stderr.write(str(problem))
