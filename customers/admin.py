@@ -32,6 +32,7 @@ SEARCH_KIND_LABELS = {
     "email": _("メールアドレス"),
     "phone": _("電話番号"),
     "name": _("氏名（フルネーム）"),
+    "name_kana": _("フリガナ"),
 }
 
 

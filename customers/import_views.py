@@ -166,7 +166,8 @@ def upload_customers(request):
                 result = _confirmed_import(request, form.cleaned_data)
             else:
                 previewed = _preview(request, form.cleaned_data)
-                result = None if previewed.updated else _new_only_import(request, form, previewed)
+                needs_a_look = previewed.needs_a_look
+                result = None if needs_a_look else _new_only_import(request, form, previewed)
         except ImportRefused as refused:
             problems, refusal, previewed = [str(p) for p in refused.problems], refused, None
         else:

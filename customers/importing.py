@@ -37,11 +37,11 @@ from django.utils.translation import gettext as _
 from audit import changes, ledger
 from audit.actions import Action, Outcome
 from customers.fields import fold
-from customers.models import Customer, Gender
+from customers.models import BLIND_INDEX_FIELDS, Customer, Gender
 from customers.platforms import NAME_KEYS, layout_for, platform_layouts
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number, validate_phone
 from vault.blind_index import blind_index, normalise
-from vault.japan import PREFECTURES
+from vault.japan import PREFECTURES, prefecture_disagrees
 from vault.reads import bulk_read
 
 # The platforms' own customer files (customers/presets/*.json): "shopify", "eccube".
@@ -220,6 +220,14 @@ class ImportPreview:
     unchanged: int = 0
     fields: dict = field(default_factory=dict)  # field name -> FieldChanges
     samples: list = field(default_factory=list)  # ChangeSample, first PREVIEW_SAMPLES
+    # Customers whose postal code belongs to another prefecture than their address names
+    # (Japan Post's data, vault.japan): flagged, not refused (the code may be the typo).
+    postal_mismatch: int = 0
+
+    @property
+    def needs_a_look(self):
+        """Whether a person should see this before anything is written."""
+        return bool(self.updated or self.postal_mismatch)
 
     @property
     def lost(self):
@@ -227,6 +235,8 @@ class ImportPreview:
 
     def count(self, customer, is_new, show_values):
         self.rows += 1
+        if prefecture_disagrees(customer.postal_code, customer.address):
+            self.postal_mismatch += 1
         if is_new:
             self.created += 1
             return
@@ -501,7 +511,7 @@ def _model_problems(row, customer):
     try:
         # The id is a fresh UUID4 or the stored customer's own: checking it is unique would
         # cost a query per row for nothing.
-        customer.full_clean(exclude=["id", "email_index", "phone_index", "name_index"])
+        customer.full_clean(exclude=["id", *BLIND_INDEX_FIELDS])
     except ValidationError as error:
         return [
             Problem(row.line, _column_for(row, name), _scrub(message, row))
@@ -861,7 +871,7 @@ def preview(data, file_format="shopify", *, request=None, actor=None, show_value
     except ImportRefused as refused:
         _record_refusal(refused, detail, request=request, actor=actor)
         raise
-    if result.updated:
+    if result.needs_a_look:
         shown = sorted({str(sample.customer_id) for sample in result.samples})
         detail.update(created=result.created, updated=result.updated, shown=len(shown))
         ledger.record(

