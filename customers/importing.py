@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from audit import changes, ledger
 from audit.actions import Action, Outcome
 from customers.fields import fold
-from customers.models import BLIND_INDEX_FIELDS, Customer, Gender
+from customers.models import BLIND_INDEX_FIELDS, Customer, Gender, refuse_card_numbers_in
 from customers.platforms import NAME_KEYS, layout_for, platform_layouts
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number, validate_phone
 from vault.blind_index import blind_index, normalise
@@ -681,20 +681,34 @@ def write(source, encoding, layout, accept_lost=False):
     (another import, an edit), and raises ImportRefused so the transaction rolls back.
     Returns (ids, created ids, unchanged, values kept because they looked lost).
     """
-    ids, created_ids, unchanged, kept_lost = [], [], 0, 0
+    ids, created_ids, unchanged, kept_lost, new = [], [], 0, 0, []
     for customer, is_new, problems in plans(source, encoding, layout, accept_lost):
         if problems:
             raise ImportRefused(problems, reason=Reason.ROWS)
         if not accept_lost:
             kept_lost += sum(change.lost for change in customer.import_diff)
-        if customer.import_changes:
+        if is_new:
+            new.append(customer)
+            created_ids.append(customer.pk)
+            if len(new) >= BATCH_ROWS:
+                _create(new)
+        elif customer.import_changes:
             customer.save()
         else:
             unchanged += 1  # the same values again: nothing to write
         ids.append(customer.pk)
-        if is_new:
-            created_ids.append(customer.pk)
+    _create(new)
     return ids, created_ids, unchanged, kept_lost
+
+
+def _create(customers):
+    """Insert new customers in one statement, with what save() would have done first
+    (the card guard, the blind indexes): one INSERT per batch instead of one per row."""
+    for customer in customers:
+        refuse_card_numbers_in(customer)
+        customer.refresh_blind_indexes()
+    Customer.objects.bulk_create(customers)
+    customers.clear()
 
 
 def _as_file(data):
