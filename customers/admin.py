@@ -152,7 +152,8 @@ def offer_list_action(action, permission):
 class CustomerAdmin(AuditedAdmin):
     form = CustomerForm
     add_action, change_action = Action.CUSTOMER_ADD, Action.CUSTOMER_CHANGE
-    list_display = ("display_id", "masked_name", "masked_email", "masked_phone", "masked_area")
+    list_display = ("display_id", "masked_name", "masked_kana", "masked_email", "masked_phone")
+    list_display += ("masked_area",)
     list_display += ("purchase_count", "created_at")
     list_display_links = ("display_id",)
     list_per_page = 50
@@ -292,6 +293,10 @@ class CustomerAdmin(AuditedAdmin):
     @admin.display(description=_("氏名"))
     def masked_name(self, obj):
         return masking.mask_name(obj.name)
+
+    @admin.display(description=_("フリガナ"))
+    def masked_kana(self, obj):
+        return masking.mask_kana(obj.name_kana)
 
     @admin.display(description=_("メールアドレス"))
     def masked_email(self, obj):
