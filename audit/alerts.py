@@ -10,7 +10,6 @@ view costs at most two small indexed queries.
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from audit.actions import ALERT_ACTIONS, COUNTED_ACTIONS, SIGN_IN_FAILURES, Action, Outcome
 from audit.models import Alert, AuditEntry
 from vault.access import holders
+from vault.mail import send_mail
 
 WINDOW = timedelta(hours=1)
 # Who receives alerts (the banner, the mail) and marks them seen: the owners.
