@@ -6,6 +6,8 @@ the name index and found nobody)."""
 
 import pytest
 
+from customers.models import Customer
+from customers.rotation import rebuild_blind_indexes
 from customers.services import search_kind
 from tests.customers.vault import SEARCH, entries, make_customer
 from tests.signing import signed_in
@@ -49,3 +51,11 @@ def test_the_reading_has_its_own_index_not_its_plaintext(taro):
 def test_a_kana_term_is_a_reading_and_kanji_a_name():
     assert search_kind("やまだ たろう") == "name_kana"
     assert search_kind("山田 太郎") == "name"
+
+
+def test_rotate_keys_indexes_the_readings_stored_before_the_index_existed(taro):
+    Customer.objects.filter(pk=taro.pk).update(name_kana_index="")  # as after the upgrade
+
+    rebuild_blind_indexes(Customer)
+
+    assert Customer.objects.get(pk=taro.pk).name_kana_index == taro.name_kana_index != ""
