@@ -219,7 +219,8 @@ def _confirmed_import(request, cleaned):
 
 def _confirm_form(form, previewed):
     initial = {"format": form.cleaned_data["format"], "digest": previewed.digest}
-    return ConfirmForm(initial=initial, prefix=None)
+    # Its own ids: the upload form on the same page has id_file and id_format.
+    return ConfirmForm(initial=initial, auto_id="confirm_%s")
 
 
 def _mapping_page(request, upload):
