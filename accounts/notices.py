@@ -9,7 +9,6 @@ never a customer or a password.
 """
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from audit.actions import Action
 from audit.alerts import RECEIVE_ALERTS
 from audit.display import format_when
 from vault.access import holders
+from vault.mail import send_mail
 
 
 def tell_about_account_change(user, action, actor=None, old_email="", detail=""):

@@ -24,6 +24,12 @@ _CUSTOMER_WORK = [
     "customers.change_purchase",
     "customers.reveal_customer",
 ]
+# Those who import order files choose each product's category once (customers.orders).
+_IMPORT_CATALOGUE = [
+    "customers.view_productcategory",
+    "customers.add_productcategory",
+    "customers.change_productcategory",
+]
 # The privacy policy and everything recorded under it are the owner's alone.
 _POLICY_WORK = [
     "policy.view_shopprofile",
@@ -58,6 +64,7 @@ ROLE_PERMISSIONS = {
         "customers.add_purchase",
         "customers.delete_purchase",
         "customers.import_customers",
+        *_IMPORT_CATALOGUE,
         "exports.view_exportrequest",
         "exports.add_exportrequest",
         "exports.approve_exportrequest",
@@ -86,6 +93,7 @@ ROLE_PERMISSIONS = {
         "customers.add_customer",
         "customers.add_purchase",
         "customers.import_customers",
+        *_IMPORT_CATALOGUE,
         "exports.view_exportrequest",
         "exports.add_exportrequest",
         *_LABEL_WORK,

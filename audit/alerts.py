@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from audit.actions import (
 )
 from audit.models import Alert, AuditEntry
 from vault.access import holders
+from vault.mail import send_mail
 
 WINDOW = timedelta(hours=1)
 # Who receives alerts (the banner, the mail) and marks them seen: the owners.

@@ -55,7 +55,7 @@ TRACKED_MODELS = ("auth.User", "auth.Group")
 # which is named itself.
 IGNORED_FIELDS = {
     "auth.user": {"last_login"},
-    "customers.customer": {"email_index", "phone_index", "name_index"},
+    "customers.customer": {"email_index", "phone_index", "name_index", "name_kana_index"},
     "datarequests.datarequest": {"email_digest"},
 }
 # The changed fields, from pre_save (compared) to post_save (recorded), on the instance.

@@ -24,7 +24,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
-from django.core.mail import send_mail
+
+from vault.mail import send_mail
 
 MAGIC = "shopguard-audit-checkpoint"
 VERSION = "1"

@@ -26,7 +26,7 @@ from audit.actions import Action
 from customers import masking, reading, services
 from customers.fields import masked_fields
 from customers.forms import CustomerForm, CustomerSearchForm, PurchaseForm
-from customers.models import Category, Customer, Purchase
+from customers.models import Category, Customer, ProductCategory, Purchase
 from customers.paging import KeysetChangeList
 from vault.access import PermissionAdmin
 from vault.encryption import EncryptedTextField
@@ -35,6 +35,7 @@ SEARCH_KIND_LABELS = {
     "email": _("メールアドレス"),
     "phone": _("電話番号"),
     "name": _("氏名（フルネーム）"),
+    "name_kana": _("フリガナ"),
 }
 
 
@@ -174,7 +175,8 @@ def offer_list_action(action, permission):
 class CustomerAdmin(AuditedAdmin):
     form = CustomerForm
     add_action, change_action = Action.CUSTOMER_ADD, Action.CUSTOMER_CHANGE
-    list_display = ("display_id", "masked_name", "masked_email", "masked_phone", "masked_area")
+    list_display = ("display_id", "masked_name", "masked_kana", "masked_email", "masked_phone")
+    list_display += ("masked_area",)
     list_display += ("purchase_count", "created_at")
     list_display_links = ("display_id",)
     list_per_page = 50
@@ -315,6 +317,10 @@ class CustomerAdmin(AuditedAdmin):
     def masked_name(self, obj):
         return masking.mask_name(obj.name)
 
+    @admin.display(description=_("フリガナ"))
+    def masked_kana(self, obj):
+        return masking.mask_kana(obj.name_kana)
+
     @admin.display(description=_("メールアドレス"))
     def masked_email(self, obj):
         return masking.mask_email(obj.email)
@@ -367,3 +373,12 @@ class PurchaseAdmin(AuditedAdmin):
         if obj.category.sensitive:
             return masking.mask_product_name(obj.product_name)
         return obj.product_name
+
+
+@admin.register(ProductCategory)
+class ProductCategoryAdmin(PermissionAdmin, admin.ModelAdmin):
+    """The category of each product order files name, chosen once (customers.orders)."""
+
+    list_display = ("product_name", "category")
+    list_filter = ("category",)
+    search_fields = ("product_name",)

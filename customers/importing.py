@@ -6,8 +6,9 @@ messages end up on screens, in terminals and in logs ("line 7, Email: not a vali
 address"). The file is streamed, never held whole: memory stays flat whatever its length
 (one batch of rows, the first problems, a small digest per e-mail), and a file over 20 MB
 or SHOPGUARD_IMPORT_MAX_ROWS rows is refused before its rows are checked. A customer
-whose e-mail is already known (found through the e-mail blind index) is updated instead
-of duplicated; a value left blank in the file keeps the stored one. The import is
+whose platform id (Shopify's Customer ID, kept as Customer.external_id) or e-mail (found
+through the e-mail blind index) is already known is updated instead of duplicated; a
+value left blank in the file keeps the stored one. The import is
 recorded in the audit ledger with its counts and the file's SHA-256, never its contents,
 in the same transaction as the writes; a refused file is recorded too.
 
@@ -22,10 +23,9 @@ import codecs
 import csv
 import hashlib
 import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from difflib import SequenceMatcher
 from itertools import islice
 
 from django.conf import settings
@@ -36,13 +36,20 @@ from django.utils.translation import gettext as _
 
 from audit import changes, ledger
 from audit.actions import Action, Outcome
-from customers.models import Customer
+from customers import reading
+from customers.fields import fold
+from customers.models import BLIND_INDEX_FIELDS, Customer, Gender, refuse_card_numbers_in
+from customers.platforms import NAME_KEYS, layout_for, platform_layouts
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number, validate_phone
 from vault.blind_index import blind_index, normalise
-from vault.japan import PREFECTURES
+from vault.japan import PREFECTURES, prefecture_disagrees
 from vault.reads import bulk_read
 
-FORMATS = ("shopify",)
+# The platforms' own customer files (customers/presets/*.json): "shopify", "eccube".
+FORMATS = tuple(platform_layouts())
+# The column holding the platform's own customer id, kept as Customer.external_id with the
+# platform's name in front ("shopify:6578823274658").
+EXTERNAL_ID_KEY = "external_id"
 # A customer export of a small shop is a few MB; 20 MB is ~100,000 customers with room
 # to spare, and keeps one upload from holding a worker's memory for long.
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -54,43 +61,35 @@ READ_CHUNK = 64 * 1024  # bytes read at a time
 # Problems listed on the screen or the terminal; the rest are counted. A file with
 # thousands of bad rows is usually the wrong file, and the first hundred say so.
 MAX_PROBLEMS_SHOWN = 100
+# Changes a re-import's preview shows side by side (to those allowed to see the values):
+# enough to recognise what the file does; the counts per field cover the rest.
+PREVIEW_SAMPLES = 20
 
-# Normalised header -> our key. "Default Address X" is folded onto "X" (see _header_key).
-COLUMNS = {
-    "customer id": "shopify_id",
-    "first name": "first_name",
-    "last name": "last_name",
-    "email": "email",
-    "company": "company",
-    "address1": "address1",
-    "address2": "address2",
-    "city": "city",
-    "province": "province",
-    "province code": "province_code",
-    "country": "country",
-    "country code": "country_code",
-    "zip": "zip",
-    "phone": "phone",
-    "default address phone": "address_phone",
-    "accepts marketing": "accepts_email_marketing",
-    "accepts email marketing": "accepts_email_marketing",
-    "accepts sms marketing": "accepts_sms_marketing",
-    "total spent": "total_spent",
-    "total orders": "total_orders",
-    "note": "note",
-    "tax exempt": "tax_exempt",
-    "tags": "tags",
-}
 YES_NO_COLUMNS = ("accepts_email_marketing", "accepts_sms_marketing", "tax_exempt")
 YES = {"yes", "true", "1", "y"}
 NO = {"no", "false", "0", "n", ""}
 # Customer fields and the file columns their errors are reported against.
 FIELD_COLUMNS = {
-    "name": ("last_name", "first_name"),
+    "name": ("name", "last_name", "first_name"),
+    "name_kana": ("name_kana", "last_name_kana", "first_name_kana"),
+    "gender": ("gender",),
     "email": ("email",),
     "phone": ("phone", "address_phone"),
     "postal_code": ("zip",),
-    "address": ("address1", "city", "province_code"),
+    "address": ("address1", "city", "province", "province_code", "address2"),
+}
+# A gender column's words (EC-CUBE's 性別(名称), a mapped file's) -> Gender.
+GENDER_WORDS = {
+    "男性": Gender.MALE,
+    "男": Gender.MALE,
+    "male": Gender.MALE,
+    "m": Gender.MALE,
+    "女性": Gender.FEMALE,
+    "女": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "その他": Gender.OTHER,
+    "other": Gender.OTHER,
 }
 
 
@@ -103,6 +102,7 @@ class Reason:
     HEADER = "header"  # a required column is missing
     TOO_MANY_ROWS = "too_many_rows"
     ROWS = "rows"  # one or more rows have problems
+    NOT_PREVIEWED = "not_previewed"  # not the file whose changes the person confirmed
 
 
 class ImportRefused(Exception):
@@ -154,6 +154,109 @@ class ImportResult:
     # Known customers whose every value in the file equals the stored one (not saved).
     unchanged: int = 0
     created_ids: list = field(default_factory=list)
+    # Values kept because the file's looked like lost characters (see looks_lost).
+    kept_lost: int = 0
+
+
+# What an encoding that cannot hold a character leaves in its place: "?" (Python's and
+# Excel's CP932 "replace"), the full-width "？" and U+FFFD, the Unicode replacement.
+LOST_CHARACTERS = frozenset("?？\ufffd")
+
+
+def looks_lost(stored, new):
+    """True when ``new`` has ?, ？ or U+FFFD where ``stored`` has other characters.
+
+    「𠮷野」 saved as CP932 comes back as 「?野」: such a value is a damaged copy of the
+    stored one, not a correction, and is never applied without an explicit choice.
+    """
+    if not stored or not LOST_CHARACTERS.intersection(new):
+        return False
+    matcher = SequenceMatcher(None, stored, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "replace" and set(new[j1:j2]) <= LOST_CHARACTERS:
+            if not LOST_CHARACTERS.intersection(stored[i1:i2]):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one known customer that an import would change."""
+
+    field: str
+    old: str
+    new: str
+    lost: bool  # the new value looks like the old one with lost characters
+
+
+@dataclass(frozen=True)
+class ChangeSample:
+    """A change shown side by side to a person allowed to see the values."""
+
+    customer_id: object
+    short_id: str
+    label: str
+    old: str
+    new: str
+    lost: bool
+
+
+@dataclass
+class FieldChanges:
+    field: str
+    label: str
+    customers: int = 0  # known customers whose value would change
+    lost: int = 0  # of those, values that look like lost characters
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do, counted without writing (``preview``)."""
+
+    digest: str
+    encoding: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    fields: dict = field(default_factory=dict)  # field name -> FieldChanges
+    samples: list = field(default_factory=list)  # ChangeSample, first PREVIEW_SAMPLES
+    # Customers whose postal code belongs to another prefecture than their address names
+    # (Japan Post's data, vault.japan): flagged, not refused (the code may be the typo).
+    postal_mismatch: int = 0
+
+    @property
+    def needs_a_look(self):
+        """Whether a person should see this before anything is written."""
+        return bool(self.updated or self.postal_mismatch)
+
+    @property
+    def lost(self):
+        return sum(changes.lost for changes in self.fields.values())
+
+    def count(self, customer, is_new, show_values):
+        self.rows += 1
+        if prefecture_disagrees(customer.postal_code, customer.address):
+            self.postal_mismatch += 1
+        if is_new:
+            self.created += 1
+            return
+        if not customer.import_diff:
+            self.unchanged += 1
+            return
+        self.updated += 1
+        for change in customer.import_diff:
+            name = change.field
+            label = str(Customer._meta.get_field(name).verbose_name)
+            counted = self.fields.setdefault(name, FieldChanges(name, label))
+            counted.customers += 1
+            counted.lost += change.lost
+            if show_values and len(self.samples) < PREVIEW_SAMPLES:
+                self.samples.append(
+                    ChangeSample(
+                        customer.pk, customer.short_id, label, change.old, change.new, change.lost
+                    )
+                )
 
 
 @dataclass
@@ -247,15 +350,6 @@ def _reader(source, encoding):
     return csv.reader(text)
 
 
-def _header_key(header):
-    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", header)).strip().lower()
-    if text in COLUMNS:
-        return COLUMNS[text]
-    if text.startswith("default address "):
-        return COLUMNS.get(text.removeprefix("default address "))
-    return None
-
-
 def _records(reader):
     """Yield (first line number, cells) for every non-blank record after the header."""
     line = reader.line_num + 1
@@ -265,31 +359,36 @@ def _records(reader):
         line = reader.line_num + 1
 
 
-def _layout(reader):
+def _layout(reader, layout):
     """The header's keys and cells, or ImportRefused when it lacks a required column."""
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
         raise _file_refused(Reason.NOT_CSV, _("見出し行がありません。")) from None
-    keys = [_header_key(h) for h in header]
-    problems = []
-    if "email" not in keys:
-        problems.append(Problem(1, "Email", _("Email 列が必要です（値は空でも構いません）。")))
-    if "first_name" not in keys and "last_name" not in keys:
-        problems.append(Problem(1, "Last Name", _("First Name か Last Name の列が必要です。")))
+    keys = [layout.key(h) for h in header]
+    problems = [
+        Problem(1, group[-1], missing_column_message(group)) for group in layout.missing(keys)
+    ]
+    if not problems and not any(key in keys for key in NAME_KEYS):
+        problems.append(Problem(1, _("氏名"), _("氏名（または姓・名）の列が必要です。")))
     if problems:
         raise ImportRefused(problems, reason=Reason.HEADER)
     return keys, header
 
 
-def count_rows(source, encoding, limit):
+def missing_column_message(group):
+    columns = _("」か「").join(group)
+    return _("「%(columns)s」の列が必要です（値は空でも構いません）。") % {"columns": columns}
+
+
+def count_rows(source, encoding, limit, layout):
     """Check the header and the CSV syntax and count the rows, stopping past ``limit``.
 
     Cheap (no validation, no database), so a file too long or not CSV at all is refused
     before any row is checked.
     """
     reader = _reader(source, encoding)
-    _layout(reader)
+    _layout(reader, layout)
     rows = 0
     try:
         for _line in _records(reader):
@@ -304,7 +403,7 @@ def count_rows(source, encoding, limit):
 def _clean_cell(key, value):
     value = value.strip()
     # Shopify prefixes phone numbers and postal codes with ' so Excel keeps them as text.
-    if key in ("phone", "address_phone", "zip") and value.startswith("'"):
+    if key in ("phone", "address_phone", "zip", EXTERNAL_ID_KEY) and value.startswith("'"):
         value = value[1:].strip()
     return value
 
@@ -353,7 +452,8 @@ def _prefecture(values):
 
 def customer_values(values):
     """Our Customer field values from one row's cleaned cells ('' where the file is silent)."""
-    name = " ".join(v for v in (values.get("last_name"), values.get("first_name")) if v)
+    name = values.get("name") or _joined(values, "last_name", "first_name")
+    kana = values.get("name_kana") or _joined(values, "last_name_kana", "first_name_kana")
     street = "".join(
         v for v in (_prefecture(values), values.get("city"), values.get("address1")) if v
     )
@@ -361,13 +461,38 @@ def customer_values(values):
     country = values.get("country_code", "").upper()
     if address and country not in ("", "JP"):
         address = f"{address} {country}"
-    return {
+    found = {
         "name": name,
+        "name_kana": kana,
+        "gender": GENDER_WORDS.get(values.get("gender", "").lower(), ""),
         "email": values.get("email", ""),
         "phone": values.get("phone") or values.get("address_phone", ""),
         "postal_code": values.get("zip", ""),
         "address": address,
     }
+    # Folded as typed values are (full width, half width, hyphens), so that a re-import
+    # of the same customer in the other width changes nothing.
+    return {name: fold(name, value) for name, value in found.items()}
+
+
+def _joined(values, last, first):
+    # Japanese order, 姓 名, whatever the file's column order.
+    return " ".join(v for v in (values.get(last), values.get(first)) if v)
+
+
+def external_id(values, layout):
+    """The platform's id of the row's customer as stored ("shopify:123"), or ""."""
+    value = values.get(EXTERNAL_ID_KEY, "")
+    return f"{layout.id_prefix}:{value}" if value else ""
+
+
+def _existing_by_external_id(rows, layout):
+    """{external id: [customers]} for the file's platform ids."""
+    ids = sorted({external_id(r.values, layout) for r in rows} - {""})
+    found = {}
+    for customer in Customer.objects.filter(external_id__in=ids).order_by("created_at"):
+        found.setdefault(customer.external_id, []).append(customer)
+    return found
 
 
 def _existing_by_email(rows):
@@ -387,7 +512,7 @@ def _model_problems(row, customer):
     try:
         # The id is a fresh UUID4 or the stored customer's own: checking it is unique would
         # cost a query per row for nothing.
-        customer.full_clean(exclude=["id", "email_index", "phone_index", "name_index"])
+        customer.full_clean(exclude=["id", *BLIND_INDEX_FIELDS])
     except ValidationError as error:
         return [
             Problem(row.line, _column_for(row, name), _scrub(message, row))
@@ -428,7 +553,15 @@ class _SeenEmails:
         return self._lines.setdefault(digest, line)
 
 
-def _plan_row(row, existing, seen):
+@dataclass(frozen=True)
+class _Existing:
+    """The stored customers a batch of rows may update, by platform id and by e-mail."""
+
+    by_id: dict
+    by_email: dict
+
+
+def _plan_row(row, existing, seen, layout, accept_lost=False):
     """(the customer to save or None, whether it is new, this row's problems)."""
     problems = _row_problems(row)
     if row.email_key:
@@ -436,17 +569,40 @@ def _plan_row(row, existing, seen):
         if first != row.line:
             message = _("%(line)d行目と同じメールアドレスです。") % {"line": first}
             problems.append(Problem(row.line, row.headers["email"], message))
-    matches = existing.get(row.email_key, []) if row.email_key else []
+    known_id = external_id(row.values, layout)
+    if known_id:
+        first = seen.first_line(f"id {known_id}", row.line)
+        if first != row.line:
+            message = _("%(line)d行目と同じ顧客IDです。") % {"line": first}
+            problems.append(Problem(row.line, row.headers[EXTERNAL_ID_KEY], message))
+    # The platform's id first (a re-import updates by it even when the e-mail changed),
+    # then the e-mail.
+    matches = existing.by_id.get(known_id, []) if known_id else []
+    if not matches and row.email_key:
+        matches = existing.by_email.get(row.email_key, [])
     if len(matches) > 1:
         message = _("このメールアドレスの顧客が複数います。管理画面で統合してください。")
         problems.append(Problem(row.line, row.headers["email"], message))
         return None, False, sorted(set(problems), key=_problem_order)
     customer = matches[0] if matches else Customer()
     customer.import_changes = not matches
+    customer.import_diff = []
     for name, value in customer_values(row.values).items():
-        if value and (not matches or getattr(customer, name) != value):
-            setattr(customer, name, value)  # blank keeps the stored value
-            customer.import_changes = True
+        if not value:
+            continue  # blank keeps the stored value
+        if matches:
+            stored = getattr(customer, name)
+            if stored == value:
+                continue
+            lost = looks_lost(stored, value)
+            customer.import_diff.append(Change(name, stored, value, lost))
+            if lost and not accept_lost:
+                continue  # never applied without the person's explicit choice
+        setattr(customer, name, value)
+        customer.import_changes = True
+    if known_id and customer.external_id != known_id:
+        customer.external_id = known_id
+        customer.import_changes = True
     # The model repeats some checks made above (e-mail, phone, card numbers): keep one
     # message per cell.
     reported = {p.column for p in problems}
@@ -458,13 +614,26 @@ def _problem_order(problem):
     return (problem.line or 0, problem.column, problem.message)
 
 
-def _row(line, cells, keys, header):
+def _is_platform_id(key, cell, layout):
+    """True for the platform's own customer id: a plain run of digits in its id column.
+
+    Shopify's ids are 13 digits and some pass the Luhn check, so the card guard would
+    refuse them. Only the column the platform's layout names as its id, holding nothing
+    but ASCII digits (no spaces, dashes or full-width digits, which no platform writes),
+    is exempt; every other cell of the file is guarded as before.
+    """
+    value = cell.strip().removeprefix("'")
+    return layout.platform and key == EXTERNAL_ID_KEY and value.isascii() and value.isdigit()
+
+
+def _row(line, cells, keys, header, layout):
     values, headers, card_columns = {}, {}, []
     for position, cell in enumerate(cells):
         key = keys[position] if position < len(keys) else None
         original = header[position] if position < len(header) else f"#{position + 1}"
-        # Card numbers are refused in every cell, known column or not.
-        if contains_card_number(cell):
+        # Card numbers are refused in every cell, known column or not, except the
+        # platform's own id in its own column.
+        if contains_card_number(cell) and not _is_platform_id(key, cell, layout):
             card_columns.append(original.strip())
         if key is not None and (key not in values or not values[key]):
             values[key], headers[key] = _clean_cell(key, cell), original.strip()
@@ -476,7 +645,7 @@ def _row(line, cells, keys, header):
     return row
 
 
-def plans(source, encoding):
+def plans(source, encoding, layout, accept_lost=False):
     """Yield (customer, is new, problems) for every row of the file, in order.
 
     The file is read as it goes, ``BATCH_ROWS`` rows at a time with one look-up of their
@@ -484,19 +653,20 @@ def plans(source, encoding):
     repeats), whatever the length of the file.
     """
     reader = _reader(source, encoding)
-    keys, header = _layout(reader)
+    keys, header = _layout(reader, layout)
     seen = _SeenEmails()
-    rows = (_row(line, cells, keys, header) for line, cells in _records(reader))
+    rows = (_row(line, cells, keys, header, layout) for line, cells in _records(reader))
     while batch := list(islice(rows, BATCH_ROWS)):
-        existing = _existing_by_email(batch)
+        by_id = _existing_by_external_id(batch, layout)
+        existing = _Existing(by_id, _existing_by_email(batch))
         for row in batch:
-            yield _plan_row(row, existing, seen)
+            yield _plan_row(row, existing, seen, layout, accept_lost)
 
 
-def check(source, encoding):
+def check(source, encoding, layout):
     """Check every row without writing; return (rows, new customers) or ImportRefused."""
     shown, total, rows, created = [], 0, 0, 0
-    for _customer, is_new, problems in plans(source, encoding):
+    for _customer, is_new, problems in plans(source, encoding, layout):
         rows, created = rows + 1, created + is_new
         total += len(problems)
         shown.extend(problems[: MAX_PROBLEMS_SHOWN - len(shown)])
@@ -505,55 +675,168 @@ def check(source, encoding):
     return rows, created
 
 
-def write(source, encoding):
+def write(source, encoding, layout, accept_lost=False, *, request=None, actor=None):
     """Save every row's customer; call inside the import's transaction.
 
     The rows were checked already; a problem now means the database changed in between
     (another import, an edit), and raises ImportRefused so the transaction rolls back.
+    Returns (ids, created ids, unchanged, values kept because they looked lost).
     """
-    ids, created_ids, unchanged = [], [], 0
-    for customer, is_new, problems in plans(source, encoding):
+    ids, created_ids, unchanged, kept_lost, new = [], [], 0, 0, []
+    for customer, is_new, problems in plans(source, encoding, layout, accept_lost):
         if problems:
             raise ImportRefused(problems, reason=Reason.ROWS)
-        if customer.import_changes:
+        if not accept_lost:
+            kept_lost += sum(change.lost for change in customer.import_diff)
+        if is_new:
+            new.append(customer)
+            created_ids.append(customer.pk)
+            if len(new) >= BATCH_ROWS:
+                _create(new)
+        elif customer.import_changes:
+            # A changed e-mail or phone is a contact change like one typed on the
+            # customer's page: the previous one is kept sealed and told (finding 1 of
+            # issue #22), so an import cannot reroute a customer's own requests.
+            contact = [
+                change.field
+                for change in customer.import_diff
+                if change.field in reading.CONTACT_FIELDS and (accept_lost or not change.lost)
+            ]
+            if contact:
+                reading.keep_previous_contact(request, customer, contact, actor=actor)
             customer.save()
         else:
             unchanged += 1  # the same values again: nothing to write
         ids.append(customer.pk)
-        if is_new:
-            created_ids.append(customer.pk)
-    return ids, created_ids, unchanged
+    _create(new)
+    return ids, created_ids, unchanged, kept_lost
+
+
+def _create(customers):
+    """Insert new customers in one statement, with what save() would have done first
+    (the card guard, the blind indexes): one INSERT per batch instead of one per row."""
+    for customer in customers:
+        refuse_card_numbers_in(customer)
+        customer.refresh_blind_indexes()
+    Customer.objects.bulk_create(customers)
+    customers.clear()
 
 
 def _as_file(data):
     return io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
 
 
-def import_customers(data, file_format="shopify", *, request=None, actor=None):
+def _detail(layout, **more):
+    """The ledger's facts about the file's layout (a saved mapping by its name)."""
+    if layout.platform:
+        return {"format": layout.name, **more}
+    return {"format": "preset", "preset": layout.name, **more}
+
+
+def _opened(source, layout, detail, expected_digest=None):
+    """Scan ``source`` and count its rows; return its _Scan or raise ImportRefused.
+
+    ``expected_digest`` is the SHA-256 of the file a person previewed: a different file
+    is refused, so what is written is what was shown.
+    """
+    found = scan(source)
+    detail.update(sha256=found.digest, bytes=found.size)
+    if expected_digest is not None and found.digest != expected_digest:
+        raise _file_refused(Reason.NOT_PREVIEWED, not_previewed_message())
+    if found.size > MAX_FILE_BYTES:
+        raise _file_refused(Reason.TOO_LARGE, too_large_message())
+    if found.encoding is None:
+        raise _file_refused(Reason.ENCODING, encoding_message())
+    detail["encoding"] = found.encoding
+    limit = settings.SHOPGUARD_IMPORT_MAX_ROWS
+    detail["rows"] = count_rows(source, found.encoding, limit, layout)
+    return found
+
+
+def not_previewed_message():
+    return _(
+        "確認したファイルと違うファイルです。何も登録していません。"
+        "もう一度ファイルを選んで、変更内容を確認してください。"
+    )
+
+
+# Rows the mapping page shows, masked: enough to recognise each column.
+SAMPLE_ROWS = 5
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A file's header and first rows, masked, for the mapping page (``sample``)."""
+
+    encoding: str
+    header: list
+    rows: list  # SAMPLE_ROWS lists of masked cells
+
+
+def mask_cell(cell):
+    """A cell as the mapping page shows it: its first character, the rest hidden.
+
+    Enough to tell a name column from a phone column, not enough to read anyone's data;
+    digits are hidden whole (a first digit of a phone or card says nothing useful).
+    """
+    cell = cell.strip()
+    if not cell:
+        return ""
+    first = "＊" if cell[0].isdigit() else cell[0]
+    return first + "＊" * min(len(cell) - 1, 5)
+
+
+def sample(data):
+    """The header and the first ``SAMPLE_ROWS`` rows of ``data``, masked; ImportRefused for
+    a file too large or in no accepted encoding. Reads the bytes once for the encoding
+    and then only the first rows, so a 50,000-row file answers at once."""
+    source = _as_file(data)
+    found = scan(source)
+    if found.size > MAX_FILE_BYTES:
+        raise _file_refused(Reason.TOO_LARGE, too_large_message())
+    if found.encoding is None:
+        raise _file_refused(Reason.ENCODING, encoding_message())
+    reader = _reader(source, found.encoding)
+    try:
+        header = [h.strip() for h in next(reader)]
+        rows = [
+            [mask_cell(c) for c in cells] for _line, cells in islice(_records(reader), SAMPLE_ROWS)
+        ]
+    except (StopIteration, csv.Error):
+        raise _file_refused(Reason.NOT_CSV, _("見出し行がありません。")) from None
+    return Sample(found.encoding, header, rows)
+
+
+def import_customers(
+    data,
+    file_format="shopify",
+    *,
+    request=None,
+    actor=None,
+    accept_lost=False,
+    expected_digest=None,
+):
     """Import ``data`` (a binary file open for reading, or bytes) all or nothing.
+
+    ``file_format`` is a platform's format name ("shopify", "eccube") or a Layout (a
+    saved mapping, customers.platforms).
 
     Returns an ImportResult or raises ImportRefused. The file is read four times in
     chunks, never whole: its bytes (digest, size, encoding), its rows (header, syntax,
     count), every row checked, and every row written in one transaction. A refused
-    file is recorded too (outcome ``refused``, with its reason and counts).
+    file is recorded too (outcome ``refused``, with its reason and counts). A value that
+    looks like a lost character (see ``looks_lost``) keeps the stored one unless
+    ``accept_lost`` says the person chose to apply it.
     """
-    if file_format not in FORMATS:
-        raise ValueError(f"Unknown import format {file_format!r}.")
+    layout = layout_for(file_format)
     source = _as_file(data)
-    detail = {"format": file_format}
+    detail = _detail(layout)
     try:
-        found = scan(source)
-        detail.update(sha256=found.digest, bytes=found.size)
-        if found.size > MAX_FILE_BYTES:
-            raise _file_refused(Reason.TOO_LARGE, too_large_message())
-        if found.encoding is None:
-            raise _file_refused(Reason.ENCODING, encoding_message())
-        detail["encoding"] = found.encoding
-        detail["rows"] = count_rows(source, found.encoding, settings.SHOPGUARD_IMPORT_MAX_ROWS)
+        found = _opened(source, layout, detail, expected_digest)
         # Matching by e-mail and validating the updated customers decrypts them; the
         # import's own entry names every customer it touched.
         with bulk_read("import_match"):
-            check(source, found.encoding)
+            check(source, found.encoding, layout)
         # One customer.import entry lists every customer it created or updated: the rows'
         # saves write none of their own (nor compare their fields, row by row).
         with (
@@ -561,7 +844,10 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
             changes.recorded_by_caller(naming=False),
             bulk_read("import_match"),
         ):
-            ids, created_ids, unchanged = write(source, found.encoding)
+            written = write(
+                source, found.encoding, layout, accept_lost, request=request, actor=actor
+            )
+            ids, created_ids, unchanged, kept_lost = written
             created = len(created_ids)
             result = ImportResult(
                 created,
@@ -571,8 +857,10 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
                 ids,
                 unchanged=unchanged,
                 created_ids=created_ids,
+                kept_lost=kept_lost,
             )
             detail.update(created=result.created, updated=result.updated, unchanged=unchanged)
+            detail.update(kept_lost=kept_lost, accept_lost=accept_lost)
             ledger.record(
                 Action.CUSTOMER_IMPORT,
                 request=request,
@@ -588,6 +876,48 @@ def import_customers(data, file_format="shopify", *, request=None, actor=None):
         refused = _file_refused(Reason.ENCODING, encoding_message())
         _record_refusal(refused, detail, request=request, actor=actor)
         raise refused from None
+    return result
+
+
+def preview(data, file_format="shopify", *, request=None, actor=None, show_values=False):
+    """What importing ``data`` would change, without writing: an ImportPreview.
+
+    Counts per field how many known customers would change and how many of those changes
+    look like lost characters. With ``show_values`` (a person allowed to see the values)
+    the first ``PREVIEW_SAMPLES`` changes carry their values side by side, and the ledger
+    entry of the preview names the customers whose values are shown. A file with
+    problems raises ImportRefused, recorded as an import's refusal is.
+    """
+    layout = layout_for(file_format)
+    source = _as_file(data)
+    detail = _detail(layout, step="preview")
+    try:
+        found = _opened(source, layout, detail)
+        with bulk_read("import_match"):
+            result = _previewed(source, found, layout, show_values)
+    except ImportRefused as refused:
+        _record_refusal(refused, detail, request=request, actor=actor)
+        raise
+    if result.needs_a_look:
+        shown = sorted({str(sample.customer_id) for sample in result.samples})
+        detail.update(created=result.created, updated=result.updated, shown=len(shown))
+        ledger.record(
+            Action.CUSTOMER_IMPORT, request=request, actor=actor, customers=shown, detail=detail
+        )
+    return result
+
+
+def _previewed(source, found, layout, show_values):
+    result = ImportPreview(digest=found.digest, encoding=found.encoding)
+    shown, total = [], 0
+    for customer, is_new, problems in plans(source, found.encoding, layout):
+        total += len(problems)
+        shown.extend(problems[: MAX_PROBLEMS_SHOWN - len(shown)])
+        if total:
+            continue
+        result.count(customer, is_new, show_values)
+    if total:
+        raise ImportRefused(shown, reason=Reason.ROWS, total=total)
     return result
 
 

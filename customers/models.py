@@ -2,7 +2,6 @@
 e-mail, phone and name carry a blind index for exact search."""
 
 import re
-import unicodedata
 import uuid
 
 from django.conf import settings
@@ -13,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from customers.fields import PERSONAL_FIELDS, label
+from customers.fields import PERSONAL_FIELDS, fold, label
+from customers.platforms import mapped_layout
 from customers.validators import (
     CARD_NUMBER_MESSAGE,
     contains_card_number,
@@ -28,6 +28,7 @@ from vault.encryption import (
     encrypted_values,
     record_columns,
 )
+from vault.japan import normalise_postal_code
 
 # Every personal text field refuses card numbers (DESIGN invariant 4).
 NO_CARDS = [refuse_card_numbers]
@@ -43,10 +44,14 @@ _POSTAL_CODE = re.compile(r"^[0-9]{3}-?[0-9]{4}$")
 
 
 def validate_postal_code(value):
-    """Validator: a Japanese postal code, 123-4567 or 1234567 (full-width digits too)."""
-    if value and not _POSTAL_CODE.match(unicodedata.normalize("NFKC", value).replace("ー", "-")):
+    """Validator: a Japanese postal code, 123-4567 or 1234567 (full width, with 〒 too)."""
+    if value and not _POSTAL_CODE.match(normalise_postal_code(value)):
         raise ValidationError(_("郵便番号は 123-4567 の形式で入力してください。"), code="postal")
 
+
+# The personal fields searchable exactly, each through its own blind index "<kind>_index".
+BLIND_INDEX_KINDS = ("email", "phone", "name", "name_kana")
+BLIND_INDEX_FIELDS = tuple(f"{kind}_index" for kind in BLIND_INDEX_KINDS)
 
 ANONYMISED_NAME = "匿名化済み"
 ANONYMISED_PRODUCT = "（匿名化済み）"
@@ -106,6 +111,13 @@ class Customer(models.Model):
     email_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     phone_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     name_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    name_kana_index = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
+    # The shop platform's own id for this customer ("shopify:6578823274658"), kept from an
+    # import so that a re-import updates by it. A platform's id is an identifier, not a
+    # personal field: it names nobody without the platform's own records.
+    external_id = models.CharField(
+        _("外部ID"), max_length=80, blank=True, db_index=True, editable=False
+    )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
     anonymised_at = models.DateTimeField(_("匿名化日時"), null=True, blank=True, editable=False)
@@ -141,8 +153,17 @@ class Customer(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             columns = record_columns(Customer, update_fields)  # a personal field: its record
-            kwargs["update_fields"] = {*columns, "email_index", "phone_index", "name_index"}
+            kwargs["update_fields"] = {*columns, *BLIND_INDEX_FIELDS}
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        """Fold typed values (full width, half width, hyphens) before validating them."""
+        for field in encrypted_values(Customer):
+            value = self.__dict__.get(field.attname)
+            if isinstance(value, str) and field.name not in (exclude or ()):
+                if (folded := fold(field.name, value)) != value:
+                    setattr(self, field.name, folded)
+        super().clean_fields(exclude=exclude)
 
     @property
     def short_id(self):
@@ -151,7 +172,7 @@ class Customer(models.Model):
     def refresh_blind_indexes(self, loaded_only=False):
         """Recompute the blind indexes from the current plaintext values (with
         ``loaded_only``, only of values read or set since loading; nothing is decrypted)."""
-        for kind in ("email", "phone", "name"):
+        for kind in BLIND_INDEX_KINDS:
             if loaded_only and kind not in self.__dict__:
                 continue
             setattr(self, f"{kind}_index", blind_index(kind, getattr(self, kind)))
@@ -254,9 +275,15 @@ class Purchase(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="purchases")
     product_name = EncryptedTextField(_("商品名"), max_length=200, validators=NO_CARDS)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="purchases")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="purchases", verbose_name=_("カテゴリ")
+    )
     amount = models.PositiveIntegerField(_("金額（円）"))
     purchased_on = models.DateField(_("購入日"))
+    # The line item an order import made this purchase from ("shopify:#1001:1", the
+    # order and the line's place in it), so that importing the same orders again adds
+    # nothing. Empty for purchases typed in.
+    external_ref = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
 
     objects = PurchaseQuerySet.as_manager()
 
@@ -293,3 +320,58 @@ def refuse_card_numbers_in(instance):
         if isinstance(value, str):
             if contains_card_number(value):
                 raise ValidationError({field.name: CARD_NUMBER_MESSAGE}, code="card_number")
+
+
+class ImportPreset(models.Model):
+    """A person's mapping of another CSV's columns (BASE, STORES, an Excel sheet) to the
+    importer's keys, saved under a name for next time (``import_customers --preset``).
+
+    The platforms' own layouts ship as data in customers/presets/; these are the shop's.
+    ``columns`` maps each header as written in the file to a key of
+    customers.platforms.KEYS ("" to ignore the column); headers are not personal data.
+    """
+
+    name = models.CharField(_("名前"), max_length=40, unique=True)
+    columns = models.JSONField(_("列の対応"), default=dict)
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("登録した人"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("インポートの列対応")
+        verbose_name_plural = _("インポートの列対応")
+
+    def __str__(self):
+        return self.name
+
+    def layout(self):
+        return mapped_layout(self.name, self.columns)
+
+
+class ProductCategory(models.Model):
+    """Which category an imported product belongs to, chosen by the owner once.
+
+    Order files name products, not ShopGuard's categories: the first import that meets a
+    product asks for its category (the import page, or this admin list), and every later
+    import uses the answer. A product's name is the shop's catalogue, not personal data.
+    """
+
+    product_name = models.CharField(_("商品名"), max_length=200, unique=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="+", verbose_name=_("カテゴリ")
+    )
+
+    class Meta:
+        ordering = ["product_name"]
+        verbose_name = _("商品のカテゴリ")
+        verbose_name_plural = _("商品のカテゴリ")
+
+    def __str__(self):
+        return self.product_name

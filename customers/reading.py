@@ -27,7 +27,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -47,6 +46,7 @@ from customers.services import (
 )
 from vault import limits
 from vault.blind_index import INDEX_HEX_CHARS, full_digest
+from vault.mail import send_mail
 from vault.reads import bulk_read, recorded_read
 
 REVEAL = Action.CUSTOMER_REVEAL
@@ -398,13 +398,14 @@ def contact_hold():
     return timedelta(days=settings.SHOPGUARD_CONTACT_CHANGE_HOLD_DAYS)
 
 
-def keep_previous_contact(request, customer, typed):
+def keep_previous_contact(request, customer, typed, actor=None):
     """Before ``customer`` (with new values set, not yet saved) is saved: for each
     contact field among ``typed`` (the fields typed into the form) whose value really
     changes, record a ``customer.contact_change`` entry, keep the stored value sealed
     (``PreviousContact``) and, after the commit, tell the address on file before the
     change. Call it inside the save's transaction and ``recorded_by_caller()`` block.
-    Returns the changed fields."""
+    ``actor`` names the person where there is no request (an import from the command
+    line). Returns the changed fields."""
     stored = Customer.objects.get(pk=customer.pk)
     changed = [
         field
@@ -420,6 +421,7 @@ def keep_previous_contact(request, customer, typed):
         entry = ledger.record(
             Action.CUSTOMER_CONTACT_CHANGE,
             request=request,
+            actor=actor,
             target=customer,
             customers=[customer.pk],
             detail={"fields": changed},
@@ -433,7 +435,7 @@ def keep_previous_contact(request, customer, typed):
                     field=field,
                     value=getattr(stored, field),
                     changed_at=entry.created_at,
-                    changed_by=request.user,
+                    changed_by=actor or (request.user if request is not None else None),
                 )
         notice_to = address_on_file(stored, entry)
         saves.fields()  # kept under this entry, not named by the customer's

@@ -19,7 +19,7 @@ from vault.reads import bulk_read
 # 500 rows per UPDATE keeps each transaction short (well under a second) and below
 # SQLite's and PostgreSQL's parameter limits for bulk_update's CASE statements.
 DEFAULT_BATCH_SIZE = 500
-BLIND_INDEX_FIELDS = ("email_index", "phone_index", "name_index")
+BLIND_INDEX_FIELDS = ("email_index", "phone_index", "name_index", "name_kana_index")
 
 
 def encrypted_models():

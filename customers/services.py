@@ -25,6 +25,8 @@ SEARCH_TOKEN_VAR = "s"
 # A person rarely runs more than a few searches in a row; older tokens simply expire.
 SEARCHES_KEPT = 10
 _PHONE_LIKE = re.compile(r"\+?[0-9()\-\s]{6,}")
+# Hiragana, katakana (with ー and the middle dot) and spaces: a reading, after NFKC.
+_KANA_ONLY = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fe\s]+")
 
 
 class RevealQuotaExceeded(Exception):
@@ -57,12 +59,15 @@ def reveals_left(user: User) -> int | None:
 
 
 def search_kind(term: str) -> str:
-    """Which blind index an exact search term belongs to: email, phone or name."""
+    """Which blind index an exact search term belongs to: email, phone, the reading (a
+    term all in kana: hiragana, katakana or half-width) or name."""
     text = unicodedata.normalize("NFKC", term).strip()
     if "@" in text:
         return "email"
     if _PHONE_LIKE.fullmatch(text) and sum(ch.isdigit() for ch in text) >= 6:
         return "phone"
+    if _KANA_ONLY.fullmatch(text):
+        return "name_kana"
     return "name"
 
 

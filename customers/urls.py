@@ -18,5 +18,7 @@ urlpatterns = [
     path(
         "purchase/<uuid:object_id>/reveal/", views.reveal_purchase_product, name="reveal_purchase"
     ),
+    path("postal-code/", views.postal_code_address, name="postal_code"),
     path("import/", import_views.upload_customers, name="import"),
+    path("import/mapping/", import_views.save_mapping, name="import_mapping"),
 ]

@@ -8,10 +8,12 @@ import re
 import unicodedata
 
 import phonenumbers
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from vault.blind_index import well_formed_japanese_e164
+from vault.japan import fold_code
 
 # Runs of digits, optionally separated by single spaces or dashes (after NFKC, which turns
 # full-width digits and dashes into ASCII ones).
@@ -78,3 +80,11 @@ def validate_phone(value):
         number = None
     if number is None or not phonenumbers.is_possible_number(number):
         raise ValidationError(_("電話番号の形式が正しくありません。"), code="phone")
+
+
+class FoldedRegexField(forms.RegexField):
+    """A RegexField for a typed code: full-width digits and hyphen look-alikes are folded
+    before the pattern is checked, so 「１２３４５６」 is 「123456」."""
+
+    def to_python(self, value):
+        return fold_code(super().to_python(value))

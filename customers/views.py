@@ -5,7 +5,7 @@ by ``vault.access.vault_view``.
 """
 
 from django.contrib import admin, messages
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from customers import reading, services
 from customers.forms import CustomerSearchForm, RevealForm
 from customers.models import PERSONAL_FIELDS, Customer, Purchase
 from vault.access import vault_view
+from vault.japan import postal_address
 
 
 def get_customer_for(request, object_id):
@@ -114,3 +115,18 @@ def anonymise_customer(request, object_id):
         messages.success(request, _("%(customer)s を匿名化しました。") % {"customer": customer})
         return redirect(context["change_url"])
     return render(request, "admin/customers/anonymise.html", context)
+
+
+@vault_view("customers.change_customer")
+@require_POST
+def postal_code_address(request):
+    """The address Japan Post gives for a typed postal code, as JSON (offline data).
+
+    The code arrives in the POST body (a postal code is part of an address: never in a
+    URL). Answers 404 with a sentence when no such code exists.
+    """
+    found = postal_address(request.POST.get("code", ""))
+    if found is None:
+        message = _("この郵便番号は見つかりません。番号を確かめてください。")
+        return JsonResponse({"error": message}, status=404)
+    return JsonResponse({"prefecture": found.prefecture, "city": found.city, "town": found.town})

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from customers.validators import refuse_card_numbers, validate_phone
+from customers.validators import FoldedRegexField, refuse_card_numbers, validate_phone
 from datarequests.models import DataRequest
 
 
@@ -41,7 +41,7 @@ class DataRequestForm(forms.ModelForm):
 class VerificationCodeForm(forms.Form):
     """The identity-check code the customer received by mail."""
 
-    code = forms.RegexField(
+    code = FoldedRegexField(
         label=_("ご本人確認コード（6桁）"),
         regex=r"^[0-9]{6}$",
         max_length=6,

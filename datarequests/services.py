@@ -12,7 +12,6 @@ from typing import Any, NamedTuple, TypedDict
 
 from django.contrib.auth.models import User
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -42,6 +41,7 @@ from vault import limits
 from vault.access import AuthenticatedHttpRequest
 from vault.addresses import client_address
 from vault.blind_index import full_digest
+from vault.mail import send_mail
 
 # The policy's article on the purposes of use (APPI art. 21, 32): what a purposes request
 # is answered with.

@@ -84,6 +84,8 @@ class PlainCustomer(models.Model):  # noqa: DJ008 - never shown
     email_key = models.CharField(max_length=254, blank=True, db_index=True)
     phone_key = models.CharField(max_length=30, blank=True, db_index=True)
     name_key = models.CharField(max_length=100, blank=True, db_index=True)
+    name_kana_key = models.CharField(max_length=100, blank=True, db_index=True)
+    external_id = models.CharField(max_length=80, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Customer's dates of later events (erasure, stop of provision): empty here as there.
@@ -218,9 +220,14 @@ _FILLED_CUSTOMER_COLUMNS = (
     "email_index",
     "phone_index",
     "name_index",
+    "name_kana_index",
     "created_at",
     "updated_at",
 )
+
+
+# Customer's blind indexes, in the order of its columns.
+INDEXED_KINDS = ("email", "phone", "name", "name_kana")
 
 
 def _row_of(pk):
@@ -246,21 +253,22 @@ def _batch(bounds):
         values = fake_customer_values(number, rng)
         pk = uuid.uuid4()
         db_pk = uuid_value(pk, connection)
-        indexes = [blind_index(kind, values[kind]) for kind in ("email", "phone", "name")]
+        indexes = [blind_index(kind, values[kind]) for kind in INDEXED_KINDS]
         record = {name: values[name] for name in CUSTOMER_FIELDS}
         token = sealed.seal(record, _row_of(pk))
         # Columns this fill does not set (dates of later events) stay empty.
         known = dict(zip(_FILLED_CUSTOMER_COLUMNS, (db_pk, token, *indexes, now, now), strict=True))
+        known["external_id"] = ""  # no platform id: typed in, not imported
         rows["customer"].append(tuple(known.get(c) for c in _columns(Customer)))
-        keys = [normalise(kind, values[kind]) for kind in ("email", "phone", "name")]
+        keys = [normalise(kind, values[kind]) for kind in INDEXED_KINDS]
         plain = [values[f.attname] for f in PlainCustomer._meta.concrete_fields[1:12]]
-        rows["plain"].append((db_pk, *plain, *keys, now, now, None, None))
+        rows["plain"].append((db_pk, *plain, *keys, "", now, now, None, None))
         for category, product, amount, day in fake_purchases(number, rng, categories, today):
             purchase_pk = uuid.uuid4()
             db_purchase = uuid_value(purchase_pk, connection)
             token = product_field.seal(product, _row_of(purchase_pk))
             day = ops.adapt_datefield_value(day)
-            rows["purchase"].append((db_purchase, db_pk, token, category.pk, amount, day))
+            rows["purchase"].append((db_purchase, db_pk, token, category.pk, amount, day, ""))
             rows["plain_purchase"].append((db_purchase, db_pk, product, category.pk, amount, day))
         if number < 3 or rng.random() < 0.01:
             rows["samples"].append((values["email"], values["phone"], pk))

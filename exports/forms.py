@@ -15,9 +15,9 @@ Scope = ExportRequest.Scope
 
 
 def category_choices():
-    sensitive = _("要配慮")
+    # str(category) names it in the page's language (Category.__str__).
     return [
-        (c.code, f"{c.name_ja}（{sensitive}）" if c.sensitive else c.name_ja)
+        (c.code, _("%(name)s（要配慮）") % {"name": c} if c.sensitive else str(c))
         for c in Category.objects.all()
     ]
 

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import Mapping
 from typing import NamedTuple, TypedDict
 
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
@@ -20,6 +19,7 @@ from incidents import measures, scope
 from incidents.models import Incident, Measure, Notice, ReportDraft
 from policy.models import ShopProfile
 from vault.access import AuthenticatedHttpRequest
+from vault.mail import ShopEmailMessage as EmailMessage
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from policy.content import body_blocks, canonical_articles, content_hash
+from vault.mail import ShopIdentity
 
 
 class PublishedVersionError(Exception):
@@ -387,3 +388,11 @@ class ThirdPartyProvision(models.Model):
     def keep_until(self):
         """The last day this record must be kept."""
         return shift_years(self.recorded_on, self.RETENTION_YEARS)
+
+
+def shop_identity():
+    """The shop as every mail names it (vault.mail): 事業者情報's name and contact desk."""
+    profile = ShopProfile.load()
+    desk = " ".join(x for x in (profile.contact_desk_ja, profile.contact_email) if x)
+    signature = "\n".join(x for x in (profile.business_name_ja, desk) if x)
+    return ShopIdentity(name=profile.business_name_ja, signature=signature)

@@ -23,6 +23,8 @@ from collections.abc import Callable
 import phonenumbers
 from django.conf import settings
 
+from vault.japan import fold_kana
+
 INDEX_BITS = 32
 INDEX_HEX_CHARS = INDEX_BITS // 4
 _SPACES = re.compile(r"\s+")
@@ -89,6 +91,8 @@ NORMALISERS: dict[str, Callable[[str], str]] = {
     "email": normalise_email,
     "phone": normalise_phone,
     "name": normalise_name,
+    # The reading (フリガナ): hiragana, katakana and half-width kana meet (vault.japan).
+    "name_kana": fold_kana,
 }
 
 

@@ -1,6 +1,7 @@
 """The customer and purchase admin: permissions, audit records, query counts, change forms."""
 
 import pytest
+from django.contrib.staticfiles import finders
 
 from audit.models import AuditEntry
 from customers.models import Customer, Purchase
@@ -343,3 +344,13 @@ def test_only_the_owner_may_delete_purchases(client, people, hanako, person):
 def test_personal_fields_are_single_line_inputs(client, people, hanako):
     page = signed_in(client, people.carol).get(change_url(hanako)).content.decode()
     assert "<textarea" not in page
+
+
+def test_the_list_shows_the_masked_reading_and_styles_a_phone_as_cards(client, people, hanako):
+    # Issue #24: on a phone (390 px) a row shows masked name, reading, phone and area.
+    page = signed_in(client, people.carol).get(CHANGELIST).content.decode()
+    assert 'class="field-masked_kana">ヤ***<' in page
+    css = open(finders.find("customers/vault.css"), encoding="utf-8").read()
+    phone = css[css.index("@media (max-width: 480px)") :]
+    assert "#result_list thead { display: none; }" in phone
+    assert ".field-masked_email" in phone and "display: none" in phone

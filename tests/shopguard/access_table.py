@@ -127,6 +127,11 @@ ADMIN_MODELS = {
         delete=[OWNER],
         outcomes={"delete": REAUTH},
     ),
+    # Each imported product's category, chosen once by those who import order files.
+    # An empty add form is the form again; deleting an answer is nobody's.
+    "customers.productcategory": Model(
+        view=[OWNER, MANAGER], add=[OWNER, MANAGER], change=[OWNER, MANAGER]
+    ),
     # The privacy policy and its records are the owner's alone.
     # One shop profile: its list goes straight to its page.
     "policy.shopprofile": Model(view=[OWNER], change=[OWNER], outcomes={"changelist": REDIRECT}),
@@ -177,6 +182,12 @@ VIEWS = {
     "customers:anonymise": expect(REAUTH, who=[OWNER]),
     # Importing a Shopify file: owner and manager (an empty POST is the form again).
     "customers:import": expect(200, who=[OWNER, MANAGER]),
+    # Saving a column mapping: a POST (GET goes back to the import page); an empty POST
+    # is the mapping form again with its errors.
+    "customers:import_mapping": expect(REDIRECT, 200, who=[OWNER, MANAGER]),
+    # Postal code -> address for the customer form: a POST; an empty code is "no such
+    # code" (404 with a sentence).
+    "customers:postal_code": expect(405, 404, who=[OWNER, MANAGER, STAFF]),
     # Exports: owner and manager ask (after re-authentication); the owner decides on
     # someone else's request; the requester prepares and downloads it.
     "exports:ledger": expect(200, who=[OWNER, AUDITOR]),
@@ -345,9 +356,17 @@ def sample_alert(people):
     return Alert.objects.order_by("-pk").first()
 
 
+def sample_product_category(people):
+    from customers.models import Category, ProductCategory
+
+    food = Category.objects.get(code="food")
+    return ProductCategory.objects.get_or_create(product_name="見本の商品", category=food)[0]
+
+
 OBJECTS = {
     "customers.customer": sample_customer,
     "customers.purchase": sample_purchase,
+    "customers.productcategory": sample_product_category,
     "policy.shopprofile": sample_policy("shopprofile"),
     "policy.policyversion": sample_policy("policyversion"),
     "policy.consentrecord": sample_policy("consentrecord"),

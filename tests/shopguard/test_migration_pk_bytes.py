@@ -23,6 +23,11 @@ BEFORE = [("customers", "0012_customer_third_party_stop"), ("policy", "0007_disc
 # Where the data requests lived before datarequests 0001, and what their values were bound to.
 OLD_TABLE, OLD_LABEL = "policy_datarequest", b"policy.datarequest"
 MARKER = "ZZ移行山田花子ZZ"
+# Columns later migrations add (the old layout has none of them): left out of its reads.
+ADDED_SINCE = {
+    Customer: ["external_id", "name_kana_index"],
+    Purchase: ["external_ref"],
+}
 COLUMNS = {
     Customer: ["sealed"],
     Purchase: ["product_name"],
@@ -80,8 +85,8 @@ def read_before(rows):
     """The values as the old layout holds them: customers through the models, the data
     request's name from its old table, bound to its old name."""
     with checking():
-        customer = Customer.objects.get(pk=rows[0][1])
-        purchase = Purchase.objects.get(pk=rows[1][1])
+        customer = Customer.objects.defer(*ADDED_SINCE[Customer]).get(pk=rows[0][1])
+        purchase = Purchase.objects.defer(*ADDED_SINCE[Purchase]).get(pk=rows[1][1])
         pk = rows[2][1]
         name = encryption.decrypt(
             raw(DataRequest, "name", pk, before=True), OLD_LABEL + b":name:" + pk.bytes

@@ -1,0 +1,80 @@
+"""The import journey (issue #24): a Shopify customer export as Shopify writes it (its
+13-digit Customer ID included), an EC-CUBE member CSV in CP932, a BASE-like file mapped
+column by column and saved as a preset, and a CP932 re-import that would lose 𠮷,
+shown first and kept. Every value is made up (例 names, example.jp addresses)."""
+
+from tests.customers.import_samples import current_csv, current_row, luhn_valid_id
+from tests.customers.test_import_platforms import eccube_file, eccube_row
+from tests.e2e.conftest import check_page, screenshot, sign_in, submit, visit
+
+IMPORT = "/admin/customers/import/"
+SHOPIFY = current_csv(
+    current_row(
+        first="花子",
+        last="𠮷野",
+        email="yoshino.e2e@example.jp",
+        customer_id=luhn_valid_id("657882327400"),
+    ),
+    current_row(first="太郎", last="例田", email="reida.e2e@example.jp", phone="090-0000-7777"),
+)
+BASE_LIKE = (
+    "氏名,ふりがな,メール,電話,郵便番号,都道府県,住所,注文番号\r\n"
+    "例 三郎,れい さぶろう,rei.saburo.e2e@example.jp,090-0000-0003,100-0001,東京都,"
+    "千代田区例1-1,A1\r\n"
+)
+
+
+def upload(page, tmp_path, name, data, choice):
+    path = tmp_path / name
+    path.write_bytes(data)
+    page.set_input_files("#import-upload input[type=file]", str(path))
+    page.select_option("#import-upload select[name=format]", choice)
+    submit(page, "#import-upload [type=submit]")
+
+
+def test_owner_imports_each_kind_of_file(open_page, people, tmp_path):
+    page = open_page()
+    sign_in(page, people["owner"])
+    visit(page, IMPORT)
+
+    upload(page, tmp_path, "customers_export.csv", SHOPIFY.encode(), "shopify")
+    assert "2 件を登録し、0 件を更新しました。" in page.inner_text("#import-result")
+    screenshot(page, "import-shopify")
+
+    data = eccube_file(eccube_row(member_id="901", email="mihon.e2e@example.jp"))
+    upload(page, tmp_path, "member.csv", data, "eccube")
+    assert "1 件を登録し" in page.inner_text("#import-result")
+
+    upload(page, tmp_path, "base.csv", BASE_LIKE.encode(), "map")
+    assert "例＊＊＊" in page.inner_text("#import-sample")
+    assert "rei.saburo" not in page.inner_text("#content")
+    page.fill("#id_name", "BASE 顧客")
+    screenshot(page, "import-mapping")
+    submit(page, "#import-mapping [type=submit]")
+    assert "format=preset:" in page.url
+    selected = page.locator("#import-upload select[name=format] option:checked").inner_text()
+    assert "BASE 顧客" in selected
+    path = tmp_path / "base.csv"
+    page.set_input_files("#import-upload input[type=file]", str(path))
+    submit(page, "#import-upload [type=submit]")
+    assert "1 件を登録し" in page.inner_text("#import-result")
+
+
+def test_a_cp932_reimport_is_shown_first_and_keeps_what_it_would_lose(open_page, people, tmp_path):
+    page = open_page()
+    sign_in(page, people["owner"])
+    visit(page, IMPORT)
+    lossy = SHOPIFY.replace("090-0000-7777", "090-0000-8888").encode("cp932", errors="replace")
+
+    upload(page, tmp_path, "again.csv", lossy, "shopify")
+
+    preview = page.inner_text("#import-preview")
+    assert "登録する前に変更内容を確認してください" in preview
+    assert "文字化けのように見えます" in preview
+    screenshot(page, "import-preview")
+    page.set_input_files("#import-confirm input[type=file]", str(tmp_path / "again.csv"))
+    with page.expect_navigation():
+        page.click("#import-confirm [type=submit]")
+    check_page(page)
+    result = page.inner_text("#import-result")
+    assert "文字化けのように見えた 1 件の値は登録せず" in result
