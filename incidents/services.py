@@ -301,7 +301,9 @@ def send_notices(
             address = addresses.get(str(uuid.UUID(customer_id)), "")
             if address:
                 try:
-                    EmailMessage(subject, body, to=[address]).send()
+                    # Sent exactly as previewed: the text names the shop and its
+                    # contact already (notice_mail), so no signature is added.
+                    EmailMessage(subject, body, to=[address], sign=False).send()
                 except Exception:  # noqa: BLE001 - any mail failure stops the batch
                     logger.warning("incident notice: the mail server refused a notice")
                     failed = True

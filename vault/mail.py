@@ -96,9 +96,15 @@ def send_mail(
 
 
 class ShopEmailMessage(mail.EmailMessage):
-    """Django's ``EmailMessage``, from the shop's sender and signed with its name."""
+    """Django's ``EmailMessage``, from the shop's sender and signed with its name.
 
-    def __init__(self, subject: str = "", body: str = "", *args: Any, **kwargs: Any) -> None:
+    ``sign=False`` sends a body that names the shop itself (the incident notice, whose
+    owner previewed its exact text) as it is.
+    """
+
+    def __init__(
+        self, subject: str = "", body: str = "", *args: Any, sign: bool = True, **kwargs: Any
+    ) -> None:
         identity = shop_identity()
         kwargs["from_email"] = sender(identity)
-        super().__init__(subject, signed(body, identity), *args, **kwargs)
+        super().__init__(subject, signed(body, identity) if sign else body, *args, **kwargs)
