@@ -121,12 +121,17 @@ class Person:
     def second_factor(self):
         """The authenticator's code now; if this person already used this time step's
         code (a TOTP code is accepted once), the next step's code (accepted within the
-        device's tolerance of one step), and after that a recovery code."""
+        device's tolerance of one step), and after that a recovery code, or once those
+        are used up, the authenticator's code when its time comes."""
         step = int(time.time()) // 30
         if self.last_step is not None and step <= self.last_step:
             step = self.last_step + 1
         if step > int(time.time()) // 30 + 1:
-            return self.codes.pop()
+            if self.codes:
+                return self.codes.pop()
+            # Every recovery code used: wait for the authenticator's next code, as a
+            # person would.
+            time.sleep((step - 1) * 30 - time.time() + 0.5)
         self.last_step = step
         totp = TOTP(self.key)
         totp.time = step * 30 + 1
