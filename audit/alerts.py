@@ -169,6 +169,65 @@ def notify_owners(alert):
     send_mail(subject, body, None, recipients, fail_silently=True)
 
 
+# The daily digest (a scheduled job, upkeep.schedule) ---------------------------------
+
+
+def digest_body(since, now):
+    """(subject, body) of the digest of the alerts raised from ``since`` to ``now`` and
+    of every one still unacknowledged, or None when there is neither. Kinds, counts,
+    times and ledger entry numbers only: no person and no customer is named."""
+    raised = Alert.objects.filter(raised_at__gt=since, raised_at__lte=now)
+    counts = {}
+    for kind in raised.values_list("kind", flat=True):
+        counts[kind] = counts.get(kind, 0) + 1
+    waiting = list(open_alerts().order_by("raised_at"))
+    if not counts and not waiting:
+        return None
+    labels = dict(Alert.KIND_CHOICES)
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [
+            _("ShopGuard の警告のまとめです（%(since)s から %(now)s まで）。")
+            % {"since": _when(since), "now": _when(now)},
+            "",
+            _("この期間に記録された警告: %(count)s 件") % {"count": sum(counts.values())},
+        ]
+        lines += [f"  - {labels[kind]}: {count}" for kind, count in sorted(counts.items()) if count]
+        lines += ["", _("まだ確認されていない警告: %(count)s 件") % {"count": len(waiting)}]
+        lines += [
+            "  - "
+            + _("%(when)s %(kind)s（監査記録の番号: %(seq)s）")
+            % {"when": _when(alert.raised_at), "kind": labels[alert.kind], "seq": alert.entry_seq}
+            for alert in waiting
+        ]
+        if waiting:
+            lines += ["", _("管理画面のホームで内容を確認し、確認済みにしてください。")]
+        subject = _("[ShopGuard] 警告のまとめ: %(raised)s 件、未確認 %(waiting)s 件") % {
+            "raised": sum(counts.values()),
+            "waiting": len(waiting),
+        }
+    return subject, "\n".join(lines) + "\n"
+
+
+def _when(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def send_digest(since, now=None):
+    """Mail the digest (``digest_body``) to each person who receives alerts, one mail
+    each; return (alerts raised in the period, unacknowledged, people mailed)."""
+    now = now or timezone.now()
+    made = digest_body(since, now)
+    raised = Alert.objects.filter(raised_at__gt=since, raised_at__lte=now).count()
+    waiting = open_alerts().count()
+    if made is None:
+        return raised, waiting, 0
+    subject, body = made
+    addresses = owner_addresses()
+    for address in addresses:
+        send_mail(subject, body, None, [address], fail_silently=False)
+    return raised, waiting, len(addresses)
+
+
 # Acknowledging needs a recent re-authentication. That is the accounts app's, which
 # imports this one: it hands over its decorator at start-up (AccountsConfig.ready).
 _REAUTH_DECORATOR = []

@@ -3,6 +3,7 @@ e-mail, phone and name carry a blind index for exact search."""
 
 import re
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -67,6 +68,21 @@ class Gender(models.TextChoices):
 def personal_field(name, **kwargs):
     """Personal field ``name`` (customers.fields), encrypted inside the ``sealed`` record."""
     return EncryptedTextField(label(name), record="sealed", **kwargs)
+
+
+# What anonymising a customer also does in the apps above this one, which hold the
+# customer's data elsewhere (shipping: gift recipients and tracking numbers): each offers
+# a function of the customer from its AppConfig.ready() with ``also_when_anonymising``
+# (customers imports no app above it). They run inside ``Customer.anonymise``, in the
+# caller's transaction.
+ANONYMISING: list[Callable[["Customer"], None]] = []
+
+
+def also_when_anonymising(forget: Callable[["Customer"], None]) -> None:
+    """Have ``forget(customer)`` run whenever a customer is anonymised (by the owner, by
+    the customer's erasure request, or by retention)."""
+    if forget not in ANONYMISING:
+        ANONYMISING.append(forget)
 
 
 class Customer(models.Model):
@@ -182,7 +198,9 @@ class Customer(models.Model):
         """Overwrite every personal field with a non-personal placeholder.
 
         Purchases keep their category, amount and date (the shop's accounts need them)
-        but lose their product names, which can say much about a person.
+        but lose their product names, which can say much about a person. What other apps
+        hold of the customer goes too (``ANONYMISING``: shipments' recipients and
+        tracking numbers).
         """
         for field in PERSONAL_FIELDS:
             setattr(self, field, "")
@@ -194,6 +212,8 @@ class Customer(models.Model):
         for purchase in self.purchases.all():
             purchase.product_name = ANONYMISED_PRODUCT
             purchase.save(update_fields=["product_name"])
+        for forget in ANONYMISING:
+            forget(self)
 
 
 class PreviousContact(models.Model):

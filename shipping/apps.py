@@ -10,10 +10,13 @@ class ShippingConfig(AppConfig):
         # The carriers of active label routines are entrusted parties (委託先): the
         # policy lists them through its own hook (the policy app imports no app above it).
         from customers.admin import offer_list_action
+        from customers.models import also_when_anonymising
         from policy.vendors import offer_vendors
         from shipping.admin_actions import ADD_SHIPMENTS, ship_selected
-        from shipping.services import carriers_entrusted
+        from shipping.services import carriers_entrusted, forget_shipments
 
         offer_vendors(carriers_entrusted)
         # "Ship the ticked customers" on the customer list, through its hook.
         offer_list_action(ship_selected, ADD_SHIPMENTS)
+        # An anonymised customer's shipments lose who received them (customers' hook).
+        also_when_anonymising(forget_shipments)

@@ -253,6 +253,30 @@ def add_shipments_for(
     return len(made)
 
 
+# A shipment's values that say who received it and where: gone when its customer is
+# anonymised (``forget_shipments``).
+PERSONAL_SHIPMENT_FIELDS = [
+    "recipient_name",
+    "recipient_postal_code",
+    "recipient_address",
+    "recipient_phone",
+    "tracking_number",
+]
+
+
+def forget_shipments(customer: Customer) -> None:
+    """What anonymising ``customer`` does to their shipments (offered to
+    ``Customer.anonymise`` from shipping's AppConfig.ready): a box that has not gone out
+    is dropped (there is no address to send it to any more); one that went out keeps its
+    reference, state, dates and purchases, without its gift recipient and tracking number
+    (a tracking number leads to the delivery address at the carrier)."""
+    Shipment.objects.filter(customer=customer).exclude(state=State.SHIPPED).delete()
+    for shipment in Shipment.objects.filter(customer=customer):
+        for name in PERSONAL_SHIPMENT_FIELDS:
+            setattr(shipment, name, "")
+        shipment.save(update_fields=PERSONAL_SHIPMENT_FIELDS)
+
+
 def recipient_of(shipment: Shipment) -> labels.Recipient:
     """Where the box goes (read inside the caller's read scope)."""
     if shipment.to_address_on_file:

@@ -43,6 +43,8 @@ from exports.services import expire_due
 from incidents.models import Incident
 from policy.models import ThirdPartyProvision
 from policy.services import purge_provision_records
+from shipping.models import Shipment
+from shipping.services import PERSONAL_SHIPMENT_FIELDS
 from vault.blind_index import blind_index
 from vault.reads import bulk_read
 
@@ -245,15 +247,17 @@ class Leftover:
     sealed_values: int = 0
     indexes: int = 0
     product_names: int = 0
+    shipments: int = 0  # not gone out, or still naming a recipient or tracking number
 
     @property
     def clean(self) -> bool:
-        return not (self.sealed_values or self.indexes or self.product_names)
+        return not (self.sealed_values or self.indexes or self.product_names or self.shipments)
 
 
 def rescan() -> Leftover:
-    """Open every anonymised customer's record and product names: none may still hold
-    a personal value, a search index or a product name."""
+    """Open every anonymised customer's record, product names and shipments: none may
+    still hold a personal value, a search index, a product name, a gift recipient or a
+    tracking number, and no box of theirs may still wait to go out."""
     found = Leftover()
     empty = {kind: blind_index(kind, "") for kind in ("email", "phone")}
     anonymised = Customer.objects.filter(anonymised_at__isnull=False)
@@ -272,6 +276,11 @@ def rescan() -> Leftover:
         for purchase in purchases.iterator(chunk_size=2_000):
             if purchase.product_name != ANONYMISED_PRODUCT:
                 found.product_names += 1
+        shipments = Shipment.objects.filter(customer__anonymised_at__isnull=False)
+        found.shipments = shipments.exclude(state=Shipment.State.SHIPPED).count()
+        for shipment in shipments.filter(state=Shipment.State.SHIPPED).iterator(chunk_size=2_000):
+            if any(getattr(shipment, name) for name in PERSONAL_SHIPMENT_FIELDS):
+                found.shipments += 1
     return found
 
 

@@ -11,6 +11,10 @@ every due job. Each job:
   to be removed, to be checked);
 * records every run, success or failure, as a ``job.run`` ledger entry and in
   ``JobState`` (the home page's jobs list).
+
+The alert digest mails, once a day, each person who receives alerts the kinds and counts
+of the alerts raised since it last went out and every alert still unacknowledged (no
+person or customer named); a quiet day sends nothing.
 """
 
 import io
@@ -70,6 +74,18 @@ def _verify() -> str:
     return f"audit ledger intact: {verdict.count} entries"
 
 
+def _alert_digest() -> str:
+    """Mail the alerts since the digest last went out (a day, or longer after missed
+    days) to each person who receives alerts."""
+    from audit.alerts import send_digest
+
+    now = timezone.now()
+    last = JobState.objects.filter(name="alert_digest").values_list("last_succeeded", flat=True)
+    since = next(iter(last), None) or now - timedelta(days=1)
+    raised, waiting, mailed = send_digest(since, now)
+    return f"alert digest: {raised} raised, {waiting} unacknowledged, mailed to {mailed}"
+
+
 class JobFailed(Exception):
     """A job ran and found something wrong; the message says what."""
 
@@ -105,6 +121,13 @@ JOBS = [
         timedelta(days=1),
         timedelta(hours=4),
         _command("apply_retention"),
+    ),
+    Job(
+        "alert_digest",
+        _("警告のまとめのメール"),
+        timedelta(days=1),
+        timedelta(hours=1),
+        _alert_digest,
     ),
     Job(
         "backup",

@@ -8,14 +8,19 @@ import sys
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from customers.models import Category, Customer, Purchase
+from customers.models import Category, Customer, PreviousContact, Purchase
+from shipping import labels, services
+from shipping.models import Shipment
 from tests.customers.vault import make_customer, make_purchase
 from tests.upkeep.conftest import ROOT, empty_database  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REAL_EMAIL, REAL_PRODUCT = "hanako.real@example.org", "育毛剤 本物"
+REAL_GIFT = labels.Recipient("贈答 本物子", "150-0001", "東京都渋谷区神宮前9-9-9", "090-9999-0001")
+REAL_TRACKING = "4455-6677-8899"
 
 PROBE = """
 import json
@@ -23,9 +28,12 @@ from customers.models import Customer, Purchase
 from audit.models import AuditEntry
 from upkeep.models import DatabaseRole
 from django.contrib.auth import get_user_model
+from shipping.models import Shipment
+from customers.models import PreviousContact
 from vault.reads import bulk_read
 with bulk_read("restore_check"):
     found = {
+        "previous_contacts": PreviousContact.objects.count(),
         "emails": sorted(c.email for c in Customer.objects.all()),
         "names": sorted(c.name for c in Customer.objects.all()),
         "products": sorted(p.product_name for p in Purchase.objects.all()),
@@ -33,6 +41,11 @@ with bulk_read("restore_check"):
         "ledger": AuditEntry.objects.count(),
         "role": DatabaseRole.objects.get().kind,
         "people": sorted(u.username for u in get_user_model().objects.all()),
+        "shipments": sorted(
+            [s.recipient_name, s.recipient_postal_code, s.recipient_address,
+             s.recipient_phone, s.tracking_number, s.state]
+            for s in Shipment.objects.all()
+        ),
     }
 print(json.dumps(found))
 """
@@ -45,7 +58,17 @@ def shop(db, people):
     )
     customer = make_customer(email=REAL_EMAIL)
     make_purchase(customer, category="hair-growth", product=REAL_PRODUCT, amount=4800)
-    make_customer(email="taro.real@example.org")
+    taro = make_customer(email="taro.real@example.org")
+    gift = services.add_shipment(None, customer, recipient=REAL_GIFT)
+    Shipment.objects.filter(pk=gift.pk).update(state="shipped", tracking_number=REAL_TRACKING)
+    services.add_shipment(None, taro)  # to the address on file: no recipient of its own
+    # An e-mail changed at the shop keeps the previous (real) one for a while.
+    PreviousContact.objects.create(
+        customer=customer,
+        field="email",
+        value="hanako.before@example.org",
+        changed_at=timezone.now(),
+    )
     return customer
 
 
@@ -79,8 +102,19 @@ def test_the_copy_has_the_same_shape_and_nothing_real(shop, tmp_path, empty_data
     )
     assert found["amounts"] == [4800] and REAL_PRODUCT not in found["products"]
     assert found["role"] == "test_copy"
+    assert found["previous_contacts"] == 0
     assert found["ledger"] == 1  # cut, then the copy's own first entry
     assert all(name.startswith("person-") for name in found["people"])
+    # Shipments: the same two, a fake gift recipient and tracking number of the same shape.
+    assert "2 shipments rewritten with fake recipients" in out.getvalue()
+    (gift, on_file) = sorted(found["shipments"], key=lambda row: row[5])
+    assert on_file == ["", "", "", "", "", "unshipped"]
+    name, postal, address, phone, tracking, state = gift
+    assert state == "shipped" and name and address and phone
+    assert name != REAL_GIFT.name and address != REAL_GIFT.address and phone != REAL_GIFT.phone
+    assert postal.startswith("000-")  # the fake data's own postal codes
+    assert tracking != REAL_TRACKING and len(tracking) == len(REAL_TRACKING)
+    assert tracking.count("-") == 2 and tracking.replace("-", "").isdigit()
     # The copy's keys are its own: none of the original's.
     text = env_file.read_text()
     from django.conf import settings

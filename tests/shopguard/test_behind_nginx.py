@@ -157,8 +157,9 @@ class Nginx:
         self.process.terminate()
         self.process.wait(timeout=15)
 
-    def send(self, source, method, path, fields=None, headers=None, tls=True):
-        """One request from the loopback address ``source``; (status, headers, body)."""
+    def send(self, source, method, path, fields=None, headers=None, tls=True, raw=False):
+        """One request from the loopback address ``source``; (status, headers, body), the
+        body as text, or as bytes when ``raw`` (a download)."""
         if tls:
             context = ssl.create_default_context(cafile=str(self.cert))
             connection = http.client.HTTPSConnection(
@@ -178,7 +179,8 @@ class Nginx:
             connection.request(method, path, body=body, headers=sent)
             self.tls_version = connection.sock.version() if tls else None
             response = connection.getresponse()
-            return response.status, response.headers, response.read().decode()
+            body = response.read()
+            return response.status, response.headers, body if raw else body.decode()
         finally:
             connection.close()
 

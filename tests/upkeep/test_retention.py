@@ -8,6 +8,8 @@ from django.utils import timezone
 from audit.actions import Action
 from audit.models import AuditEntry
 from customers.models import ANONYMISED_NAME, Customer, Purchase
+from shipping import labels, services
+from shipping.models import Shipment
 from tests.customers.vault import make_customer, make_purchase
 from tests.incidents.helpers import make_incident
 from upkeep import retention
@@ -109,6 +111,57 @@ def test_the_re_scan_finds_a_value_left_behind(shop):
         old.save()
     leftover = retention.rescan()
     assert not leftover.clean and leftover.sealed_values == 1 and leftover.indexes == 1
+
+
+GIFT = labels.Recipient("贈答 先子", "150-0001", "東京都渋谷区神宮前9-9-9", "090-9999-0001")
+
+
+def old_shipments(shop):
+    """The old customer's gift that went out (with a tracking number) and a box that
+    never went out."""
+    gift = services.add_shipment(None, shop["old"], [shop["old_purchase"]], recipient=GIFT)
+    Shipment.objects.filter(pk=gift.pk).update(
+        state=Shipment.State.SHIPPED, tracking_number="4455-6677-8899"
+    )
+    waiting = services.add_shipment(None, shop["old"])
+    current = services.add_shipment(None, shop["current"], recipient=GIFT)
+    return gift, waiting, current
+
+
+def test_an_anonymised_customer_s_shipments_lose_recipients_and_tracking_numbers(shop):
+    gift, waiting, current = old_shipments(shop)
+
+    said = run()
+
+    assert "re-scan: no personal value of an anonymised customer remains" in said
+    gift = Shipment.objects.get(pk=gift.pk)
+    with bulk_read("retention_check"):
+        assert [getattr(gift, name) for name in services.PERSONAL_SHIPMENT_FIELDS] == [""] * 5
+        # The current customer's gift is untouched.
+        assert Shipment.objects.get(pk=current.pk).recipient_name == GIFT.name
+    # What went out stays for the accounts (reference, state, purchases), without who got it.
+    assert gift.state == Shipment.State.SHIPPED
+    assert list(gift.purchases.values_list("pk", flat=True)) == [shop["old_purchase"].pk]
+    assert not Shipment.objects.filter(pk=waiting.pk).exists()  # nowhere to send it now
+    assert retention.rescan().clean
+
+
+def test_the_re_scan_finds_a_shipment_left_behind(shop):
+    gift, _waiting, _current = old_shipments(shop)
+    run()
+    gift = Shipment.objects.get(pk=gift.pk)
+    gift.recipient_address = GIFT.address
+    gift.save()
+    services.add_shipment(None, Customer.objects.get(pk=shop["old"].pk))
+
+    leftover = retention.rescan()
+
+    assert not leftover.clean and leftover.shipments == 2
+    assert (leftover.sealed_values, leftover.indexes, leftover.product_names) == (0, 0, 0)
+    said = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("apply_retention", stdout=io.StringIO(), stderr=said)
+    assert "2 shipments" in said.getvalue()
 
 
 def test_a_batch_commits_once_it_has_worked_its_time(shop, monkeypatch):

@@ -96,8 +96,26 @@ class Command(BaseCommand):
         self.stdout.write(f"retention_max_batch_seconds {max(batches, default=0):.3f}")
 
 
+def write_batch(entries):
+    """The entries and their customer index rows, as ``record`` would write them."""
+    from audit.models import AuditEntry, AuditEntryCustomer
+
+    AuditEntry.objects.bulk_create(entries)
+    AuditEntryCustomer.objects.bulk_create(
+        AuditEntryCustomer(
+            entry_id=entry.pk,
+            customer_id=customer,
+            actor_id=entry.actor_id,
+            created_at=entry.created_at,
+        )
+        for entry in entries
+        for customer in entry.customer_ids
+    )
+
+
 def synthetic_ledger(count):
-    """``count`` chained entries (no customer links, so no index rows), committed."""
+    """``count`` chained entries, committed (bench_audit grows its own throwaway ledgers
+    since issue #26, so this writer is bench_upkeep's own)."""
     from audit.chain import Head, chain_value
     from audit.ledger import HEAD_PK, current_head
     from audit.models import AuditEntry, AuditHead
@@ -125,9 +143,9 @@ def synthetic_ledger(count):
         entry.chain = prev = chain_value(settings.AUDIT_CHAIN_KEY, entry)
         batch.append(entry)
         if len(batch) == 5000:
-            AuditEntry.objects.bulk_create(batch)
+            write_batch(batch)
             batch = []
-    AuditEntry.objects.bulk_create(batch)
+    write_batch(batch)
     if head.seq == 0:
         AuditHead.objects.update_or_create(pk=HEAD_PK, defaults={"seq": seq, "chain": prev})
     else:

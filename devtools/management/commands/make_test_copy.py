@@ -6,6 +6,8 @@ into a new, empty one (SQLite's backup API, or pg_dump and pg_restore), writes F
 keys only, replaces every personal value by clearly fake data of the same shape
 (devtools/demo.py): the same customers, purchases, categories, amounts and dates, so
 counts and pages look as in the shop. Product names become fake ones of their category;
+shipments keep their state and purchases, a gift's recipient becomes a fake one and a
+tracking number fake digits of the same shape (an anonymised customer's keep none);
 data requests and incident records (free text about real people) are removed; the
 shop's people keep their roles under neutral names, with no password or second factor;
 the ledger is cut and starts again under the copy's own chain key. The copy is marked a
@@ -34,10 +36,18 @@ from audit.actions import Action
 from audit.ledger import record
 from audit.models import Alert, AuditEntry, AuditEntryCustomer, AuditHead
 from customers.fields import PERSONAL_FIELDS
-from customers.models import ANONYMISED_NAME, ANONYMISED_PRODUCT, Customer, Gender, Purchase
+from customers.models import (
+    ANONYMISED_NAME,
+    ANONYMISED_PRODUCT,
+    Customer,
+    Gender,
+    PreviousContact,
+    Purchase,
+)
 from datarequests.models import DataRequest
 from devtools.demo import PRODUCTS, fake_customer_values
 from incidents.models import Incident
+from shipping.models import Shipment
 from upkeep import identity
 from upkeep.backups import BackupError, run_pg_tool, sqlite_backup
 from vault.keys import new_field_key, new_raw_key
@@ -123,20 +133,29 @@ class Command(BaseCommand):
         rng = random.Random()  # noqa: S311 - fake data, not secrets
         customers = rewrite_customers(rng)
         purchases = rewrite_purchases(rng)
+        shipments = rewrite_shipments(rng)
         with transaction.atomic(), changes.recorded_by_caller(naming=False):
             DataRequest.objects.all().delete()
             Incident.objects.all().delete()
+            # Previous e-mails and phones kept after a contact change are real values.
+            PreviousContact.objects.all().delete()
             neutral_people()
         cut_ledger()
         identity.mark("test_copy")
         with transaction.atomic():
             record(
                 Action.CUSTOMER_SEED_DEMO,
-                detail={"test_copy": True, "customers": customers, "purchases": purchases},
+                detail={
+                    "test_copy": True,
+                    "customers": customers,
+                    "purchases": purchases,
+                    "shipments": shipments,
+                },
             )
         self.stdout.write(
             f"{customers} customers and {purchases} purchases rewritten with fake data"
         )
+        self.stdout.write(f"{shipments} shipments rewritten with fake recipients")
 
 
 def write_env(path, database_url):
@@ -204,6 +223,44 @@ def rewrite_purchases(rng):
                 purchase = Purchase(pk=pk, product_name=fake)
                 purchase._state.adding = False
                 purchase.save(update_fields=["product_name"])
+            record(Action.CUSTOMER_SEED_DEMO, detail={"test_copy_batch": len(batch)})
+    return len(rows)
+
+
+# A shipment's sealed recipient (blank: the box goes to the customer's address on file).
+RECIPIENT_FIELDS = {
+    "recipient_name": "name",
+    "recipient_postal_code": "postal_code",
+    "recipient_address": "address",
+    "recipient_phone": "phone",
+}
+
+
+def fake_tracking_number(real, rng):
+    """Random digits in place of the real ones, the rest (hyphens) kept: the same shape."""
+    return "".join(str(rng.randrange(10)) if c.isdigit() else c for c in real)
+
+
+def rewrite_shipments(rng):
+    rows = list(
+        Shipment.objects.order_by("pk").values_list(
+            "pk", "to_address_on_file", "tracking_number", "customer__anonymised_at"
+        )
+    )
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start : start + BATCH]
+        with transaction.atomic(), changes.recorded_by_caller(naming=False):
+            for number, (pk, on_file, tracking, anonymised_at) in enumerate(batch, start=start):
+                gift = not on_file and anonymised_at is None
+                values = fake_customer_values(number, rng) if gift else {}
+                # As for customers: only replaced, nothing of the row is loaded.
+                shipment = Shipment(
+                    pk=pk,
+                    tracking_number="" if anonymised_at else fake_tracking_number(tracking, rng),
+                    **{field: values.get(key, "") for field, key in RECIPIENT_FIELDS.items()},
+                )
+                shipment._state.adding = False
+                shipment.save(update_fields=[*RECIPIENT_FIELDS, "tracking_number"])
             record(Action.CUSTOMER_SEED_DEMO, detail={"test_copy_batch": len(batch)})
     return len(rows)
 

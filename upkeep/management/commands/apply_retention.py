@@ -2,8 +2,8 @@
 
 ``--dry-run`` prints what would go, per category, in counts, and changes nothing.
 Without it the work is done in short batches, each recorded in the ledger, and a
-re-scan then proves that no personal value, index or product name of an anonymised
-customer remains (exit 1 if one does).
+re-scan then proves that no personal value, index, product name or shipment's
+recipient or tracking number of an anonymised customer remains (exit 1 if one does).
 """
 
 from django.core.management.base import BaseCommand
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 "re-scan: anonymised customers still hold "
                 f"{leftover.sealed_values} values, {leftover.indexes} indexes, "
-                f"{leftover.product_names} product names"
+                f"{leftover.product_names} product names, {leftover.shipments} shipments"
             )
             raise SystemExit(1)
         self.stdout.write("re-scan: no personal value of an anonymised customer remains")
