@@ -9,8 +9,9 @@ unrecorded read: an error under tests and DEBUG, a ledger entry of its own in pr
 * ``list_page``: a list page of customers or purchases (``customer.list``, ids shown).
 * ``object_page``: one customer's, purchase's or data request's page (``customer.view``
   or the caller's action), built and rendered inside the scope.
-* ``reveal_field``, ``reveal_product_name``, ``reveal_linked_value``: one value, with
-  its reason (``customer.reveal``, or the caller's action for a data request).
+* ``reveal_field``, ``reveal_product_name``, ``reveal_customers_row_value`` (a gift
+  shipment's recipient), ``reveal_linked_value``: one value, with its reason
+  (``customer.reveal``, or the caller's action for a data request).
 * ``matching_customers``: exact search through the blind index.
 * ``export_rows``: every customer's exportable fields, for the archive writer; the ids
   it gave are what the download's ledger entry names.
@@ -190,6 +191,13 @@ def reveal_field(request, customer, field, reason):
 def reveal_product_name(request, purchase, reason):
     """Return a purchase's product name and record it as a reveal of its customer."""
     return _reveal(request, purchase, "product_name", reason, purchase.customer)
+
+
+def reveal_customers_row_value(request, obj, field, reason):
+    """Return one sealed value of ``obj``, a row of a customer's (``obj.customer``: a
+    gift shipment's recipient), as a reveal of that customer: the same reason, quota and
+    ``customer.reveal`` entry (naming the row and the field) as the customer's own values."""
+    return _reveal(request, obj, field, reason, obj.customer)
 
 
 def reveal_linked_value(request, obj, field, reason, *, action):

@@ -224,6 +224,63 @@ def add_shipment(
     return shipment
 
 
+# A gift's recipient: the shipment's sealed fields, in the label's order.
+GIFT_FIELDS = ["recipient_name", "recipient_postal_code", "recipient_address", "recipient_phone"]
+
+
+def unshipped_purchases(user: User, customer: Customer) -> QuerySet[Purchase]:
+    """``customer``'s purchases that ``user`` may see and no shipment holds yet, oldest
+    first: what a new shipment of theirs may carry."""
+    through = Shipment.purchases.through.objects.values("purchase_id")
+    visible: QuerySet[Purchase] = Purchase.objects.visible_to(user)
+    return visible.filter(customer=customer).exclude(pk__in=through).order_by("purchased_on", "id")
+
+
+def may_change_gift(shipment: Shipment) -> bool:
+    """A gift's recipient may change while the shipment waits: once it is in a label file
+    the file says where the box goes."""
+    return not shipment.to_address_on_file and shipment.state == State.UNSHIPPED
+
+
+def change_gift(
+    user: User,
+    shipment: Shipment,
+    changed: Iterable[str],
+    *,
+    request: HttpRequest | None = None,
+) -> None:
+    """Save the recipient fields ``changed`` of a waiting gift (already set on
+    ``shipment``), recorded as a change of its customer's data naming the fields, never
+    their values (recorded even when none changed, like a customer's save: the kept
+    values were read to check them). Refused (and recorded) once the shipment is in a
+    label file."""
+    fields = sorted(f for f in changed if f in GIFT_FIELDS)
+    if not may_change_gift(shipment):
+        _refuse(
+            Action.CUSTOMER_CHANGE,
+            user,
+            "not_waiting",
+            _("ラベルファイルに入った出荷のお届け先は変えられません。"),
+            target=shipment,
+            request=request,
+        )
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().filter(pk=shipment.pk, state=State.UNSHIPPED)
+        if not locked.exists():
+            raise LabelRefused(_("ラベルファイルに入った出荷のお届け先は変えられません。"))
+        shipment.full_clean(exclude=["customer", "label_file", "purchases"])
+        if fields:
+            shipment.save(update_fields=fields)
+        record(
+            Action.CUSTOMER_CHANGE,
+            request=request,
+            actor=user,
+            target=shipment,
+            customers=[shipment.customer_id],
+            detail={"fields": fields, "gift": True},
+        )
+
+
 def add_shipments_for(
     user: User, customers: list[Customer], *, request: HttpRequest | None = None
 ) -> int:
