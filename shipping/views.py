@@ -232,7 +232,7 @@ def gift_new(request, customer_id):
         messages.success(request, _("ギフトの出荷を登録しました。"))
         return redirect("shipping:shipment", shipment_id=shipment.pk)
     status = 400 if request.method == "POST" else 200
-    context = {"form": form, "customer": customer, "title": _("ギフトの出荷を登録する")}
+    context = {"form": form, "customer": customer, "heading": _("ギフトの出荷を登録する")}
     return page(request, "shipping/gift_form.html", context, status=status)
 
 
@@ -270,7 +270,6 @@ def shipment_page(request, shipment_id):
             "can_change": services.may_change_gift(shipment)
             and request.user.has_perm(CHANGE_SHIPMENTS),
             "can_reveal": request.user.has_perm(REVEAL),
-            "title": str(shipment),
         }
         response = page(request, "shipping/shipment.html", context)
         shown.shown(shipment)
@@ -301,7 +300,7 @@ def gift_edit(request, shipment_id):
                 messages.success(request, _("お届け先を保存しました。"))
             return redirect("shipping:shipment", shipment_id=shipment.pk)
         status = 400 if request.method == "POST" else 200
-        context = {"form": form, "shipment": shipment, "title": _("お届け先を変更する")}
+        context = {"form": form, "shipment": shipment, "heading": _("お届け先を変更する")}
         response = page(request, "shipping/gift_form.html", context, status=status)
         shown.shown(shipment)
     return response
