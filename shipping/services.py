@@ -14,6 +14,7 @@ third-party provision record is kept.
 import csv
 import hashlib
 import io
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import BinaryIO, NamedTuple, NoReturn
@@ -39,7 +40,7 @@ MAKE_LABEL_FILES = "shipping.add_labelfile"
 # The 品名 of a sensitive category unless the owner sets another: nothing on the box
 # says what is inside.
 NEUTRAL_DESCRIPTION = "日用品"
-# Shipments read per query while a file is written: memory stays flat.
+# Shipments read per query while a file is written: memory stays flat (bounded by it).
 CHUNK = 500
 # What a label needs of the customer, when the box goes to the address on file.
 RECIPIENT_FIELDS = ["name", "postal_code", "address", "phone"]
@@ -371,35 +372,37 @@ def _shipments(ids: list[str], using: str | None = None) -> Iterator[Waiting]:
     shipments = Shipment.objects.using(using)
     through = Shipment.purchases.through.objects.using(using)
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+        # As UUIDs once: both queries below use them as they are.
+        chunk = [uuid.UUID(str(pk)) for pk in ids[start : start + CHUNK]]
         rows = list(
             shipments.filter(pk__in=chunk)
             .order_by("created_at", "id")
             .values_list("pk", "reference", "customer_id", "to_address_on_file")
         )
-        categories: dict[str, list[int]] = {}
+        categories: dict[uuid.UUID, list[int]] = {}
         pairs = through.filter(shipment_id__in=chunk).order_by("pk")
         for shipment_id, category_id in pairs.values_list("shipment_id", "purchase__category_id"):
-            categories.setdefault(str(shipment_id), []).append(category_id)
-        on_file = {str(c) for _pk, _ref, c, own in rows if own}
+            categories.setdefault(shipment_id, []).append(category_id)
+        on_file = list(dict.fromkeys(c for _pk, _ref, c, own in rows if own))
         values = reading.customer_values(RECIPIENT_FIELDS, on_file, using=using)
-        gifts = {
-            str(s.pk): recipient_of(s)
-            for s in shipments.filter(pk__in=[pk for pk, _r, _c, own in rows if not own])
-        }
+        gift_ids = [pk for pk, _r, _c, own in rows if not own]
+        gifts = (
+            {s.pk: recipient_of(s) for s in shipments.filter(pk__in=gift_ids)} if gift_ids else {}
+        )
+        Recipient = labels.Recipient
         for pk, reference, customer_id, own in rows:
-            recipient = labels.Recipient(*values[str(customer_id)]) if own else gifts[str(pk)]
-            yield Waiting(reference, recipient, categories.get(str(pk), []))
+            recipient = Recipient(*values[customer_id]) if own else gifts[pk]
+            yield Waiting(reference, recipient, categories.get(pk, []))
 
 
 def _rows(
-    layout: Layout, routine: LabelRoutine, ids: list[str], day: date, using: str | None = None
-) -> Iterator[tuple[Waiting, labels.Recipient, dict[labels.Source, str]]]:
-    sender, known = sender_of(routine), categories(using)
+    layout: Layout, routine: LabelRoutine, ids: list[str], using: str | None = None
+) -> Iterator[tuple[Waiting, dict[labels.Source, str]]]:
+    """Each shipment with the values that differ by row (``labels.shipment_values``)."""
+    known = categories(using)
     for waiting in _shipments(ids, using):
         item = item_of(waiting.category_ids, routine, known)
-        values = labels.row_values(layout, waiting.reference, waiting.recipient, sender, item, day)
-        yield waiting, waiting.recipient, values
+        yield waiting, labels.shipment_values(layout, waiting.reference, waiting.recipient, item)
 
 
 def problems_for(routine: LabelRoutine, ids: list[str]) -> list[labels.Problem]:
@@ -407,9 +410,12 @@ def problems_for(routine: LabelRoutine, ids: list[str]) -> list[labels.Problem]:
     the routine's carrier (empty: they all fit). Values are checked, never shown."""
     layout = LAYOUTS[routine.carrier]
     found = labels.sender_problems(layout, sender_of(routine))
+    same = labels.file_values(sender_of(routine), timezone.localdate())
     with reading.label_check():
-        for waiting, recipient, values in _rows(layout, routine, ids, timezone.localdate()):
-            found += labels.problems_of(layout, waiting.reference, recipient, values)
+        for waiting, values in _rows(layout, routine, ids):
+            found += labels.problems_of(
+                layout, waiting.reference, waiting.recipient, {**same, **values}
+            )
     return found
 
 
@@ -559,8 +565,10 @@ def write_rows(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(layout.headers)
     count = 0
-    for _shipment, _recipient, values in _rows(layout, routine, ids, day, using):
-        writer.writerow(labels.row(layout, values))
+    # What every row shares (the shop, the day) is worked out and guarded once.
+    made = labels.template(layout, labels.file_values(sender_of(routine), day))
+    for _shipment, values in _rows(layout, routine, ids, using):
+        writer.writerow(labels.row(layout, values, made))
         count += 1
         if count % CHUNK == 0:
             yield buffer.getvalue().encode(layout.encoding)
