@@ -246,7 +246,7 @@ def get_shipment_for(request, shipment_id):
 @vault_view(VIEW_SHIPMENTS)
 @require_safe
 def shipment_page(request, shipment_id):
-    """One shipment: its state, its purchases by category and where it goes; a gift's
+    """One shipment: its state, how many purchases it holds and where it goes; a gift's
     recipient masked, each value with its reveal. Read and recorded (customer.view of
     this shipment, naming its customer) like a customer's page."""
     with reading.object_page(request, Shipment, shipment_id) as shown:
