@@ -63,9 +63,11 @@ def may_second_check(user, requested_by_id):
     """True when ``user`` may approve or reject an export asked for by ``requested_by_id``
     as its second person. The second check is a second person, not a rank: anyone who
     approves exports checks someone else's request; an owner's request is checked by
-    another owner or, where the shop has no other active one, by a manager (someone who
-    may ask for exports too). Nobody in a new owner's cooling-off period
-    (``in_cooling_off``) checks anything."""
+    another owner or, where the shop has no other active one who may check (every other
+    owner is in a new owner's cooling-off period, or there is none), by a manager
+    (someone who may ask for exports too): the owner's request never waits on a check
+    nobody may make. Nobody in a new owner's cooling-off period (``in_cooling_off``)
+    checks anything."""
     if not user.is_active or is_own(user, requested_by_id) or in_cooling_off(user):
         return False
     if user.has_perm(APPROVE_EXPORTS):
@@ -73,10 +75,13 @@ def may_second_check(user, requested_by_id):
     if requested_by_id is None or not user.has_perm(REQUEST_EXPORTS):
         return False
     approvers = holders(APPROVE_EXPORTS)
-    return (
-        approvers.filter(pk=requested_by_id).exists()
-        and not approvers.exclude(pk=requested_by_id).exists()
-    )
+    if not approvers.filter(pk=requested_by_id).exists():
+        return False
+    others = approvers.exclude(pk=requested_by_id)
+    if not others.exists():
+        return True
+    cooling = [a.person_id for a in new_owners()]
+    return not others.exclude(pk__in=cooling).exists()
 
 
 def may_cancel_export(user, requested_by_id):

@@ -9,8 +9,9 @@ unrecorded read: an error under tests and DEBUG, a ledger entry of its own in pr
 * ``list_page``: a list page of customers or purchases (``customer.list``, ids shown).
 * ``object_page``: one customer's, purchase's or data request's page (``customer.view``
   or the caller's action), built and rendered inside the scope.
-* ``reveal_field``, ``reveal_product_name``, ``reveal_linked_value``: one value, with
-  its reason (``customer.reveal``, or the caller's action for a data request).
+* ``reveal_field``, ``reveal_product_name``, ``reveal_customers_row_value`` (a gift
+  shipment's recipient), ``reveal_linked_value``: one value, with its reason
+  (``customer.reveal``, or the caller's action for a data request).
 * ``matching_customers``: exact search through the blind index.
 * ``export_rows``: every customer's exportable fields, for the archive writer; the ids
   it gave are what the download's ledger entry names.
@@ -192,6 +193,13 @@ def reveal_product_name(request, purchase, reason):
     return _reveal(request, purchase, "product_name", reason, purchase.customer)
 
 
+def reveal_customers_row_value(request, obj, field, reason):
+    """Return one sealed value of ``obj``, a row of a customer's (``obj.customer``: a
+    gift shipment's recipient), as a reveal of that customer: the same reason, quota and
+    ``customer.reveal`` entry (naming the row and the field) as the customer's own values."""
+    return _reveal(request, obj, field, reason, obj.customer)
+
+
 def reveal_linked_value(request, obj, field, reason, *, action):
     """Return one encrypted value of ``obj``, a row that may be linked to a customer
     (``obj.customer_id``, e.g. a data request), recording ``action`` with the reason and
@@ -277,13 +285,16 @@ def recorded_rows(customer_ids, *, action, target, detail=None, request=None, ac
 
 
 def customer_values(fields, customer_ids, *, using=None):
-    """{customer id: [values of ``fields``]} of ``customer_ids``, read in chunks inside
-    the caller's read scope (a label file's ``recorded_rows``, or ``label_check``): it
-    opens none of its own, so nobody outside that scope is decrypted."""
-    return {
-        str(customer.pk): [getattr(customer, f) for f in fields]
-        for customer in _export_customers(fields, using, list(customer_ids))
-    }
+    """{customer id (a UUID): [values of ``fields``]} of ``customer_ids``, read in chunks
+    inside the caller's read scope (a label file's ``recorded_rows``, or ``label_check``):
+    it opens none of its own, so nobody outside that scope is decrypted."""
+    queryset = Customer.objects.using(using).only("id", *fields)
+    ids = list(customer_ids)
+    found = {}
+    for start in range(0, len(ids), EXPORT_CHUNK_ROWS):
+        for customer in queryset.filter(pk__in=ids[start : start + EXPORT_CHUNK_ROWS]):
+            found[customer.pk] = [getattr(customer, f) for f in fields]
+    return found
 
 
 @contextmanager

@@ -39,15 +39,21 @@ def admin_context(request, customer, title):
     }
 
 
-def reveal_page(request, customer, label, reveal):
-    """Ask for a reason (GET); with a valid reason (POST) show the value in this response."""
+def reveal_page(request, customer, label, reveal, *, back=None, also_known=None):
+    """Ask for a reason (GET); with a valid reason (POST) show the value in this response.
+
+    ``back`` is (url, words) of the way back when it is not the customer's page (a gift
+    shipment's); ``also_known()`` gives more values the reason must not quote (its
+    recipient's), checked like the customer's own."""
     posted = request.method == "POST"
-    form = RevealForm(
-        request.POST if posted else None,
-        known_values=reading.reason_check_values(customer) if posted else (),
-    )
+    known = []
+    if posted:
+        known = reading.reason_check_values(customer) + (also_known() if also_known else [])
+    form = RevealForm(request.POST if posted else None, known_values=known)
     context = admin_context(request, customer, _("個人情報の表示"))
     context.update(form=form, label=label)
+    if back is not None:
+        context.update(change_url=back[0], back_words=back[1])
     status = 200
     if posted and form.is_valid():
         try:

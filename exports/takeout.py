@@ -2,8 +2,9 @@
 
 One row per export with who asked, who approved (self-approved flagged), purpose,
 recipient and its facts, fields, customer count, archive SHA-256 and the times of
-request, decision, download and expiry; filtered by period and person; as a printable
-page or as CSV (Japanese headers, Japan time, BOM). It holds no personal data.
+request, decision, download and expiry; then every carrier's label file (hash, count,
+carrier, routine and its approver, who made it, when); filtered by period and person; as
+a printable page or as CSV (Japanese headers, Japan time, BOM). It holds no personal data.
 """
 
 import csv
@@ -166,12 +167,22 @@ def label_headers():
     ]
 
 
-def as_csv(exports):
-    """The ledger as CSV text with a BOM (Excel opens it as UTF-8)."""
+def label_files_title():
+    return _("配送業者のラベルファイル（委託）")
+
+
+def as_csv(exports, label_files=()):
+    """The ledger as CSV text with a BOM (Excel opens it as UTF-8): the exports' table,
+    then, as on the page, an empty line, the label files' title and their own table."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(headers())
     for export in exports:
         writer.writerow([safe_cell(cell) for cell in row_of(export)])
+    writer.writerow([])
+    writer.writerow([label_files_title()])
+    writer.writerow(label_headers())
+    for label_file in label_files:
+        writer.writerow([safe_cell(cell) for cell in label_row_of(label_file)])
     return out.getvalue()

@@ -292,6 +292,7 @@ def takeout_ledger(request):
 
 def takeout_csv(request, form, exports):
     record(Action.EXPORT_LEDGER_CSV, request=request, detail=form.as_detail())
-    response = HttpResponse(takeout.as_csv(exports), content_type="text/csv; charset=utf-8")
+    content = takeout.as_csv(exports, form.label_files())
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="takeout-ledger.csv"'
     return response

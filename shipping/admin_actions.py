@@ -1,8 +1,10 @@
-"""The customer list's admin action: a shipment for each ticked customer.
+"""The customer list's admin actions: a shipment for each ticked customer, or a gift
+for the one ticked customer.
 
 Offered on the customer list from ``ShippingConfig.ready()`` through the customer admin's
 hook (``customers.admin.offer_list_action``), to who may add shipments. Each shipment
-goes to the address on file and holds the customer's purchases not yet in a shipment.
+of ``ship_selected`` goes to the address on file and holds the customer's purchases not
+yet in a shipment; ``gift_for_selected`` opens the gift form (another recipient).
 """
 
 from django.contrib import admin, messages
@@ -25,3 +27,12 @@ def ship_selected(modeladmin, request, queryset):
     made = services.add_shipments_for(request.user, customers, request=request)
     messages.success(request, _("%(count)s件の出荷を登録しました。") % {"count": made})
     return redirect("shipping:list")
+
+
+@admin.action(description=_("選んだ顧客のギフトの出荷を登録する（別のお届け先へ）"))
+def gift_for_selected(modeladmin, request, queryset):
+    chosen = list(queryset.values_list("pk", flat=True)[:2])
+    if len(chosen) != 1:
+        messages.error(request, _("ギフトの出荷は、顧客を1人だけ選んで登録します。"))
+        return None
+    return redirect("shipping:gift_new", customer_id=chosen[0])

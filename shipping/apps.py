@@ -12,11 +12,13 @@ class ShippingConfig(AppConfig):
         from customers.admin import offer_list_action
         from customers.models import also_when_anonymising
         from policy.vendors import offer_vendors
-        from shipping.admin_actions import ADD_SHIPMENTS, ship_selected
+        from shipping.admin_actions import ADD_SHIPMENTS, gift_for_selected, ship_selected
         from shipping.services import carriers_entrusted, forget_shipments
 
         offer_vendors(carriers_entrusted)
-        # "Ship the ticked customers" on the customer list, through its hook.
+        # "Ship the ticked customers" and "a gift for the ticked one" on the customer
+        # list, through its hook.
         offer_list_action(ship_selected, ADD_SHIPMENTS)
+        offer_list_action(gift_for_selected, ADD_SHIPMENTS)
         # An anonymised customer's shipments lose who received them (customers' hook).
         also_when_anonymising(forget_shipments)

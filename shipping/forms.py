@@ -1,11 +1,16 @@
-"""The forms of the label work: the owner's routine and the carrier's tracking file."""
+"""The forms of the label work: a gift's recipient, the owner's routine and the carrier's
+tracking file."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from customers import masking
+from customers.forms import ValueHidingForm
 from customers.models import Category
 from shipping.carriers import CARRIER_CHOICES, LAYOUTS
-from shipping.models import LabelRoutine
+from shipping.labels import has_prefecture, postal_code
+from shipping.models import LabelRoutine, Shipment
+from vault.japan import domestic_phone
 
 # The tracking file a shop uploads is the carrier's own: a few hundred rows at most.
 MAX_TRACKING_FILE_BYTES = 2 * 1024 * 1024
@@ -66,3 +71,78 @@ class TrackingForm(forms.Form):
         if uploaded.size > MAX_TRACKING_FILE_BYTES:
             raise forms.ValidationError(_("ファイルが大きすぎます（2MBまで）。"))
         return uploaded
+
+
+GIFT_MASKS = {
+    "recipient_name": masking.mask_name,
+    "recipient_postal_code": masking.mask_postal_code,
+    "recipient_address": masking.mask_address,
+    "recipient_phone": masking.mask_phone,
+}
+
+
+class GiftForm(ValueHidingForm):
+    """A gift's recipient: name, postal code, address (from the prefecture) and phone,
+    each as a label needs it. Adding, every field is required and the customer's
+    purchases not yet shipped can be ticked; changing, each field starts empty with the
+    masked value as its placeholder (blank keeps it: editing is not seeing)."""
+
+    class Meta:
+        model = Shipment
+        fields = ["recipient_name", "recipient_postal_code", "recipient_address", "recipient_phone"]
+        widgets = {name: forms.TextInput for name in GIFT_MASKS}
+
+    def __init__(self, *args, purchases=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.editing:
+            for name in GIFT_MASKS:
+                self.fields[name].required = True
+        self.fields["recipient_address"].help_text = _(
+            "都道府県から書き、建物名・部屋番号の前に空白を入れます。"
+        )
+        if purchases is not None:
+            self.fields["purchases"] = forms.ModelMultipleChoiceField(
+                label=_("この出荷で送る購入"),
+                queryset=purchases,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+            self.fields["purchases"].label_from_instance = purchase_words
+
+    def hidden_fields_of_instance(self):
+        return tuple(GIFT_MASKS)
+
+    def mask(self, name):
+        return GIFT_MASKS[name](getattr(self.instance, name))
+
+    def clean_recipient_postal_code(self):
+        value = self.cleaned_data["recipient_postal_code"].strip()
+        if value and not postal_code(value):
+            raise forms.ValidationError(
+                _("郵便番号は7けたの数字で入れてください（例: 150-0001）。")
+            )
+        return postal_code(value) if value else value
+
+    def clean_recipient_address(self):
+        value = " ".join(self.cleaned_data["recipient_address"].split())
+        if value and not has_prefecture(value):
+            raise forms.ValidationError(_("住所は都道府県から書いてください。"))
+        return value
+
+    def clean_recipient_phone(self):
+        value = self.cleaned_data["recipient_phone"].strip()
+        digits = [c for c in domestic_phone(value) if c.isdigit()]
+        if value and len(digits) < 10:
+            raise forms.ValidationError(_("電話番号を数字で入れてください（例: 090-1234-5678）。"))
+        return value
+
+
+def purchase_words(purchase):
+    """A purchase as the gift form lists it: date, category and amount, never the
+    product's name."""
+    return _("%(date)s %(category)s %(amount)s円") % {
+        "date": f"{purchase.purchased_on.year}年{purchase.purchased_on.month}月"
+        f"{purchase.purchased_on.day}日",
+        "category": str(purchase.category),
+        "amount": f"{purchase.amount:,}",
+    }

@@ -28,9 +28,9 @@ FIELD_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class Recipient:
-    """Where a box goes: read through the reading path, never stored in plain text."""
+class Recipient(NamedTuple):
+    """Where a box goes: read through the reading path, never stored in plain text. (A
+    named tuple: one is made per row of a file.)"""
 
     name: str
     postal_code: str
@@ -59,7 +59,11 @@ class Problem(NamedTuple):
 
 def postal_code(text: str) -> str:
     """``1234567``, ``123-4567`` or full-width digits as ``123-4567`` ("" if not one)."""
-    found = _POSTAL.fullmatch(unicodedata.normalize("NFKC", text or "").strip())
+    text = text or ""
+    # Typed in ASCII (nearly always): nothing to fold.
+    found = _POSTAL.fullmatch(
+        (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
+    )
     return f"{found[1]}-{found[2]}" if found else ""
 
 
@@ -88,22 +92,37 @@ def row_values(
     layout: Layout, reference: str, recipient: Recipient, sender: Sender, item: str, day: date
 ) -> dict[Source, str]:
     """Every source's value for one shipment in ``layout``."""
-    street, building = address_parts(recipient.address)
+    return {**file_values(sender, day), **shipment_values(layout, reference, recipient, item)}
+
+
+def file_values(sender: Sender, day: date) -> dict[Source, str]:
+    """The sources whose value is the same on every row of a file: the shop as sender,
+    the day, the honorific (worked out once a file)."""
     sender_street, sender_building = address_parts(sender.address)
-    values = {
-        Source.REFERENCE: reference,
+    return {
         Source.SHIP_DATE: day.strftime("%Y/%m/%d"),
-        Source.PHONE: domestic_phone(recipient.phone),
-        Source.POSTAL_CODE: postal_code(recipient.postal_code),
-        Source.ADDRESS: street,
-        Source.ADDRESS_REST: building,
-        Source.NAME: _SPACES.sub(" ", recipient.name.strip()),
         Source.HONORIFIC: HONORIFIC,
         Source.SENDER_PHONE: domestic_phone(sender.phone),
         Source.SENDER_POSTAL_CODE: postal_code(sender.postal_code),
         Source.SENDER_ADDRESS: sender_street,
         Source.SENDER_ADDRESS_REST: sender_building,
         Source.SENDER_NAME: sender.name,
+    }
+
+
+def shipment_values(
+    layout: Layout, reference: str, recipient: Recipient, item: str
+) -> dict[Source, str]:
+    """The sources that differ from row to row: the shipment's number, its recipient and
+    its 品名."""
+    street, building = address_parts(recipient.address)
+    values = {
+        Source.REFERENCE: reference,
+        Source.PHONE: domestic_phone(recipient.phone),
+        Source.POSTAL_CODE: postal_code(recipient.postal_code),
+        Source.ADDRESS: street,
+        Source.ADDRESS_REST: building,
+        Source.NAME: _SPACES.sub(" ", recipient.name.strip()),
         Source.ITEM: item,
     }
     if layout.line:
@@ -113,15 +132,36 @@ def row_values(
     return values
 
 
-def row(layout: Layout, values: dict[Source, str]) -> list[str]:
+Template = tuple[list[str], list[tuple[int, Source]]]
+
+
+def template(layout: Layout, same: dict[Source, str] | None = None) -> Template:
+    """(every column's fixed value, and the value of ``same``'s sources, guarded; the
+    columns left, whose source differs by row, by position): made once per file, so a
+    row guards only its own values."""
+    same = same or {}
+    base = [
+        safe_cell(column.fixed if column.source is None else same.get(column.source, ""))
+        for column in layout.columns
+    ]
+    sourced = [
+        (i, c.source)
+        for i, c in enumerate(layout.columns)
+        if c.source is not None and c.source not in same
+    ]
+    return base, sourced
+
+
+def row(layout: Layout, values: dict[Source, str], made: Template | None = None) -> list[str]:
     """The CSV row of one shipment: each column's source value, or its fixed value,
-    through the CSV cell guard (checked values never need it; the shop's own may)."""
-    return safe_text_cells(
-        [
-            values.get(column.source, "") if column.source is not None else column.fixed
-            for column in layout.columns
-        ]
-    )
+    through the CSV cell guard (checked values never need it; the shop's own may).
+    ``made``: the layout's ``template``, when the caller writes many rows."""
+    base, sourced = made if made is not None else template(layout)
+    cells = base.copy()
+    guarded = safe_text_cells([values.get(source, "") for _index, source in sourced])
+    for (index, _source), cell in zip(sourced, guarded, strict=True):
+        cells[index] = cell
+    return cells
 
 
 def problems_of(

@@ -14,6 +14,7 @@ third-party provision record is kept.
 import csv
 import hashlib
 import io
+import uuid
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import BinaryIO, NamedTuple, NoReturn
@@ -39,7 +40,7 @@ MAKE_LABEL_FILES = "shipping.add_labelfile"
 # The 品名 of a sensitive category unless the owner sets another: nothing on the box
 # says what is inside.
 NEUTRAL_DESCRIPTION = "日用品"
-# Shipments read per query while a file is written: memory stays flat.
+# Shipments read per query while a file is written: memory stays flat (bounded by it).
 CHUNK = 500
 # What a label needs of the customer, when the box goes to the address on file.
 RECIPIENT_FIELDS = ["name", "postal_code", "address", "phone"]
@@ -224,6 +225,63 @@ def add_shipment(
     return shipment
 
 
+# A gift's recipient: the shipment's sealed fields, in the label's order.
+GIFT_FIELDS = ["recipient_name", "recipient_postal_code", "recipient_address", "recipient_phone"]
+
+
+def unshipped_purchases(user: User, customer: Customer) -> QuerySet[Purchase]:
+    """``customer``'s purchases that ``user`` may see and no shipment holds yet, oldest
+    first: what a new shipment of theirs may carry."""
+    through = Shipment.purchases.through.objects.values("purchase_id")
+    visible: QuerySet[Purchase] = Purchase.objects.visible_to(user)
+    return visible.filter(customer=customer).exclude(pk__in=through).order_by("purchased_on", "id")
+
+
+def may_change_gift(shipment: Shipment) -> bool:
+    """A gift's recipient may change while the shipment waits: once it is in a label file
+    the file says where the box goes."""
+    return not shipment.to_address_on_file and shipment.state == State.UNSHIPPED
+
+
+def change_gift(
+    user: User,
+    shipment: Shipment,
+    changed: Iterable[str],
+    *,
+    request: HttpRequest | None = None,
+) -> None:
+    """Save the recipient fields ``changed`` of a waiting gift (already set on
+    ``shipment``), recorded as a change of its customer's data naming the fields, never
+    their values (recorded even when none changed, like a customer's save: the kept
+    values were read to check them). Refused (and recorded) once the shipment is in a
+    label file."""
+    fields = sorted(f for f in changed if f in GIFT_FIELDS)
+    if not may_change_gift(shipment):
+        _refuse(
+            Action.CUSTOMER_CHANGE,
+            user,
+            "not_waiting",
+            _("ラベルファイルに入った出荷のお届け先は変えられません。"),
+            target=shipment,
+            request=request,
+        )
+    with transaction.atomic():
+        locked = Shipment.objects.select_for_update().filter(pk=shipment.pk, state=State.UNSHIPPED)
+        if not locked.exists():
+            raise LabelRefused(_("ラベルファイルに入った出荷のお届け先は変えられません。"))
+        shipment.full_clean(exclude=["customer", "label_file", "purchases"])
+        if fields:
+            shipment.save(update_fields=fields)
+        record(
+            Action.CUSTOMER_CHANGE,
+            request=request,
+            actor=user,
+            target=shipment,
+            customers=[shipment.customer_id],
+            detail={"fields": fields, "gift": True},
+        )
+
+
 def add_shipments_for(
     user: User, customers: list[Customer], *, request: HttpRequest | None = None
 ) -> int:
@@ -338,35 +396,37 @@ def _shipments(ids: list[str], using: str | None = None) -> Iterator[Waiting]:
     shipments = Shipment.objects.using(using)
     through = Shipment.purchases.through.objects.using(using)
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+        # As UUIDs once: both queries below use them as they are.
+        chunk = [uuid.UUID(str(pk)) for pk in ids[start : start + CHUNK]]
         rows = list(
             shipments.filter(pk__in=chunk)
             .order_by("created_at", "id")
             .values_list("pk", "reference", "customer_id", "to_address_on_file")
         )
-        categories: dict[str, list[int]] = {}
+        categories: dict[uuid.UUID, list[int]] = {}
         pairs = through.filter(shipment_id__in=chunk).order_by("pk")
         for shipment_id, category_id in pairs.values_list("shipment_id", "purchase__category_id"):
-            categories.setdefault(str(shipment_id), []).append(category_id)
-        on_file = {str(c) for _pk, _ref, c, own in rows if own}
+            categories.setdefault(shipment_id, []).append(category_id)
+        on_file = list(dict.fromkeys(c for _pk, _ref, c, own in rows if own))
         values = reading.customer_values(RECIPIENT_FIELDS, on_file, using=using)
-        gifts = {
-            str(s.pk): recipient_of(s)
-            for s in shipments.filter(pk__in=[pk for pk, _r, _c, own in rows if not own])
-        }
+        gift_ids = [pk for pk, _r, _c, own in rows if not own]
+        gifts = (
+            {s.pk: recipient_of(s) for s in shipments.filter(pk__in=gift_ids)} if gift_ids else {}
+        )
+        Recipient = labels.Recipient
         for pk, reference, customer_id, own in rows:
-            recipient = labels.Recipient(*values[str(customer_id)]) if own else gifts[str(pk)]
-            yield Waiting(reference, recipient, categories.get(str(pk), []))
+            recipient = Recipient(*values[customer_id]) if own else gifts[pk]
+            yield Waiting(reference, recipient, categories.get(pk, []))
 
 
 def _rows(
-    layout: Layout, routine: LabelRoutine, ids: list[str], day: date, using: str | None = None
-) -> Iterator[tuple[Waiting, labels.Recipient, dict[labels.Source, str]]]:
-    sender, known = sender_of(routine), categories(using)
+    layout: Layout, routine: LabelRoutine, ids: list[str], using: str | None = None
+) -> Iterator[tuple[Waiting, dict[labels.Source, str]]]:
+    """Each shipment with the values that differ by row (``labels.shipment_values``)."""
+    known = categories(using)
     for waiting in _shipments(ids, using):
         item = item_of(waiting.category_ids, routine, known)
-        values = labels.row_values(layout, waiting.reference, waiting.recipient, sender, item, day)
-        yield waiting, waiting.recipient, values
+        yield waiting, labels.shipment_values(layout, waiting.reference, waiting.recipient, item)
 
 
 def problems_for(routine: LabelRoutine, ids: list[str]) -> list[labels.Problem]:
@@ -374,9 +434,12 @@ def problems_for(routine: LabelRoutine, ids: list[str]) -> list[labels.Problem]:
     the routine's carrier (empty: they all fit). Values are checked, never shown."""
     layout = LAYOUTS[routine.carrier]
     found = labels.sender_problems(layout, sender_of(routine))
+    same = labels.file_values(sender_of(routine), timezone.localdate())
     with reading.label_check():
-        for waiting, recipient, values in _rows(layout, routine, ids, timezone.localdate()):
-            found += labels.problems_of(layout, waiting.reference, recipient, values)
+        for waiting, values in _rows(layout, routine, ids):
+            found += labels.problems_of(
+                layout, waiting.reference, waiting.recipient, {**same, **values}
+            )
     return found
 
 
@@ -526,8 +589,10 @@ def write_rows(
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(layout.headers)
     count = 0
-    for _shipment, _recipient, values in _rows(layout, routine, ids, day, using):
-        writer.writerow(labels.row(layout, values))
+    # What every row shares (the shop, the day) is worked out and guarded once.
+    made = labels.template(layout, labels.file_values(sender_of(routine), day))
+    for _shipment, values in _rows(layout, routine, ids, using):
+        writer.writerow(labels.row(layout, values, made))
         count += 1
         if count % CHUNK == 0:
             yield buffer.getvalue().encode(layout.encoding)

@@ -1,26 +1,41 @@
-"""The label work's pages: waiting shipments and making a file, one file's page and its
-one-time download, the owner's routines, and reading tracking numbers back."""
+"""The label work's pages: waiting shipments and making a file, a shipment's page and a
+gift's recipient (added, changed, revealed: masked on every page, read through the
+reading path), one file's page and its one-time download, the owner's routines, and
+reading tracking numbers back."""
 
 import tempfile
 import uuid
 
 from django.contrib import admin, messages
 from django.http import FileResponse, Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.reauth import require_recent_auth
+from customers import reading
+from customers.models import Customer
+from customers.views import reveal_page
 from policy.models import ShopProfile
-from shipping import services
+from shipping import labels, services
 from shipping.carriers import LAYOUTS
-from shipping.forms import RoutineForm, TrackingForm
+from shipping.forms import GIFT_MASKS, GiftForm, RoutineForm, TrackingForm
 from shipping.models import LabelFile, LabelRoutine, Shipment
 from vault.access import vault_view
 
 VIEW_SHIPMENTS = "shipping.view_shipment"
-RECORD_TRACKING = "shipping.change_shipment"
+ADD_SHIPMENTS = "shipping.add_shipment"
+# Recording tracking numbers, and changing a waiting gift's recipient.
+RECORD_TRACKING = CHANGE_SHIPMENTS = "shipping.change_shipment"
+REVEAL = "customers.reveal_customer"
+# A gift's field in the URL of its reveal: its words on the label's problems.
+GIFT_URL_FIELDS = {
+    "name": "recipient_name",
+    "postal_code": "recipient_postal_code",
+    "address": "recipient_address",
+    "phone": "recipient_phone",
+}
 # How many waiting shipments the page lists: more than a day's cap of a small shop.
 LISTED = 500
 
@@ -190,3 +205,127 @@ def tracking_upload(request):
     elif request.method == "POST":
         status = 400
     return page(request, "shipping/tracking.html", {"form": form, "result": result}, status=status)
+
+
+# Shipments and gifts ---------------------------------------------------------------------
+
+
+@vault_view(ADD_SHIPMENTS, "customers.view_customer")
+def gift_new(request, customer_id):
+    """A shipment of a customer's purchases to another recipient (a gift): the recipient
+    is typed here and sealed; nothing of the customer's is read."""
+    customer = get_object_or_404(Customer, pk=customer_id)
+    purchases = services.unshipped_purchases(request.user, customer)
+    posted = request.POST if request.method == "POST" else None
+    form = GiftForm(posted, purchases=purchases)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        recipient = labels.Recipient(
+            data["recipient_name"],
+            data["recipient_postal_code"],
+            data["recipient_address"],
+            data["recipient_phone"],
+        )
+        shipment = services.add_shipment(
+            request.user, customer, data["purchases"], recipient=recipient, request=request
+        )
+        messages.success(request, _("ギフトの出荷を登録しました。"))
+        return redirect("shipping:shipment", shipment_id=shipment.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "customer": customer, "heading": _("ギフトの出荷を登録する")}
+    return page(request, "shipping/gift_form.html", context, status=status)
+
+
+def get_shipment_for(request, shipment_id):
+    """The shipment ``shipment_id`` (``vault_view`` has checked the permission), or 404."""
+    return get_object_or_404(
+        Shipment.objects.select_related("customer", "label_file"), pk=shipment_id
+    )
+
+
+@vault_view(VIEW_SHIPMENTS)
+@require_safe
+def shipment_page(request, shipment_id):
+    """One shipment: its state, how many purchases it holds and where it goes; a gift's
+    recipient masked, each value with its reveal. Read and recorded (customer.view of
+    this shipment, naming its customer) like a customer's page."""
+    with reading.object_page(request, Shipment, shipment_id) as shown:
+        shipment = get_shipment_for(request, shipment_id)
+        recipient = []
+        if not shipment.to_address_on_file:
+            recipient = [
+                (
+                    url_field,
+                    Shipment._meta.get_field(name).verbose_name,
+                    mask(getattr(shipment, name)),
+                )
+                for (url_field, name), mask in zip(
+                    GIFT_URL_FIELDS.items(), GIFT_MASKS.values(), strict=True
+                )
+            ]
+        context = {
+            "shipment": shipment,
+            "recipient": recipient,
+            "purchase_count": shipment.purchases.count(),
+            "can_change": services.may_change_gift(shipment)
+            and request.user.has_perm(CHANGE_SHIPMENTS),
+            "can_reveal": request.user.has_perm(REVEAL),
+        }
+        response = page(request, "shipping/shipment.html", context)
+        shown.shown(shipment)
+    return response
+
+
+@vault_view(CHANGE_SHIPMENTS)
+def gift_edit(request, shipment_id):
+    """Change a waiting gift's recipient: each field blank keeps its value (the page never
+    shows one), typed replaces it; recorded naming the fields changed."""
+    with reading.object_page(request, Shipment, shipment_id) as shown:
+        shipment = get_shipment_for(request, shipment_id)
+        if not services.may_change_gift(shipment):
+            messages.error(
+                request, _("このお届け先は変えられません（ギフトの未発送の出荷だけです）。")
+            )
+            return redirect("shipping:shipment", shipment_id=shipment.pk)
+        posted = request.POST if request.method == "POST" else None
+        form = GiftForm(posted, instance=shipment)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.change_gift(
+                    request.user, form.instance, form.changed_data, request=request
+                )
+            except services.LabelRefused as refusal:
+                messages.error(request, refusal.message)
+            else:
+                messages.success(request, _("お届け先を保存しました。"))
+            return redirect("shipping:shipment", shipment_id=shipment.pk)
+        status = 400 if request.method == "POST" else 200
+        context = {"form": form, "shipment": shipment, "heading": _("お届け先を変更する")}
+        response = page(request, "shipping/gift_form.html", context, status=status)
+        shown.shown(shipment)
+    return response
+
+
+@vault_view(VIEW_SHIPMENTS, REVEAL)
+def gift_reveal(request, shipment_id, field):
+    """One value of a gift's recipient, with a reason: the customer's reveal (its quota,
+    its reason check, its customer.reveal entry naming this shipment)."""
+    shipment = get_shipment_for(request, shipment_id)
+    name = GIFT_URL_FIELDS.get(field)
+    if name is None or shipment.to_address_on_file:
+        raise Http404
+    back = reverse("shipping:shipment", args=[shipment.pk])
+    return reveal_page(
+        request,
+        shipment.customer,
+        _("%(shipment)s の%(field)s")
+        % {
+            "shipment": shipment,
+            "field": Shipment._meta.get_field(name).verbose_name,
+        },
+        lambda why: reading.reveal_customers_row_value(request, shipment, name, why),
+        back=(back, _("出荷のページに戻る")),
+        also_known=lambda: reading.reason_check_values(
+            shipment, fields=("recipient_phone", "recipient_address"), names=("recipient_name",)
+        ),
+    )

@@ -91,3 +91,38 @@ def test_the_first_owner_made_by_the_command_has_no_cooling_off(db, monkeypatch)
     call_command("createowner", "shopowner", password_env="OWNER_PASSWORD")
     owner = get_user_model().objects.get(username="shopowner")
     assert not rules.in_cooling_off(owner) and rules.may_self_approve(owner)
+
+
+def test_a_manager_checks_an_owners_request_while_every_other_owner_is_cooling_off(people, clock):
+    """issue #23: alice's only other owner is new (cooling off), so nobody else could
+    check her request; bob, the manager, may, until the new owner's period ends."""
+    from django.conf import settings
+
+    from accounts import people as accounts_people
+
+    assert not rules.may_second_check(people.bob, people.bob.pk)
+    mallory = make_person("mallory", STAFF)
+    accounts_people.change_role(people.alice, mallory, OWNER)
+    mallory = type(mallory).objects.get(pk=mallory.pk)
+    assert rules.in_cooling_off(mallory) and not rules.may_second_check(mallory, people.alice.pk)
+    assert rules.may_second_check(people.bob, people.alice.pk)
+    assert rules.may_see_export(people.bob, people.alice.pk)
+    # The new owner's own request has alice to check it: not the manager's.
+    assert not rules.may_second_check(people.bob, mallory.pk)
+    assert rules.may_second_check(people.alice, mallory.pk)
+    # Staff still check nothing; alice still may not approve her own.
+    assert not rules.may_second_check(people.carol, people.alice.pk)
+    assert not rules.may_self_approve(people.alice)
+
+    clock.advance(settings.SHOPGUARD_NEW_OWNER_COOLING_OFF_DAYS * 86400 + 60)
+    assert not rules.may_second_check(people.bob, people.alice.pk)
+    assert rules.may_second_check(mallory, people.alice.pk)
+
+
+def test_one_settled_owner_besides_a_cooling_off_one_keeps_the_check_among_owners(people):
+    from accounts import people as accounts_people
+
+    make_person("olivia", OWNER)  # made by the server's command: no period
+    mallory = make_person("mallory", STAFF)
+    accounts_people.change_role(people.alice, mallory, OWNER)
+    assert not rules.may_second_check(people.bob, people.alice.pk)

@@ -13,11 +13,12 @@ CHANGELIST = "/admin/customers/customer/"
 
 
 def test_exports_and_shipping_offer_their_actions_through_the_hook():
-    from shipping.admin_actions import ADD_SHIPMENTS, ship_selected
+    from shipping.admin_actions import ADD_SHIPMENTS, gift_for_selected, ship_selected
 
     assert [(o.action, o.permission) for o in LIST_ACTIONS] == [
         (export_selected, REQUEST_EXPORTS),
         (ship_selected, ADD_SHIPMENTS),
+        (gift_for_selected, ADD_SHIPMENTS),
     ]
 
 

@@ -66,7 +66,13 @@ def test_the_ledger_csv_has_japanese_headers_japan_time_and_a_bom(client, people
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff申請,状態,申請者,承認者,自己承認,利用目的")
-    assert text.count("\n") == 1 + len(exports_)
+    # The exports' header and rows, then the label files' section (none made here).
+    assert text.count("\n") == 1 + len(exports_) + 3
+    assert text.splitlines()[1 + len(exports_) :] == [
+        "",
+        "配送業者のラベルファイル（委託）",
+        "ラベルファイル,状態,作った人,配送業者,定型業務,件数,SHA-256,作成日時,ダウンロード日時,期限切れ日時",
+    ]
     assert "年" in text.splitlines()[1] and "+09" not in text
     assert AuditEntry.objects.filter(action="export.ledger_csv", actor_id=people.dave.pk).exists()
 

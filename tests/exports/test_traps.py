@@ -182,3 +182,21 @@ def test_a_managers_request_is_never_checked_by_another_manager(client, people, 
 def test_an_inactive_owner_does_not_take_the_managers_place(client, people, shop):
     make_person("former", OWNER, active=False)
     assert rules.may_second_check(people.bob, people.alice.pk)
+
+
+def test_the_manager_checks_an_owners_request_while_the_other_owner_cools_off(client, people, shop):
+    """alice's only other owner was just made owner (cooling off): her request no longer
+    waits for the period to end; bob, the manager, checks it."""
+    from accounts import people as accounts_people
+
+    newcomer = make_person("mallory", MANAGER)
+    accounts_people.change_role(people.alice, newcomer, OWNER)
+    new_request(signed_in(client, people.alice, reauthenticated=True))
+    export = latest()
+    manager = signed_in(client.__class__(), people.bob, reauthenticated=True)
+
+    assert [w["id"] for w in services.awaiting_approval_for(people.bob)] == [str(export.pk)]
+    assert decide(manager, export).status_code == 302
+    export.refresh_from_db()
+    assert export.status == "approved" and export.decided_by == people.bob
+    assert not export.self_approved

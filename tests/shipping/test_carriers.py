@@ -123,3 +123,22 @@ def test_a_value_a_spreadsheet_would_run_is_a_problem_to_fix_and_never_written_r
     found = labels.problems_of(layout, "REF2", formula, values(layout, formula))
     assert [(p.field, "記号" in p.message) for p in found] == [("お届け先の氏名", True)]
     assert labels.row(layout, values(layout, formula))[15] == "'=HYPERLINK(1)"
+
+
+@pytest.mark.parametrize("layout", list(carriers.LAYOUTS.values()), ids=lambda lay: lay.code)
+def test_a_files_rows_guard_the_shared_values_once_and_come_out_the_same(layout):
+    """The file's writer works out the shop's and the day's values once per file
+    (labels.template) and each row's own values per row: the same row as in one go, a
+    formula-like shop name kept as text in both."""
+    from datetime import date
+
+    day = date(2026, 12, 7)
+    for sender in (
+        SENDER,
+        labels.Sender("=見本", "1000001", "東京都千代田区千代田1-1", "03-1234-5678"),
+    ):
+        made = labels.template(layout, labels.file_values(sender, day))
+        own = labels.shipment_values(layout, "ABC123", HANAKO, "日用品")
+        whole = labels.row_values(layout, "ABC123", HANAKO, sender, "日用品", day)
+        assert labels.row(layout, own, made) == labels.row(layout, whole)
+        assert len(labels.row(layout, own, made)) == len(layout.columns)

@@ -207,6 +207,10 @@ VIEWS = {
     "shipping:tracking": expect(200, 400, who=[OWNER, MANAGER, STAFF]),
     "shipping:file": expect(404, who=[OWNER, MANAGER, STAFF]),
     "shipping:download": expect(405, REAUTH, who=[OWNER, MANAGER, STAFF]),
+    "shipping:gift_new": expect(200, 400, who=[OWNER, MANAGER, STAFF]),
+    "shipping:shipment": expect(200, 405, who=[OWNER, MANAGER, STAFF]),
+    "shipping:gift_edit": expect(200, REDIRECT, who=[OWNER, MANAGER, STAFF]),
+    "shipping:gift_reveal": expect(200, who=[OWNER, MANAGER, STAFF]),
     "exports:prepare": expect(405, REAUTH, who=[OWNER, MANAGER]),
     "exports:download": expect(405, REAUTH, who=[OWNER, MANAGER]),
     # Privacy policy: public pages, and the owner's own admin pages.
@@ -412,4 +416,14 @@ SAMPLES = {
     "user_id": lambda context: str(context.people.carol.pk),
     "seq": lambda context: str(ledger_entry(context.people).seq),
     "alert_id": lambda context: str(sample_alert(context.people).pk),
+    "shipment_id": lambda context: str(sample_gift(context.people).pk),
 }
+
+
+def sample_gift(people):
+    """A waiting gift shipment: its recipient is sealed on its own row."""
+    from shipping import services
+    from shipping.labels import Recipient
+
+    recipient = Recipient("見本 花子", "150-0001", "東京都渋谷区神宮前1-1-1", "090-0000-1111")
+    return services.add_shipment(people.bob, sample_customer(people), recipient=recipient)
