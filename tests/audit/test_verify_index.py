@@ -66,6 +66,34 @@ def test_it_finds_an_index_row_with_another_actor_or_time(views, people):
     assert_bad(views[0].seq)
 
 
+def test_it_finds_an_index_row_without_its_entrys_actor_or_at_another_time(views):
+    # Among several rows of one entry (PostgreSQL compares each entry's extremes).
+    with without_triggers():
+        run_sql("UPDATE audit_auditentrycustomer SET actor_id = NULL WHERE customer_id = 'c-3'")
+    assert_bad(views[1].seq)
+    with without_triggers():
+        run_sql(
+            "UPDATE audit_auditentrycustomer SET actor_id = %s WHERE customer_id = 'c-3'",
+            [views[1].actor_id],
+        )
+        run_sql(
+            "UPDATE audit_auditentrycustomer SET created_at = %s WHERE customer_id = 'c-2'",
+            [views[0].created_at],
+        )
+    assert_bad(views[1].seq)
+
+
+def test_it_finds_an_actor_on_the_index_row_of_an_entry_without_one(people):
+    entry = record("customer.view", customers=["c-7"])  # no actor: a command's entry
+    assert verify_ledger().intact
+    with without_triggers():
+        run_sql(
+            "UPDATE audit_auditentrycustomer SET actor_id = %s WHERE customer_id = 'c-7'",
+            [people.carol.pk],
+        )
+    assert_bad(entry.seq)
+
+
 def test_it_finds_index_rows_for_an_entry_that_does_not_exist(views, people):
     entry = views[-1]
     missing_id = AuditEntry.objects.order_by("-pk").first().pk + 100
