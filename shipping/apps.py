@@ -17,3 +17,8 @@ class ShippingConfig(AppConfig):
         offer_vendors(carriers_entrusted)
         # "Ship the ticked customers" on the customer list, through its hook.
         offer_list_action(ship_selected, ADD_SHIPMENTS)
+        # Each imported order becomes a shipment (customers may not import this app).
+        from customers.orders import offer_deliveries
+        from shipping.orders import ship_order
+
+        offer_deliveries(ship_order)
