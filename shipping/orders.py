@@ -10,8 +10,11 @@ importing the same file again adds no shipment.
 """
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from customers.importing import ImportRefused, Problem, Reason
 from customers.models import Customer, Purchase
 from customers.orders import Delivery
 from shipping import labels, services
@@ -34,7 +37,16 @@ def ship_order(
         return None
     customer = Customer.objects.get(pk=delivery.customer_id)
     recipient = None if goes_to_address_on_file(delivery, customer) else recipient_of(delivery)
-    return services.add_shipment(actor, customer, purchases, recipient=recipient, request=request)
+    try:
+        return services.add_shipment(
+            actor, customer, purchases, recipient=recipient, request=request
+        )
+    except ValidationError as error:
+        # A delivery address the shipment refuses (too long, a card-like number): the
+        # whole file is refused, naming the order and the rule, never the value.
+        where = _("注文 %(order)s のお届け先") % {"order": delivery.order_ref.split(":", 1)[-1]}
+        problems = [Problem(None, where, message) for message in error.messages]
+        raise ImportRefused(problems, reason=Reason.ROWS) from None
 
 
 def recipient_of(delivery: Delivery) -> labels.Recipient:

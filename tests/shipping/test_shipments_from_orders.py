@@ -98,6 +98,20 @@ def test_a_refused_order_file_adds_no_shipment(tmp_path, catalogue):
     assert not Shipment.objects.exists() and not Purchase.objects.exists()
 
 
+def test_a_delivery_address_a_shipment_refuses_refuses_the_file(client, people, catalogue):
+    make_customer()
+    signed_in(client, people.bob)
+    too_long = ORDERS.replace("'06-0000-1234", "'06-0000-1234" + "9" * 40)
+
+    response = upload(client, too_long.encode())
+
+    assert response.status_code == 200
+    assert "注文 #2002 のお届け先" in response.text
+    assert "06-0000" not in response.text
+    assert not Shipment.objects.exists() and not Purchase.objects.exists()
+    assert AuditEntry.objects.filter(action="customer.import", outcome="refused").exists()
+
+
 def test_an_own_hook_replaces_the_shipment_builder(catalogue):
     make_customer()
     deliveries = []
