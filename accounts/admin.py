@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.admin import UserAdmin
-from django.contrib.auth.forms import UserChangeForm, UserCreationForm
+from django.contrib.auth.forms import UserChangeForm, UsernameField
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import people, twofactor
+from accounts import invites, people, twofactor
 from accounts.reauth import forget_reauthentication, reauth_redirect, recently_reauthenticated
 from accounts.roles import with_role
 from audit.changes import recorded_by_caller
@@ -51,11 +51,33 @@ class RoleField(forms.ChoiceField):
         )
 
 
-class PersonCreationForm(UserCreationForm):
+class PersonCreationForm(forms.ModelForm):
+    """A new person: the name they sign in with, where their invitation goes, their role.
+    No password: they choose it themselves from the invitation's link."""
+
     role = RoleField()
 
-    class Meta(UserCreationForm.Meta):
-        fields = ("username",)
+    class Meta:
+        model = User
+        fields = ("username", "email")
+        field_classes = {"username": UsernameField}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = _(
+            "招待メール（パスワードを決めるリンク）をここに送ります。"
+        )
+
+    def clean_username(self):
+        return people.check_username(self.cleaned_data["username"])
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
 
 
 class StoredPasswordWidget(forms.Widget):
@@ -87,6 +109,13 @@ class PersonChangeForm(UserChangeForm):
         if password is not None:
             password.widget = StoredPasswordWidget()
             password.help_text = ""
+
+    def clean_username(self):
+        # Names given before the rule was kept stay; a changed one follows it.
+        username = self.cleaned_data["username"]
+        if "username" in self.changed_data:
+            people.check_username(username)
+        return username
 
     def clean_is_active(self):
         active = self.cleaned_data["is_active"]
@@ -127,13 +156,13 @@ class PersonAdmin(PermissionAdmin, UserAdmin):
         (_("アクセス"), {"fields": ("role_label", "is_active", "two_factor")}),
         (_("日時"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"fields": ("username", "password1", "password2", "role")}),)
+    add_fieldsets = ((None, {"fields": ("username", "email", "role")}),)
     readonly_fields = ("role_label", "two_factor", "last_login", "date_joined")
     list_display = ("username", "role_label", "is_active", "two_factor", "last_login")
     list_filter = ("is_active", RoleFilter)
     search_fields = ("username",)
     filter_horizontal = ()
-    actions = ["reset_two_factor"]
+    actions = ["reset_two_factor", "resend_invite"]
 
     # Managing people is the owner's (auth.view_user, add_user, change_user).
     # People are deactivated, never deleted: the audit ledger keeps naming them.
@@ -204,6 +233,7 @@ class PersonAdmin(PermissionAdmin, UserAdmin):
                 people.login_details_changed(request.user, obj, before, saves, request)
             if not change:
                 people.create_account(request.user, obj, form.cleaned_data["role"], request)
+                invites.send_invite(request.user, obj, request)
             elif deactivating:
                 people.deactivate(request.user, obj, request)
             elif reactivating:
@@ -277,3 +307,19 @@ class PersonAdmin(PermissionAdmin, UserAdmin):
             return HttpResponseRedirect(reverse("admin:login", current_app=self.admin_site.name))
         forget_reauthentication(request)
         messages.success(request, _("二要素認証をリセットしました。"))
+
+    @admin.action(description=_("選択した人に招待メールを送り直す（パスワード未設定の人のみ）"))
+    def resend_invite(self, request, queryset):
+        if not recently_reauthenticated(request):
+            return reauth_redirect(request)
+        invited = [p for p in queryset if not p.has_usable_password() and p.email and p.is_active]
+        with transaction.atomic():
+            for person in invited:
+                invites.send_invite(request.user, person, request)
+        if invited:
+            messages.success(request, _("招待メールを送り直しました。"))
+        if len(invited) < len(queryset):
+            messages.warning(
+                request,
+                _("パスワード設定済み・メールアドレスなし・無効の人には送っていません。"),
+            )

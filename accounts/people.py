@@ -10,6 +10,7 @@ its saves (audit.changes.recorded_by_caller).
 from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,22 @@ class LastOwnerError(ValidationError):
 LAST_OWNER_MESSAGE = _(
     "最後の有効なオーナーは無効化も役割変更もできません。先に別のオーナーを追加してください。"
 )
+
+
+# What the user-name field's hint says: half-width letters, digits and @ . + - _ only
+# (Django's own rule allows any letter, so 「佐藤花子」 passed under a half-width hint).
+USERNAME_RULE = ASCIIUsernameValidator(
+    message=_(
+        "ユーザー名に使えるのは半角の英字・数字と @ . + - _ だけです"
+        "（漢字・かな・全角の文字は使えません）。"
+    )
+)
+
+
+def check_username(username):
+    """``username`` when it follows ``USERNAME_RULE``; a ValidationError otherwise."""
+    USERNAME_RULE(username)
+    return username
 
 
 def role_label(role):

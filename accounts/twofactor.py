@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.notices import tell_about_account_change
 from audit.actions import Action, Outcome
 from audit.ledger import record
+from vault.japan import fold_code
 
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "authenticator"
@@ -61,12 +62,13 @@ def qr_data_uri(device):
 
 
 def normalise(code):
-    """Codes are typed by hand: ignore spaces, hyphens and case."""
-    return re.sub(r"[\s\-]", "", code or "").lower()
+    """Codes are typed by hand: fold full-width digits, letters and hyphen look-alikes
+    (「１２３ー４５６」, vault.japan), then ignore spaces, hyphens and case."""
+    return re.sub(r"[\s\-]", "", fold_code(code or "")).lower()
 
 
 def is_totp_code(code):
-    return re.fullmatch(r"\d{6}", code) is not None
+    return re.fullmatch(r"[0-9]{6}", code) is not None
 
 
 def confirm_enrolment(user, device, code, request=None):

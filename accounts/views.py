@@ -1,9 +1,11 @@
-"""Re-authentication before a dangerous action, and renewing one's recovery codes."""
+"""Re-authentication before a dangerous action, renewing one's recovery codes, and a new
+person's page for choosing their password from their invitation."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import authenticate
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import twofactor
+from accounts import invites, twofactor
 from accounts.backends import is_locked_out
 from accounts.notices import tell_about_account_change
 from accounts.reauth import mark_reauthenticated, require_recent_auth
@@ -109,3 +111,40 @@ def recovery_codes(request):
             tell_about_account_change(request.user, Action.RECOVERY_CODES_RENEWED)
     context = {**admin.site.each_context(request), "codes": codes, "title": _("復旧コード")}
     return render(request, "accounts/recovery_codes.html", context)
+
+
+# The token moves from the link into the session, and the page's address no longer holds
+# it (as Django's password reset does): a Referer or a shared screen then carries no key.
+INVITE_SESSION_KEY = "shopguard_invite_token"
+INVITE_FORM_TOKEN = "set-password"
+
+
+@never_cache
+@sensitive_post_parameters()
+def invite(request, uidb64, token):
+    """A new person chooses their own password from the one-time link of their invite."""
+    person = invites.invited_person(uidb64)
+    if token != INVITE_FORM_TOKEN:
+        if invites.links.state(person, token) == invites.VALID:
+            request.session[INVITE_SESSION_KEY] = token
+            return redirect("accounts:invite", uidb64, INVITE_FORM_TOKEN)
+        return invite_refused(request, invites.links.state(person, token))
+    state = invites.links.state(person, request.session.get(INVITE_SESSION_KEY, ""))
+    if state != invites.VALID:
+        return invite_refused(request, state)
+    form = SetPasswordForm(person, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invites.set_own_password(request, person, form)
+        del request.session[INVITE_SESSION_KEY]
+        messages.success(
+            request,
+            _("パスワードを設定しました。サインインして、二要素認証を設定してください。"),
+        )
+        return redirect("admin:login")
+    context = {**admin.site.each_context(request), "form": form, "person": person}
+    return render(request, "accounts/invite.html", context)
+
+
+def invite_refused(request, state):
+    context = {**admin.site.each_context(request), "state": state}
+    return render(request, "accounts/invite_refused.html", context, status=410)

@@ -28,6 +28,8 @@ class Action(models.TextChoices):
     ACCOUNT_2FA_RESET = "account.2fa_reset", _("二要素認証のリセット")
     ACCOUNT_EMAIL_CHANGE = "account.email_change", _("利用者のメールアドレスの変更")
     ACCOUNT_USERNAME_CHANGE = "account.username_change", _("利用者名の変更")
+    ACCOUNT_INVITE_SEND = "account.invite_send", _("招待メールの送信")
+    ACCOUNT_INVITE_USE = "account.invite_use", _("招待リンクでのパスワード設定")
     ACCESS_REFUSED = "access.refused", _("アクセスの拒否")
     # Customers and purchases
     CUSTOMER_LIST = "customer.list", _("一覧の表示")

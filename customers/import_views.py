@@ -1,4 +1,7 @@
-"""The customer import upload form (owner and manager): /admin/customers/import/."""
+"""The customer import upload form (owner and manager): /admin/customers/import/.
+
+It takes the platforms' customer files, saved mappings and their order files (purchases,
+and the shipments the shipping app builds from them)."""
 
 from django import forms
 from django.conf import settings
@@ -16,6 +19,7 @@ from customers.importing import (
     sample,
 )
 from customers.models import Customer, ImportPreset
+from customers.orders import ORDER_FORMATS, import_orders, order_layouts
 from customers.platforms import IGNORE, KEYS, guess_key, platform_layouts
 from vault.access import vault_view
 
@@ -36,6 +40,7 @@ def format_choices():
         label = _("保存した列の対応: %(name)s") % {"name": preset.name}
         choices.append((f"{PRESET}{preset.pk}", label))
     choices.append((MAP, _("その他の CSV（BASE、STORES など）: 列を対応づける")))
+    choices += [(name, _(layout.label)) for name, layout in order_layouts().items()]
     return choices
 
 
@@ -127,11 +132,20 @@ def remember_result(request, result):
     }
 
 
+def remember_order_result(request, result):
+    """Keep an order file's counts for the result page."""
+    request.session[RESULT_SESSION_KEY] = {
+        "orders_file": True,
+        "orders": result.orders,
+        "purchases": result.purchases,
+    }
+
+
 def recalled_result(request):
     """The last import's result, shown once after the redirect, with links to what it made."""
     result = request.session.pop(RESULT_SESSION_KEY, None)
-    if result is None:
-        return None
+    if result is None or result.get("orders_file"):
+        return result
     result.setdefault("kept_lost", 0)
     created = Customer.objects.filter(pk__in=result["created_ids"]).only("id")
     customers = created.order_by("created_at")
@@ -162,6 +176,10 @@ def upload_customers(request):
         try:
             if form.cleaned_data["format"] == MAP:
                 return _mapping_page(request, form.cleaned_data["file"])
+            if form.cleaned_data["format"] in ORDER_FORMATS:
+                # Orders only add (purchases and their shipments): nothing to compare first.
+                remember_order_result(request, _order_import(request, form.cleaned_data))
+                return redirect("customers:import")
             if confirming:
                 result = _confirmed_import(request, form.cleaned_data)
             else:
@@ -184,6 +202,7 @@ def upload_customers(request):
         "problems": problems,
         "problem_count": refusal.total if refusal else 0,
         "not_shown": refusal.not_shown if refusal else 0,
+        "uncategorised": refusal.uncategorised if refusal else [],
         "max_mb": MAX_FILE_BYTES // (1024 * 1024),
         "max_rows": f"{settings.SHOPGUARD_IMPORT_MAX_ROWS:,}",
     }
@@ -205,6 +224,10 @@ def _new_only_import(request, form, previewed):
         request=request,
         expected_digest=previewed.digest,
     )
+
+
+def _order_import(request, cleaned):
+    return import_orders(cleaned["file"], cleaned["format"], request=request, actor=request.user)
 
 
 def _confirmed_import(request, cleaned):

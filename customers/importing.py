@@ -118,6 +118,9 @@ class ImportRefused(Exception):
         self.problems = problems
         self.digest = digest
         self.reason = reason
+        # An order file's products without a category, by name (catalogue data, not
+        # personal): the owner chooses each one's category once. Never in the ledger.
+        self.uncategorised: list[str] = []
 
     @property
     def not_shown(self):
@@ -440,6 +443,11 @@ def _row_problems(row):
     if values.get("total_orders") and not values["total_orders"].isdigit():
         add("total_orders", _("0 以上の整数で指定してください。"))
     return found
+
+
+def prefecture_name(value):
+    """A prefecture's name from its name or its ISO code (JP-13, 13) as platforms write it."""
+    return _prefecture({"province_code": value})
 
 
 def _prefecture(values):

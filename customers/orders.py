@@ -9,9 +9,12 @@ e-mail), in the category the owner chose for that product once (ProductCategory)
 line item already imported (Purchase.external_ref: platform, order, line) is not added
 again, so importing the same file twice adds nothing.
 
-Each order's delivery address is handed, once per order, to ``on_delivery`` (a Delivery
-and the customer): the shipment builder of the shipping app (issue #23) plugs in there.
-Until it lands, nothing is kept of the delivery address.
+Each order's delivery address is handed, once per order and after its purchases are
+saved, to ``on_delivery`` (a Delivery), or else to every builder offered through
+``offer_deliveries``: the shipping app offers its shipment builder there at start-up
+(``shipping.orders``), since this app may not import it. The builder works inside the
+import's transaction, so an order file adds its purchases and shipments together or not
+at all.
 
 Like the customer import: the file is streamed (batches of rows, never whole), checked
 whole before anything is written, refused by line and column without echoing a value,
@@ -28,6 +31,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from itertools import islice
 from pathlib import Path
+from uuid import UUID
 
 from django.conf import settings
 from django.db import transaction
@@ -96,12 +100,30 @@ def order_layouts():
 ORDER_FORMATS = tuple(order_layouts())
 
 
+# The builders offered by apps above this one (``offer_deliveries``), each called as
+# ``builder(delivery, actor=..., request=...)`` for every order an import reads.
+_delivery_builders: list[Callable[..., None]] = []
+
+
+def offer_deliveries(builder: Callable[..., None]) -> None:
+    """Hand every imported order's Delivery to ``builder`` (an app's ``ready()``)."""
+    if builder not in _delivery_builders:
+        _delivery_builders.append(builder)
+
+
+def _builders(actor, request):
+    builders = list(_delivery_builders)
+    if not builders:
+        return None
+    return lambda delivery: [b(delivery, actor=actor, request=request) for b in builders]
+
+
 @dataclass(frozen=True)
 class Delivery:
     """Where one order goes: what a shipment builder needs (issue #23)."""
 
     order_ref: str  # "shopify:#1001"
-    customer_id: object
+    customer_id: UUID
     name: str
     postal_code: str
     prefecture: str
@@ -203,6 +225,14 @@ class _Customers:
         return matches[0] if len(matches) == 1 else None
 
 
+@dataclass(frozen=True)
+class Uncategorised(Problem):
+    """A line whose product has no category yet; ``product`` names it for the summary
+    (the line's own message does not, like every refusal)."""
+
+    product: str = ""
+
+
 def _problems(line, customer, category, amount, day):
     found = [Problem(line.line, column, str(CARD_NUMBER_MESSAGE)) for column in line.card_columns]
 
@@ -219,10 +249,9 @@ def _problems(line, customer, category, amount, day):
     if not line.values.get("item_name"):
         add("item_name", _("商品名がありません。"))
     elif category is None:
-        add(
-            "item_name",
-            _("この商品のカテゴリが決まっていません（「商品のカテゴリ」で選んでください）。"),
-        )
+        message = _("この商品のカテゴリが決まっていません（「商品のカテゴリ」で選んでください）。")
+        column = line.headers.get("item_name", "item_name")
+        found.append(Uncategorised(line.line, column, message, line.values["item_name"]))
     if amount is None:
         add("item_quantity", _("数量と単価は 0 以上の数で指定してください（数量は 1 以上）。"))
     if day is None:
@@ -285,7 +314,8 @@ def _delivery(line, layout, customer):
         customer_id=customer.pk,
         name=name,
         postal_code=v.get("ship_zip", ""),
-        prefecture=v.get("ship_province", ""),
+        # Shopify writes the prefecture's code (JP-13), EC-CUBE its name (東京都).
+        prefecture=importing.prefecture_name(v.get("ship_province", "")),
         address=street,
         phone=v.get("ship_phone", ""),
     )
@@ -307,29 +337,39 @@ def _header(reader, layout):
 
 
 def _check(source, encoding, layout):
-    shown, total = [], 0
+    shown, total, uncategorised = [], 0, set()
     for _purchase, _delivery, problems in _plans(source, encoding, layout):
         total += len(problems)
         shown.extend(problems[: importing.MAX_PROBLEMS_SHOWN - len(shown)])
+        uncategorised.update(p.product for p in problems if isinstance(p, Uncategorised))
     if total:
-        raise ImportRefused(shown, reason=Reason.ROWS, total=total)
+        refused = ImportRefused(shown, reason=Reason.ROWS, total=total)
+        refused.uncategorised = sorted(uncategorised)
+        raise refused
 
 
 def _write(source, encoding, layout, result, on_delivery):
-    customers = set()
+    customers, pending = set(), None
     for purchase, delivery, problems in _plans(source, encoding, layout):
         if problems:
             raise ImportRefused(problems, reason=Reason.ROWS)
         if delivery is not None:
             result.orders += 1
-            if on_delivery is not None:
-                on_delivery(delivery)
+            # An order's rows are together: the one before is complete, purchases saved.
+            _deliver(pending, on_delivery)
+            pending = delivery
         if purchase is None:
             continue
         purchase.save()
         result.purchases += 1
         customers.add(str(purchase.customer_id))
+    _deliver(pending, on_delivery)
     result.customer_ids = sorted(customers)
+
+
+def _deliver(delivery, on_delivery):
+    if delivery is not None and on_delivery is not None:
+        on_delivery(delivery)
 
 
 def import_orders(
@@ -343,7 +383,11 @@ def import_orders(
     """Import ``data`` (a platform's order CSV) as purchases, all or nothing.
 
     Returns an OrderResult or raises ImportRefused (recorded, like a customer file's).
+    Each order's Delivery goes to ``on_delivery``, or to the builders offered through
+    ``offer_deliveries`` (the shipping app's shipments) when it is not given.
     """
+    if on_delivery is None:
+        on_delivery = _builders(actor, request)
     layout = order_layouts()[file_format]
     source = importing._as_file(data)
     detail = {"format": file_format}

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from customers.fields import fold
 from customers.validators import FoldedRegexField, refuse_card_numbers, validate_phone
 from datarequests.models import DataRequest
 
@@ -36,6 +37,15 @@ class DataRequestForm(forms.ModelForm):
         self.fields["phone"].validators.append(validate_phone)
         for name in ("name", "phone", "details"):
             self.fields[name].validators.append(refuse_card_numbers)
+
+    # Folded like the customer's own name and phone (customers.fields) before they are
+    # validated and stored: 「０９０ー１２３４ー５６７８」 is 「090-1234-5678」 and 「ﾔﾏﾀﾞ」 is
+    # 「ヤマダ」, so the request meets the customer it is about.
+    def clean_name(self):
+        return fold("name", self.cleaned_data["name"])
+
+    def clean_phone(self):
+        return fold("phone", self.cleaned_data["phone"])
 
 
 class VerificationCodeForm(forms.Form):

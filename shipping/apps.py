@@ -22,3 +22,8 @@ class ShippingConfig(AppConfig):
         offer_list_action(gift_for_selected, ADD_SHIPMENTS)
         # An anonymised customer's shipments lose who received them (customers' hook).
         also_when_anonymising(forget_shipments)
+        # Each imported order becomes a shipment (customers may not import this app).
+        from customers.orders import offer_deliveries
+        from shipping.orders import ship_order
+
+        offer_deliveries(ship_order)

@@ -369,6 +369,11 @@ SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = envint(
 # from any address (the lockout counts 5 per address; spreading over addresses hides that).
 SHOPGUARD_ALERT_FAILURES_PER_HOUR = envint("SHOPGUARD_ALERT_FAILURES_PER_HOUR", 10)
 
+# A new person's invitation link (accounts/invites.py) works this many hours: long enough
+# to be opened after a weekend, short enough that a forgotten mail in a shared mailbox is
+# not a way in for long. It also stops working once used.
+ACCOUNT_INVITE_HOURS = envint("ACCOUNT_INVITE_HOURS", 72)
+
 # Backups (manage.py backup, docs/operations.md "Backups"): the archive is encrypted to
 # this age public key (age1...; several, comma-separated), whose private half the owner
 # keeps away from the server, so the server can write backups and never read them.

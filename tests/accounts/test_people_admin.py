@@ -51,7 +51,7 @@ def model_entries(user):
 def new_person(client):
     return client.post(
         ADD_URL,
-        {"username": "grace", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "role": STAFF},
+        {"username": "grace", "email": "grace@example.com", "role": STAFF},
     )
 
 
@@ -70,8 +70,8 @@ def test_owner_creates_a_person_with_exactly_one_role(client, people):
     assert entry.detail == {
         "role": STAFF,
         "fields": [
-            "date_joined", "groups", "is_active", "is_staff", "is_superuser", "password",
-            "username",
+            "date_joined", "email", "groups", "is_active", "is_staff", "is_superuser",
+            "password", "username",
         ],
     }  # fmt: skip
     assert not model_entries(grace).exists()

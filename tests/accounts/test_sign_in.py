@@ -154,6 +154,32 @@ def test_a_recovery_code_works_once(client, people):
     assert failures(people.carol).count() == 1
 
 
+def full_width(code):
+    """``code`` as a Japanese input method types it: full-width, with a long-vowel mark
+    (ー) for the hyphen."""
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in code)
+    return wide.replace("－", "ー")
+
+
+def test_a_code_typed_in_full_width_signs_in(client, people):
+    device, _ = enrol(people.carol)
+    code = twofactor.current_code(device)
+    password_step(client, people.carol)
+    response = client.post("/admin/two-factor/", {"code": full_width(f"{code[:3]}-{code[3:]}")})
+    assert response.status_code == 302
+    assert signed_in(client)
+    assert not failures(people.carol).exists()
+
+
+def test_a_recovery_code_typed_in_full_width_signs_in(client, people):
+    _, codes = enrol(people.carol)
+    password_step(client, people.carol)
+    typed = full_width(f"{codes[0][:4]}-{codes[0][4:]}".upper())
+    response = client.post("/admin/two-factor/", {"code": typed})
+    assert response.status_code == 302
+    assert signed_in(client)
+
+
 def test_five_wrong_codes_end_the_attempt(client, people, settings):
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     enrol(people.carol)

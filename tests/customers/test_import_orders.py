@@ -1,11 +1,12 @@
 """Order files become purchases (issue #24): Shopify's order export and EC-CUBE 4's order
 CSV, one purchase per line item, in the category the owner chose for the product once.
-Building shipments from the delivery address waits for the shipping app (issue #23);
-the importer hands each order's Delivery to ``on_delivery`` already."""
+Each order's Delivery is handed to ``on_delivery`` (the shipping app's shipment builder
+by default: tests/shipping/test_shipments_from_orders.py)."""
 
 from io import StringIO
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from audit.models import AuditEntry
@@ -102,8 +103,30 @@ def test_a_product_without_a_category_is_refused_until_the_owner_chooses_one(tmp
     with pytest.raises(CommandError):
         command(tmp_path, SHOPIFY_ORDERS.encode(), "shopify-orders")
 
-    assert "Lineitem name: この商品のカテゴリが決まっていません" in command.err
-    assert "例の玄米" not in command.err
+    assert "2行目, Lineitem name: この商品のカテゴリが決まっていません" in command.err
+    # The products are named once each (catalogue data), so the owner knows what to
+    # categorise; the ledger's record of the refusal names none.
+    assert command.err.endswith(
+        "Products without a category (choose each one's category once, under 商品のカテゴリ "
+        "in the admin):\n  例のお茶\n  例の玄米 5kg\n"
+    )
+    assert not Purchase.objects.exists()
+    refused = AuditEntry.objects.get(action="customer.import", outcome="refused")
+    assert "例の" not in str(refused.detail)
+
+
+def test_the_import_page_names_the_products_without_a_category(client, people, db):
+    make_customer()
+    signed_in(client, people.bob)
+    csv_file = SimpleUploadedFile("orders_export.csv", SHOPIFY_ORDERS.encode(), "text/csv")
+
+    response = client.post(
+        "/admin/customers/import/", {"file": csv_file, "format": "shopify-orders"}
+    )
+
+    assert response.status_code == 200
+    assert "カテゴリが決まっていない商品です" in response.text
+    assert "<li>例のお茶</li><li>例の玄米 5kg</li>" in response.text
     assert not Purchase.objects.exists()
 
 

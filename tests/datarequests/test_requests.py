@@ -81,6 +81,14 @@ def test_a_customer_submits_a_request_and_gets_a_reference(client, version1):
     assert "marker" not in str(entry.detail) and entry.actor_username == ""
 
 
+def test_the_name_and_phone_are_folded_as_typed_in_japanese(client, version1):
+    response = submit(client, name="ﾒｼﾞﾙｼ ﾊﾅｺ", phone="０９０ー１２３４ー５６７８")
+    assert response.status_code == 302
+    request = DataRequest.objects.get()
+    assert request.name == "メジルシ ハナコ"  # half-width kana to full width
+    assert request.phone == "090-1234-5678"  # full-width digits and ー to half width
+
+
 def test_contact_details_are_stored_encrypted(client, version1):
     submit(client)
     with connection.cursor() as cursor:

@@ -155,6 +155,8 @@ VIEWS = {
     "accounts:two_factor": public(LOGIN),
     "accounts:two_factor_setup": public(LOGIN),
     "accounts:recovery_codes": expect(REAUTH),
+    # An invitation's link, for everyone the same: a made-up one is refused (410).
+    "accounts:invite": public(410),
     "accounts:reauth": expect(200),
     # Signing out is a POST; without a session the admin sends people to its index.
     "admin:logout": expect(405, 200, signed_out=REDIRECT),
@@ -411,6 +413,7 @@ SAMPLES = {
     "a": lambda context: "1",
     "b": lambda context: "1",
     "token": lambda context: "no-such-token",
+    "uidb64": lambda context: "Mw",  # someone's id in an invitation's link (here 3)
     "slug": lambda context: "no-such-notice",
     "customer_id": lambda context: str(sample_customer(context.people).pk),
     "user_id": lambda context: str(context.people.carol.pk),

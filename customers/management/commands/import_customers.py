@@ -86,4 +86,11 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             if refused.not_shown:
                 self.stderr.write(f"... and {refused.not_shown} more.")
+            if refused.uncategorised:
+                self.stderr.write(
+                    "Products without a category (choose each one's category once, "
+                    "under 商品のカテゴリ in the admin):"
+                )
+                for product in refused.uncategorised:
+                    self.stderr.write(f"  {product}")
             raise CommandError(f"{refused.total} problem(s) found; nothing was imported.") from None
