@@ -92,6 +92,12 @@ class ValueFilter(admin.ListFilter):
         }
 
 
+def names_a_customer(value):
+    """Whether ``value`` could be a customer id the index holds: at most its column's 64
+    characters and no NUL (which PostgreSQL's text refuses with an error)."""
+    return len(value) <= 64 and "\x00" not in value
+
+
 class CustomerFilter(ValueFilter):
     title = _("顧客")
     parameter_name = "customer"
@@ -99,6 +105,8 @@ class CustomerFilter(ValueFilter):
     def queryset(self, request, queryset):
         if self.value is None:
             return queryset
+        if not names_a_customer(self.value):
+            return queryset.none()
         entries = AuditEntryCustomer.objects.filter(customer_id=self.value).values("entry_id")
         return queryset.filter(pk__in=entries)
 
@@ -577,7 +585,7 @@ class AuditEntryAdmin(LedgerAdmin):
     def _customer_context(self, request):
         """On one customer's ledger: its title and the folded list-page appearances."""
         customer_id = request.GET.get("customer")
-        if not customer_id:
+        if not customer_id or not names_a_customer(customer_id):
             return {"title": _("監査記録")}
         showing = request.GET.get("list_pages") == "1"
         params = request.GET.copy()

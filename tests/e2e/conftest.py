@@ -331,10 +331,11 @@ def sign_in(page, person):
 
 
 def confirm_password(page, person):
-    """Answer the re-authentication prompt (password and a recovery code)."""
+    """Answer the re-authentication prompt (password and the authenticator's code, or a
+    recovery code when this time step's code is used)."""
     assert "/admin/reauth/" in page.url, page.url
     page.fill("#id_password", person.password)
-    page.fill("#id_code", person.recovery_code())
+    page.fill("#id_code", person.second_factor())
     submit(page, "#reauth-form [type=submit]")
 
 

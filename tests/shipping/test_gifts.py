@@ -36,7 +36,8 @@ def raw_row(shipment):
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT recipient_name, recipient_address FROM shipping_shipment WHERE id = %s",
-            [shipment.pk],
+            # The id as this database stores it (SQLite: 32 hex digits; PostgreSQL: uuid).
+            [type(shipment)._meta.pk.get_db_prep_value(shipment.pk, connection)],
         )
         return b"".join(bytes(v) for v in cursor.fetchone())
 
