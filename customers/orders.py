@@ -23,7 +23,6 @@ customers whose purchases it added).
 """
 
 import csv
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -43,7 +42,7 @@ from audit.actions import Action
 from customers import importing
 from customers.importing import ImportRefused, Problem, Reason
 from customers.models import Customer, ProductCategory, Purchase
-from customers.platforms import normalise_header
+from customers.platforms import normalise_header, read_presets
 from customers.validators import CARD_NUMBER_MESSAGE, contains_card_number
 from vault.blind_index import blind_index, normalise
 from vault.reads import bulk_read
@@ -82,19 +81,18 @@ class OrderLayout:
 @cache
 def order_layouts():
     """{format name: OrderLayout} for every order preset in customers/presets/orders/."""
-    layouts = {}
-    for path in sorted(PRESETS_DIR.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        layouts[path.stem] = OrderLayout(
-            name=path.stem,
+    return read_presets(
+        PRESETS_DIR,
+        lambda name, data, columns: OrderLayout(
+            name=name,
             label=data["label"],
-            columns={normalise_header(h): key for h, key in data["columns"].items()},
+            columns=columns,
             id_prefix=data["id_prefix"],
             customer_by=data["customer_by"],
             required=tuple(tuple(group) for group in data["required"]),
             not_purchased=frozenset(s.lower() for s in data.get("not_purchased", ())),
-        )
-    return layouts
+        ),
+    )
 
 
 ORDER_FORMATS = tuple(order_layouts())

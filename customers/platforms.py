@@ -100,22 +100,32 @@ class Layout:
         ]
 
 
+def read_presets(folder, make):
+    """{format name: make(name, data, columns)} for every JSON preset in ``folder``, read
+    in name order; ``columns`` is the preset's header -> key map with headers normalised."""
+    layouts = {}
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        columns = {normalise_header(h): key for h, key in data["columns"].items()}
+        layouts[path.stem] = make(path.stem, data, columns)
+    return layouts
+
+
 @cache
 def platform_layouts():
     """{format name: Layout} for every preset shipped in customers/presets/."""
-    layouts = {}
-    for path in sorted(PRESETS_DIR.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        layouts[path.stem] = Layout(
-            name=path.stem,
+    return read_presets(
+        PRESETS_DIR,
+        lambda name, data, columns: Layout(
+            name=name,
             label=data["label"],
-            columns={normalise_header(h): key for h, key in data["columns"].items()},
+            columns=columns,
             id_prefix=data.get("id_prefix", ""),
             header_prefix=data.get("header_prefix", ""),
             required=tuple(tuple(group) for group in data.get("required", ())),
             platform=True,
-        )
-    return layouts
+        ),
+    )
 
 
 def mapped_layout(name, mapping):
