@@ -12,15 +12,19 @@ writing nothing. ``ratio labels_vs_read`` is the file's time over the read's (ta
 shipments; a streamed file's peak stays flat.
 """
 
+import os
+import statistics
 import tempfile
 import time
 import tracemalloc
+from typing import NamedTuple
 
-from django.db import transaction
+from django.contrib.auth.models import User
+from django.db import connections, transaction
 from django.utils import timezone
 
 from customers import reading
-from customers.models import Customer
+from customers.models import Category, Customer, Purchase
 from devtools.bench import BENCH_DB, create_tables, throwaway_database
 from devtools.export_bench import fill
 from shipping.carriers import YAMATO_B2
@@ -29,8 +33,8 @@ from shipping.services import write_rows
 from vault.reads import bulk_read
 
 LABEL_FIELDS = ["name", "postal_code", "address", "phone"]
-# The read and the file each run this many times, alternated; the best run counts.
-RUNS = 9
+# The read and the file each run this many times, alternated read, file, read, file...
+RUNS = 15
 
 
 def routine():
@@ -45,16 +49,35 @@ def routine():
     )
 
 
-def add_shipments(start, stop):
+def label_file():
+    """The file the shipments are on, as ``make_label_file`` leaves them (its routine
+    and maker saved in the throwaway database)."""
+    maker = User.objects.using(BENCH_DB).create(username="bench")
+    made = routine()
+    made.approved_by = maker
+    made.save(using=BENCH_DB)
+    return LabelFile.objects.using(BENCH_DB).create(
+        routine=made, carrier=made.carrier, made_by=maker, shipment_count=0
+    )
+
+
+def add_shipments(start, stop, on_file):
+    """One shipment to the address on file for each customer in [start, stop), each
+    with one purchase (a label's 品名 comes from its purchases' categories)."""
     customers = Customer.objects.using(BENCH_DB).order_by("created_at", "id")[start:stop]
-    batch = [Shipment(customer_id=pk) for pk in customers.values_list("pk", flat=True)]
+    category = Category.objects.using(BENCH_DB).order_by("pk").first()
+    today = timezone.localdate()
+    pairs = []
+    for pk in customers.values_list("pk", flat=True):
+        shipment = Shipment(customer_id=pk, state=Shipment.State.LABELLED, label_file=on_file)
+        purchase = Purchase(customer_id=pk, category=category, amount=1000, purchased_on=today)
+        pairs.append((shipment, purchase))
     with transaction.atomic(using=BENCH_DB):
-        Shipment.objects.using(BENCH_DB).bulk_create(batch)
-
-
-def shipment_ids():
-    queryset = Shipment.objects.using(BENCH_DB).order_by("created_at", "id")
-    return [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        Shipment.objects.using(BENCH_DB).bulk_create(s for s, _p in pairs)
+        Purchase.objects.using(BENCH_DB).bulk_create(p for _s, p in pairs)
+        Shipment.purchases.through.objects.using(BENCH_DB).bulk_create(
+            Shipment.purchases.through(shipment_id=s.pk, purchase_id=p.pk) for s, p in pairs
+        )
 
 
 def customer_ids():
@@ -62,38 +85,59 @@ def customer_ids():
     return [str(pk) for pk in queryset.values_list("customer_id", flat=True)]
 
 
+class Timed(NamedTuple):
+    wall: float  # seconds on the clock
+    cpu: float  # seconds of this process's CPU time
+
+
+def timed(work):
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return Timed(time.perf_counter() - wall, time.process_time() - cpu)
+
+
 def time_read(ids):
-    started = time.perf_counter()
-    rows = reading.export_rows(LABEL_FIELDS, carried=[], using=BENCH_DB, customer_ids=ids)
-    for _pk, _values in rows:
-        pass
-    return time.perf_counter() - started
+    def read():
+        rows = reading.export_rows(LABEL_FIELDS, carried=[], using=BENCH_DB, customer_ids=ids)
+        for _pk, _values in rows:
+            pass
+
+    return timed(read)
 
 
-def time_file(ids, sink):
+def time_file(on_file, sink):
     sink.seek(0)
     sink.truncate()
-    started = time.perf_counter()
-    for chunk in write_rows(YAMATO_B2, routine(), ids, timezone.localdate(), using=BENCH_DB):
-        sink.write(chunk)
-    return time.perf_counter() - started
+
+    def write():
+        day = timezone.localdate()
+        chosen = Shipment.objects.using(BENCH_DB).filter(label_file=on_file)
+        for chunk in write_rows(YAMATO_B2, on_file.routine, chosen, day):
+            sink.write(chunk)
+
+    return timed(write)
 
 
-def best_of_both(customers, ships, sink):
-    """The best read and the best file of RUNS each, alternated run by run (after one
-    untimed run of each), so that the load of a shared machine hits both sides alike."""
-    time_read(customers), time_file(ships, sink)
-    reads, files = [], []
-    for _ in range(RUNS):
-        reads.append(time_read(customers))
-        files.append(time_file(ships, sink))
-    return min(reads), min(files)
+def pairs_of_runs(customers, on_file, sink):
+    """RUNS reads and RUNS files, alternated run by run (after one untimed run of each),
+    so that the load of a shared machine hits both sides alike: [(read, file), ...]."""
+    time_read(customers), time_file(on_file, sink)
+    return [(time_read(customers), time_file(on_file, sink)) for _ in range(RUNS)]
 
 
-def peak_while_writing(ids, sink):
+def ratios(pairs):
+    """(the median of the pairs' wall-clock ratios, the median of their CPU-time ratios):
+    each pair ran back to back, so a busy moment slows both of its sides."""
+    return (
+        statistics.median(made.wall / read.wall for read, made in pairs),
+        statistics.median(made.cpu / read.cpu for read, made in pairs if read.cpu),
+    )
+
+
+def peak_while_writing(on_file, sink):
     tracemalloc.start()
     try:
-        time_file(ids, sink)
+        time_file(on_file, sink)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -102,34 +146,36 @@ def peak_while_writing(ids, sink):
 def run(count, out=print):
     """Label files of ``count`` and ``2 * count`` shipments; print the figures."""
     peaks = {}
-    ratio = None
+    ratio = cpu_ratio = None
     with throwaway_database(sqlite_only=True) as path, bulk_read("bench"):
         out(f"Throwaway database: {path} (deleted afterwards; the configured one is untouched)")
         create_tables()
-        with connections_schema() as editor:
-            for model in (LabelRoutine, LabelFile, Shipment):
+        with connections[BENCH_DB].schema_editor() as editor:
+            for model in (User, LabelRoutine, LabelFile, Shipment):
                 editor.create_model(model)
+        on_file = label_file()
         filled = 0
         for size in (count, 2 * count):
             fill(filled, size)
-            add_shipments(filled, size)
+            add_shipments(filled, size, on_file)
             filled = size
-            ships, customers = shipment_ids(), customer_ids()
+            customers = customer_ids()
             with tempfile.TemporaryFile() as sink:
-                read, made = best_of_both(customers, ships, sink)
-                peaks[size] = peak_while_writing(ships, sink)
-            out(f"{size} shipments: read {read * 1000:.1f} ms, label file {made * 1000:.1f} ms")
+                pairs = pairs_of_runs(customers, on_file, sink)
+                peaks[size] = peak_while_writing(on_file, sink)
+            read = statistics.median(r.wall for r, _f in pairs)
+            made = statistics.median(f.wall for _r, f in pairs)
+            out(
+                f"{size} shipments: read {read * 1000:.1f} ms, label file {made * 1000:.1f} ms"
+                f" (medians of {RUNS})"
+            )
             if size == count:
-                ratio = made / read
+                ratio, cpu_ratio = ratios(pairs)
     out(f"ratio labels_vs_read {ratio:.2f}")
+    out(f"ratio labels_vs_read_cpu {cpu_ratio:.2f}")
+    out("load_average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for size, peak in peaks.items():
         out(f"memory labels_peak_{size} {peak / 1024:.0f} KiB")
     growth = peaks[2 * count] / peaks[count] if peaks[count] else 0
     out(f"ratio labels_memory_2n_vs_n {growth:.2f}")
-    return {"ratio": ratio, "peaks": peaks}
-
-
-def connections_schema():
-    from django.db import connections
-
-    return connections[BENCH_DB].schema_editor()
+    return {"ratio": ratio, "cpu_ratio": cpu_ratio, "peaks": peaks}

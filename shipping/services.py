@@ -390,41 +390,61 @@ class Waiting(NamedTuple):
     category_ids: list[int]
 
 
-def _shipments(ids: list[str], using: str | None = None) -> Iterator[Waiting]:
-    """The shipments ``ids`` in order, with where each goes and its purchases' categories:
-    a chunk at a time, the customers read like an export's rows (no model per row)."""
-    shipments = Shipment.objects.using(using)
-    through = Shipment.purchases.through.objects.using(using)
-    for start in range(0, len(ids), CHUNK):
-        # As UUIDs once: both queries below use them as they are.
-        chunk = [uuid.UUID(str(pk)) for pk in ids[start : start + CHUNK]]
-        rows = list(
-            shipments.filter(pk__in=chunk)
-            .order_by("created_at", "id")
-            .values_list("pk", "reference", "customer_id", "to_address_on_file")
-        )
-        categories: dict[uuid.UUID, list[int]] = {}
-        pairs = through.filter(shipment_id__in=chunk).order_by("pk")
-        for shipment_id, category_id in pairs.values_list("shipment_id", "purchase__category_id"):
-            categories.setdefault(shipment_id, []).append(category_id)
-        on_file = list(dict.fromkeys(c for _pk, _ref, c, own in rows if own))
-        values = reading.customer_values(RECIPIENT_FIELDS, on_file, using=using)
-        gift_ids = [pk for pk, _r, _c, own in rows if not own]
-        gifts = (
-            {s.pk: recipient_of(s) for s in shipments.filter(pk__in=gift_ids)} if gift_ids else {}
-        )
-        Recipient = labels.Recipient
-        for pk, reference, customer_id, own in rows:
-            recipient = Recipient(*values[customer_id]) if own else gifts[pk]
-            yield Waiting(reference, recipient, categories.get(pk, []))
+def _shipments(chosen: QuerySet[Shipment]) -> Iterator[Waiting]:
+    """The ``chosen`` shipments in their order, with where each goes and its purchases'
+    categories: one query for them all, read as it goes, and the customers' addresses
+    on file a chunk at a time (memory flat). ``chosen`` names the shipments by a key the
+    database holds (a label file, or a short list of ids), so no list of every id is
+    sent with each query."""
+    # Each shipment with its purchases' categories: a row per purchase (one row with no
+    # category when it has none), a shipment's rows together and its purchases oldest
+    # first. Keyed by the shipment's number (unique): no ids to convert back.
+    found = (
+        chosen.order_by("created_at", "id", "purchases__purchased_on", "purchases__pk")
+        .values_list("reference", "customer_id", "to_address_on_file", "purchases__category_id")
+        .iterator(chunk_size=CHUNK)
+    )
+    rows: list[tuple[str, uuid.UUID, bool]] = []
+    categories: dict[str, list[int]] = {}
+    for reference, customer_id, own, category_id in found:
+        if not rows or rows[-1][0] != reference:
+            if len(rows) == CHUNK:
+                yield from _waiting(chosen, rows, categories)
+                rows, categories = [], {}
+            rows.append((reference, customer_id, own))
+            categories[reference] = []
+        if category_id is not None:
+            categories[reference].append(category_id)
+    yield from _waiting(chosen, rows, categories)
+
+
+def _waiting(
+    chosen: QuerySet[Shipment],
+    rows: list[tuple[str, uuid.UUID, bool]],
+    categories: dict[str, list[int]],
+) -> Iterator[Waiting]:
+    """A chunk of shipments with their recipients: the customers' addresses on file read
+    together, a gift's sealed recipient from its shipment."""
+    on_file = list(dict.fromkeys(c for _ref, c, own in rows if own))
+    values = reading.customer_values(RECIPIENT_FIELDS, on_file, using=chosen.db)
+    gift_refs = [reference for reference, _c, own in rows if not own]
+    gifts = (
+        {s.reference: recipient_of(s) for s in chosen.filter(reference__in=gift_refs)}
+        if gift_refs
+        else {}
+    )
+    Recipient = labels.Recipient
+    for reference, customer_id, own in rows:
+        recipient = Recipient(*values[customer_id]) if own else gifts[reference]
+        yield Waiting(reference, recipient, categories[reference])
 
 
 def _rows(
-    layout: Layout, routine: LabelRoutine, ids: list[str], using: str | None = None
+    layout: Layout, routine: LabelRoutine, chosen: QuerySet[Shipment]
 ) -> Iterator[tuple[Waiting, dict[labels.Source, str]]]:
     """Each shipment with the values that differ by row (``labels.shipment_values``)."""
-    known = categories(using)
-    for waiting in _shipments(ids, using):
+    known = categories(chosen.db)
+    for waiting in _shipments(chosen):
         item = item_of(waiting.category_ids, routine, known)
         yield waiting, labels.shipment_values(layout, waiting.reference, waiting.recipient, item)
 
@@ -436,7 +456,7 @@ def problems_for(routine: LabelRoutine, ids: list[str]) -> list[labels.Problem]:
     found = labels.sender_problems(layout, sender_of(routine))
     same = labels.file_values(sender_of(routine), timezone.localdate())
     with reading.label_check():
-        for waiting, values in _rows(layout, routine, ids):
+        for waiting, values in _rows(layout, routine, Shipment.objects.filter(pk__in=ids)):
             found += labels.problems_of(
                 layout, waiting.reference, waiting.recipient, {**same, **values}
             )
@@ -555,8 +575,7 @@ def _write(
     label_file: LabelFile, user: User, fileobj: BinaryIO, request: HttpRequest | None
 ) -> LabelFile:
     layout = LAYOUTS[label_file.carrier]
-    shipments = label_file.shipments.order_by("created_at", "id")
-    ids = [str(pk) for pk in shipments.values_list("pk", flat=True)]
+    shipments = label_file.shipments.all()
     customers = list(dict.fromkeys(str(c) for c in shipments.values_list("customer_id", flat=True)))
     digest = hashlib.sha256()
     label_file.status = LabelFile.Status.DOWNLOADED
@@ -570,7 +589,7 @@ def _write(
         actor=user,
     ):
         for chunk in write_rows(
-            layout, label_file.routine, ids, timezone.localdate(label_file.made_at)
+            layout, label_file.routine, shipments, timezone.localdate(label_file.made_at)
         ):
             digest.update(chunk)
             fileobj.write(chunk)
@@ -580,18 +599,18 @@ def _write(
 
 
 def write_rows(
-    layout: Layout, routine: LabelRoutine, ids: list[str], day: date, using: str | None = None
+    layout: Layout, routine: LabelRoutine, chosen: QuerySet[Shipment], day: date
 ) -> Iterator[bytes]:
-    """The file's bytes, the header first, a chunk of rows at a time (memory flat).
-    Called inside a read scope covering the shipments' customers (``using``: another
-    database alias, the label benchmark's throwaway one)."""
+    """The file's bytes for the ``chosen`` shipments (a label file's), the header first,
+    a chunk of rows at a time (memory flat). Called inside a read scope covering the
+    shipments' customers."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(layout.headers)
     count = 0
     # What every row shares (the shop, the day) is worked out and guarded once.
     made = labels.template(layout, labels.file_values(sender_of(routine), day))
-    for _shipment, values in _rows(layout, routine, ids, using):
+    for _shipment, values in _rows(layout, routine, chosen):
         writer.writerow(labels.row(layout, values, made))
         count += 1
         if count % CHUNK == 0:

@@ -15,6 +15,8 @@ def test_it_prints_the_ratio_and_flat_memory_and_leaves_the_database_alone():
     call_command("bench_labels", "--shipments", "30", stdout=out)
     text = out.getvalue()
     assert re.search(r"^ratio labels_vs_read \d+\.\d\d$", text, re.M)
+    assert re.search(r"^ratio labels_vs_read_cpu \d+\.\d\d$", text, re.M)
+    assert re.search(r"^load_average \d+\.\d\d \d+\.\d\d \d+\.\d\d$", text, re.M)
     assert re.search(r"^memory labels_peak_30 \d+ KiB$", text, re.M)
     assert re.search(r"^memory labels_peak_60 \d+ KiB$", text, re.M)
     assert not Shipment.objects.exists()

@@ -4,10 +4,12 @@ nothing is made; every file names its customers in the ledger."""
 
 import csv
 import io
+from datetime import date
 
 import pytest
 
 from audit.models import AuditEntry
+from customers.models import Category, Purchase
 from shipping import services
 from shipping.models import LabelFile, Shipment
 from shipping.services import LabelRefused
@@ -191,3 +193,35 @@ def test_a_bad_tracking_file_changes_nothing(people, routine, shipments, content
         services.record_tracking(people.carol, "yamato_b2", content)
     assert Shipment.objects.get(pk=shipments[0].pk).state == "labelled"
     assert not AuditEntry.objects.filter(action="shipment.tracking").exists()
+
+
+def test_a_shipment_of_several_purchases_is_one_row_named_by_the_right_category(
+    people, routine, shipments
+):
+    """Several purchases make one row; its 品名 is the sensitive category's neutral
+    description whatever the order, otherwise the oldest purchase's category's."""
+    first, second, third = shipments
+    daily = Category.objects.get(code="daily")
+    # The first: an older everyday purchase beside its medicine (sensitive wins).
+    first.purchases.add(purchase(first.customer, daily, date(2026, 11, 1)))
+    # The second: a newer everyday purchase beside its food (the older food names it).
+    second.purchases.add(purchase(second.customer, daily, date(2026, 12, 5)))
+    # The third: an older everyday purchase beside its food (the older one names it).
+    third.purchases.add(purchase(third.customer, daily, date(2026, 11, 1)))
+    routine.descriptions = {"food": "食品", "daily": "生活用品"}
+    routine.save()
+
+    label_file = services.make_label_file(people.carol, routine, [s.pk for s in shipments])
+    sink = io.BytesIO()
+    services.download_label_file(label_file, people.carol, sink)
+
+    header, *rows = read_csv(sink.getvalue())
+    item = header.index("品名１")
+    assert [r[0] for r in rows] == [s.reference for s in shipments]
+    assert [r[item] for r in rows] == ["日用品", "食品", "生活用品"]
+
+
+def purchase(customer, category, day):
+    return Purchase.objects.create(
+        customer=customer, product_name="見本", category=category, amount=1000, purchased_on=day
+    )
