@@ -63,6 +63,7 @@ class Action(models.TextChoices):
     LABEL_EXPIRE = "label.expire", _("ラベルファイルの期限切れ")
     SHIPMENT_ADD = "shipment.add", _("出荷の登録")
     SHIPMENT_TRACKING = "shipment.tracking", _("送り状番号の取り込み")
+    SHIPMENT_GIFT_CHANGE = "shipment.gift_change", _("ギフトのお届け先の変更")
     # The privacy policy and customers' requests
     POLICY_EDIT = "policy.edit", _("ポリシーの編集")
     POLICY_PUBLISH = "policy.publish", _("ポリシーの公開")

@@ -251,14 +251,14 @@ def change_gift(
     request: HttpRequest | None = None,
 ) -> None:
     """Save the recipient fields ``changed`` of a waiting gift (already set on
-    ``shipment``), recorded as a change of its customer's data naming the fields, never
+    ``shipment``), recorded as its own action naming the customer and the fields, never
     their values (recorded even when none changed, like a customer's save: the kept
     values were read to check them). Refused (and recorded) once the shipment is in a
     label file."""
     fields = sorted(f for f in changed if f in GIFT_FIELDS)
     if not may_change_gift(shipment):
         _refuse(
-            Action.CUSTOMER_CHANGE,
+            Action.SHIPMENT_GIFT_CHANGE,
             user,
             "not_waiting",
             _("ラベルファイルに入った出荷のお届け先は変えられません。"),
@@ -273,7 +273,7 @@ def change_gift(
         if fields:
             shipment.save(update_fields=fields)
         record(
-            Action.CUSTOMER_CHANGE,
+            Action.SHIPMENT_GIFT_CHANGE,
             request=request,
             actor=user,
             target=shipment,

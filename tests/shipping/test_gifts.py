@@ -153,7 +153,7 @@ def test_changing_a_gift_keeps_blank_fields_and_never_shows_a_value(client, peop
         gift = Shipment.objects.get(pk=gift.pk)
         assert gift.recipient_address == "神奈川県横浜市中区山下町1 ホテル501"
         assert gift.recipient_name == "高橋 美咲" and gift.recipient_phone == "045-222-3333"
-    entry = AuditEntry.objects.filter(action="customer.change").latest("seq")
+    entry = AuditEntry.objects.filter(action="shipment.gift_change").latest("seq")
     assert entry.target_type == "shipping.shipment" and entry.target_id == str(gift.pk)
     assert entry.detail == {"fields": ["recipient_address"], "gift": True}
     assert "ホテル" not in str(entry.detail)
@@ -170,7 +170,7 @@ def test_a_gift_in_a_label_file_can_no_longer_change(client, people, routine, gi
     assert response.status_code == 302
     with services.reading.label_check():
         assert Shipment.objects.get(pk=gift.pk).recipient_name == "高橋 美咲"
-    assert not AuditEntry.objects.filter(action="customer.change").exists()
+    assert not AuditEntry.objects.filter(action="shipment.gift_change").exists()
 
 
 def test_a_recipients_value_is_revealed_with_a_reason_through_the_reading_path(
