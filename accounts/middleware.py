@@ -26,6 +26,38 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
+# Where a session keeps when its idle time was last renewed (seconds since the epoch).
+RENEWED_AT_KEY = "renewed_at"
+
+
+class SessionRenewalMiddleware:
+    """Renew a session's idle time (``SESSION_COOKIE_AGE``) on use, at most once every
+    ``SESSION_RENEW_SECONDS``: a session write is a database write, and writing it on
+    every request (Django's ``SESSION_SAVE_EVERY_REQUEST``) made every page a person opens
+    pay for a second transaction. A session therefore ends after between
+    ``SESSION_COOKIE_AGE - SESSION_RENEW_SECONDS`` and ``SESSION_COOKIE_AGE`` idle seconds.
+
+    Sits inside the session middleware: what it sets is saved, with a fresh expiry, by
+    that middleware's response step. A request without a session cookie, or whose session
+    is gone or empty, or one that changed its session anyway (a sign-in, a sign-out), is
+    left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or not session.session_key or session.modified:
+            return response
+        if response.status_code >= 500 or not session.keys():
+            return response
+        now = int(time.time())
+        if now - session.get(RENEWED_AT_KEY, 0) >= settings.SESSION_RENEW_SECONDS:
+            session[RENEWED_AT_KEY] = now
+        return response
+
+
 class BackOfficeNetworkMiddleware:
     """Let only the networks of ``SHOPGUARD_BACKOFFICE_NETWORKS`` reach the back office.
 

@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import path
 
 from shopguard.settings import PASSWORD_HASHERS
@@ -100,6 +102,38 @@ def test_sessions_end_after_15_idle_minutes(client, people, clock):
     clock.advance(14 * 60)
     assert client.get("/admin/").status_code == 200
     clock.advance(16 * 60)
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_session_is_written_at_most_once_a_minute_yet_never_ends_while_used(
+    client, people, clock
+):
+    sign_in_with_code(client, people.bob, enrol(people.bob)[0])
+    client.get("/admin/")
+    with CaptureQueriesContext(connection) as seen:
+        clock.advance(30)
+        assert client.get("/admin/").status_code == 200
+    assert not [q for q in seen.captured_queries if 'UPDATE "django_session"' in q["sql"]]
+    for _ in range(40):  # a page every 50 seconds for over half an hour
+        clock.advance(50)
+        assert client.get("/admin/").status_code == 200
+    with CaptureQueriesContext(connection) as seen:
+        clock.advance(61)
+        assert client.get("/admin/").status_code == 200
+    assert [q for q in seen.captured_queries if 'UPDATE "django_session"' in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_an_unrenewed_use_still_ends_the_session_within_15_idle_minutes(client, people, clock):
+    """Renewed at the first page, not at the one 30 seconds later: the session ends 15
+    minutes after the first, 14½ idle minutes after the last."""
+    sign_in_with_code(client, people.bob, enrol(people.bob)[0])
+    clock.advance(120)
+    assert client.get("/admin/").status_code == 200
+    clock.advance(30)
+    assert client.get("/admin/").status_code == 200
+    clock.advance(14 * 60 + 31)
     assert client.get("/admin/").status_code == 302
 
 
