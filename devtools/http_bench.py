@@ -9,10 +9,12 @@ end, whatever happens (an error, a timeout, Ctrl-C).
 
 What it measures: every client (a thread with its own cookie jar) signs in as
 ``demo-owner``, then the clients together make a fixed number of requests of each page
-kind in turn: the customer list, a customer's detail page, an exact e-mail search (POST
-and the redirect it answers with: one operation), a reveal of a phone number, and the
-public ``/privacy/`` page, which records nothing and so is the baseline. A page's ratio
-is its mean time per request divided by ``/privacy/``'s, under the same concurrency.
+kind, the pages taking turns in rounds (a block of each per round, so that a change of
+the machine's load falls on every page alike): the customer list, a customer's detail
+page, an exact e-mail search (POST and the redirect it answers with: one operation), a
+reveal of a phone number, and the public ``/privacy/`` page, which records nothing and
+so is the baseline. A page's ratio is its mean time per request divided by
+``/privacy/``'s, under the same concurrency.
 """
 
 import http.cookiejar
@@ -382,6 +384,7 @@ class Plan:
     workers: int
     max_seconds: float
     timeout: float
+    rounds: int = 1
 
 
 def sample_customers():
@@ -436,7 +439,7 @@ def prepare_and_measure(plan, env, password, deadline, scratch, out):
         out(
             f"gunicorn: {plan.workers} sync workers on {base}; {plan.clients} clients "
             f"(threads, each signed in as {DEMO_USER} with its own cookies), "
-            f"{plan.requests} requests per page"
+            f"{plan.requests} requests per page in {plan.rounds} rounds"
         )
         out(f"load average before: {load_average()}")
         results, warm_errors = drive(plan, base, password, samples, deadline, out)
@@ -447,7 +450,8 @@ def prepare_and_measure(plan, env, password, deadline, scratch, out):
 
 
 def drive(plan, base, password, samples, deadline, out):
-    """Sign every client in, warm each page once per client, then measure page by page.
+    """Sign every client in, warm each page once per client, then measure the pages in
+    ``plan.rounds`` rounds, each page's block in turn.
 
     Returns the PageResults by page and the warm-up's errors (which count too)."""
     stopping = threading.Event()
@@ -467,14 +471,27 @@ def drive(plan, base, password, samples, deadline, out):
             out(f"warm-up: {len(clients)} untimed requests per page, errors {len(warm)}")
             if warm:
                 out(f"  first errors: {'; '.join(warm[:ERRORS_SHOWN])}")
-            results = {}
+            results = in_rounds(requests, clients, plan, pool)
             for page in PAGES:
-                results[page] = run_page(page, requests[page], clients, plan.requests, pool)
                 out_page(results[page], out)
         except BaseException:
             stopping.set()  # the other clients stop at their next request
             raise
     return results, warm
+
+
+def in_rounds(requests, clients, plan, pool):
+    """``plan.requests`` requests of each page, the pages taking turns in ``plan.rounds``
+    blocks, so that a change of the machine's load during the run falls on every page
+    alike. Returns the PageResults by page (times, errors and wall time summed)."""
+    results = {page: PageResult(page) for page in PAGES}
+    for block in shares(plan.requests, plan.rounds):
+        for page in PAGES:
+            done = run_page(page, requests.get(page), clients, block, pool)
+            results[page].seconds += done.seconds
+            results[page].errors += done.errors
+            results[page].wall += done.wall
+    return results
 
 
 def out_page(r, out):

@@ -32,7 +32,9 @@ def bench_run(django_db_setup, django_db_blocker):
     out = StringIO()
     with django_db_blocker.unblock(), transaction.atomic():
         before = (Customer.objects.count(), AuditEntry.objects.count(), ledger_mark())
-        call_command("bench_http", customers=20, clients=4, requests=8, workers=1, stdout=out)
+        call_command(
+            "bench_http", customers=20, clients=4, requests=8, workers=1, rounds=2, stdout=out
+        )
         after = (Customer.objects.count(), AuditEntry.objects.count(), ledger_mark())
         new_entries = entries_after(before[2]).count()
         transaction.set_rollback(True)
@@ -129,6 +131,27 @@ def test_it_counts_bad_statuses_and_exceptions_as_errors():
     assert len(result.seconds) == 2
     assert result.errors[:2] == ["404 on GET /x/", "500 on GET /x/"]
     assert "ConnectionRefusedError" in result.errors[2]
+
+
+def test_the_pages_take_turns_in_rounds(monkeypatch):
+    """Each round runs a block of every page, so load that changes during the run falls
+    on every page alike; the blocks add up to the requests asked for."""
+    calls = []
+
+    def run_page(page, do, clients, total, pool):
+        calls.append((page, total))
+        return http_bench.PageResult(page, seconds=[0.01] * total, wall=0.1)
+
+    monkeypatch.setattr(http_bench, "run_page", run_page)
+    plan = http_bench.Plan(
+        customers=1, clients=2, requests=7, workers=1, max_seconds=1, timeout=1, rounds=3
+    )
+    results = http_bench.in_rounds({}, [], plan, None)
+
+    pages = list(http_bench.PAGES)
+    assert [page for page, _n in calls] == pages * 3
+    assert [n for page, n in calls if page == "list"] == [3, 2, 2]
+    assert all(r.requests == 7 and r.wall == pytest.approx(0.3) for r in results.values())
 
 
 def test_it_exits_non_zero_when_a_request_failed(monkeypatch):

@@ -23,6 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--requests", type=int, default=400, help="requests per page")
         parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
         parser.add_argument(
+            "--rounds", type=int, default=10, help="the pages take turns in this many blocks"
+        )
+        parser.add_argument(
             "--max-seconds", type=float, default=600, help="the whole run stops after this"
         )
         parser.add_argument(
@@ -37,9 +40,14 @@ class Command(BaseCommand):
             workers=options["workers"],
             max_seconds=options["max_seconds"],
             timeout=options["timeout"],
+            rounds=options["rounds"],
         )
-        if min(plan.customers, plan.clients, plan.requests, plan.workers) < 1:
-            raise CommandError("--customers, --clients, --requests and --workers must be >= 1.")
+        if min(plan.customers, plan.clients, plan.requests, plan.workers, plan.rounds) < 1:
+            raise CommandError(
+                "--customers, --clients, --requests, --workers and --rounds must be >= 1."
+            )
+        if plan.rounds > plan.requests:
+            raise CommandError("--rounds may not exceed --requests.")
         if plan.clients > 64 or plan.workers > 16:
             # Bounded: this is a benchmark on one machine, not a load generator.
             raise CommandError("at most 64 clients and 16 workers.")
