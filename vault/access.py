@@ -27,6 +27,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from vault.widgets import RememberedActionForm
+
 View = Callable[..., HttpResponseBase]
 _Admin = TypeVar("_Admin", bound=type)
 
@@ -78,6 +80,8 @@ class PermissionAdmin(_MixinBase):
     """
 
     never: tuple[str, ...] = ()
+    # The list-action menu written once per language and set of actions.
+    action_form = RememberedActionForm
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_or_change_permission(request)
