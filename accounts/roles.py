@@ -43,6 +43,11 @@ _POLICY_WORK = [
     "policy.view_thirdpartyprovision",
     "policy.add_thirdpartyprovision",
     "policy.change_thirdpartyprovision",
+    "policy.view_houserulesversion",
+    "policy.change_houserulesversion",
+    "policy.delete_houserulesversion",
+    "policy.publish_houserulesversion",
+    "policy.view_rulesacceptance",
     "datarequests.view_datarequest",
     "datarequests.change_datarequest",
 ]

@@ -1,10 +1,11 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.validators import refuse_card_numbers
 from policy.content import material_changes
-from policy.models import PolicyVersion, ThirdPartyProvision
+from policy.models import HouseRulesVersion, PolicyVersion, ThirdPartyProvision
 
 # Long enough for any article of a shop's policy, short enough that comparing two
 # versions character by character stays instant.
@@ -205,3 +206,51 @@ class ThirdPartyProvisionForm(forms.ModelForm):
                 "consent_evidence", _("本人の同意に基づく提供では、同意の証跡が必要です。")
             )
         return cleaned
+
+
+# Long enough for a page of house rules, short enough to read before the customer pages.
+RULES_BODY_MAX = 10000
+
+
+class HouseRulesForm(forms.ModelForm):
+    """A draft of the house rules: both languages, the summary and the material box."""
+
+    class Meta:
+        model = HouseRulesVersion
+        fields = ["material_change", "change_summary_ja", "body_ja", "body_en"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A published version's page shows these read-only: the form then lacks them.
+        for name in ("body_ja", "body_en"):
+            if name not in self.fields:
+                continue
+            self.fields[name].max_length = RULES_BODY_MAX
+            self.fields[name].validators += [
+                refuse_card_numbers,
+                MaxLengthValidator(RULES_BODY_MAX),
+            ]
+            self.fields[name].widget.attrs.update(rows=18, cols=90)
+        if "change_summary_ja" in self.fields:
+            self.fields["change_summary_ja"].widget.attrs.update(rows=3, cols=90)
+
+
+class PublishRulesForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("この内容で公開します。公開した版は変更できません。"), required=True
+    )
+
+    def __init__(self, *args, version, **kwargs):
+        self.version = version
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        previous = self.version.previous()
+        if previous is not None:
+            if previous.content_hash == self.version.content_hash:
+                raise forms.ValidationError(_("前の版と内容が同じです。ルールを変更してください。"))
+            if not self.version.change_summary_ja.strip():
+                raise forms.ValidationError(
+                    _("変更の概要（日本語）を入力してから公開してください。")
+                )
+        return super().clean()

@@ -26,7 +26,9 @@ from policy.models import (
     Channel,
     ConsentInvitation,
     ConsentRecord,
+    HouseRulesVersion,
     PolicyVersion,
+    RulesAcceptance,
     ThirdPartyProvision,
 )
 from vault.access import AuthenticatedHttpRequest
@@ -282,3 +284,65 @@ def provision_records(customer: Customer) -> list[ProvisionFacts]:
         }
         for record in customer.third_party_provisions.order_by("provided_on")
     ]
+
+
+# The house rules -------------------------------------------------------------------------
+
+
+def create_rules_draft(
+    request: AuthenticatedHttpRequest, source: HouseRulesVersion
+) -> HouseRulesVersion:
+    """A new draft of the house rules copied from ``source``."""
+    with transaction.atomic(), recorded_by_caller() as saves:
+        draft = HouseRulesVersion.objects.create(
+            body_ja=source.body_ja, body_en=source.body_en, created_by=request.user
+        )
+        record(
+            Action.RULES_EDIT,
+            request=request,
+            target=draft,
+            detail={"step": "draft_created", "based_on": source.number, "fields": saves.fields()},
+        )
+    return draft
+
+
+def publish_rules(
+    request: AuthenticatedHttpRequest, version: HouseRulesVersion
+) -> HouseRulesVersion:
+    """Publish a draft of the house rules as the next numbered version and record it."""
+    with transaction.atomic(), recorded_by_caller() as saves:
+        version.publish(request.user)
+        record(
+            Action.RULES_PUBLISH,
+            request=request,
+            target=version,
+            detail={
+                "number": version.number,
+                "material_change": version.material_change,
+                "content_hash": version.content_hash,
+                "fields": saves.fields(),
+            },
+        )
+    return version
+
+
+def accept_rules(
+    person: User, version: HouseRulesVersion, *, request: HttpRequest | None = None
+) -> RulesAcceptance:
+    """Record that ``person`` read and accepted ``version`` (a published one)."""
+    if not version.is_published:
+        raise ValueError("Only published house rules can be accepted.")
+    with transaction.atomic(), recorded_by_caller() as saves:
+        acceptance = RulesAcceptance.objects.create(person=person, version=version)
+        record(
+            Action.RULES_ACCEPT,
+            request=request,
+            actor=person,
+            target=acceptance,
+            detail={
+                "version": version.number,
+                "content_hash": acceptance.content_hash,
+                "fields": saves.fields(),
+            },
+        )
+    return acceptance

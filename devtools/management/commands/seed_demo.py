@@ -18,6 +18,9 @@ from audit import ledger
 from audit.actions import Action
 from customers.models import Customer, Purchase
 from devtools.demo import seed_customers
+from policy.models import HouseRulesVersion
+from policy.rules import acceptance_due
+from policy.services import accept_rules
 from shipping.models import Shipment
 from upkeep import identity
 from vault.roles import ROLES
@@ -69,7 +72,15 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             set_role(user, role)
+            self.accept_house_rules(user)
         self.stdout.write(f"Demo sign-ins created for: {', '.join(DEMO_USERS.values())}")
+
+    def accept_house_rules(self, user):
+        """The demo people have read the house rules in force (a real person accepts them
+        on the rules page before their first customer page: policy.rules)."""
+        version = HouseRulesVersion.objects.in_force()
+        if version is not None and acceptance_due(user):
+            accept_rules(user, version)
 
     def seed_customers(self, count):
         if not count:
