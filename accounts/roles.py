@@ -48,6 +48,9 @@ _POLICY_WORK = [
     "policy.delete_houserulesversion",
     "policy.publish_houserulesversion",
     "policy.view_rulesacceptance",
+    "policy.view_outsourcee",
+    "policy.add_outsourcee",
+    "policy.change_outsourcee",
     "datarequests.view_datarequest",
     "datarequests.change_datarequest",
 ]

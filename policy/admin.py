@@ -18,10 +18,12 @@ from accounts.reauth import require_recent_auth
 from audit.actions import Action
 from audit.changes import recorded_by_caller
 from audit.ledger import record
-from policy import services
+from policy import register, services
 from policy.content import compare_articles, diff_segments
+from policy.countries import BY_CODE
 from policy.forms import (
     HouseRulesForm,
+    OutsourceeForm,
     PolicyVersionForm,
     PublishForm,
     PublishRulesForm,
@@ -32,6 +34,7 @@ from policy.models import (
     Channel,
     ConsentRecord,
     HouseRulesVersion,
+    Outsourcee,
     PolicyVersion,
     RulesAcceptance,
     ShopProfile,
@@ -510,3 +513,30 @@ class RulesAcceptanceAdmin(PermissionAdmin, admin.ModelAdmin):
     list_display = ["person", "version", "accepted_at", "content_hash"]
     list_filter = ["version"]
     list_select_related = ["person", "version"]
+
+
+@admin.register(Outsourcee)
+class OutsourceeAdmin(PermissionAdmin, admin.ModelAdmin):
+    """The register of the services that handle customer data (the owner's): each save is
+    recorded by the change recorder; one that changes what the policy states prompts a
+    new policy version (policy.register.changed_since_policy)."""
+
+    # An entry no longer used is unticked ("利用中"), never deleted: it is evidence.
+    never = ("delete",)
+    form = OutsourceeForm
+    list_display = ["name_ja", "service", "basis", "country_name", "terms_checked_on", "in_use"]
+    list_filter = ["service", "basis", "in_use"]
+    change_list_template = "policy/admin/register_change_list.html"
+
+    @admin.display(description=_("データを保管する国"))
+    def country_name(self, obj):
+        country = BY_CODE.get(obj.country)
+        return country.name_ja if country else obj.country
+
+    def changelist_view(self, request, extra_context=None):
+        context = {
+            "register_changed": register.changed_since_policy(),
+            "unchecked": register.unchecked_entries().count(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)

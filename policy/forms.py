@@ -4,8 +4,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.validators import refuse_card_numbers
-from policy.content import material_changes
-from policy.models import HouseRulesVersion, PolicyVersion, ThirdPartyProvision
+from policy.content import MaterialChange, language_gaps, material_changes
+from policy.countries import CHOICES as COUNTRY_CHOICES
+from policy.models import HouseRulesVersion, Outsourcee, PolicyVersion, ThirdPartyProvision
+from policy.register import register_digest
 
 # Long enough for any article of a shop's policy, short enough that comparing two
 # versions character by character stays instant.
@@ -15,11 +17,34 @@ ARTICLE_BODY_MAX = 5000
 def describe_material_change(change):
     """One line of the owner's prompt for a ``policy.content.MaterialChange``."""
     values = {"number": change.article, "text": change.text}
+    if change.kind == "register_changed":
+        return _(
+            "委託先・提供先の登録簿が、前の版の公開のあとに変わっています"
+            "（公表する委託先・提供先や国が変わります）。"
+        )
     if change.kind == "purpose_added":
         return _("第%(number)s条に利用目的が加わっています: %(text)s") % values
     if change.text:
         return _("第%(number)s条に第三者への提供の場合が加わっています: %(text)s") % values
     return _("第%(number)s条で第三者への言及が増えています。") % values
+
+
+def describe_language_gap(gap):
+    """One line of the refusal to publish: what only one language of a version names."""
+    values = {"number": gap.article, "text": gap.text}
+    if gap.kind == "item" and gap.only_in == "ja":
+        return (
+            _("第%(number)s条: 日本語にだけある項目「%(text)s」（英語にこの番号の項目なし）")
+            % values
+        )
+    if gap.kind == "item":
+        return (
+            _("第%(number)s条: 英語にだけある項目「%(text)s」（日本語にこの番号の項目なし）")
+            % values
+        )
+    if gap.only_in == "ja":
+        return _("第%(number)s条: 日本語だけが国「%(text)s」を挙げています") % values
+    return _("第%(number)s条: 英語だけが国「%(text)s」を挙げています") % values
 
 
 def declined_material_change_field(required):
@@ -34,11 +59,15 @@ def declined_material_change_field(required):
 
 
 def material_changes_against_published(version, articles):
-    """What in ``articles`` may be material against the version before ``version``."""
+    """What in ``articles`` may be material against the version before ``version``, and
+    a register that says something else since that version (policy.register)."""
     previous = version.previous()
     if previous is None:
         return []
-    return material_changes(previous.articles, articles)
+    changes = material_changes(previous.articles, articles)
+    if previous.register_digest and previous.register_digest != register_digest():
+        changes.append(MaterialChange("register_changed", 0, ""))
+    return changes
 
 
 class MaterialChangePrompt:
@@ -74,6 +103,14 @@ class PublishForm(MaterialChangePrompt, forms.Form):
         return day
 
     def clean(self):
+        gaps = language_gaps(self.version.articles)
+        if gaps:
+            # Today's English Article 4 once silently lacked a newly added third party:
+            # what one language promises, the other must promise too.
+            raise forms.ValidationError(
+                [_("日本語と英語で、挙げている内容が違います。そろえてから公開してください。")]
+                + [describe_language_gap(gap) for gap in gaps]
+            )
         previous = self.version.previous()
         if previous is not None:
             if not self.version.change_summary_ja.strip():
@@ -254,3 +291,31 @@ class PublishRulesForm(forms.Form):
                     _("変更の概要（日本語）を入力してから公開してください。")
                 )
         return super().clean()
+
+
+class OutsourceeForm(forms.ModelForm):
+    """One register entry: the items it receives ticked, the country from the table."""
+
+    data_items = forms.MultipleChoiceField(
+        label=_("渡す項目"),
+        choices=Outsourcee.DataItem.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    country = forms.ChoiceField(label=_("データを保管する国"), choices=COUNTRY_CHOICES)
+
+    class Meta:
+        model = Outsourcee
+        fields = [
+            "name_ja",
+            "name_en",
+            "service",
+            "work_ja",
+            "work_en",
+            "data_items",
+            "basis",
+            "country",
+            "terms_checked_on",
+            "carrier_code",
+            "in_use",
+        ]
+        widgets = {"terms_checked_on": forms.DateInput(attrs={"type": "date"})}

@@ -119,6 +119,9 @@ class PolicyVersion(models.Model):
     )
     articles = models.JSONField(_("条文"), default=list)
     content_hash = models.CharField(_("内容ハッシュ（SHA-256）"), max_length=64, editable=False)
+    # What the outsourcee register said when this version was published (policy.register):
+    # a register that says something else since prompts a new version.
+    register_digest = models.CharField(max_length=64, blank=True, editable=False)
     based_on = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -565,3 +568,70 @@ class RulesAcceptance(models.Model):
     def save(self, *args, **kwargs):
         self.content_hash = self.version.content_hash
         super().save(*args, **kwargs)
+
+
+class Outsourcee(models.Model):
+    """One service that handles the shop's customer data (APPI art. 25 委託, art. 27
+    第三者提供, art. 28 外国にある第三者): what it receives, on what basis, where the data
+    is stored, and when the shop last checked its security terms. The policy's public
+    statement of entrusted parties and foreign countries is generated from these rows
+    (``policy.register``)."""
+
+    class Service(models.TextChoices):
+        HOSTING = "hosting", _("サーバー・ホスティング")
+        PAYMENT = "payment", _("決済代行")
+        CARRIER = "carrier", _("配送")
+        MAIL = "mail", _("メール配信")
+        PLATFORM = "platform", _("ネットショップのプラットフォーム")
+        OTHER = "other", _("その他")
+
+    class Basis(models.TextChoices):
+        ENTRUSTMENT = "entrustment", _("委託（第4条(2)）")
+        THIRD_PARTY = "third_party", _("第三者提供（第4条(1)・ご本人の同意）")
+
+    class DataItem(models.TextChoices):
+        NAME = "name", _("氏名")
+        GENDER = "gender", _("性別")
+        ADDRESS = "address", _("住所")
+        PHONE = "phone", _("電話番号")
+        EMAIL = "email", _("メールアドレス")
+        PURCHASES = "purchases", _("購入履歴")
+        CARD_TOKEN = "card_token", _("カード情報（決済代行のトークン）")
+
+    name_ja = models.CharField(_("名称（日本語）"), max_length=200)
+    name_en = models.CharField(_("名称（英語）"), max_length=200)
+    service = models.CharField(_("種類"), max_length=20, choices=Service.choices)
+    work_ja = models.CharField(_("委託する業務（日本語）"), max_length=200)
+    work_en = models.CharField(_("委託する業務（英語）"), max_length=200)
+    data_items = models.JSONField(_("渡す項目"), default=list)
+    basis = models.CharField(_("根拠"), max_length=20, choices=Basis.choices)
+    country = models.CharField(_("データを保管する国"), max_length=2, default="JP")
+    terms_checked_on = models.DateField(
+        _("安全管理の規約を確認した日"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "委託先の監督（個人情報保護法 第25条）: 規約やセキュリティの資料を確かめた日です。"
+        ),
+    )
+    # The carrier's label layout (shipping.carriers) for a carrier: the label routines
+    # of that carrier name this entry.
+    carrier_code = models.CharField(_("配送ラベルの形式"), max_length=30, blank=True)
+    in_use = models.BooleanField(
+        _("利用中"),
+        default=True,
+        help_text=_("利用をやめたらチェックを外します（記録は残ります）。"),
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        ordering = ["service", "name_ja"]
+        verbose_name = _("委託先・提供先の登録簿")
+        verbose_name_plural = _("委託先・提供先の登録簿")
+
+    def __str__(self):
+        return self.name_ja
+
+    def data_item_labels(self):
+        labels = dict(self.DataItem.choices)
+        return [str(labels.get(item, item)) for item in self.data_items]

@@ -22,6 +22,7 @@ from audit.actions import Action
 from audit.changes import recorded_by_caller
 from audit.ledger import record
 from customers.models import Customer
+from policy.content import language_gaps
 from policy.models import (
     Channel,
     ConsentInvitation,
@@ -31,6 +32,7 @@ from policy.models import (
     RulesAcceptance,
     ThirdPartyProvision,
 )
+from policy.register import register_digest
 from vault.access import AuthenticatedHttpRequest
 
 
@@ -54,8 +56,12 @@ def create_draft(request: AuthenticatedHttpRequest, source: PolicyVersion) -> Po
 def publish_version(
     request: AuthenticatedHttpRequest, version: PolicyVersion, effective_date: date
 ) -> PolicyVersion:
-    """Publish a draft as the next numbered version and record it."""
+    """Publish a draft as the next numbered version and record it. A version whose two
+    languages name different list items or countries is refused (``language_gaps``)."""
+    if language_gaps(version.articles):
+        raise ValueError("The Japanese and English texts name different things.")
     with transaction.atomic(), recorded_by_caller() as saves:
+        version.register_digest = register_digest()
         version.publish(request.user, effective_date)
         record(
             Action.POLICY_PUBLISH,

@@ -145,6 +145,8 @@ ADMIN_MODELS = {
     ),
     # Acceptances are evidence, made only by each person on the rules page.
     "policy.rulesacceptance": Model(view=[OWNER]),
+    # The outsourcee register: the owner's; an entry no longer used is unticked, not deleted.
+    "policy.outsourcee": Model(view=[OWNER], add=[OWNER], change=[OWNER]),
     "datarequests.datarequest": Model(
         view=[OWNER, MANAGER], change=[OWNER, MANAGER], outcomes={"change": (200, REDIRECT)}
     ),
@@ -327,6 +329,10 @@ def sample_policy(model_name):
             return models.HouseRulesVersion.objects.get(number=1)
         if model_name == "rulesacceptance":
             return models.RulesAcceptance.objects.filter(person=people.alice).first()
+        if model_name == "outsourcee":
+            return models.Outsourcee.objects.create(
+                name_ja="見本配送", name_en="Mihon", service="carrier", basis="entrustment"
+            )
         customer = sample_customer(people)
         if model_name == "consentrecord":
             version = models.PolicyVersion.objects.get(number=1)
@@ -393,6 +399,7 @@ OBJECTS = {
     "policy.thirdpartyprovision": sample_policy("thirdpartyprovision"),
     "policy.houserulesversion": sample_policy("houserulesversion"),
     "policy.rulesacceptance": sample_policy("rulesacceptance"),
+    "policy.outsourcee": sample_policy("outsourcee"),
     "datarequests.datarequest": sample_data_request,
     # model label -> factory(people) returning the sample object of that model's URLs
     "auth.user": lambda people: people.carol,
