@@ -11,7 +11,7 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from policy.countries import BY_CODE
@@ -21,6 +21,14 @@ from policy.models import Outsourcee, PolicyVersion
 def entries() -> QuerySet[Outsourcee]:
     """The services in use that handle the shop's customer data."""
     return Outsourcee.objects.filter(in_use=True)
+
+
+def entry_named(name: str) -> Outsourcee | None:
+    """The entry in use whose Japanese or English name is ``name`` exactly, if any."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    return entries().filter(Q(name_ja=name) | Q(name_en=name)).order_by("pk").first()
 
 
 def unchecked_entries() -> QuerySet[Outsourcee]:
