@@ -23,6 +23,7 @@ class HouseRulesMiddleware:
             return None
         if not rules.is_customer_page(request.path_info, request.resolver_match):
             return None
-        if not admin.site.has_permission(request) or not rules.acceptance_due(request.user):
+        # The acceptance first: for someone who accepted, one query and nothing more.
+        if not rules.acceptance_due(request.user) or not admin.site.has_permission(request):
             return None
         return rules_page(request, next_url=request.get_full_path(), status=403)

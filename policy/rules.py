@@ -23,7 +23,7 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.urls import ResolverMatch, reverse
 from django.utils import timezone
 
@@ -38,20 +38,25 @@ def acceptance_cutoff() -> datetime:
 
 
 def valid_acceptances() -> QuerySet[RulesAcceptance]:
-    """Acceptances that still count: of the last material change or newer, and recent."""
-    required = HouseRulesVersion.objects.last_material_change()
-    if required is None:
-        return RulesAcceptance.objects.all()
+    """Acceptances that still count: of the last material change or newer (a subquery,
+    so asking costs one query), and recent."""
+    required = (
+        HouseRulesVersion.objects.published()
+        .filter(Q(material_change=True) | Q(number=1))
+        .order_by("-number")
+        .values("number")[:1]
+    )
     return RulesAcceptance.objects.filter(
-        version__number__gte=required.number, accepted_at__gte=acceptance_cutoff()
+        version__number__gte=Subquery(required), accepted_at__gte=acceptance_cutoff()
     )
 
 
 def acceptance_due(person) -> bool:
-    """True when ``person`` must (again) accept the rules in force before customer pages."""
-    if HouseRulesVersion.objects.in_force() is None:
+    """True when ``person`` must (again) accept the rules in force before customer pages
+    (one query for someone who has accepted: the gate asks it on every customer page)."""
+    if valid_acceptances().filter(person=person).exists():
         return False
-    return not valid_acceptances().filter(person=person).exists()
+    return HouseRulesVersion.objects.in_force() is not None
 
 
 def people_without_acceptance() -> QuerySet:
