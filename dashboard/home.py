@@ -27,6 +27,7 @@ from dashboard.charts import BarChart, Series, counts_by_day
 from datarequests.services import requests_due_for
 from exports.services import downloads_since, pending_for
 from incidents.deadlines import open_deadlines
+from policy.rules import people_without_acceptance
 from shipping.services import label_work_today
 from upkeep import schedule
 from vault import keys, limits
@@ -143,6 +144,7 @@ def posture_checks(user=None):
         two_factor_check(user),
         back_office_networks_check(),
         revealers_check(user),
+        house_rules_check(user),
         alerts_check(),
         key_check(),
         verification_check(),
@@ -212,6 +214,21 @@ def revealers_check(user=None):
         finding += " " + _("（うち%(count)s人は二要素認証が未設定）") % {"count": uncovered}
     check = Check(INSIDER, _("個人情報を表示できる人"), finding, not uncovered)
     check.link, check.link_text = _people_link(user)
+    return check
+
+
+def house_rules_check(user=None):
+    """Who has not accepted the house rules in force (policy.rules): usernames only."""
+    waiting = list(people_without_acceptance().values_list("username", flat=True))
+    subject = _("所内ルールへの同意")
+    if not waiting:
+        check = Check(INSIDER, subject, _("全員が所内ルールに同意済み"), True)
+    else:
+        finding = _("未同意: %(names)s") % {"names": _("、").join(waiting)}
+        check = Check(INSIDER, subject, finding, False)
+    if user is not None and user.has_perm("policy.view_houserulesversion"):
+        check.link = reverse("admin:policy_houserulesversion_changelist")
+        check.link_text = _("所内ルールを開く")
     return check
 
 

@@ -9,9 +9,16 @@ from customers.fields import label
 from customers.models import Category, Customer
 from exports import services
 from exports.models import ExportRequest
+from policy import register
+from policy.models import Outsourcee
 from vault.log import looks_personal
 
 Scope = ExportRequest.Scope
+# The register's basis each kind of recipient must have.
+REGISTER_BASIS = {
+    ExportRequest.Recipient.CONTRACTOR: Outsourcee.Basis.ENTRUSTMENT,
+    ExportRequest.Recipient.THIRD_PARTY: Outsourcee.Basis.THIRD_PARTY,
+}
 
 
 def category_choices():
@@ -57,6 +64,7 @@ class ExportRequestForm(forms.ModelForm):
         fields = [
             "purpose",
             "recipient",
+            "outsourcee",
             "recipient_name",
             "recipient_address",
             "recipient_representative",
@@ -103,6 +111,10 @@ class ExportRequestForm(forms.ModelForm):
         if self.search:
             scopes.insert(1, (Scope.SEARCH, Scope.SEARCH.label))
         self.fields["scope"].choices = scopes
+        self.fields["outsourcee"].queryset = register.entries()
+        self.fields["outsourcee"].help_text = _(
+            "委託先・提供先の登録簿から選ぶと、提供先の名称が入ります。"
+        )
         # What the person chose before arriving is the scope: it never widens to "all".
         if self.selected:
             self.initial["scope"] = Scope.SELECTED
@@ -156,6 +168,7 @@ class ExportRequestForm(forms.ModelForm):
         )
 
     def check_recipient(self, cleaned):
+        self.choose_from_register(cleaned)
         if cleaned.get("recipient") != ExportRequest.Recipient.INTERNAL and not cleaned.get(
             "recipient_name"
         ):
@@ -164,6 +177,26 @@ class ExportRequestForm(forms.ModelForm):
             for name in ("recipient_address", "recipient_representative", "provision_basis"):
                 if not cleaned.get(name):
                     self.add_error(name, _("第三者提供の記録に必要です（個人情報保護法第29条）。"))
+
+    def choose_from_register(self, cleaned):
+        """The recipient's register entry: the one chosen (its basis must fit the kind of
+        recipient, its name is the recipient's) or, for one typed, the entry of that name."""
+        recipient, entry = cleaned.get("recipient"), cleaned.get("outsourcee")
+        if recipient == ExportRequest.Recipient.INTERNAL:
+            cleaned["outsourcee"] = None
+            return
+        if entry is None:
+            cleaned["outsourcee"] = register.entry_named(cleaned.get("recipient_name", ""))
+            return
+        wanted = REGISTER_BASIS.get(recipient)
+        if entry.basis != wanted:
+            self.add_error(
+                "outsourcee",
+                _("登録簿でのこの提供先の根拠（%(basis)s）が、提供先の区分と合いません。")
+                % {"basis": entry.get_basis_display()},
+            )
+        if not cleaned.get("recipient_name"):
+            cleaned["recipient_name"] = entry.name_ja
 
     def error_codes(self):
         """The codes of every error, for the refusal entry (never the values typed)."""

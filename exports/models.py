@@ -72,6 +72,16 @@ class ExportRequest(models.Model):
     purpose = models.CharField(_("利用目的"), max_length=300)
     recipient = models.CharField(_("提供先の区分"), max_length=20, choices=Recipient.choices)
     recipient_name = models.CharField(_("提供先の名称"), max_length=200, blank=True)
+    # The recipient's entry in the outsourcee register (policy.Outsourcee), chosen on the
+    # form or found by its name: the second person sees whether the shop registered it.
+    outsourcee = models.ForeignKey(
+        "policy.Outsourcee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="export_requests",
+        verbose_name=_("提供先（登録簿）"),
+    )
     # For a third party, the facts APPI art. 29 asks the provision record to keep.
     recipient_address = models.CharField(_("提供先の住所"), max_length=300, blank=True)
     recipient_representative = models.CharField(_("提供先の代表者"), max_length=200, blank=True)

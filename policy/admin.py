@@ -18,13 +18,25 @@ from accounts.reauth import require_recent_auth
 from audit.actions import Action
 from audit.changes import recorded_by_caller
 from audit.ledger import record
-from policy import services
-from policy.content import compare_articles
-from policy.forms import PolicyVersionForm, PublishForm, ThirdPartyProvisionForm, article_field_name
+from policy import register, services
+from policy.content import compare_articles, diff_segments
+from policy.countries import BY_CODE
+from policy.forms import (
+    HouseRulesForm,
+    OutsourceeForm,
+    PolicyVersionForm,
+    PublishForm,
+    PublishRulesForm,
+    ThirdPartyProvisionForm,
+    article_field_name,
+)
 from policy.models import (
     Channel,
     ConsentRecord,
+    HouseRulesVersion,
+    Outsourcee,
     PolicyVersion,
+    RulesAcceptance,
     ShopProfile,
     ThirdPartyProvision,
     customers_without_consent,
@@ -365,3 +377,166 @@ class ThirdPartyProvisionAdmin(PermissionAdmin, admin.ModelAdmin):
             services.record_provision_entry(
                 form.instance, request=request, step=step, fields=saves.fields()
             )
+
+
+@admin.register(HouseRulesVersion)
+class HouseRulesVersionAdmin(PermissionAdmin, admin.ModelAdmin):
+    """The owner writes the house rules as drafts and publishes them (a new draft starts
+    from the version in force); every person reads them at ``policy:house_rules``."""
+
+    never = ("add",)
+    form = HouseRulesForm
+    list_display = ["__str__", "status", "material_change", "published_at", "accepted_by"]
+    change_form_template = "policy/admin/rules_change_form.html"
+    change_list_template = "policy/admin/rules_change_list.html"
+    frozen_fields = [
+        "number",
+        "status",
+        "material_change",
+        "change_summary_ja",
+        "body_ja",
+        "body_en",
+        "content_hash",
+        "published_at",
+        "published_by",
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        return {}
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or not self.has_change_permission(request, obj):
+            return self.frozen_fields
+        return ["number", "status", "content_hash"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None or not self.has_change_permission(request, obj):
+            return self.frozen_fields
+        return ["status", "material_change", "change_summary_ja", "body_ja", "body_en"]
+
+    @admin.display(description=_("同意した人数"))
+    def accepted_by(self, obj):
+        return obj.acceptances.values("person").distinct().count()
+
+    def save_model(self, request, obj, form, change):
+        with recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            record(
+                Action.RULES_EDIT,
+                request=request,
+                target=obj,
+                detail={"step": "draft_changed", "fields": changed_field_names(form)},
+            )
+
+    def delete_model(self, request, obj):
+        with recorded_by_caller():
+            record(Action.RULES_EDIT, request=request, target=obj, detail={"step": "draft_deleted"})
+            super().delete_model(request, obj)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "new-draft/", wrap(self.new_draft_view), name="policy_houserulesversion_new_draft"
+            ),
+            path(
+                "<int:object_id>/publish/",
+                wrap(self.publish_view),
+                name="policy_houserulesversion_publish",
+            ),
+            *super().get_urls(),
+        ]
+
+    def new_draft_view(self, request):
+        """POST: a new draft copied from the rules in force."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        source = HouseRulesVersion.objects.in_force()
+        if source is None:
+            raise PermissionDenied
+        draft = services.create_rules_draft(request, source)
+        self.message_user(request, _("下書きを作成しました。編集して公開してください。"))
+        return redirect("admin:policy_houserulesversion_change", draft.pk)
+
+    def publish_view(self, request, object_id):
+        """Confirm and publish a draft: the owner only, with a fresh password."""
+        if not (
+            self.has_change_permission(request)
+            and request.user.has_perm("policy.publish_houserulesversion")
+        ):
+            raise PermissionDenied
+        return self.confirm_publish(request, object_id)
+
+    @require_recent_auth
+    def confirm_publish(self, request, object_id):
+        draft = get_object_or_404(
+            HouseRulesVersion, pk=object_id, status=HouseRulesVersion.Status.DRAFT
+        )
+        form = PublishRulesForm(request.POST or None, version=draft)
+        if request.method == "POST" and form.is_valid():
+            services.publish_rules(request, draft)
+            self.message_user(
+                request,
+                _("所内ルール第%(number)s版を公開しました。") % {"number": draft.number},
+            )
+            return redirect("admin:policy_houserulesversion_change", draft.pk)
+        previous = draft.previous()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("所内ルールを公開する"),
+            "opts": self.opts,
+            "draft": draft,
+            "previous": previous,
+            "form": form,
+            "diff_ja": diff_segments(previous.body_ja if previous else "", draft.body_ja),
+            "diff_en": diff_segments(previous.body_en if previous else "", draft.body_en),
+        }
+        return TemplateResponse(request, "policy/admin/rules_publish.html", context)
+
+
+@admin.register(RulesAcceptance)
+class RulesAcceptanceAdmin(PermissionAdmin, admin.ModelAdmin):
+    # Acceptance is evidence: made only by the person on the rules page.
+    never = ("add", "change", "delete")
+    list_display = ["person", "version", "accepted_at", "content_hash"]
+    list_filter = ["version"]
+    list_select_related = ["person", "version"]
+
+
+@admin.register(Outsourcee)
+class OutsourceeAdmin(PermissionAdmin, admin.ModelAdmin):
+    """The register of the services that handle customer data (the owner's): each save is
+    recorded by the change recorder; one that changes what the policy states prompts a
+    new policy version (policy.register.changed_since_policy)."""
+
+    # An entry no longer used is unticked ("利用中"), never deleted: it is evidence.
+    never = ("delete",)
+    form = OutsourceeForm
+    list_display = ["name_ja", "service", "basis", "country_name", "terms_checked_on", "in_use"]
+    list_filter = ["service", "basis", "in_use"]
+    change_list_template = "policy/admin/register_change_list.html"
+
+    @admin.display(description=_("データを保管する国"))
+    def country_name(self, obj):
+        country = BY_CODE.get(obj.country)
+        return country.name_ja if country else obj.country
+
+    def changelist_view(self, request, extra_context=None):
+        context = {
+            "register_changed": register.changed_since_policy(),
+            "unchecked": register.unchecked_entries().count(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, context)

@@ -12,6 +12,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+from policy.countries import BY_CODE, foreign_countries_named
+
 LANGUAGES = ("ja", "en")
 TEXT_KEYS = ("title_ja", "title_en", "body_ja", "body_en")
 
@@ -164,7 +166,7 @@ _THIRD_PARTY_WORDS = re.compile(r"第三者|提供先|third[- ]part", re.IGNOREC
 class MaterialChange:
     """One reason a new version may be a material change, for the owner's prompt."""
 
-    kind: str  # "purpose_added" or "third_party_added"
+    kind: str  # "purpose_added", "third_party_added" or "register_changed" (policy.forms)
     article: int
     text: str  # the new list item as written (policy text, never PII); "" for a mention
 
@@ -233,3 +235,44 @@ def material_changes(old_articles, new_articles):
         for number in _new_third_party_mentions(old_articles, new_articles)
     ]
     return changes
+
+
+# Both languages name the same things -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LanguageGap:
+    """Something one language of a version names and the other does not."""
+
+    article: int
+    kind: str  # "item" (a numbered list item: a purpose, a third-party case), "country"
+    only_in: str  # "ja" or "en": the language that has it
+    text: str  # the item as written, or the country's name in that language
+
+
+def language_gaps(articles):
+    """Where the Japanese and English texts of ``articles`` differ in structure: a list
+    item (by its number: the purposes of Article 3, the third-party cases of Article 4,
+    any other list) only one language has, or a foreign country only one language names.
+    Wording is free; what is promised must be the same in both."""
+    gaps = []
+    for article in canonical_articles(articles):
+        items = {lang: {i["number"]: i for i in _list_items(article, lang)} for lang in LANGUAGES}
+        for lang, other in (("ja", "en"), ("en", "ja")):
+            gaps += [
+                LanguageGap(article["number"], "item", lang, item["marker"] + " " + item["text"])
+                for number, item in sorted(items[lang].items())
+                if number not in items[other]
+            ]
+        named = {
+            lang: foreign_countries_named(
+                article[f"title_{lang}"] + "\n" + article[f"body_{lang}"], lang
+            )
+            for lang in LANGUAGES
+        }
+        for lang, other in (("ja", "en"), ("en", "ja")):
+            gaps += [
+                LanguageGap(article["number"], "country", lang, BY_CODE[code].name(lang))
+                for code in sorted(named[lang] - named[other])
+            ]
+    return gaps

@@ -1,10 +1,13 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.validators import refuse_card_numbers
-from policy.content import material_changes
-from policy.models import PolicyVersion, ThirdPartyProvision
+from policy.content import MaterialChange, language_gaps, material_changes
+from policy.countries import CHOICES as COUNTRY_CHOICES
+from policy.models import HouseRulesVersion, Outsourcee, PolicyVersion, ThirdPartyProvision
+from policy.register import register_digest
 
 # Long enough for any article of a shop's policy, short enough that comparing two
 # versions character by character stays instant.
@@ -14,11 +17,34 @@ ARTICLE_BODY_MAX = 5000
 def describe_material_change(change):
     """One line of the owner's prompt for a ``policy.content.MaterialChange``."""
     values = {"number": change.article, "text": change.text}
+    if change.kind == "register_changed":
+        return _(
+            "委託先・提供先の登録簿が、前の版の公開のあとに変わっています"
+            "（公表する委託先・提供先や国が変わります）。"
+        )
     if change.kind == "purpose_added":
         return _("第%(number)s条に利用目的が加わっています: %(text)s") % values
     if change.text:
         return _("第%(number)s条に第三者への提供の場合が加わっています: %(text)s") % values
     return _("第%(number)s条で第三者への言及が増えています。") % values
+
+
+def describe_language_gap(gap):
+    """One line of the refusal to publish: what only one language of a version names."""
+    values = {"number": gap.article, "text": gap.text}
+    if gap.kind == "item" and gap.only_in == "ja":
+        return (
+            _("第%(number)s条: 日本語にだけある項目「%(text)s」（英語にこの番号の項目なし）")
+            % values
+        )
+    if gap.kind == "item":
+        return (
+            _("第%(number)s条: 英語にだけある項目「%(text)s」（日本語にこの番号の項目なし）")
+            % values
+        )
+    if gap.only_in == "ja":
+        return _("第%(number)s条: 日本語だけが国「%(text)s」を挙げています") % values
+    return _("第%(number)s条: 英語だけが国「%(text)s」を挙げています") % values
 
 
 def declined_material_change_field(required):
@@ -33,11 +59,15 @@ def declined_material_change_field(required):
 
 
 def material_changes_against_published(version, articles):
-    """What in ``articles`` may be material against the version before ``version``."""
+    """What in ``articles`` may be material against the version before ``version``, and
+    a register that says something else since that version (policy.register)."""
     previous = version.previous()
     if previous is None:
         return []
-    return material_changes(previous.articles, articles)
+    changes = material_changes(previous.articles, articles)
+    if previous.register_digest and previous.register_digest != register_digest():
+        changes.append(MaterialChange("register_changed", 0, ""))
+    return changes
 
 
 class MaterialChangePrompt:
@@ -73,6 +103,14 @@ class PublishForm(MaterialChangePrompt, forms.Form):
         return day
 
     def clean(self):
+        gaps = language_gaps(self.version.articles)
+        if gaps:
+            # Today's English Article 4 once silently lacked a newly added third party:
+            # what one language promises, the other must promise too.
+            raise forms.ValidationError(
+                [_("日本語と英語で、挙げている内容が違います。そろえてから公開してください。")]
+                + [describe_language_gap(gap) for gap in gaps]
+            )
         previous = self.version.previous()
         if previous is not None:
             if not self.version.change_summary_ja.strip():
@@ -205,3 +243,79 @@ class ThirdPartyProvisionForm(forms.ModelForm):
                 "consent_evidence", _("本人の同意に基づく提供では、同意の証跡が必要です。")
             )
         return cleaned
+
+
+# Long enough for a page of house rules, short enough to read before the customer pages.
+RULES_BODY_MAX = 10000
+
+
+class HouseRulesForm(forms.ModelForm):
+    """A draft of the house rules: both languages, the summary and the material box."""
+
+    class Meta:
+        model = HouseRulesVersion
+        fields = ["material_change", "change_summary_ja", "body_ja", "body_en"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A published version's page shows these read-only: the form then lacks them.
+        for name in ("body_ja", "body_en"):
+            if name not in self.fields:
+                continue
+            self.fields[name].max_length = RULES_BODY_MAX
+            self.fields[name].validators += [
+                refuse_card_numbers,
+                MaxLengthValidator(RULES_BODY_MAX),
+            ]
+            self.fields[name].widget.attrs.update(rows=18, cols=90)
+        if "change_summary_ja" in self.fields:
+            self.fields["change_summary_ja"].widget.attrs.update(rows=3, cols=90)
+
+
+class PublishRulesForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("この内容で公開します。公開した版は変更できません。"), required=True
+    )
+
+    def __init__(self, *args, version, **kwargs):
+        self.version = version
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        previous = self.version.previous()
+        if previous is not None:
+            if previous.content_hash == self.version.content_hash:
+                raise forms.ValidationError(_("前の版と内容が同じです。ルールを変更してください。"))
+            if not self.version.change_summary_ja.strip():
+                raise forms.ValidationError(
+                    _("変更の概要（日本語）を入力してから公開してください。")
+                )
+        return super().clean()
+
+
+class OutsourceeForm(forms.ModelForm):
+    """One register entry: the items it receives ticked, the country from the table."""
+
+    data_items = forms.MultipleChoiceField(
+        label=_("渡す項目"),
+        choices=Outsourcee.DataItem.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    country = forms.ChoiceField(label=_("データを保管する国"), choices=COUNTRY_CHOICES)
+
+    class Meta:
+        model = Outsourcee
+        fields = [
+            "name_ja",
+            "name_en",
+            "service",
+            "work_ja",
+            "work_en",
+            "data_items",
+            "basis",
+            "country",
+            "terms_checked_on",
+            "carrier_code",
+            "in_use",
+        ]
+        widgets = {"terms_checked_on": forms.DateInput(attrs={"type": "date"})}

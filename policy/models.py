@@ -2,6 +2,7 @@
 records and customers' own data requests."""
 
 import hashlib
+import json
 import secrets
 from datetime import timedelta
 
@@ -12,7 +13,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from policy.content import body_blocks, canonical_articles, content_hash
+from policy.content import body_blocks, canonical_articles, content_hash, normalise_text
 from vault.mail import ShopIdentity
 
 
@@ -118,6 +119,9 @@ class PolicyVersion(models.Model):
     )
     articles = models.JSONField(_("条文"), default=list)
     content_hash = models.CharField(_("内容ハッシュ（SHA-256）"), max_length=64, editable=False)
+    # What the outsourcee register said when this version was published (policy.register):
+    # a register that says something else since prompts a new version.
+    register_digest = models.CharField(max_length=64, blank=True, editable=False)
     based_on = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -396,3 +400,238 @@ def shop_identity():
     desk = " ".join(x for x in (profile.contact_desk_ja, profile.contact_email) if x)
     signature = "\n".join(x for x in (profile.business_name_ja, desk) if x)
     return ShopIdentity(name=profile.business_name_ja, signature=signature)
+
+
+class HouseRulesQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=HouseRulesVersion.Status.PUBLISHED)
+
+    def in_force(self):
+        """The newest published version: the one every person accepts."""
+        return self.published().order_by("-number").first()
+
+    def last_material_change(self):
+        """The newest published version that changed something material (or version 1):
+        an acceptance of it or of anything newer still counts."""
+        published = self.published()
+        return published.filter(Q(material_change=True) | Q(number=1)).order_by("-number").first()
+
+    def update(self, **kwargs):
+        if self.filter(status=HouseRulesVersion.Status.PUBLISHED).exists():
+            raise PublishedVersionError("Published house rules cannot be changed.")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(status=HouseRulesVersion.Status.PUBLISHED).exists():
+            raise PublishedVersionError("Published house rules cannot be deleted.")
+        return super().delete()
+
+
+def rules_hash(body_ja, body_en):
+    """SHA-256 (hex) of both languages' normalised text: what an acceptance names."""
+    payload = json.dumps(
+        {"ja": normalise_text(body_ja), "en": normalise_text(body_en)},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class HouseRulesVersion(models.Model):
+    """One version of the shop's rules for handling customer data (所内ルール). Like the
+    policy: a draft has no number; publishing gives it the next one and freezes it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("下書き")
+        PUBLISHED = "published", _("公開済み")
+
+    number = models.PositiveIntegerField(_("版"), null=True, blank=True, unique=True)
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    body_ja = models.TextField(_("ルール（日本語）"))
+    body_en = models.TextField(_("ルール（英語）"))
+    change_summary_ja = models.TextField(_("変更の概要（日本語）"), blank=True)
+    material_change = models.BooleanField(
+        _("重要な変更"),
+        default=False,
+        help_text=_(
+            "公開すると、全員がもう一度ルールを読んで同意するまで顧客のページを開けません。"
+        ),
+    )
+    content_hash = models.CharField(_("内容ハッシュ（SHA-256）"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作成者"),
+    )
+    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("公開者"),
+    )
+
+    objects = HouseRulesQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("number").desc(nulls_first=True), "-created_at"]
+        verbose_name = _("所内ルール")
+        verbose_name_plural = _("所内ルール")
+        permissions = [("publish_houserulesversion", _("所内ルールを公開する"))]
+
+    def __str__(self):
+        if self.number:
+            return str(_("所内ルール 第%(number)s版") % {"number": self.number})
+        return str(_("所内ルールの下書き（%(id)s）") % {"id": self.pk or "-"})
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.is_stored_published():
+            raise PublishedVersionError(f"House rules {self.number} are published.")
+        self.body_ja, self.body_en = normalise_text(self.body_ja), normalise_text(self.body_en)
+        self.content_hash = rules_hash(self.body_ja, self.body_en)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_stored_published():
+            raise PublishedVersionError(f"House rules {self.number} are published; kept.")
+        return super().delete(*args, **kwargs)
+
+    def is_stored_published(self):
+        stored = HouseRulesVersion.objects.filter(pk=self.pk)
+        return stored.filter(status=self.Status.PUBLISHED).exists()
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def body(self, language):
+        return self.body_en if language == "en" else self.body_ja
+
+    def blocks(self, language):
+        return body_blocks(self.body(language))
+
+    def previous(self):
+        earlier = HouseRulesVersion.objects.published()
+        if self.number:
+            earlier = earlier.filter(number__lt=self.number)
+        return earlier.order_by("-number").first()
+
+    def publish(self, user):
+        """Freeze this draft as the next numbered version (call inside transaction.atomic)."""
+        locked = HouseRulesVersion.objects.select_for_update().get(pk=self.pk)
+        if locked.status != self.Status.DRAFT:
+            raise PublishedVersionError("Only a draft can be published.")
+        highest = HouseRulesVersion.objects.aggregate(Max("number"))["number__max"] or 0
+        self.number = highest + 1
+        self.status = self.Status.PUBLISHED
+        self.published_at = timezone.now()
+        self.published_by = user
+        self.save()
+
+
+class RulesAcceptance(models.Model):
+    """A person read and accepted one version of the house rules (its hash as it was)."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="rules_acceptances",
+        verbose_name=_("利用者"),
+    )
+    version = models.ForeignKey(
+        HouseRulesVersion,
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+        verbose_name=_("版"),
+    )
+    content_hash = models.CharField(_("内容ハッシュ（SHA-256）"), max_length=64, editable=False)
+    accepted_at = models.DateTimeField(_("同意日時"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        indexes = [models.Index(fields=["person", "-accepted_at"])]
+        verbose_name = _("所内ルールへの同意")
+        verbose_name_plural = _("所内ルールへの同意")
+
+    def __str__(self):
+        return f"{self.person} / {self.version}"
+
+    def save(self, *args, **kwargs):
+        self.content_hash = self.version.content_hash
+        super().save(*args, **kwargs)
+
+
+class Outsourcee(models.Model):
+    """One service that handles the shop's customer data (APPI art. 25 委託, art. 27
+    第三者提供, art. 28 外国にある第三者): what it receives, on what basis, where the data
+    is stored, and when the shop last checked its security terms. The policy's public
+    statement of entrusted parties and foreign countries is generated from these rows
+    (``policy.register``)."""
+
+    class Service(models.TextChoices):
+        HOSTING = "hosting", _("サーバー・ホスティング")
+        PAYMENT = "payment", _("決済代行")
+        CARRIER = "carrier", _("配送")
+        MAIL = "mail", _("メール配信")
+        PLATFORM = "platform", _("ネットショップのプラットフォーム")
+        OTHER = "other", _("その他")
+
+    class Basis(models.TextChoices):
+        ENTRUSTMENT = "entrustment", _("委託（第4条(2)）")
+        THIRD_PARTY = "third_party", _("第三者提供（第4条(1)・ご本人の同意）")
+
+    class DataItem(models.TextChoices):
+        NAME = "name", _("氏名")
+        GENDER = "gender", _("性別")
+        ADDRESS = "address", _("住所")
+        PHONE = "phone", _("電話番号")
+        EMAIL = "email", _("メールアドレス")
+        PURCHASES = "purchases", _("購入履歴")
+        CARD_TOKEN = "card_token", _("カード情報（決済代行のトークン）")
+
+    name_ja = models.CharField(_("名称（日本語）"), max_length=200)
+    name_en = models.CharField(_("名称（英語）"), max_length=200)
+    service = models.CharField(_("種類"), max_length=20, choices=Service.choices)
+    work_ja = models.CharField(_("委託する業務（日本語）"), max_length=200)
+    work_en = models.CharField(_("委託する業務（英語）"), max_length=200)
+    data_items = models.JSONField(_("渡す項目"), default=list)
+    basis = models.CharField(_("根拠"), max_length=20, choices=Basis.choices)
+    country = models.CharField(_("データを保管する国"), max_length=2, default="JP")
+    terms_checked_on = models.DateField(
+        _("安全管理の規約を確認した日"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "委託先の監督（個人情報保護法 第25条）: 規約やセキュリティの資料を確かめた日です。"
+        ),
+    )
+    # The carrier's label layout (shipping.carriers) for a carrier: the label routines
+    # of that carrier name this entry.
+    carrier_code = models.CharField(_("配送ラベルの形式"), max_length=30, blank=True)
+    in_use = models.BooleanField(
+        _("利用中"),
+        default=True,
+        help_text=_("利用をやめたらチェックを外します（記録は残ります）。"),
+    )
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    class Meta:
+        ordering = ["service", "name_ja"]
+        verbose_name = _("委託先・提供先の登録簿")
+        verbose_name_plural = _("委託先・提供先の登録簿")
+
+    def __str__(self):
+        return self.name_ja
+
+    def data_item_labels(self):
+        labels = dict(self.DataItem.choices)
+        return [str(labels.get(item, item)) for item in self.data_items]

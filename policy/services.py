@@ -22,13 +22,17 @@ from audit.actions import Action
 from audit.changes import recorded_by_caller
 from audit.ledger import record
 from customers.models import Customer
+from policy.content import language_gaps
 from policy.models import (
     Channel,
     ConsentInvitation,
     ConsentRecord,
+    HouseRulesVersion,
     PolicyVersion,
+    RulesAcceptance,
     ThirdPartyProvision,
 )
+from policy.register import register_digest
 from vault.access import AuthenticatedHttpRequest
 
 
@@ -52,8 +56,12 @@ def create_draft(request: AuthenticatedHttpRequest, source: PolicyVersion) -> Po
 def publish_version(
     request: AuthenticatedHttpRequest, version: PolicyVersion, effective_date: date
 ) -> PolicyVersion:
-    """Publish a draft as the next numbered version and record it."""
+    """Publish a draft as the next numbered version and record it. A version whose two
+    languages name different list items or countries is refused (``language_gaps``)."""
+    if language_gaps(version.articles):
+        raise ValueError("The Japanese and English texts name different things.")
     with transaction.atomic(), recorded_by_caller() as saves:
+        version.register_digest = register_digest()
         version.publish(request.user, effective_date)
         record(
             Action.POLICY_PUBLISH,
@@ -282,3 +290,65 @@ def provision_records(customer: Customer) -> list[ProvisionFacts]:
         }
         for record in customer.third_party_provisions.order_by("provided_on")
     ]
+
+
+# The house rules -------------------------------------------------------------------------
+
+
+def create_rules_draft(
+    request: AuthenticatedHttpRequest, source: HouseRulesVersion
+) -> HouseRulesVersion:
+    """A new draft of the house rules copied from ``source``."""
+    with transaction.atomic(), recorded_by_caller() as saves:
+        draft = HouseRulesVersion.objects.create(
+            body_ja=source.body_ja, body_en=source.body_en, created_by=request.user
+        )
+        record(
+            Action.RULES_EDIT,
+            request=request,
+            target=draft,
+            detail={"step": "draft_created", "based_on": source.number, "fields": saves.fields()},
+        )
+    return draft
+
+
+def publish_rules(
+    request: AuthenticatedHttpRequest, version: HouseRulesVersion
+) -> HouseRulesVersion:
+    """Publish a draft of the house rules as the next numbered version and record it."""
+    with transaction.atomic(), recorded_by_caller() as saves:
+        version.publish(request.user)
+        record(
+            Action.RULES_PUBLISH,
+            request=request,
+            target=version,
+            detail={
+                "number": version.number,
+                "material_change": version.material_change,
+                "content_hash": version.content_hash,
+                "fields": saves.fields(),
+            },
+        )
+    return version
+
+
+def accept_rules(
+    person: User, version: HouseRulesVersion, *, request: HttpRequest | None = None
+) -> RulesAcceptance:
+    """Record that ``person`` read and accepted ``version`` (a published one)."""
+    if not version.is_published:
+        raise ValueError("Only published house rules can be accepted.")
+    with transaction.atomic(), recorded_by_caller() as saves:
+        acceptance = RulesAcceptance.objects.create(person=person, version=version)
+        record(
+            Action.RULES_ACCEPT,
+            request=request,
+            actor=person,
+            target=acceptance,
+            detail={
+                "version": version.number,
+                "content_hash": acceptance.content_hash,
+                "fields": saves.fields(),
+            },
+        )
+    return acceptance

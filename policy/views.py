@@ -7,10 +7,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from policy import services
+from policy import register, services
 from policy.content import compare_articles, localised_articles
 from policy.models import ConsentInvitation, PolicyVersion, ShopProfile, ThirdPartyProvision
-from policy.vendors import current_vendors
 
 CONSENT_SESSION_KEY = "policy_consent_token"
 
@@ -48,7 +47,7 @@ def render_version(request, version, current_version):
         "articles": localised_articles(version.articles, language),
         "change_summary": version.change_summary(language),
         "profile": ShopProfile.load().localised(language),
-        "vendors": current_vendors(language),
+        "register": register.statement(language),
         "asks_consent": asks_consent,
         "previous": version.previous() if asks_consent else None,
         "retention": retention_periods(),

@@ -7,15 +7,11 @@ class ShippingConfig(AppConfig):
     verbose_name = _("出荷とラベル")
 
     def ready(self):
-        # The carriers of active label routines are entrusted parties (委託先): the
-        # policy lists them through its own hook (the policy app imports no app above it).
         from customers.admin import offer_list_action
         from customers.models import also_when_anonymising
-        from policy.vendors import offer_vendors
         from shipping.admin_actions import ADD_SHIPMENTS, gift_for_selected, ship_selected
-        from shipping.services import carriers_entrusted, forget_shipments
+        from shipping.services import forget_shipments
 
-        offer_vendors(carriers_entrusted)
         # "Ship the ticked customers" and "a gift for the ticked one" on the customer
         # list, through its hook.
         offer_list_action(ship_selected, ADD_SHIPMENTS)

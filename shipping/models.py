@@ -83,6 +83,16 @@ class LabelRoutine(models.Model):
     ordinary two-person export applies."""
 
     carrier = models.CharField(_("配送業者"), max_length=30, choices=CARRIER_CHOICES)
+    # The carrier's entry in the outsourcee register (policy.Outsourcee): approving a
+    # routine names it, adding it to the register when it is not there yet.
+    outsourcee = models.ForeignKey(
+        "policy.Outsourcee",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="label_routines",
+        verbose_name=_("委託先・提供先の登録簿"),
+    )
     # {category code: the 品名 printed on the box}; sensitive categories default to 日用品.
     descriptions = models.JSONField(_("品名"), default=dict)
     daily_cap = models.PositiveIntegerField(

@@ -30,7 +30,7 @@ from audit.actions import Action, Outcome
 from audit.ledger import record
 from customers import reading
 from customers.models import Category, Customer, Purchase
-from policy.vendors import Vendor
+from policy.models import Outsourcee
 from shipping import labels
 from shipping.carriers import LAYOUTS, Layout
 from shipping.models import LabelFile, LabelRoutine, Shipment
@@ -120,6 +120,7 @@ def approve_routine(
         LabelRoutine.objects.filter(carrier=carrier, active=True).update(active=False)
         routine = LabelRoutine.objects.create(
             carrier=carrier,
+            outsourcee=register_entry(layout),
             daily_cap=daily_cap,
             descriptions=wanted,
             sender_name=sender_name,
@@ -150,15 +151,43 @@ def end_routine(owner: User, routine: LabelRoutine, *, request: HttpRequest | No
         routine.active = False
         routine.save(update_fields=["active"])
         record(Action.LABEL_ROUTINE_END, request=request, actor=owner, target=routine)
+        # The carrier's last routine ended: the register (and so the policy) no longer
+        # lists it as in use, as the policy listed only active routines' carriers before.
+        entry = routine.outsourcee
+        if entry is not None and not entry.label_routines.filter(active=True).exists():
+            entry.in_use = False
+            entry.save(update_fields=["in_use", "updated_at"])
 
 
-def carriers_entrusted() -> list[Vendor]:
-    """The carriers of the active routines, as the policy's entrusted parties."""
-    codes = sorted(set(active_routines().values_list("carrier", flat=True)))
-    return [
-        Vendor(LAYOUTS[c].company_ja, LAYOUTS[c].company_en, "商品の配送", "delivering orders")
-        for c in codes
-    ]
+# What a label file gives the carrier (the recipient's name, address and phone).
+CARRIER_DATA_ITEMS = [
+    Outsourcee.DataItem.NAME,
+    Outsourcee.DataItem.ADDRESS,
+    Outsourcee.DataItem.PHONE,
+]
+
+
+def register_entry(layout: Layout) -> Outsourcee:
+    """The carrier's entry in the outsourcee register, which a label routine names: the
+    one the owner keeps for its layout, or a new one (entrusted, stored in Japan, terms
+    not yet checked) that the register page then asks the owner to check."""
+    entry = Outsourcee.objects.filter(carrier_code=layout.code).order_by("-in_use", "pk").first()
+    if entry is None:
+        return Outsourcee.objects.create(
+            name_ja=layout.company_ja,
+            name_en=layout.company_en,
+            service=Outsourcee.Service.CARRIER,
+            work_ja="商品の配送",
+            work_en="delivering orders",
+            data_items=list(CARRIER_DATA_ITEMS),
+            basis=Outsourcee.Basis.ENTRUSTMENT,
+            country="JP",
+            carrier_code=layout.code,
+        )
+    if not entry.in_use:
+        entry.in_use = True
+        entry.save(update_fields=["in_use", "updated_at"])
+    return entry
 
 
 def active_routines() -> QuerySet[LabelRoutine]:

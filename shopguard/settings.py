@@ -142,6 +142,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "vault.middleware.NoStoreMiddleware",
     "audit.middleware.CurrentRequestMiddleware",
+    # After sign-in and the admin's own gate's inputs (the session, the second factor).
+    "policy.middleware.HouseRulesMiddleware",
     # Inside the headers' middlewares above, so its refusal page carries them too.
     "accounts.middleware.BackOfficeNetworkMiddleware",
     "shopguard.errors.MethodNotAllowedPageMiddleware",
@@ -393,3 +395,8 @@ BACKUP_MAX_AGE_HOURS = envint("BACKUP_MAX_AGE_HOURS", 24)
 RETENTION_CUSTOMER_YEARS = envint("RETENTION_CUSTOMER_YEARS", 5)
 RETENTION_PURCHASE_YEARS = envint("RETENTION_PURCHASE_YEARS", 7)
 RETENTION_DATA_REQUEST_YEARS = envint("RETENTION_DATA_REQUEST_YEARS", 3)
+
+# Every person accepts the shop's house rules (policy.rules) again after this many days:
+# a year, as the PPC's guideline asks staff training to be repeated periodically, so a
+# rule forgotten since last year's reading is read again before customer pages open.
+RULES_ACCEPTANCE_DAYS = envint("RULES_ACCEPTANCE_DAYS", 365)

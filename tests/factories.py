@@ -25,13 +25,28 @@ PEOPLE = {
 }
 
 
-def make_person(username, role, password=PASSWORD, active=True):
-    """Create a user with exactly ``role`` (or none) and the shared test password."""
+def make_person(username, role, password=PASSWORD, active=True, accepted_rules=True):
+    """Create a user with exactly ``role`` (or none) and the shared test password, who
+    has accepted the house rules in force (``accepted_rules=False``: not yet, so the
+    customer pages show the rules first, policy.rules)."""
     user = get_user_model().objects.create_user(username=username, password=password)
     user.is_active = active
     user.save(update_fields=["is_active"])
     set_role(user, role)
+    if accepted_rules:
+        accept_house_rules(user)
     return user
+
+
+def accept_house_rules(user):
+    """Record that ``user`` accepted the house rules in force, as test set-up: the row
+    (recorded as a plain ``model.create``), not the person's own ``rules.accept`` act, so
+    a test of someone's ledger entries sees only what the test made them do."""
+    from policy.models import HouseRulesVersion, RulesAcceptance
+
+    version = HouseRulesVersion.objects.in_force()
+    if version is not None:
+        RulesAcceptance.objects.create(person=user, version=version)
 
 
 def make_people():

@@ -39,6 +39,13 @@ def third_party_added(draft):
     return with_article(draft, 4, body_ja=body)
 
 
+def in_english_too(draft, number, line):
+    """``draft`` with ``line`` added to article ``number``'s English as well: a version
+    whose two languages list different items is not published (test_language_gaps)."""
+    article = next(a for a in draft.articles if a["number"] == number)
+    return with_article(draft, number, body_en=article["body_en"] + "\n" + line)
+
+
 def reworded(draft):
     body = draft.articles[2]["body_ja"].replace("催し物のご案内", "催し物のお知らせ")
     return with_article(draft, 3, body_ja=body)
@@ -112,6 +119,7 @@ def test_keeping_the_box_ticked_saves_a_material_change(owner, draft):
 
 def test_publishing_an_unticked_new_purpose_needs_the_confirmation(owner, draft):
     draft = purpose_added(draft)  # saved directly: the box is still off
+    draft = in_english_too(draft, 3, "(5) developing new products with partners.")
     page = owner.get(publish_url(draft))
     assert PROMPT in page.text
     response = owner.post(publish_url(draft), publish_data())
@@ -126,6 +134,7 @@ def test_publishing_an_unticked_new_purpose_needs_the_confirmation(owner, draft)
 
 def test_a_ticked_material_change_publishes_without_a_further_question(owner, draft):
     draft = third_party_added(draft)
+    draft = in_english_too(draft, 4, "(6) when we give it to our partner, Mihon K.K.")
     draft.material_change = True
     draft.save()
     response = owner.post(publish_url(draft), publish_data())

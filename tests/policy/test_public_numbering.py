@@ -49,6 +49,9 @@ def publish_through_the_admin(client, draft):
 def test_the_public_page_shows_the_numbers_of_the_approved_diff(client, people, version1, items):
     draft = version1.new_draft(people.alice)
     draft.articles[6]["body_ja"] += "\n\n次の事項を追加します。\n" + "\n".join(items)
+    # The same items in English (a version's two languages list the same numbers).
+    english = [f"({body_blocks(item)[0]['items'][0]['number']}) item" for item in items]
+    draft.articles[6]["body_en"] += "\n\nWe add the following.\n" + "\n".join(english)
     draft.change_summary_ja = "第7条に項目を追加しました。"
     draft.save()
     signed_in(client, people.alice, reauthenticated=True)

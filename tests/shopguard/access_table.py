@@ -139,6 +139,14 @@ ADMIN_MODELS = {
     "policy.policyversion": Model(view=[OWNER], change=[OWNER], outcomes={"change": (200, 403)}),
     "policy.consentrecord": Model(view=[OWNER], add=[OWNER]),
     "policy.thirdpartyprovision": Model(view=[OWNER], add=[OWNER], change=[OWNER]),
+    # The house rules: drafts from the version in force (new-draft); version 1 is published.
+    "policy.houserulesversion": Model(
+        view=[OWNER], change=[OWNER], outcomes={"change": (200, 403)}
+    ),
+    # Acceptances are evidence, made only by each person on the rules page.
+    "policy.rulesacceptance": Model(view=[OWNER]),
+    # The outsourcee register: the owner's; an entry no longer used is unticked, not deleted.
+    "policy.outsourcee": Model(view=[OWNER], add=[OWNER], change=[OWNER]),
     "datarequests.datarequest": Model(
         view=[OWNER, MANAGER], change=[OWNER, MANAGER], outcomes={"change": (200, REDIRECT)}
     ),
@@ -233,6 +241,10 @@ VIEWS = {
     "admin:policy_policyversion_new_draft_from": expect(405, REDIRECT, who=[OWNER]),
     "admin:policy_policyversion_publish": expect(REAUTH, who=[OWNER]),
     "admin:policy_policyversion_pending_consent": expect(200, who=[OWNER]),
+    "admin:policy_houserulesversion_new_draft": expect(405, REDIRECT, who=[OWNER]),
+    "admin:policy_houserulesversion_publish": expect(REAUTH, who=[OWNER]),
+    # Every person reads the house rules; an empty POST (no box ticked) is refused.
+    "policy:house_rules": expect(200, 400),
     "admin:datarequests_datarequest_advance": expect(405, REDIRECT, who=[OWNER, MANAGER]),
     "admin:datarequests_datarequest_refuse": expect(200, who=[OWNER, MANAGER]),
     # Erasing a deletion or stop-of-use request's customer: the owner's, after
@@ -313,6 +325,14 @@ def sample_policy(model_name):
             return models.ShopProfile.objects.get()
         if model_name == "policyversion":
             return models.PolicyVersion.objects.get(number=1)
+        if model_name == "houserulesversion":
+            return models.HouseRulesVersion.objects.get(number=1)
+        if model_name == "rulesacceptance":
+            return models.RulesAcceptance.objects.filter(person=people.alice).first()
+        if model_name == "outsourcee":
+            return models.Outsourcee.objects.create(
+                name_ja="見本配送", name_en="Mihon", service="carrier", basis="entrustment"
+            )
         customer = sample_customer(people)
         if model_name == "consentrecord":
             version = models.PolicyVersion.objects.get(number=1)
@@ -377,6 +397,9 @@ OBJECTS = {
     "policy.policyversion": sample_policy("policyversion"),
     "policy.consentrecord": sample_policy("consentrecord"),
     "policy.thirdpartyprovision": sample_policy("thirdpartyprovision"),
+    "policy.houserulesversion": sample_policy("houserulesversion"),
+    "policy.rulesacceptance": sample_policy("rulesacceptance"),
+    "policy.outsourcee": sample_policy("outsourcee"),
     "datarequests.datarequest": sample_data_request,
     # model label -> factory(people) returning the sample object of that model's URLs
     "auth.user": lambda people: people.carol,

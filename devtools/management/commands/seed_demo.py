@@ -12,17 +12,75 @@ import time
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.roles import set_role
 from audit import ledger
 from audit.actions import Action
 from customers.models import Customer, Purchase
 from devtools.demo import seed_customers
+from policy.models import HouseRulesVersion, Outsourcee
+from policy.rules import acceptance_due
+from policy.services import accept_rules
 from shipping.models import Shipment
 from upkeep import identity
 from vault.roles import ROLES
 
 DEMO_USERS = {role: f"demo-{role}" for role in ROLES}
+# Made-up services, one per kind a small shop uses (docs/owner-guide.md, 19).
+DEMO_REGISTER = [
+    {
+        "name_ja": "見本ホスティング株式会社",
+        "name_en": "Mihon Hosting K.K.",
+        "service": "hosting",
+        "work_ja": "ShopGuard のサーバーとバックアップの保管",
+        "work_en": "running ShopGuard's server and keeping its backups",
+        "data_items": ["name", "gender", "address", "phone", "email", "purchases"],
+        "basis": "entrustment",
+        "country": "JP",
+    },
+    {
+        "name_ja": "見本ペイメント株式会社",
+        "name_en": "Mihon Payment K.K.",
+        "service": "payment",
+        "work_ja": "クレジットカード決済",
+        "work_en": "card payments",
+        "data_items": ["name", "email", "card_token"],
+        "basis": "entrustment",
+        "country": "JP",
+    },
+    {
+        "name_ja": "ヤマト運輸株式会社",
+        "name_en": "Yamato Transport Co., Ltd.",
+        "service": "carrier",
+        "work_ja": "商品の配送",
+        "work_en": "delivering orders",
+        "data_items": ["name", "address", "phone"],
+        "basis": "entrustment",
+        "country": "JP",
+        "carrier_code": "yamato_b2",
+    },
+    {
+        "name_ja": "サンプルメール社",
+        "name_en": "Sample Mail Inc.",
+        "service": "mail",
+        "work_ja": "お知らせメールの配信",
+        "work_en": "sending our mail",
+        "data_items": ["name", "email"],
+        "basis": "entrustment",
+        "country": "US",
+    },
+    {
+        "name_ja": "サンプルショップ・プラットフォーム社",
+        "name_en": "Sample Shop Platform Inc.",
+        "service": "platform",
+        "work_ja": "ネットショップの運営（注文の受付）",
+        "work_en": "running our online shop (taking orders)",
+        "data_items": ["name", "address", "phone", "email", "purchases"],
+        "basis": "entrustment",
+        "country": "CA",
+    },
+]
 # Boxes waiting for today's label file: enough to show the label work, under any cap.
 DEMO_SHIPMENTS = 12
 
@@ -53,6 +111,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         real = identity.holds_real_customers()
         self.seed_sign_ins()
+        self.seed_register()
         self.seed_customers(customers)
         self.seed_shipments(min(customers, DEMO_SHIPMENTS))
         if not real:
@@ -69,7 +128,26 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
             set_role(user, role)
+            self.accept_house_rules(user)
         self.stdout.write(f"Demo sign-ins created for: {', '.join(DEMO_USERS.values())}")
+
+    def accept_house_rules(self, user):
+        """The demo people have read the house rules in force (a real person accepts them
+        on the rules page before their first customer page: policy.rules)."""
+        version = HouseRulesVersion.objects.in_force()
+        if version is not None and acceptance_due(user):
+            accept_rules(user, version)
+
+    def seed_register(self):
+        """The demo shop's outsourcee register: made-up companies of each kind, one of
+        them abroad, so the policy's statement of foreign countries has something to say."""
+        if Outsourcee.objects.exists():
+            return
+        today = timezone.localdate()
+        # In one query, like the demo customers (demo data, not the owner's own work).
+        Outsourcee.objects.bulk_create(
+            Outsourcee(terms_checked_on=today, **entry) for entry in DEMO_REGISTER
+        )
 
     def seed_customers(self, count):
         if not count:
