@@ -46,6 +46,7 @@ ALLOWED = {
         "datarequests",
         "exports",
         "incidents",
+        "policy",
         "upkeep",
         "shipping",
     },
