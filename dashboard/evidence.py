@@ -1,7 +1,7 @@
 """The evidence page's items and their verdicts, derived from the shop's live state.
 
-Every item of the checklists a small Japanese shop is asked for (docs/owner-guide.md,
-"証跡のページ"; the list is /work/shared/reference/checklists.md's) is one row of
+Every item of the checklists a small Japanese shop is asked for (issue #27; the owner's
+guide, chapter 18) is one row of
 ``ITEMS``: its id, its checklist, its text, the fact function that reads the live state
 and returns a ``Finding`` (verdict, evidence, link), and what to do when it is not met.
 The fact functions share one ``State``, which reads each fact once per page: settings,

@@ -25,7 +25,6 @@ from upkeep.models import SecurityCheck
 PAGE = "/admin/evidence/"
 PRINT = "/admin/evidence/print/"
 PACK = "/admin/evidence/pack/"
-CHECKLIST = "/work/shared/reference/checklists.md"
 
 TWO_FACTOR_ITEMS = ("ipa-10", "card-3", "ppc-tech-auth")
 
