@@ -30,6 +30,7 @@ from audit.actions import Action
 from audit.alerts import RECEIVE_ALERTS, open_alerts
 from customers.fields import FIELDS
 from customers.models import Customer
+from dashboard.home import show_date, show_datetime
 from dashboard.models import Statement
 from datarequests.models import DataRequest
 from exports.services import downloads_since
@@ -40,6 +41,7 @@ from upkeep.models import DatabaseRole, SecurityCheck
 from vault import keys
 from vault.access import holders
 from vault.encryption import current_key_id
+from vault.roles import ROLE_LABELS
 
 # A verification older than a week is stale (the home page's VERIFY_MAX_AGE says why).
 VERIFY_MAX_AGE = timedelta(days=7)
@@ -221,18 +223,6 @@ def _register_link():
     return _link("admin:upkeep_securitycheck_changelist", _("診断と更新の記録を開く"))
 
 
-def _when(moment):
-    from dashboard.home import show_datetime
-
-    return show_datetime(moment)
-
-
-def _day(day):
-    from dashboard.home import show_date
-
-    return show_date(day)
-
-
 def two_factor_fact(state):
     covered, total, missing = state.two_factor
     evidence = _("%(covered)s人／%(total)s人が二要素認証を設定済み。") % {
@@ -241,10 +231,12 @@ def two_factor_fact(state):
     }
     verdict = Verdict.MET
     if missing:
-        evidence += _("未設定: %(names)s。") % {"names": _("、").join(missing)}
+        evidence += " " + _("未設定: %(names)s。") % {"names": _("、").join(missing)}
         verdict = Verdict.NOT_MET
     if not settings.SHOPGUARD_REQUIRE_2FA:
-        evidence += _("SHOPGUARD_REQUIRE_2FA が off で、サインインに二要素認証を求めていません。")
+        evidence += " " + _(
+            "SHOPGUARD_REQUIRE_2FA が off で、サインインに二要素認証を求めていません。"
+        )
         verdict = Verdict.NOT_MET
     return Finding(verdict, evidence, *_people_link())
 
@@ -279,7 +271,7 @@ def sign_in_registration_fact(state):
         "利用者は招待だけで加わり、メールアドレスや役割の変更には再認証が要ります"
         "（お客様のアカウントはショップのプラットフォーム側）。"
     )
-    return Finding(found.verdict, found.evidence + how, found.link, found.link_text)
+    return Finding(found.verdict, found.evidence + " " + how, found.link, found.link_text)
 
 
 def https_fact(state):
@@ -306,17 +298,17 @@ def admin_access_fact(state):
     accounts = _("一人ひとりのアカウントと役割、パスワードは%(hasher)sで保存。") % {
         "hasher": settings.PASSWORD_HASHERS[0].rsplit(".", 1)[-1].replace("PasswordHasher", "")
     }
-    return Finding(networks.verdict, networks.evidence + accounts)
+    return Finding(networks.verdict, networks.evidence + " " + accounts)
 
 
 def account_notice_fact(state):
     backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
     evidence = _("パスワードや役割などアカウントの変更は、本人とオーナーにメールで知らせます。")
     if backend == "smtp":
-        return Finding(Verdict.MET, evidence + _("メールの送信: SMTP。"))
-    evidence += _("メールは送られていません（EMAIL_URL が未設定、送信方法: %(backend)s）。") % {
-        "backend": backend
-    }
+        return Finding(Verdict.MET, evidence + " " + _("メールの送信: SMTP。"))
+    evidence += " " + _(
+        "メールは送られていません（EMAIL_URL が未設定、送信方法: %(backend)s）。"
+    ) % {"backend": backend}
     return Finding(Verdict.PARTLY, evidence)
 
 
@@ -325,7 +317,7 @@ def ledger_fact(state):
     link = _upkeep_link()
     if entry is None:
         return Finding(Verdict.NOT_MET, _("監査記録の改ざん検査の記録がありません。"), *link)
-    when = _when(entry.created_at)
+    when = show_datetime(entry.created_at)
     if not entry.detail.get("intact"):
         evidence = _("%(when)s の改ざん検査で異常が見つかりました。") % {"when": when}
         return Finding(Verdict.NOT_MET, evidence, *link)
@@ -334,7 +326,7 @@ def ledger_fact(state):
         "head": entry.detail.get("head_seq"),
     }
     if state.now - entry.created_at > VERIFY_MAX_AGE:
-        return Finding(Verdict.PARTLY, evidence + _("1週間以上検査していません。"), *link)
+        return Finding(Verdict.PARTLY, evidence + " " + _("1週間以上検査していません。"), *link)
     return Finding(Verdict.MET, evidence, *link)
 
 
@@ -364,10 +356,10 @@ def backup_fact(state):
     entry = state.backup
     if entry is None:
         return Finding(Verdict.NOT_MET, _("バックアップの記録がありません。"), *link)
-    evidence = _("最後の暗号化バックアップ: %(when)s。") % {"when": _when(entry.created_at)}
+    evidence = _("最後の暗号化バックアップ: %(when)s。") % {"when": show_datetime(entry.created_at)}
     hours = settings.BACKUP_MAX_AGE_HOURS
     if state.now - entry.created_at > timedelta(hours=hours):
-        evidence += _("%(hours)s時間以上バックアップがありません。") % {"hours": hours}
+        evidence += " " + _("%(hours)s時間以上バックアップがありません。") % {"hours": hours}
         return Finding(Verdict.PARTLY, evidence, *link)
     return Finding(Verdict.MET, evidence, *link)
 
@@ -386,10 +378,10 @@ def job_fact(state, name):
         return Finding(Verdict.NOT_MET, evidence, *link)
     evidence = _("%(job)s: 最後の成功 %(when)s。") % {
         "job": job.label,
-        "when": _when(job.last_succeeded),
+        "when": show_datetime(job.last_succeeded),
     }
     if job.overdue or job.last_failed:
-        return Finding(Verdict.NOT_MET, evidence + _("予定どおり動いていません。"), *link)
+        return Finding(Verdict.NOT_MET, evidence + " " + _("予定どおり動いていません。"), *link)
     return Finding(Verdict.MET, evidence, *link)
 
 
@@ -399,7 +391,7 @@ def retention_fact(state):
         "customers": settings.RETENTION_CUSTOMER_YEARS,
         "purchases": settings.RETENTION_PURCHASE_YEARS,
     }
-    return Finding(found.verdict, periods + found.evidence, found.link, found.link_text)
+    return Finding(found.verdict, periods + " " + found.evidence, found.link, found.link_text)
 
 
 def _check_fact(state, kind, overdue_verdict):
@@ -407,17 +399,17 @@ def _check_fact(state, kind, overdue_verdict):
     link = _register_link()
     label = SecurityCheck.Kind(kind).label
     if found.last is None:
-        return Finding(Verdict.NOT_MET, _("%(kind)s の記録がありません。") % {"kind": label}, *link)
+        return Finding(Verdict.NOT_MET, _("%(kind)s: 記録がありません。") % {"kind": label}, *link)
     evidence = _("最後の%(kind)s: %(day)s（%(by)s）。次の予定: %(due)s。") % {
         "kind": label,
-        "day": _day(found.last.done_on),
+        "day": show_date(found.last.done_on),
         "by": found.last.done_by,
-        "due": _day(found.due),
+        "due": show_date(found.due),
     }
     if found.state == security_checks.OVERDUE:
-        return Finding(overdue_verdict, evidence + _("予定を過ぎています。"), *link)
+        return Finding(overdue_verdict, evidence + " " + _("予定を過ぎています。"), *link)
     if found.open_findings:
-        return Finding(Verdict.PARTLY, evidence + _("直していない指摘があります。"), *link)
+        return Finding(Verdict.PARTLY, evidence + " " + _("直していない指摘があります。"), *link)
     return Finding(Verdict.MET, evidence, *link)
 
 
@@ -459,7 +451,7 @@ def policy_fact(state):
         return Finding(Verdict.NOT_MET, _("公開しているプライバシーポリシーがありません。"), *link)
     evidence = _("プライバシーポリシー第%(number)s版（%(day)s 施行）を公開しています。") % {
         "number": version.number,
-        "day": _day(version.effective_date) if version.effective_date else "—",
+        "day": show_date(version.effective_date) if version.effective_date else "—",
     }
     return Finding(Verdict.MET, evidence, *link)
 
@@ -467,17 +459,22 @@ def policy_fact(state):
 def consent_fact(state):
     found = policy_fact(state)
     count = ConsentRecord.objects.count()
-    evidence = found.evidence + _("同意の記録: %(count)s件。") % {"count": count}
+    evidence = found.evidence + " " + _("同意の記録: %(count)s件。") % {"count": count}
     return Finding(found.verdict, evidence, found.link, found.link_text)
 
 
 def data_requests_fact(state):
     found = policy_fact(state)
     overdue = state.overdue_data_requests
-    evidence = found.evidence + _(
-        "お客様からの開示・訂正・利用停止・削除・提供停止の請求を受け付けています。"
-        "期限を過ぎた請求: %(overdue)s件。"
-    ) % {"overdue": overdue}
+    evidence = (
+        found.evidence
+        + " "
+        + _(
+            "お客様からの開示・訂正・利用停止・削除・提供停止の請求を受け付けています。"
+            "期限を過ぎた請求: %(overdue)s件。"
+        )
+        % {"overdue": overdue}
+    )
     verdict = weakest(found.verdict, Verdict.PARTLY if overdue else Verdict.MET)
     return Finding(verdict, evidence, found.link, found.link_text)
 
@@ -500,8 +497,6 @@ def responsible_fact(state):
 
 def access_control_fact(state):
     counts, uncovered = state.revealers
-    from vault.roles import ROLE_LABELS
-
     evidence = _("個人情報を表示できる人: %(roles)s。スタッフの表示は1時間あたりの上限つき。") % {
         "roles": _("、").join(
             _("%(role)s %(count)s人") % {"role": ROLE_LABELS[role], "count": n}
@@ -509,7 +504,7 @@ def access_control_fact(state):
         )
     }
     if uncovered:
-        evidence += _("うち%(count)s人は二要素認証が未設定。") % {"count": uncovered}
+        evidence += " " + _("うち%(count)s人は二要素認証が未設定。") % {"count": uncovered}
         return Finding(Verdict.PARTLY, evidence, *_people_link())
     return Finding(Verdict.MET, evidence, *_people_link())
 
@@ -522,9 +517,9 @@ def encryption_at_rest_fact(state):
     made = keys.key_date(current_key_id())
     evidence = _("個人情報は項目ごとに AES-256-GCM で暗号化して保存。")
     if made is None:
-        return Finding(Verdict.MET, evidence + _("暗号化の鍵の作成日は不明。"))
+        return Finding(Verdict.MET, evidence + " " + _("暗号化の鍵の作成日は不明。"))
     age = (state.today - made).days
-    evidence += _("暗号化の鍵は%(days)s日前のもの。") % {"days": age}
+    evidence += " " + _("暗号化の鍵は%(days)s日前のもの。") % {"days": age}
     fresh = timedelta(days=age) <= KEY_MAX_AGE
     link = reverse("upkeep:status") + "#keys", _("鍵の状況を開く")
     return Finding(Verdict.MET if fresh else Verdict.PARTLY, evidence, *link)
@@ -578,8 +573,8 @@ def small_business_fact(state):
         "people": people,
     }
     if customers <= SMALL_BUSINESS_PERSONS and people <= SMALL_BUSINESS_STAFF:
-        return Finding(Verdict.MET, evidence + _("中小規模事業者の手法例が使えます。"))
-    return Finding(Verdict.PARTLY, evidence + _("中小規模事業者の範囲を超えています。"))
+        return Finding(Verdict.MET, evidence + " " + _("中小規模事業者の手法例が使えます。"))
+    return Finding(Verdict.PARTLY, evidence + " " + _("中小規模事業者の範囲を超えています。"))
 
 
 def test_data_apart_fact(state):
@@ -590,7 +585,7 @@ def test_data_apart_fact(state):
         "置き換えて作ります。"
     ) % {"kind": kind}
     if settings.DEBUG:
-        return Finding(Verdict.PARTLY, evidence + _("DEBUG が on です。"))
+        return Finding(Verdict.PARTLY, evidence + " " + _("DEBUG が on です。"))
     return Finding(Verdict.MET, evidence)
 
 
@@ -621,7 +616,7 @@ def stated(state, item_id):
     }[statement.answer]
     evidence = _("%(who)s が確認（%(when)s、記録: %(by)s）。") % {
         "who": statement.stated_by,
-        "when": _when(statement.recorded_at),
+        "when": show_datetime(statement.recorded_at),
         "by": statement.recorded_by.get_username(),
     }
     if statement.note:

@@ -31,6 +31,7 @@ from django.db.models import Sum
 from audit.actions import Action
 from audit.checkpoint import fingerprint, signing_key
 from audit.models import AuditDay
+from vault.spreadsheet import safe_cell
 
 MANIFEST = "MANIFEST.sha256"
 SIGNATURE = "MANIFEST.sig"
@@ -82,7 +83,8 @@ def ledger_summary(period: Period) -> str:
     labels = dict(Action.choices)
     for row in rows:
         label = str(labels.get(row["action"], ""))
-        writer.writerow([row["action"], label, row["outcome"], row["entries"]])
+        cells = [row["action"], label, row["outcome"], row["entries"]]
+        writer.writerow([safe_cell(cell) for cell in cells])
     return out.getvalue()
 
 

@@ -327,6 +327,15 @@ def test_an_edited_file_or_manifest_fails_the_check(client, people, tmp_path, na
     assert stopped.value.code == 1
 
 
+def test_the_ledger_summary_keeps_a_formula_as_text(db):
+    from audit.models import AuditDay
+
+    day = timezone.localdate()
+    AuditDay.objects.create(day=day, action="=HYPERLINK(1)", outcome="ok", entries=2)
+    summary = pack.ledger_summary(pack.Period(day, day))
+    assert "'=HYPERLINK(1),,ok,2" in summary
+
+
 def test_a_pack_signed_by_another_key_fails_under_the_shops_key(client, people):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
