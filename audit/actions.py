@@ -102,6 +102,10 @@ class Action(models.TextChoices):
     BACKUP_RESTORED = "backup.restored", _("バックアップからの復元")
     JOB_RUN = "job.run", _("定期処理の実行")
     RETENTION_APPLIED = "retention.applied", _("保存期間を過ぎたデータの削除")
+    SECURITY_CHECK_RECORD = "security_check.record", _("脆弱性診断・ソフトウェア更新の記録")
+    # The evidence page (dashboard): what only a person knows, and the signed pack
+    EVIDENCE_STATEMENT = "evidence.statement", _("確認事項の記録")
+    EVIDENCE_PACK = "evidence.pack", _("証跡パッケージのダウンロード")
     # Saves without an entry of their own (audit.changes). model.access was written only
     # by the change capture before it (django-auditlog); kept so old entries read.
     MODEL_CREATE = "model.create", _("データの作成")

@@ -29,7 +29,8 @@ from exports.services import downloads_since, pending_for
 from incidents.deadlines import open_deadlines
 from policy.rules import people_without_acceptance
 from shipping.services import label_work_today
-from upkeep import schedule
+from upkeep import schedule, security_checks
+from upkeep.models import SecurityCheck
 from vault import keys, limits
 from vault.encryption import current_key_id
 from vault.roles import ROLE_LABELS
@@ -84,6 +85,8 @@ def dashboard_for(request):
         # The shop's posture names people (two-factor): it is part of reviewing the ledger.
         context["posture"] = posture_checks(user)
         context["ledger_url"] = reverse("admin:audit_auditentry_changelist")
+    if user.has_perm("dashboard.view_evidence"):
+        context["evidence_url"] = reverse("dashboard:evidence")
     if user.has_perm("exports.view_takeout_ledger"):
         context["takeout_url"] = reverse("exports:ledger")
     elif user.has_perm("exports.view_exportrequest"):
@@ -150,6 +153,7 @@ def posture_checks(user=None):
         verification_check(),
         backup_check(),
         jobs_check(),
+        *security_check_reminders(),
         exports_check(),
     ]
     for check in checks:
@@ -329,6 +333,32 @@ def jobs_check():
     if unset:
         finding += " " + _("未設定: %(names)s") % {"names": _("、").join(unset)}
     return Check(LOST_DEVICE, _("定期処理"), finding, not late and not unset, UPKEEP)
+
+
+def security_check_reminders(today=None):
+    """The next vulnerability diagnosis and software update (upkeep's register): a
+    reminder when one is due within ``SECURITY_CHECK_REMINDER_DAYS``, overdue or never
+    recorded."""
+    link = reverse("admin:upkeep_securitycheck_changelist"), _("診断と更新の記録を開く")
+    checks = []
+    for found in security_checks.next_checks(today):
+        subject = SecurityCheck.Kind(found.kind).label
+        if found.last is None:
+            finding = _("記録がありません")
+        else:
+            finding = _("最後: %(day)s、次の予定: %(due)s") % {
+                "day": show_date(found.last.done_on),
+                "due": show_date(found.due),
+            }
+            if found.state == security_checks.OVERDUE:
+                finding += " " + _("予定を過ぎています")
+            elif found.state == security_checks.SOON:
+                finding += " " + _("まもなく予定日です")
+            if found.open_findings:
+                finding += " " + _("直していない指摘があります")
+        ok = found.state == security_checks.OK and not found.open_findings
+        checks.append(Check(OUTSIDER, subject, finding, ok, *link))
+    return checks
 
 
 def exports_check():

@@ -400,3 +400,11 @@ RETENTION_DATA_REQUEST_YEARS = envint("RETENTION_DATA_REQUEST_YEARS", 3)
 # a year, as the PPC's guideline asks staff training to be repeated periodically, so a
 # rule forgotten since last year's reading is read again before customer pages open.
 RULES_ACCEPTANCE_DAYS = envint("RULES_ACCEPTANCE_DAYS", 365)
+# The register of vulnerability diagnoses and software updates (upkeep/security_checks.py;
+# the evidence page and the home page's reminder). A diagnosis once a year: the card-security
+# guideline asks for a periodic one, and a small shop's site changes within a year. Servers'
+# and the office PC's updates once a month: vendors publish security fixes monthly.
+SECURITY_DIAGNOSIS_INTERVAL_DAYS = envint("SECURITY_DIAGNOSIS_INTERVAL_DAYS", 365)
+SECURITY_PATCH_INTERVAL_DAYS = envint("SECURITY_PATCH_INTERVAL_DAYS", 31)
+# The reminder shows this many days before the next one is due.
+SECURITY_CHECK_REMINDER_DAYS = envint("SECURITY_CHECK_REMINDER_DAYS", 14)

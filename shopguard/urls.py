@@ -35,6 +35,7 @@ urlpatterns = [
     path("admin/upkeep/", include("upkeep.urls")),
     path("admin/shipping/", include("shipping.urls")),
     path("admin/policy/", include("policy.staff_urls")),
+    path("admin/evidence/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("privacy/requests/", include("datarequests.urls")),

@@ -3,6 +3,7 @@
 Every run is also a ``job.run`` ledger entry; this table only answers "is it due?" and
 "is it running?" in one small query."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -46,3 +47,58 @@ class DatabaseRole(models.Model):
 
     def __str__(self):
         return self.kind
+
+
+class SecurityCheck(models.Model):
+    """One vulnerability diagnosis of the site, or one round of software updates on the
+    server and the office PCs: what the app cannot measure itself, so the owner records
+    it (the IPA EC-site guideline Nos. 2 and 3; the card-security guideline's periodic
+    diagnosis). The evidence page and the home page's reminder read the newest of each
+    kind (``upkeep.security_checks``)."""
+
+    class Kind(models.TextChoices):
+        DIAGNOSIS = "diagnosis", _("脆弱性診断")
+        PATCHES = "patches", _("ソフトウェアの更新")
+
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    done_on = models.DateField(_("実施日"))
+    done_by = models.CharField(
+        _("実施者"), max_length=200, help_text=_("診断した会社や、更新した人の名前")
+    )
+    findings = models.TextField(
+        _("指摘事項・内容"),
+        blank=True,
+        help_text=_(
+            "診断で見つかったこと（直すべきことがなければ空のまま）。顧客の情報は書かないでください。"
+        ),
+    )
+    fixed_on = models.DateField(
+        _("対応完了日"),
+        null=True,
+        blank=True,
+        help_text=_("指摘事項をすべて直した日。"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("記録した人"),
+    )
+    recorded_at = models.DateTimeField(_("記録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("脆弱性診断・ソフトウェア更新の記録")
+        verbose_name_plural = _("脆弱性診断・ソフトウェア更新の記録")
+        # A record is evidence: corrected (a finding fixed), never deleted.
+        default_permissions = ("view", "add", "change")
+        ordering = ["-done_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.done_on}"
+
+    @property
+    def open_findings(self):
+        """Findings written down and not yet fixed."""
+        return bool(self.findings.strip()) and self.fixed_on is None

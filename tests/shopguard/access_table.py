@@ -152,6 +152,8 @@ ADMIN_MODELS = {
     ),
     # Incidents: the owner works them, the auditor reads them; nobody deletes evidence.
     "incidents.incident": Model(view=[OWNER, AUDITOR], add=[OWNER], change=[OWNER]),
+    # The register of diagnoses and updates: the owner records, the auditor reads.
+    "upkeep.securitycheck": Model(view=[OWNER, AUDITOR], add=[OWNER], change=[OWNER]),
 }
 
 VIEWS = {
@@ -204,6 +206,12 @@ VIEWS = {
     # Running the shop: jobs, backups and the ledger verification, for who reads the ledger.
     "upkeep:status": expect(200, who=[OWNER, AUDITOR]),
     "upkeep:verify": expect(405, REDIRECT, who=[OWNER, AUDITOR]),
+    # The evidence page, its print view and its signed pack: read by owner and auditor;
+    # what only a person knows is recorded by the owner (an empty form: back to the page).
+    "dashboard:evidence": expect(200, 405, who=[OWNER, AUDITOR]),
+    "dashboard:evidence_print": expect(200, 405, who=[OWNER, AUDITOR]),
+    "dashboard:evidence_pack": expect(200, 405, who=[OWNER, AUDITOR]),
+    "dashboard:statement": expect(405, REDIRECT, who=[OWNER]),
     "exports:list": expect(200, who=[OWNER, MANAGER]),
     "exports:new": expect(REAUTH, who=[OWNER, MANAGER]),
     "exports:detail": expect(200, who=[OWNER, MANAGER]),
@@ -406,7 +414,18 @@ OBJECTS = {
     "audit.auditentry": lambda people: ledger_entry(people),
     "audit.alert": lambda people: sample_alert(people),
     "incidents.incident": lambda people: sample_incident(people),
+    "upkeep.securitycheck": lambda people: sample_security_check(people),
 }
+
+
+def sample_security_check(people):
+    from django.utils import timezone
+
+    from upkeep.models import SecurityCheck
+
+    return SecurityCheck.objects.create(
+        kind="diagnosis", done_on=timezone.localdate(), done_by="見本の診断会社"
+    )
 
 
 def sample_incident(people):
@@ -443,6 +462,7 @@ SAMPLES = {
     "seq": lambda context: str(ledger_entry(context.people).seq),
     "alert_id": lambda context: str(sample_alert(context.people).pk),
     "shipment_id": lambda context: str(sample_gift(context.people).pk),
+    "item_id": lambda context: "card-10",  # an evidence item only a person knows
 }
 
 

@@ -87,7 +87,7 @@ def test_the_archive_holds_the_dump_checkpoints_and_manifest_never_the_keys(
     assert names == {MANIFEST, CHECKPOINTS, manifest["database"]["member"]}
     assert manifest["counts"]["customers"] == 3
     assert manifest["engine"] == connection.vendor
-    assert manifest["schema"]["upkeep"] == "0001_jobs_and_database_role"
+    assert manifest["schema"]["upkeep"] == "0002_security_checks"
     assert "shopguard-audit-checkpoint" in checkpoints
     raw = path.read_bytes()
     assert raw.startswith(b"age-encryption.org/v1")

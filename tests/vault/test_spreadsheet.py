@@ -34,7 +34,7 @@ def test_it_writes_lists_as_json_and_none_as_empty():
 def test_every_csv_the_app_writes_goes_through_the_guard():
     """Each CSV writer is listed here, calls safe_cell (or safe_text_cells), and has its
     own formula test (tests/exports/test_exports.py, tests/audit/test_ledger_csv.py,
-    tests/shipping/test_carriers.py)."""
+    tests/shipping/test_carriers.py, tests/dashboard/test_evidence.py)."""
     root = Path(__file__).resolve().parents[2]
     sources = [
         path
@@ -48,6 +48,7 @@ def test_every_csv_the_app_writes_goes_through_the_guard():
     )
     assert writers == [
         "audit/admin.py",
+        "dashboard/pack.py",
         "exports/archive.py",
         "exports/takeout.py",
         "shipping/services.py",
