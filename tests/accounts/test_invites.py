@@ -200,3 +200,19 @@ def test_a_re_sent_invite_makes_every_earlier_link_invalid_at_once(
     # The re-sends are recorded as invitations sent, not as bare password changes.
     assert AuditEntry.objects.filter(action="account.invite_send").count() == 3
     assert not AuditEntry.objects.filter(action="model.update", target_id=str(grace.pk)).exists()
+
+
+def test_the_invite_pages_show_no_menu_to_the_person_not_signed_in_yet(
+    client, people, django_capture_on_commit_callbacks
+):
+    invite(client, people, django_capture_on_commit_callbacks)
+    link = the_link()
+    form = client.get(client.get(link)["Location"])
+    client.post(form.request["PATH_INFO"], {"new_password1": CHOSEN, "new_password2": CHOSEN})
+    refused = client.get(link)
+
+    for page in (form, refused):
+        assert page.status_code in (200, 410)
+        # The admin's side menu would only say 「表示または変更のためのパーミッションがありません」.
+        assert 'id="nav-sidebar"' not in page.text and "パーミッション" not in page.text
+    assert 'name="new_password1"' in form.text and "すでに使われています" in refused.text
