@@ -107,6 +107,12 @@ def _mail(address, facts):
             )
             % facts
         )
+        if settings.SHOPGUARD_BACKOFFICE_NETWORKS:
+            # Read at home, the link would meet the network refusal without this warning.
+            body += "\n\n" + _(
+                "このリンクは、店舗の事務所など、店舗が管理画面を許可した場所のネットワークから"
+                "だけ開けます。"
+            )
     send_mail(subject, body, None, [address])
 
 

@@ -216,3 +216,22 @@ def test_the_invite_pages_show_no_menu_to_the_person_not_signed_in_yet(
         # The admin's side menu would only say 「表示または変更のためのパーミッションがありません」.
         assert 'id="nav-sidebar"' not in page.text and "パーミッション" not in page.text
     assert 'name="new_password1"' in form.text and "すでに使われています" in refused.text
+
+
+@pytest.mark.parametrize("networks", [["192.0.2.0/24"], []])
+def test_the_invite_mail_says_where_the_link_opens_when_the_back_office_is_limited(
+    client, people, django_capture_on_commit_callbacks, settings, networks
+):
+    settings.SHOPGUARD_BACKOFFICE_NETWORKS = networks
+    client.force_login(people.alice)
+    reauthenticate(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            ADD_URL,
+            {"username": "grace", "email": "grace@example.com", "role": STAFF},
+            REMOTE_ADDR="192.0.2.10",
+        )
+
+    [message] = invitations()
+    said = "店舗が管理画面を許可した場所のネットワークからだけ開けます" in message.body
+    assert said == bool(networks)
