@@ -4,9 +4,11 @@ person gets a one-time link to choose their own.
 The link carries a token from Django's password-reset generator under a salt of its own:
 it is signed with ``SECRET_KEY`` over the person's stored password, last sign-in and
 e-mail address, so it stops working once a password is set (used), when the address
-changes, and after ``ACCOUNT_INVITE_HOURS`` (expired). Sending and using it are both in
-the ledger. The person enrols their second factor at their first sign-in, as everyone
-does (``accounts.signin``).
+changes, and after ``ACCOUNT_INVITE_HOURS`` (expired). Each invite sent replaces the
+person's unusable password with a fresh one, so a re-sent invite makes every earlier link
+for that person invalid at once. Sending and using it are both in the ledger. The
+person enrols their second factor at their first sign-in, as everyone does
+(``accounts.signin``).
 """
 
 from django.conf import settings
@@ -68,17 +70,23 @@ def invited_person(uidb64):
 
 def send_invite(actor, user, request):
     """Mail ``user`` their one-time link (after the commit) and record that it was sent.
-    The entry names the person and the link's lifetime, never the link."""
+    Every earlier link of theirs stops working. The entry names the person and the link's
+    lifetime, never the link."""
     require_manage_people(actor)
-    link = request.build_absolute_uri(invite_path(user))
     hours = settings.ACCOUNT_INVITE_HOURS
-    record(
-        Action.ACCOUNT_INVITE_SEND,
-        request=request,
-        actor=actor,
-        target=user,
-        detail={"hours": hours},
-    )
+    with recorded_by_caller():
+        # The links are signed over the stored password: a fresh unusable one (random,
+        # as Django makes them) voids every link sent before this one.
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        link = request.build_absolute_uri(invite_path(user))
+        record(
+            Action.ACCOUNT_INVITE_SEND,
+            request=request,
+            actor=actor,
+            target=user,
+            detail={"hours": hours},
+        )
     facts = {"username": user.get_username(), "link": link, "hours": hours}
     address = user.email
     transaction.on_commit(lambda: _mail(address, facts))
@@ -99,6 +107,12 @@ def _mail(address, facts):
             )
             % facts
         )
+        if settings.SHOPGUARD_BACKOFFICE_NETWORKS:
+            # Read at home, the link would meet the network refusal without this warning.
+            body += "\n\n" + _(
+                "このリンクは、店舗の事務所など、店舗が管理画面を許可した場所のネットワークから"
+                "だけ開けます。"
+            )
     send_mail(subject, body, None, [address])
 
 

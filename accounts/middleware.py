@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
 from audit.actions import Action, Outcome
 from audit.ledger import record
@@ -66,6 +66,10 @@ class BackOfficeNetworkMiddleware:
     to the public pages, and writes ``access.refused`` (reason ``network``). The public
     pages are never affected, and an empty setting lets every address in. The address is
     the one client address (vault/addresses.py), so behind nginx it is the client's.
+
+    An invite's set-password link is under ``/admin/`` too: a new person who opens it
+    from elsewhere (at home, say) is told that the link is still unused and opens from
+    the shop's networks, and the ledger gets the link's path without its token.
     """
 
     def __init__(self, get_response):
@@ -81,11 +85,27 @@ class BackOfficeNetworkMiddleware:
 
 
 def network_refused(request):
+    invite = _invite_link(request)
+    # An invite link's token would let whoever reads the ledger set the person's password.
+    path = reverse("accounts:invite", args=[invite, "-"]) if invite else request.path
     record(
         Action.ACCESS_REFUSED,
         request=request,
         outcome=Outcome.REFUSED,
-        detail={"reason": "network", "method": request.method, "path": request.path[:200]},
+        detail={"reason": "network", "method": request.method, "path": path[:200]},
     )
-    context = {"language_next": "/", "home_url": reverse("privacy:current")}
+    context = {
+        "language_next": "/",
+        "home_url": reverse("privacy:current"),
+        "invite": bool(invite),
+    }
     return render(request, "accounts/network_refused.html", context, status=403)
+
+
+def _invite_link(request):
+    """The person's part (uidb64) of an invite link's path, or None for any other page."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return None
+    return match.kwargs["uidb64"] if match.view_name == "accounts:invite" else None

@@ -10,7 +10,8 @@ whose platform id (Shopify's Customer ID, kept as Customer.external_id) or e-mai
 through the e-mail blind index) is already known is updated instead of duplicated; a
 value left blank in the file keeps the stored one. The import is
 recorded in the audit ledger with its counts and the file's SHA-256, never its contents,
-in the same transaction as the writes; a refused file is recorded too.
+in the same transaction as the writes: one entry per ``ENTRY_CUSTOMERS`` customers,
+written as the rows are, all with the same import id; a refused file is recorded too.
 
 Columns follow Shopify's documentation in both the older template (Company, Address1,
 Province Code, Accepts Marketing...) and the current export (Default Address Company,
@@ -23,10 +24,12 @@ import codecs
 import csv
 import hashlib
 import io
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from difflib import SequenceMatcher
-from itertools import islice
+from itertools import chain, islice
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -64,6 +67,19 @@ MAX_PROBLEMS_SHOWN = 100
 # Changes a re-import's preview shows side by side (to those allowed to see the values):
 # enough to recognise what the file does; the counts per field cover the rest.
 PREVIEW_SAMPLES = 20
+# Customers one customer.import ledger entry names. An import writes an entry per this
+# many customers as it writes them, all carrying the same import id, so neither an entry
+# nor the ids held for it grow with the file; a thousand ids is about 40 KB of entry.
+ENTRY_CUSTOMERS = 1000
+# Created customers an import result keeps by id (the result page links the first 20;
+# the rest are at the top of the newest-first customer list).
+FIRST_CREATED = 20
+# Repeated e-mails and platform ids are found in fixed memory: a Bloom filter of 1 MiB
+# (8,388,608 bits, 4 probes a key) takes every key of the file in one pass, and only the
+# keys it has met before (repeats, and about one key in 200,000 at the 50,000-row limit
+# that it takes for one) are remembered with their first line.
+REPEAT_FILTER_BYTES = 1024 * 1024
+REPEAT_PROBES = 4
 
 YES_NO_COLUMNS = ("accepts_email_marketing", "accepts_sms_marketing", "tax_exempt")
 YES = {"yes", "true", "1", "y"}
@@ -153,9 +169,9 @@ class ImportResult:
     updated: int = 0
     digest: str = ""
     encoding: str = ""
-    customer_ids: list = field(default_factory=list)
     # Known customers whose every value in the file equals the stored one (not saved).
     unchanged: int = 0
+    # The first FIRST_CREATED customers created, in file order (the ledger names them all).
     created_ids: list = field(default_factory=list)
     # Values kept because the file's looked like lost characters (see looks_lost).
     kept_lost: int = 0
@@ -384,23 +400,51 @@ def missing_column_message(group):
     return _("「%(columns)s」の列が必要です（値は空でも構いません）。") % {"columns": columns}
 
 
+class Counted(NamedTuple):
+    rows: int
+    repeats: "Repeats"  # the file's e-mails and platform ids met more than once
+
+
 def count_rows(source, encoding, limit, layout):
-    """Check the header and the CSV syntax and count the rows, stopping past ``limit``.
+    """Check the header and the CSV syntax and count the rows, stopping past ``limit``;
+    note which e-mails and platform ids come back (a Counted).
 
     Cheap (no validation, no database), so a file too long or not CSV at all is refused
     before any row is checked.
     """
     reader = _reader(source, encoding)
-    _layout(reader, layout)
-    rows = 0
+    keys, _header = _layout(reader, layout)
+    positions = {
+        key: [i for i, k in enumerate(keys) if k == key] for key in ("email", EXTERNAL_ID_KEY)
+    }
+    repeats, rows = Repeats(), 0
     try:
-        for _line in _records(reader):
+        for _line, cells in _records(reader):
             rows += 1
             if rows > limit:
                 raise _file_refused(Reason.TOO_MANY_ROWS, too_many_rows_message(limit))
+            values = {key: _first_value(cells, at, key) for key, at in positions.items()}
+            for key in _repeat_keys(normalise("email", values["email"]), values, layout):
+                repeats.add(key)
     except csv.Error:
         raise _file_refused(Reason.NOT_CSV, _("CSV として読めない箇所があります。")) from None
-    return rows
+    return Counted(rows, repeats)
+
+
+def _first_value(cells, positions, key):
+    """A key's value in one row as _row finds it: its first column with a value."""
+    for position in positions:
+        if position < len(cells) and (value := _clean_cell(key, cells[position])):
+            return value
+    return ""
+
+
+def _repeat_keys(email_key, values, layout):
+    """What must not repeat within a file: the row's e-mail and its platform id."""
+    if email_key:
+        yield email_key
+    if known_id := external_id(values, layout):
+        yield f"id {known_id}"
 
 
 def _clean_cell(key, value):
@@ -545,19 +589,47 @@ def _scrub(message, row):
     return message
 
 
-class _SeenEmails:
-    """The e-mails met so far in the file, to find repeats.
+class Repeats:
+    """The e-mails and platform ids a file holds more than once, found in fixed memory.
 
-    Each is kept as an 8-byte digest (no false match among a few million rows) with the
-    line it first appeared on: about 100 bytes a row, and no e-mail address kept.
+    ``count_rows`` adds every row's keys; a key whose probes are all set already was met
+    before (or, rarely, looks so) and becomes a candidate. Keys are kept as 8-byte
+    digests (no false match among a few million rows), never as e-mail addresses.
     """
 
     def __init__(self):
+        self._bits = bytearray(REPEAT_FILTER_BYTES)
+        self.candidates = set()
+
+    def add(self, key):
+        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
+        met = True
+        for probe in range(REPEAT_PROBES):
+            bit = int.from_bytes(digest[probe * 4 : probe * 4 + 4], "little")
+            byte, mask = (bit >> 3) % REPEAT_FILTER_BYTES, 1 << (bit & 7)
+            if not self._bits[byte] & mask:
+                met = False
+                self._bits[byte] |= mask
+        if met:
+            self.candidates.add(digest[:8])
+
+    def seen(self):
+        """A fresh _Seen for one read of the file's rows."""
+        return _Seen(self.candidates)
+
+
+class _Seen:
+    """The first line of each candidate repeat met so far in one read of the file."""
+
+    def __init__(self, candidates):
+        self._candidates = candidates
         self._lines = {}
 
-    def first_line(self, email_key, line):
-        """The line on which ``email_key`` first appeared (``line`` itself if new)."""
-        digest = hashlib.blake2b(email_key.encode(), digest_size=8).digest()
+    def first_line(self, key, line):
+        """The line on which ``key`` first appeared (``line`` itself if new)."""
+        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()[:8]
+        if digest not in self._candidates:
+            return line
         return self._lines.setdefault(digest, line)
 
 
@@ -572,17 +644,17 @@ class _Existing:
 def _plan_row(row, existing, seen, layout, accept_lost=False):
     """(the customer to save or None, whether it is new, this row's problems)."""
     problems = _row_problems(row)
-    if row.email_key:
-        first = seen.first_line(row.email_key, row.line)
-        if first != row.line:
+    for key in _repeat_keys(row.email_key, row.values, layout):
+        first = seen.first_line(key, row.line)
+        if first == row.line:
+            continue
+        if key == row.email_key:
             message = _("%(line)d行目と同じメールアドレスです。") % {"line": first}
             problems.append(Problem(row.line, row.headers["email"], message))
-    known_id = external_id(row.values, layout)
-    if known_id:
-        first = seen.first_line(f"id {known_id}", row.line)
-        if first != row.line:
+        else:
             message = _("%(line)d行目と同じ顧客IDです。") % {"line": first}
             problems.append(Problem(row.line, row.headers[EXTERNAL_ID_KEY], message))
+    known_id = external_id(row.values, layout)
     # The platform's id first (a re-import updates by it even when the e-mail changed),
     # then the e-mail.
     matches = existing.by_id.get(known_id, []) if known_id else []
@@ -653,16 +725,16 @@ def _row(line, cells, keys, header, layout):
     return row
 
 
-def plans(source, encoding, layout, accept_lost=False):
+def plans(source, encoding, layout, repeats, accept_lost=False):
     """Yield (customer, is new, problems) for every row of the file, in order.
 
     The file is read as it goes, ``BATCH_ROWS`` rows at a time with one look-up of their
-    e-mails, so memory holds one batch and a small digest per e-mail seen (to find
-    repeats), whatever the length of the file.
+    e-mails, so memory holds one batch, whatever the length of the file; ``repeats``
+    (from ``count_rows``) says which e-mails and ids to watch for repeats.
     """
     reader = _reader(source, encoding)
     keys, header = _layout(reader, layout)
-    seen = _SeenEmails()
+    seen = repeats.seen()
     rows = (_row(line, cells, keys, header, layout) for line, cells in _records(reader))
     while batch := list(islice(rows, BATCH_ROWS)):
         by_id = _existing_by_external_id(batch, layout)
@@ -671,10 +743,10 @@ def plans(source, encoding, layout, accept_lost=False):
             yield _plan_row(row, existing, seen, layout, accept_lost)
 
 
-def check(source, encoding, layout):
+def check(source, encoding, layout, repeats):
     """Check every row without writing; return (rows, new customers) or ImportRefused."""
     shown, total, rows, created = [], 0, 0, 0
-    for _customer, is_new, problems in plans(source, encoding, layout):
+    for _customer, is_new, problems in plans(source, encoding, layout, repeats):
         rows, created = rows + 1, created + is_new
         total += len(problems)
         shown.extend(problems[: MAX_PROBLEMS_SHOWN - len(shown)])
@@ -683,22 +755,77 @@ def check(source, encoding, layout):
     return rows, created
 
 
-def write(source, encoding, layout, accept_lost=False, *, request=None, actor=None):
-    """Save every row's customer; call inside the import's transaction.
+@dataclass
+class ImportEntries:
+    """An import's customer.import entries: one per ``ENTRY_CUSTOMERS`` customers, each
+    with the file's facts and the import's id, the last one with the totals as well."""
 
+    detail: dict
+    request: object = None
+    actor: object = None
+    import_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    parts: int = 0
+
+    def record(self, customers, totals=None):
+        self.parts += 1
+        detail = {**self.detail, "import": self.import_id, "part": self.parts}
+        if totals is not None:
+            detail.update(totals, parts=self.parts)
+        ledger.record(
+            Action.CUSTOMER_IMPORT,
+            request=self.request,
+            actor=self.actor,
+            customers=customers,
+            detail=detail,
+        )
+
+
+def write(source, found, layout, repeats, entries, accept_lost=False):
+    """Save every row's customer and record them; call inside the import's transaction.
+
+    The rows are written ``ENTRY_CUSTOMERS`` at a time, each part followed by its ledger
+    entry (``entries``), so memory holds one part's ids whatever the length of the file.
     The rows were checked already; a problem now means the database changed in between
     (another import, an edit), and raises ImportRefused so the transaction rolls back.
-    Returns (ids, created ids, unchanged, values kept because they looked lost).
     """
-    ids, created_ids, unchanged, kept_lost, new = [], [], 0, 0, []
-    for customer, is_new, problems in plans(source, encoding, layout, accept_lost):
+    result = ImportResult(digest=found.digest, encoding=found.encoding)
+    rows = plans(source, found.encoding, layout, repeats, accept_lost)
+    while True:
+        # The part's saves are recorded by its own entry (they write none of their own,
+        # nor compare their fields, row by row), and the block forgets them after it.
+        with changes.recorded_by_caller(naming=False):
+            ids = _write_part(islice(rows, ENTRY_CUSTOMERS), result, accept_lost, entries)
+            following = next(rows, None)
+            if following is None:
+                entries.record(ids, _totals(result, accept_lost))
+                return result
+            entries.record(ids)
+        rows = chain([following], rows)
+
+
+def _totals(result, accept_lost):
+    return {
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "kept_lost": result.kept_lost,
+        "accept_lost": accept_lost,
+    }
+
+
+def _write_part(rows, result, accept_lost, entries):
+    """Save one part's customers (counted into ``result``); return their ids."""
+    ids, new = [], []
+    for customer, is_new, problems in rows:
         if problems:
             raise ImportRefused(problems, reason=Reason.ROWS)
         if not accept_lost:
-            kept_lost += sum(change.lost for change in customer.import_diff)
+            result.kept_lost += sum(change.lost for change in customer.import_diff)
         if is_new:
             new.append(customer)
-            created_ids.append(customer.pk)
+            result.created += 1
+            if len(result.created_ids) < FIRST_CREATED:
+                result.created_ids.append(customer.pk)
             if len(new) >= BATCH_ROWS:
                 _create(new)
         elif customer.import_changes:
@@ -711,13 +838,16 @@ def write(source, encoding, layout, accept_lost=False, *, request=None, actor=No
                 if change.field in reading.CONTACT_FIELDS and (accept_lost or not change.lost)
             ]
             if contact:
-                reading.keep_previous_contact(request, customer, contact, actor=actor)
+                reading.keep_previous_contact(
+                    entries.request, customer, contact, actor=entries.actor
+                )
             customer.save()
+            result.updated += 1
         else:
-            unchanged += 1  # the same values again: nothing to write
+            result.unchanged += 1  # the same values again: nothing to write
         ids.append(customer.pk)
     _create(new)
-    return ids, created_ids, unchanged, kept_lost
+    return ids
 
 
 def _create(customers):
@@ -741,8 +871,13 @@ def _detail(layout, **more):
     return {"format": "preset", "preset": layout.name, **more}
 
 
+class _Opened(NamedTuple):
+    found: _Scan
+    repeats: Repeats
+
+
 def _opened(source, layout, detail, expected_digest=None):
-    """Scan ``source`` and count its rows; return its _Scan or raise ImportRefused.
+    """Scan ``source`` and count its rows; return an _Opened or raise ImportRefused.
 
     ``expected_digest`` is the SHA-256 of the file a person previewed: a different file
     is refused, so what is written is what was shown.
@@ -757,8 +892,9 @@ def _opened(source, layout, detail, expected_digest=None):
         raise _file_refused(Reason.ENCODING, encoding_message())
     detail["encoding"] = found.encoding
     limit = settings.SHOPGUARD_IMPORT_MAX_ROWS
-    detail["rows"] = count_rows(source, found.encoding, limit, layout)
-    return found
+    counted = count_rows(source, found.encoding, limit, layout)
+    detail["rows"] = counted.rows
+    return _Opened(found, counted.repeats)
 
 
 def not_previewed_message():
@@ -831,8 +967,9 @@ def import_customers(
 
     Returns an ImportResult or raises ImportRefused. The file is read four times in
     chunks, never whole: its bytes (digest, size, encoding), its rows (header, syntax,
-    count), every row checked, and every row written in one transaction. A refused
-    file is recorded too (outcome ``refused``, with its reason and counts). A value that
+    count, repeated e-mails and ids), every row checked, and every row written in one
+    transaction with an entry per ``ENTRY_CUSTOMERS`` customers. A refused file leaves
+    no such entry and is recorded (outcome ``refused``, with its reason and counts). A value that
     looks like a lost character (see ``looks_lost``) keeps the stored one unless
     ``accept_lost`` says the person chose to apply it.
     """
@@ -840,42 +977,14 @@ def import_customers(
     source = _as_file(data)
     detail = _detail(layout)
     try:
-        found = _opened(source, layout, detail, expected_digest)
+        found, repeats = _opened(source, layout, detail, expected_digest)
         # Matching by e-mail and validating the updated customers decrypts them; the
-        # import's own entry names every customer it touched.
+        # import's own entries name every customer it touched.
         with bulk_read("import_match"):
-            check(source, found.encoding, layout)
-        # One customer.import entry lists every customer it created or updated: the rows'
-        # saves write none of their own (nor compare their fields, row by row).
-        with (
-            transaction.atomic(),
-            changes.recorded_by_caller(naming=False),
-            bulk_read("import_match"),
-        ):
-            written = write(
-                source, found.encoding, layout, accept_lost, request=request, actor=actor
-            )
-            ids, created_ids, unchanged, kept_lost = written
-            created = len(created_ids)
-            result = ImportResult(
-                created,
-                len(ids) - created - unchanged,
-                found.digest,
-                found.encoding,
-                ids,
-                unchanged=unchanged,
-                created_ids=created_ids,
-                kept_lost=kept_lost,
-            )
-            detail.update(created=result.created, updated=result.updated, unchanged=unchanged)
-            detail.update(kept_lost=kept_lost, accept_lost=accept_lost)
-            ledger.record(
-                Action.CUSTOMER_IMPORT,
-                request=request,
-                actor=actor,
-                customers=ids,
-                detail=detail,
-            )
+            check(source, found.encoding, layout, repeats)
+        entries = ImportEntries(detail, request, actor)
+        with transaction.atomic(), bulk_read("import_match"):
+            result = write(source, found, layout, repeats, entries, accept_lost)
     except ImportRefused as refused:
         _record_refusal(refused, detail, request=request, actor=actor)
         raise
@@ -900,9 +1009,9 @@ def preview(data, file_format="shopify", *, request=None, actor=None, show_value
     source = _as_file(data)
     detail = _detail(layout, step="preview")
     try:
-        found = _opened(source, layout, detail)
+        found, repeats = _opened(source, layout, detail)
         with bulk_read("import_match"):
-            result = _previewed(source, found, layout, show_values)
+            result = _previewed(source, found, layout, repeats, show_values)
     except ImportRefused as refused:
         _record_refusal(refused, detail, request=request, actor=actor)
         raise
@@ -915,10 +1024,10 @@ def preview(data, file_format="shopify", *, request=None, actor=None, show_value
     return result
 
 
-def _previewed(source, found, layout, show_values):
+def _previewed(source, found, layout, repeats, show_values):
     result = ImportPreview(digest=found.digest, encoding=found.encoding)
     shown, total = [], 0
-    for customer, is_new, problems in plans(source, found.encoding, layout):
+    for customer, is_new, problems in plans(source, found.encoding, layout, repeats):
         total += len(problems)
         shown.extend(problems[: MAX_PROBLEMS_SHOWN - len(shown)])
         if total:

@@ -19,7 +19,8 @@ at all.
 Like the customer import: the file is streamed (batches of rows, never whole), checked
 whole before anything is written, refused by line and column without echoing a value,
 limited in size and rows, and recorded in the ledger (counts, the file's SHA-256, the
-customers whose purchases it added).
+customers whose purchases it added) by an entry per ``ENTRY_CUSTOMERS`` lines written, all
+with one import id, so memory stays flat in the number of lines.
 """
 
 import csv
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from uuid import UUID
 
@@ -37,8 +38,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from audit import changes, ledger
-from audit.actions import Action
+from audit import changes
 from customers import importing
 from customers.importing import ImportRefused, Problem, Reason
 from customers.models import Customer, ProductCategory, Purchase
@@ -135,7 +135,6 @@ class OrderResult:
     orders: int = 0
     digest: str = ""
     encoding: str = ""
-    customer_ids: list = field(default_factory=list)
 
 
 @dataclass
@@ -346,9 +345,28 @@ def _check(source, encoding, layout):
         raise refused
 
 
-def _write(source, encoding, layout, result, on_delivery):
-    customers, pending = set(), None
-    for purchase, delivery, problems in _plans(source, encoding, layout):
+def _write(source, encoding, layout, result, on_delivery, entries):
+    """Save every line's purchase, recorded by an entry per ENTRY_CUSTOMERS lines (as
+    the customer import's parts are, see customers.importing.ImportEntries)."""
+    lines, pending = _plans(source, encoding, layout), None
+    while True:
+        with changes.recorded_by_caller(naming=False):
+            part = islice(lines, importing.ENTRY_CUSTOMERS)
+            customers, pending = _write_part(part, result, on_delivery, pending)
+            following = next(lines, None)
+            if following is None:
+                _deliver(pending, on_delivery)
+                totals = {"purchases": result.purchases, "orders": result.orders}
+                entries.record(sorted(customers), totals)
+                return
+            entries.record(sorted(customers))
+        lines = chain([following], lines)
+
+
+def _write_part(lines, result, on_delivery, pending):
+    """Save one part's purchases; return (their customers, the order not yet delivered)."""
+    customers = set()
+    for purchase, delivery, problems in lines:
         if problems:
             raise ImportRefused(problems, reason=Reason.ROWS)
         if delivery is not None:
@@ -361,8 +379,7 @@ def _write(source, encoding, layout, result, on_delivery):
         purchase.save()
         result.purchases += 1
         customers.add(str(purchase.customer_id))
-    _deliver(pending, on_delivery)
-    result.customer_ids = sorted(customers)
+    return customers, pending
 
 
 def _deliver(delivery, on_delivery):
@@ -401,20 +418,9 @@ def import_orders(
         with bulk_read("import_match"):
             _check(source, found.encoding, layout)
         result = OrderResult(digest=found.digest, encoding=found.encoding)
-        with (
-            transaction.atomic(),
-            changes.recorded_by_caller(naming=False),
-            bulk_read("import_match"),
-        ):
-            _write(source, found.encoding, layout, result, on_delivery)
-            detail.update(purchases=result.purchases, orders=result.orders)
-            ledger.record(
-                Action.CUSTOMER_IMPORT,
-                request=request,
-                actor=actor,
-                customers=result.customer_ids,
-                detail=detail,
-            )
+        entries = importing.ImportEntries(detail, request, actor)
+        with transaction.atomic(), bulk_read("import_match"):
+            _write(source, found.encoding, layout, result, on_delivery, entries)
     except ImportRefused as refused:
         importing._record_refusal(refused, detail, request=request, actor=actor)
         raise

@@ -8,9 +8,11 @@ import http.client
 
 import pytest
 
+from accounts.invites import invite_path
 from audit.models import AuditEntry
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_person
 from tests.signing import signed_in
+from vault.roles import STAFF
 
 OFFICE, ELSEWHERE = "127.0.0.2", "127.0.0.3"
 ADMIN_PAGES = ["/admin/", "/admin/login/", "/admin/customers/customer/", "/admin/exports/"]
@@ -89,3 +91,28 @@ def test_a_live_server_lets_in_only_the_allowed_network(server_url, settings):
     assert get(server_url, ELSEWHERE, "/privacy/requests/")[0] == 200
 
     assert [entry.ip for entry in refusals()] == [ELSEWHERE]
+
+
+def test_a_new_person_opening_their_invite_elsewhere_is_told_and_the_token_is_not_kept(
+    client, people, office_only
+):
+    grace = make_person("grace", STAFF)
+    grace.set_unusable_password()
+    grace.save()
+    link = invite_path(grace)
+    token = link.rstrip("/").rsplit("/", 1)[1]
+
+    response = client.get(link, REMOTE_ADDR="203.0.113.5")
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "この場所からは管理画面を開けません" in page
+    assert "リンクはまだ使われていません" in page and "同じリンクを開き" in page
+    [entry] = refusals()
+    uid = link.split("/")[3]
+    assert entry.detail["path"] == f"/admin/invite/{uid}/-/"
+    assert token not in str(entry.detail)
+    # From the office the same link still opens the form: nothing was used up.
+    assert client.get(link, REMOTE_ADDR="192.0.2.7").status_code == 302
+    # Any other page says nothing about invitations.
+    assert "招待" not in client.get("/admin/", REMOTE_ADDR="203.0.113.5").content.decode()

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 
 from audit.models import AuditEntry
 from tests.factories import make_person
@@ -160,3 +161,77 @@ def test_only_the_owner_sends_invitations_again(client, people):
     chosen = {"action": "resend_invite", "_selected_action": [grace.pk]}
     assert client.post("/admin/auth/user/", chosen).status_code == 403
     assert not AuditEntry.objects.filter(action="account.invite_send").exists()
+
+
+def resend(client, person, django_capture_on_commit_callbacks):
+    mail.outbox.clear()
+    chosen = {"action": "resend_invite", "_selected_action": [person.pk]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/admin/auth/user/", chosen).status_code == 302
+    return the_link()
+
+
+def test_a_re_sent_invite_makes_every_earlier_link_invalid_at_once(
+    client, people, django_capture_on_commit_callbacks, clock
+):
+    invite(client, people, django_capture_on_commit_callbacks)
+    first = the_link()
+    # Someone opened the first link: its token waits in their session for the form.
+    opened = Client()
+    form = opened.get(first)["Location"]
+    grace = User.objects.get(username="grace")
+    client.force_login(people.alice)
+    reauthenticate(client)
+    clock.advance(60)
+    second = resend(client, grace, django_capture_on_commit_callbacks)
+    clock.advance(60)
+    third = resend(client, grace, django_capture_on_commit_callbacks)
+    client.logout()
+    assert len({first, second, third}) == 3
+
+    for earlier in (first, second):
+        refused = client.get(earlier)
+        assert refused.status_code == 410
+        assert "送り直すと、前のリンクは使えなくなります" in refused.text
+    posted = opened.post(form, {"new_password1": CHOSEN, "new_password2": CHOSEN})
+    assert posted.status_code == 410
+    assert not User.objects.get(username="grace").has_usable_password()
+    assert client.get(third).status_code == 302  # the newest link opens the form
+    # The re-sends are recorded as invitations sent, not as bare password changes.
+    assert AuditEntry.objects.filter(action="account.invite_send").count() == 3
+    assert not AuditEntry.objects.filter(action="model.update", target_id=str(grace.pk)).exists()
+
+
+def test_the_invite_pages_show_no_menu_to_the_person_not_signed_in_yet(
+    client, people, django_capture_on_commit_callbacks
+):
+    invite(client, people, django_capture_on_commit_callbacks)
+    link = the_link()
+    form = client.get(client.get(link)["Location"])
+    client.post(form.request["PATH_INFO"], {"new_password1": CHOSEN, "new_password2": CHOSEN})
+    refused = client.get(link)
+
+    for page in (form, refused):
+        assert page.status_code in (200, 410)
+        # The admin's side menu would only say 「表示または変更のためのパーミッションがありません」.
+        assert 'id="nav-sidebar"' not in page.text and "パーミッション" not in page.text
+    assert 'name="new_password1"' in form.text and "すでに使われています" in refused.text
+
+
+@pytest.mark.parametrize("networks", [["192.0.2.0/24"], []])
+def test_the_invite_mail_says_where_the_link_opens_when_the_back_office_is_limited(
+    client, people, django_capture_on_commit_callbacks, settings, networks
+):
+    settings.SHOPGUARD_BACKOFFICE_NETWORKS = networks
+    client.force_login(people.alice)
+    reauthenticate(client)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            ADD_URL,
+            {"username": "grace", "email": "grace@example.com", "role": STAFF},
+            REMOTE_ADDR="192.0.2.10",
+        )
+
+    [message] = invitations()
+    said = "店舗が管理画面を許可した場所のネットワークからだけ開けます" in message.body
+    assert said == bool(networks)

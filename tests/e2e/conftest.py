@@ -176,6 +176,8 @@ def page_name(url):
     path = re.sub(r"/\d+(?=/)", "/<n>", path)
     # Signed or random tokens (a request's reference page, a one-time link).
     path = re.sub(r"/(received|disclosure|consent)/[^/]+/", r"/\1/<token>/", path)
+    path = re.sub(r"/invite/[^/]+/(?!set-password/)[^/]+/", "/invite/<id>/<token>/", path)
+    path = re.sub(r"/invite/[^/<]+/set-password/", "/invite/<id>/set-password/", path)
     return re.sub(r"=[^&]*", "=…", path)
 
 
