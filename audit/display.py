@@ -149,6 +149,11 @@ DETAIL_LABELS = {
     "method": _("リクエストの方法"),
     "path": _("ページ"),
     "before": _("基準日時"),
+    "import": _("取り込みの番号"),
+    "part": _("分けた記録の何番目"),
+    "parts": _("分けた記録の数"),
+    "unchanged": _("変更のなかった件数"),
+    "kept_lost": _("失われた文字のため残した値の数"),
 }
 # Facts only a verifier uses (keys, hashes, chain anchors): folded into "technical details".
 TECHNICAL_KEYS = frozenset({"key_id", "anchor", "first_seq", "after", "sha256", "archive_sha256"})

@@ -238,3 +238,19 @@ def test_a_reveal_reason_is_shown_in_words_with_its_note(client, people):
     assert str(reason_words("shipping")) == "配送・発送の対応"
     assert reason_words("other: 電話で確認") == "その他（補足に記入）: 電話で確認"
     assert reason_words("not-a-code") == "not-a-code"
+
+
+def test_an_import_entry_in_parts_reads_in_words(client, people):
+    """An import is recorded per 1,000 customers: its part, parts and counts read as
+    words, not as the keys it is recorded with."""
+    entry = record(
+        "customer.import",
+        actor=people.alice,
+        detail={"import": "a1b2c3", "part": 2, "parts": 3, "unchanged": 4, "kept_lost": 1},
+    )
+    text = page(client, people.alice, f"{LIST}{entry.pk}/change/")
+    assert '<th scope="row">分けた記録の何番目</th><td>2</td>' in text
+    assert '<th scope="row">分けた記録の数</th><td>3</td>' in text
+    assert '<th scope="row">変更のなかった件数</th><td>4</td>' in text
+    assert '<th scope="row">取り込みの番号</th><td>a1b2c3</td>' in text
+    assert ">kept_lost<" not in text and ">part<" not in text
