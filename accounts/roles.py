@@ -81,6 +81,10 @@ ROLE_PERMISSIONS = {
         "audit.view_activity",
         "audit.view_alert",
         "audit.acknowledge_alert",
+        # The periodic review of access: the owner reviews only where no auditor is
+        # (accounts.rules.may_review_access).
+        "audit.view_accessreview",
+        "audit.review_access_standin",
         "upkeep.run_verification",
         "incidents.view_incident",
         "incidents.add_incident",
@@ -108,6 +112,8 @@ ROLE_PERMISSIONS = {
         "audit.view_auditentry",
         "audit.view_activity",
         "audit.view_alert",
+        "audit.view_accessreview",
+        "audit.review_access",
         "upkeep.run_verification",
         "exports.view_takeout_ledger",
         "incidents.view_incident",

@@ -234,3 +234,18 @@ def test_the_list_offers_no_facet_counts_over_the_whole_ledger(client, people, l
     page = client.get(LIST, {"_facets": "True"}).content.decode()
     assert "action=customer.reveal" in page and "個人情報の表示</a>" in page
     assert "個人情報の表示 (" not in page  # no counts drawn
+
+
+def test_a_review_period_reads_its_entries_through_the_time_and_action_indexes(client, people):
+    """The periodic review's page (audit.reviews): the period's ends from the created_at
+    index, each action's entries from (action, seq) between them."""
+    with at(2026, 11, 10, 1):
+        for n in range(10):
+            record("customer.view", actor=people.carol, customers=[str(uuid.uuid4())])
+            record("customer.reveal", actor=people.carol, customers=[str(uuid.uuid4())])
+    with at(2026, 12, 3, 1):
+        client.force_login(people.dave)
+        plans = ledger_plans(client, "/admin/audit/accessreview/period/2026-11/")
+    assert_no_full_scan(plans)
+    assert uses(plans, "audit_action_seq", sorted_by_index=False), plans
+    assert uses(plans, "created_at", sorted_by_index=False), plans
