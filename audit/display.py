@@ -149,6 +149,10 @@ DETAIL_LABELS = {
     "method": _("リクエストの方法"),
     "path": _("ページ"),
     "before": _("基準日時"),
+    "period": _("期間"),
+    "period_start": _("期間の始まり"),
+    "period_end": _("期間の終わり（この日を含まない）"),
+    "findings": _("所見"),
 }
 # Facts only a verifier uses (keys, hashes, chain anchors): folded into "technical details".
 TECHNICAL_KEYS = frozenset({"key_id", "anchor", "first_seq", "after", "sha256", "archive_sha256"})
@@ -162,6 +166,7 @@ VALUE_LABELS = {
     "list": _("一覧"),
     "entry": _("1件の詳細"),
     "csv": _("CSV"),
+    "review": _("アクセスの点検"),
     "none": _("なし"),
 }
 _FIELD_KEYS = frozenset({"field", "fields", "items"})

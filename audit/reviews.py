@@ -45,6 +45,8 @@ LOOKBACK_PERIODS = 12
 # The page lists at most this many entries of one kind; the rest are one link away in
 # the ledger (filtered by the action and the period's month).
 LISTED_ENTRIES = 300
+# Findings are a few sentences; the ledger entry carries them, so they stay short.
+FINDINGS_MAX_LENGTH = 5000
 REVEALS = (Action.CUSTOMER_REVEAL, Action.DATA_REQUEST_REVEAL)
 TAKEN_OUT = (
     Action.EXPORT_APPROVE,
@@ -150,7 +152,7 @@ def period_by_key(key):
     except (ValueError, TypeError):
         return None
     period = period_of(start)
-    return period if period.start == start and len(key) == 7 else None
+    return period if period.key == key else None
 
 
 def earlier_periods(period, count=COMPARED_PERIODS):
@@ -381,9 +383,13 @@ class ReviewRefused(Exception):
 
 
 def check_findings(text):
-    """The findings as kept, or ReviewRefused when they hold personal data (an e-mail
-    address, a long number), as the incident's text is checked."""
+    """The findings as kept, or ReviewRefused when they are too long or hold personal
+    data (an e-mail address, a long number), as the incident's text is checked."""
     text = (text or "").strip()
+    if len(text) > FINDINGS_MAX_LENGTH:
+        raise ReviewRefused(
+            _("所見は%(n)s文字までにしてください。") % {"n": f"{FINDINGS_MAX_LENGTH:,}"}
+        )
     if looks_personal(text):
         raise ReviewRefused(
             _(

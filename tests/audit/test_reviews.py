@@ -121,6 +121,7 @@ def test_a_period_not_begun_or_misnamed_is_not_found(people):
         "/admin/audit/accessreview/period/2027-05/",
         "/admin/audit/accessreview/period/2026-13/",
         "/admin/audit/accessreview/period/2026-1/",
+        "/admin/audit/accessreview/period/2026-+1/",
         "/admin/audit/accessreview/period/nov/",
     ):
         assert page(people.dave, url).status_code == 404, url
@@ -243,6 +244,12 @@ def test_findings_with_personal_data_are_refused(people, shop_month):
     assert not AccessReview.objects.exists()
     assert not entries_after(before).filter(action="audit.review").exists()
     assert "hanako.yamada@example.com" not in response.text
+
+
+def test_overlong_findings_are_refused(people, shop_month):
+    response = mark(people.dave, "確認済み。" * 1001)
+    assert "所見は5,000文字までにしてください。" in response.text
+    assert not AccessReview.objects.exists()
 
 
 def test_marking_needs_a_fresh_password(people, shop_month):
@@ -378,3 +385,14 @@ def test_a_new_auditor_turns_a_standin_owner_back_into_a_reader(people):
         assert 'id="review-form"' in signed_in(Client(), people.alice).get(NOVEMBER).text
         set_role(people.erin, "auditor")
         assert 'id="review-form"' not in signed_in(Client(), people.alice).get(NOVEMBER).text
+
+
+def test_the_review_entry_reads_in_words_on_the_ledger(people, shop_month):
+    mark(people.dave, "問題なし。")
+    entry = AuditEntry.objects.get(action="audit.review")
+    with at(2026, 12, 3, 11):
+        client = signed_in(Client(), people.dave)
+        rows = dict(client.get(f"/admin/audit/auditentry/{entry.pk}/change/").context["entry_rows"])
+    assert rows["操作"] == "アクセスの点検の完了"
+    assert rows["所見"] == "問題なし。"
+    assert rows["期間の始まり"] == "2026-11-01"
