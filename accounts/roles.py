@@ -89,6 +89,10 @@ ROLE_PERMISSIONS = {
         "audit.view_activity",
         "audit.view_alert",
         "audit.acknowledge_alert",
+        # The periodic review of access: the owner reviews only where no auditor is
+        # (accounts.rules.may_review_access).
+        "audit.view_accessreview",
+        "audit.review_access_standin",
         "upkeep.run_verification",
         # The evidence page, what only a person knows on it, and the diagnoses register.
         "dashboard.view_evidence",
@@ -122,6 +126,8 @@ ROLE_PERMISSIONS = {
         "audit.view_auditentry",
         "audit.view_activity",
         "audit.view_alert",
+        "audit.view_accessreview",
+        "audit.review_access",
         "upkeep.run_verification",
         "dashboard.view_evidence",
         "upkeep.view_securitycheck",

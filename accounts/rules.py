@@ -24,6 +24,9 @@ APPROVE_EXPORTS = "exports.approve_exportrequest"
 REQUEST_EXPORTS = "exports.add_exportrequest"
 # Creating people, giving roles, deactivating, setting passwords, resetting second factors.
 MANAGE_PEOPLE = "auth.change_user"
+# The periodic review of access: the auditor's; the owner's only in a shop without one.
+REVIEW_ACCESS = "audit.review_access"
+REVIEW_ACCESS_STANDIN = "audit.review_access_standin"
 
 
 def is_own(user, owner_id):
@@ -167,3 +170,18 @@ def leaves_no_one_to_manage_people(user, new_role=None):
     if not user.has_perm(MANAGE_PEOPLE):
         return False
     return not holders(MANAGE_PEOPLE).select_for_update().exclude(pk=user.pk).exists()
+
+
+# The periodic review of access --------------------------------------------------------
+
+
+def may_review_access(user):
+    """True when ``user`` may mark a period of access reviewed: whoever reviews access
+    (the auditor), or the stand-in (the owner) while the shop has no active person who
+    reviews access. A second person's eyes are the point; the owner reviewing the shop's
+    own access is the next best thing where nobody else can."""
+    if not user.is_active:
+        return False
+    if user.has_perm(REVIEW_ACCESS):
+        return True
+    return user.has_perm(REVIEW_ACCESS_STANDIN) and not holders(REVIEW_ACCESS).exists()

@@ -94,6 +94,7 @@ class Action(models.TextChoices):
     AUDIT_EXPORT_CSV = "audit.export_csv", _("監査記録のCSV出力")
     AUDIT_PURGE = "audit.purge", _("古い監査記録の削除")
     AUDIT_VERIFIED = "audit.verified", _("監査記録の検証")
+    ACCESS_REVIEWED = "audit.review", _("アクセスの点検の完了")
     ALERT_RAISE = "alert.raise", _("警告の発生")
     ALERT_ACKNOWLEDGE = "alert.acknowledge", _("警告の確認")
     KEYS_ROTATE = "keys.rotate", _("鍵の更新")

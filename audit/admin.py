@@ -23,20 +23,21 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from audit import alerts
+from audit import alerts, reviews
 from audit.actions import Action, Outcome
 from audit.chain import CHAIN_FIELDS
 from audit.display import (
@@ -52,7 +53,7 @@ from audit.display import (
     role_label,
 )
 from audit.ledger import record
-from audit.models import Alert, AuditEntry, AuditEntryCustomer
+from audit.models import AccessReview, Alert, AuditEntry, AuditEntryCustomer
 from vault.access import PermissionAdmin, vault_view
 from vault.log import looks_personal
 from vault.roles import ROLE_LABELS
@@ -331,6 +332,9 @@ def safe_filter_key(key):
 # more customers than fit says so instead of breaking the row.
 CSV_CELL_LIMIT = 32_000
 REVEAL_ACTIONS = (Action.CUSTOMER_REVEAL, Action.DATA_REQUEST_REVEAL)
+# An entry's page links each of its customers' "who looked" pages, up to this many (an
+# export's entry can name thousands; the CSV and the customer filter have every id).
+CUSTOMER_LINKS = 500
 
 
 def csv_header():
@@ -396,6 +400,19 @@ def short_id(value):
     with contextlib.suppress(ValueError):
         return str(uuid.UUID(value))[:8]
     return value
+
+
+def who_looked_link(customer_id):
+    """A link to one customer's "who looked" page, named by the customer's internal id
+    (its first 8 characters, the whole id as its title): the reader reaches the page
+    without the customer's name or any other personal value being shown."""
+    url = reverse("admin:audit_auditentry_customer", args=[customer_id])
+    return format_html(
+        '<a href="{}" class="who-looked" title="{}">{}</a>',
+        url,
+        customer_id,
+        _("顧客 %(id)s") % {"id": short_id(customer_id)},
+    )
 
 
 class LedgerPaginator(Paginator):
@@ -654,11 +671,14 @@ class AuditEntryAdmin(LedgerAdmin):
             if len(customers) == 1
             else None
         )
+        listed = [c for c in customers[:CUSTOMER_LINKS] if names_a_customer(c)]
         return {
             "title": _("監査記録の詳細"),
             "entry_rows": rows,
             "technical_rows": technical,
             "who_looked_url": who_looked,
+            "customer_links": [who_looked_link(c) for c in listed] if len(customers) > 1 else [],
+            "customers_not_linked": max(len(customers) - CUSTOMER_LINKS, 0),
         }
 
     def _read_detail(self, request, view):
@@ -774,3 +794,183 @@ class AlertAdmin(LedgerAdmin):
             raise PermissionDenied from None  # another owner looks at it
         messages.success(request, _("警告を確認済みにしました。"))
         return redirect("admin:index")
+
+
+# The periodic review of access --------------------------------------------------------
+
+
+def person_link(entry):
+    """The person who wrote ``entry``, linked to everything they did."""
+    if entry.actor_id is None:
+        return entry.actor_username or "—"
+    url = reverse("admin:audit_auditentry_person", args=[entry.actor_id])
+    return format_html('<a href="{}">{}</a>', url, entry.actor_username or entry.actor_id)
+
+
+def entry_link(entry):
+    url = reverse("admin:audit_auditentry_change", args=[entry.pk])
+    return format_html('<a href="{}">#{}</a>', url, entry.seq)
+
+
+def customer_links(entry):
+    """Each customer of a one- or few-customer entry as a link; a count for more."""
+    ids = entry.customer_ids
+    if len(ids) > 3:
+        return format_html(
+            "{} {}", _("%(n)s人") % {"n": f"{len(ids):,}"}, _("（記録の詳細から各顧客へ）")
+        )
+    return format_html_join(" ", "{}", ((who_looked_link(c),) for c in ids if names_a_customer(c)))
+
+
+def reveal_row(entry):
+    names = entry.detail.get("field") or entry.detail.get("fields") or []
+    names = names if isinstance(names, list) else [names]
+    reason = (
+        _("（表示回数の上限のため拒否）")
+        if entry.detail.get("reason_code") == "quota"
+        else reason_words(entry.detail.get("reason", ""))
+    )
+    return {
+        "link": entry_link(entry),
+        "when": format_when(entry.created_at),
+        "who": person_link(entry),
+        "action": action_label(entry.action),
+        "outcome": outcome_label(entry.outcome),
+        "what": join_words(field_label(n) for n in names) or "—",
+        "why": reason or "—",
+        "customers": customer_links(entry),
+    }
+
+
+def entry_row(entry):
+    return {
+        "link": entry_link(entry),
+        "when": format_when(entry.created_at),
+        "who": person_link(entry),
+        "action": action_label(entry.action),
+        "outcome": outcome_label(entry.outcome),
+        "target": target_text(entry) or "—",
+        "customers": customer_links(entry) if entry.customer_ids else "—",
+        "self_approved": bool(entry.detail.get("self_approved")),
+    }
+
+
+def alert_row(alert):
+    return {
+        "link": reverse("admin:audit_auditentry_seq", args=[alert.entry_seq]),
+        "seq": alert.entry_seq,
+        "kind": alert.get_kind_display(),
+        "raised": format_when(alert.raised_at),
+        "subject": alert.subject_username or "—",
+        "closed": (
+            _("%(when)s %(who)sさんが確認")
+            % {"when": format_when(alert.acknowledged_at), "who": alert.acknowledged_by_username}
+            if alert.acknowledged_at
+            else ""
+        ),
+    }
+
+
+def ledger_month_url(period, action):
+    """The ledger filtered by ``action`` and the period's first month (where a long list
+    continues)."""
+    params = {
+        "action": action,
+        "created_at__year": period.start.year,
+        "created_at__month": period.start.month,
+    }
+    return reverse("admin:audit_auditentry_changelist") + "?" + urlencode(params)
+
+
+# Who may press the "reviewed" button at all (before re-authentication is asked).
+REVIEW_GATE = vault_view("audit.view_accessreview")
+
+
+def review_page(request, key, *args, **kwargs):
+    """Where a refused "reviewed" button comes back to: the period's page."""
+    return reverse("admin:audit_accessreview_period", args=[key])
+
+
+@admin.register(AccessReview)
+class AccessReviewAdmin(LedgerAdmin):
+    """The periods of the shop's access and their reviews: a list of periods, each
+    period's page, and the "reviewed" button (audit.reviews)."""
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("period/<str:key>/", view(self.period_view), name="audit_accessreview_period"),
+            path(
+                "period/<str:key>/reviewed/",
+                view(require_POST(REVIEW_GATE(self.mark_button()))),
+                name="audit_accessreview_mark",
+            ),
+            *super().get_urls(),
+        ]
+
+    def mark_button(self):
+        return alerts.reauthenticated(self.mark_view, back=review_page)
+
+    def _page(self, request, template, **context):
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, **context}
+        return TemplateResponse(request, template, context)
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return self._page(
+            request,
+            "audit/reviews.html",
+            title=_("アクセスの点検"),
+            rows=reviews.period_rows(),
+            months=reviews.period_months(),
+            grace_days=reviews.GRACE.days,
+            may_review=reviews.may_review(request.user),
+        )
+
+    def _period(self, request, key):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        period = reviews.period_by_key(key)
+        if period is None or period.start > timezone.localdate():
+            raise Http404
+        return period
+
+    def period_view(self, request, key):
+        """One period: what the ledger says about it beside the earlier periods, and
+        its review (or the form to write one)."""
+        period = self._period(request, key)
+        summary = reviews.summarise(period)
+        review = AccessReview.objects.filter(period_start=period.start).first()
+        record(Action.AUDIT_READ, request=request, detail={"view": "review", "period": key})
+        return self._page(
+            request,
+            "audit/review_period.html",
+            title=_("アクセスの点検：%(period)s") % {"period": period.label},
+            period=period,
+            summary=summary,
+            reveals=[reveal_row(e) for e in summary.reveals],
+            taken_out=[entry_row(e) for e in summary.taken_out],
+            people_changes=[entry_row(e) for e in summary.people_changes],
+            alerts=[alert_row(a) for a in summary.alerts],
+            more_reveals=ledger_month_url(period, Action.CUSTOMER_REVEAL),
+            review=review,
+            ended=period.has_ended(),
+            may_review=reviews.may_review(request.user),
+            may_open_incident=request.user.has_perm("incidents.add_incident"),
+            incident_url=reverse("admin:incidents_incident_add")
+            + "?"
+            + urlencode({"review_period": key}),
+        )
+
+    def mark_view(self, request, key):
+        """Mark the period reviewed with the findings (re-authenticated; once)."""
+        period = self._period(request, key)
+        back = redirect("admin:audit_accessreview_period", key)
+        try:
+            reviews.mark_reviewed(period, request.POST.get("findings", ""), request)
+        except reviews.ReviewRefused as refusal:
+            messages.error(request, str(refusal))
+            return back
+        messages.success(request, _("%(period)sを点検済みにしました。") % {"period": period.label})
+        return back

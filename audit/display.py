@@ -154,6 +154,10 @@ DETAIL_LABELS = {
     "parts": _("分けた記録の数"),
     "unchanged": _("変更のなかった件数"),
     "kept_lost": _("失われた文字のため残した値の数"),
+    "period": _("期間"),
+    "period_start": _("期間の始まり"),
+    "period_end": _("期間の終わり（この日を含まない）"),
+    "findings": _("所見"),
 }
 # Facts only a verifier uses (keys, hashes, chain anchors): folded into "technical details".
 TECHNICAL_KEYS = frozenset({"key_id", "anchor", "first_seq", "after", "sha256", "archive_sha256"})
@@ -167,6 +171,7 @@ VALUE_LABELS = {
     "list": _("一覧"),
     "entry": _("1件の詳細"),
     "csv": _("CSV"),
+    "review": _("アクセスの点検"),
     "none": _("なし"),
 }
 _FIELD_KEYS = frozenset({"field", "fields", "items"})

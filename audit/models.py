@@ -188,3 +188,33 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.entry_seq}"
+
+
+class AccessReview(models.Model):
+    """One period of the shop's access, reviewed (PPC FAQ Q10-20): who reviewed it, when,
+    and what they found, in their own words (checked for personal data). Written once
+    per period by ``audit.reviews.mark_reviewed`` with its ``audit.review`` ledger entry,
+    which carries the findings too, so the chain covers them."""
+
+    period_start = models.DateField(_("期間の始まり"), unique=True)
+    period_end = models.DateField(_("期間の終わり（この日を含まない）"))
+    reviewed_at = models.DateTimeField(_("点検した日時"))
+    reviewed_by = models.ForeignKey(
+        "auth.User", on_delete=models.PROTECT, related_name="+", null=True, editable=False
+    )
+    reviewed_by_username = models.CharField(_("点検した人"), max_length=150)
+    findings = models.TextField(_("所見"), blank=True)
+    entry_seq = models.PositiveBigIntegerField(_("監査記録の番号"))
+
+    class Meta:
+        ordering = ["-period_start"]
+        verbose_name = _("アクセスの点検")
+        verbose_name_plural = _("アクセスの点検")
+        default_permissions = ("view",)
+        permissions = [
+            ("review_access", _("アクセスの点検をする")),
+            ("review_access_standin", _("監査役がいない店でアクセスの点検をする")),
+        ]
+
+    def __str__(self):
+        return f"{self.period_start:%Y-%m}"

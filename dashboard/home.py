@@ -19,7 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accounts import posture, rules
-from audit import activity
+from audit import activity, reviews
 from audit.actions import SIGN_IN_FAILURES, Action
 from audit.alerts import RECEIVE_ALERTS, open_alerts, unacknowledged_for
 from customers.services import reveals_left
@@ -87,6 +87,10 @@ def dashboard_for(request):
         context["ledger_url"] = reverse("admin:audit_auditentry_changelist")
     if user.has_perm("dashboard.view_evidence"):
         context["evidence_url"] = reverse("dashboard:evidence")
+    if user.has_perm("audit.view_accessreview"):
+        context["overdue_reviews"] = overdue_reviews()
+        context["may_review_access"] = reviews.may_review(user)
+        context["reviews_url"] = reverse("admin:audit_accessreview_changelist")
     if user.has_perm("exports.view_takeout_ledger"):
         context["takeout_url"] = reverse("exports:ledger")
     elif user.has_perm("exports.view_exportrequest"):
@@ -102,6 +106,18 @@ def dashboard_for(request):
     if user.has_perm("audit.view_activity"):
         context["charts"] = charts_for(user)
     return context
+
+
+def overdue_reviews():
+    """The periods of access still unreviewed past their grace (audit.reviews): each
+    period's name and page."""
+    return [
+        {
+            "label": period.label,
+            "url": reverse("admin:audit_accessreview_period", args=[period.key]),
+        }
+        for period in reviews.overdue_periods()
+    ]
 
 
 def new_owners():

@@ -71,6 +71,27 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.save_incident(obj, request=request, created=not change)
 
+    # From a finding of the periodic review of access ---------------------------------
+
+    def get_changeform_initial_data(self, request):
+        """A new incident opened from a reviewed period (``?review_period=2026-11``)
+        starts with the period and the reviewer's findings (checked for personal data
+        when they were written); its scope page then starts with the period's dates."""
+        initial = super().get_changeform_initial_data(request)
+        found = services.from_access_review(request.GET.get("review_period", ""))
+        if found is not None:
+            initial.update(found.initial)
+            initial.pop("review_period", None)
+        return initial
+
+    def response_add(self, request, obj, post_url_continue=None):
+        found = services.from_access_review(request.GET.get("review_period", ""))
+        if found is None or "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        messages.success(request, _("事案を登録しました。点検した期間で対象を決めてください。"))
+        url = reverse("admin:incidents_scope", args=[obj.pk])
+        return redirect(f"{url}?{found.scope_query}")
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -135,7 +156,9 @@ class IncidentAdmin(PermissionAdmin, admin.ModelAdmin):
 
     def scope_view(self, request, object_id):
         incident = self._incident(request, object_id, work=True)
-        form = ScopeForm(request.POST or None)
+        # A scope page opened from a reviewed period starts with the period's dates.
+        initial = {k: request.GET[k] for k in ("source", "start", "end") if k in request.GET}
+        form = ScopeForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             try:
                 built = form.build()

@@ -10,10 +10,13 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from audit import reviews
 from audit.actions import Action
 from audit.ledger import record
+from audit.models import AccessReview
 from customers import reading
 from incidents import measures, scope
 from incidents.models import Incident, Measure, Notice, ReportDraft
@@ -321,3 +324,42 @@ def send_notices(
             told.add(str(uuid.UUID(customer_id)))
     left = len(incident.scope_customer_ids) - len(told)
     return NoticeBatch(sent=sent, unreachable=unreachable, left=left, failed=failed)
+
+
+# From the periodic review of access -------------------------------------------------
+
+
+class FromReview(NamedTuple):
+    """A new incident opened from a reviewed period: the form's first values, and the
+    scope page's query (the period's dates, "what a person did in a period")."""
+
+    initial: dict[str, object]
+    scope_query: str
+
+
+def from_access_review(key: str) -> FromReview | None:
+    """What an incident opened from the review of the period ``key`` (``2026-11``)
+    starts with, or None when that period has no review. The findings were checked for
+    personal data when they were written (``audit.reviews.check_findings``)."""
+    period = reviews.period_by_key(key)
+    if period is None:
+        return None
+    review = AccessReview.objects.filter(period_start=period.start).first()
+    if review is None:
+        return None
+    start, end = (timezone.localtime(moment) for moment in period.bounds())
+    words = {"period": period.label, "seq": review.entry_seq, "who": review.reviewed_by_username}
+    what = _("%(period)sのアクセスの点検（監査記録 #%(seq)s、%(who)sさん）の所見:") % words
+    initial: dict[str, object] = {
+        "title": _("アクセスの点検（%(period)s）の所見から") % words,
+        "what_happened": f"{what}\n{review.findings}",
+        "discovered_at": timezone.localtime(review.reviewed_at).replace(second=0, microsecond=0),
+    }
+    query = urlencode(
+        {
+            "source": Incident.ScopeSource.PERSON.value,
+            "start": f"{start:%Y-%m-%d %H:%M}",
+            "end": f"{end:%Y-%m-%d %H:%M}",
+        }
+    )
+    return FromReview(initial, query)

@@ -374,6 +374,16 @@ SHOPGUARD_ALERT_DISTINCT_CUSTOMERS_PER_HOUR = envint(
 # from any address (the lockout counts 5 per address; spreading over addresses hides that).
 SHOPGUARD_ALERT_FAILURES_PER_HOUR = envint("SHOPGUARD_ALERT_FAILURES_PER_HOUR", 10)
 
+# The periodic review of access (audit/reviews.py): a period is this many calendar months
+# (1, 2, 3, 4, 6 or 12; default 1). Monthly, because the PPC's FAQ (Q10-20) asks the shop
+# to check who handled personal data regularly, and a month's reveals, exports and
+# alerts still fit in one sitting; a shop with very little traffic may choose 3.
+SHOPGUARD_ACCESS_REVIEW_MONTHS = envint("SHOPGUARD_ACCESS_REVIEW_MONTHS", 1)
+if SHOPGUARD_ACCESS_REVIEW_MONTHS not in (1, 2, 3, 4, 6, 12):
+    raise ImproperlyConfigured(
+        "SHOPGUARD_ACCESS_REVIEW_MONTHS must be 1, 2, 3, 4, 6 or 12 (months that divide a year)."
+    )
+
 # A new person's invitation link (accounts/invites.py) works this many hours: long enough
 # to be opened after a weekend, short enough that a forgotten mail in a shared mailbox is
 # not a way in for long. It also stops working once used.

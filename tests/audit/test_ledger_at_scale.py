@@ -140,6 +140,9 @@ def test_the_charts_count_from_the_daily_counts_kept_by_record(people, ledger):
     assert sum(AuditDay.objects.values_list("entries", flat=True)) == AuditEntry.objects.count()
 
 
+BY_TIME = re.compile(r"using (index )?audit_auditentry_created_at_\w+", re.IGNORECASE)
+
+
 def at(*moment):
     return time_machine.travel(datetime.datetime(*moment, tzinfo=datetime.UTC), tick=False)
 
@@ -234,3 +237,26 @@ def test_the_list_offers_no_facet_counts_over_the_whole_ledger(client, people, l
     page = client.get(LIST, {"_facets": "True"}).content.decode()
     assert "action=customer.reveal" in page and "個人情報の表示</a>" in page
     assert "個人情報の表示 (" not in page  # no counts drawn
+
+
+def test_a_review_period_reads_its_entries_through_the_time_and_action_indexes(client, people):
+    """The periodic review's page (audit.reviews): the period's ends from the created_at
+    index, each action's entries from (action, seq) between them."""
+    with at(2026, 11, 10, 1):
+        for n in range(10):
+            record("customer.view", actor=people.carol, customers=[str(uuid.uuid4())])
+            record("customer.reveal", actor=people.carol, customers=[str(uuid.uuid4())])
+    with at(2026, 12, 3, 1):
+        client.force_login(people.dave)
+        plans = ledger_plans(client, "/admin/audit/accessreview/period/2026-11/")
+    assert_no_full_scan(plans)
+    # The period's ends: look-ups on the created_at index.
+    assert any(BY_TIME.search("\n".join(plan)) for plan in plans.values()), plans
+    # Each action's entries: a range of (action, seq), or of seq itself, between the
+    # period's first and last numbers (whichever the planner finds cheaper), never every
+    # entry of the action in the ledger.
+    entries = {sql: plan for sql, plan in plans.items() if '"audit_auditentry"."action" =' in sql}
+    assert entries, plans
+    for sql, plan in entries.items():
+        text = "\n".join(plan)
+        assert "audit_action_seq" in text or SEQ_INDEX in text, (sql, plan)

@@ -110,6 +110,9 @@ ADMIN_MODELS = {
     # The ledger and its alerts: read-only for everyone, readable by owner and auditor.
     "audit.auditentry": Model(view=[OWNER, AUDITOR], outcomes={"change": (200, 403)}),
     "audit.alert": Model(view=[OWNER, AUDITOR], outcomes={"change": (200, 403)}),
+    # The periodic reviews of access: read by owner and auditor, written only through
+    # the period page's button (audit.reviews), never through the admin's forms.
+    "audit.accessreview": Model(view=[OWNER, AUDITOR], outcomes={"change": (200, 403)}),
     # Customers: every shop role works with them masked; only the owner deletes, after
     # re-authentication. The auditor sees no customer data at all.
     "customers.customer": Model(
@@ -267,6 +270,10 @@ VIEWS = {
     "admin:audit_auditentry_seq": expect(REDIRECT, who=[OWNER, AUDITOR]),
     "admin:audit_auditentry_csv": expect(200, who=[OWNER, AUDITOR]),
     "admin:audit_alert_acknowledge": expect(405, REAUTH, who=[OWNER]),
+    # A period of access under review (the sample: last month), and its "reviewed" button
+    # (re-authenticated; who may press it is accounts.rules.may_review_access).
+    "admin:audit_accessreview_period": expect(200, who=[OWNER, AUDITOR]),
+    "admin:audit_accessreview_mark": expect(405, REAUTH, who=[OWNER, AUDITOR]),
     # An incident's steps are the owner's; its printable report is the auditor's too. An
     # empty POST is the form again; sending notices needs re-authentication.
     "admin:incidents_scope": expect(200, who=[OWNER]),
@@ -293,6 +300,8 @@ OVERRIDES = {
     },
     # Acknowledging accepts only POST, checked before the role: a GET tells nothing.
     "admin:audit_alert_acknowledge": {(role, "GET"): 405 for role in (MANAGER, STAFF, AUDITOR)},
+    # Marking a period reviewed accepts only POST, checked before the role.
+    "admin:audit_accessreview_mark": {(role, "GET"): 405 for role in (MANAGER, STAFF)},
 }
 
 
@@ -390,6 +399,32 @@ def sample_alert(people):
     return Alert.objects.order_by("-pk").first()
 
 
+def last_period():
+    from django.utils import timezone
+
+    from audit import reviews
+
+    return reviews.period_of(timezone.localdate()).previous()
+
+
+def sample_review(people):
+    """Last month's review by the auditor (written as audit.reviews writes it)."""
+    from django.utils import timezone
+
+    from audit.models import AccessReview
+
+    period = last_period()
+    return AccessReview.objects.create(
+        period_start=period.start,
+        period_end=period.end,
+        reviewed_at=timezone.now(),
+        reviewed_by=people.dave,
+        reviewed_by_username="dave",
+        findings="見本",
+        entry_seq=ledger_entry(people).seq,
+    )
+
+
 def sample_product_category(people):
     from customers.models import Category, ProductCategory
 
@@ -413,6 +448,7 @@ OBJECTS = {
     "auth.user": lambda people: people.carol,
     "audit.auditentry": lambda people: ledger_entry(people),
     "audit.alert": lambda people: sample_alert(people),
+    "audit.accessreview": lambda people: sample_review(people),
     "incidents.incident": lambda people: sample_incident(people),
     "upkeep.securitycheck": lambda people: sample_security_check(people),
 }
@@ -463,6 +499,7 @@ SAMPLES = {
     "alert_id": lambda context: str(sample_alert(context.people).pk),
     "shipment_id": lambda context: str(sample_gift(context.people).pk),
     "item_id": lambda context: "card-10",  # an evidence item only a person knows
+    "key": lambda context: last_period().key,
 }
 
 
