@@ -6,7 +6,8 @@ guide, chapter 18) is one row of
 and returns a ``Finding`` (verdict, evidence, link), and what to do when it is not met.
 The fact functions share one ``State``, which reads each fact once per page: settings,
 the ledger's last entries, the scheduled jobs, the people and their second factors, the
-policy in force, the register of diagnoses and the owner's statements. Nothing here
+policy in force, the house rules and who accepted them, the outsourcee register, the
+periodic access reviews, the register of diagnoses and the owner's statements. Nothing here
 decrypts: the page holds counts, dates, settings and the shop's people's usernames.
 """
 
@@ -25,9 +26,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts import posture
 from accounts.roles import people_with_a_role
-from audit import activity
+from audit import activity, reviews
 from audit.actions import Action
 from audit.alerts import RECEIVE_ALERTS, open_alerts
+from audit.models import AccessReview
 from customers.fields import FIELDS
 from customers.models import Customer
 from dashboard.home import show_date, show_datetime
@@ -35,7 +37,9 @@ from dashboard.models import Statement
 from datarequests.models import DataRequest
 from exports.services import downloads_since
 from incidents.deadlines import OVERDUE, open_deadlines
-from policy.models import ConsentRecord, PolicyVersion, ThirdPartyProvision
+from policy import register
+from policy.models import ConsentRecord, HouseRulesVersion, PolicyVersion, ThirdPartyProvision
+from policy.rules import people_without_acceptance
 from upkeep import schedule, security_checks
 from upkeep.models import DatabaseRole, SecurityCheck
 from vault import keys
@@ -191,6 +195,30 @@ class State:
     @cached_property
     def downloads(self):
         return downloads_since(self.now - timedelta(days=EXPORT_DAYS))
+
+    @cached_property
+    def house_rules(self):
+        return HouseRulesVersion.objects.in_force()
+
+    @cached_property
+    def without_acceptance(self):
+        return list(people_without_acceptance().values_list("username", flat=True))
+
+    @cached_property
+    def outsourcees(self):
+        return list(register.entries().order_by("pk"))
+
+    @cached_property
+    def register_changed(self):
+        return register.changed_since_policy()
+
+    @cached_property
+    def overdue_reviews(self):
+        return reviews.overdue_periods(self.today)
+
+    @cached_property
+    def last_review(self):
+        return AccessReview.objects.order_by("-period_start").first()
 
     @cached_property
     def statements(self):
@@ -624,26 +652,69 @@ def stated(state, item_id):
     return Finding(verdict, evidence)
 
 
-def not_yet_known(what):
-    """An item whose fact another part of issue #27 records (house rules and pledges,
-    the outsourcee register, the periodic access review): unknown until it is wired."""
+def house_rules_fact(state):
+    """Met when the house rules are published and every active person with a role has
+    accepted the version in force (within the year, after its last material change)."""
+    link = _link("admin:policy_houserulesversion_changelist", _("所内ルールを開く"))
+    in_force = state.house_rules
+    if in_force is None:
+        return Finding(Verdict.NOT_MET, _("所内ルールがまだ公開されていません。"), *link)
+    missing = state.without_acceptance
+    evidence = _("所内ルール 第%(number)s版（%(date)s 公開）。") % {
+        "number": in_force.number,
+        "date": show_date(timezone.localdate(in_force.published_at)),
+    }
+    if not missing:
+        return Finding(Verdict.MET, evidence + " " + _("全員が同意済み。"), *link)
+    evidence += " " + _("まだ同意していない人: %(names)s。") % {"names": "、".join(missing)}
+    return Finding(Verdict.NOT_MET, evidence, *link)
 
-    def fact(state):
-        return Finding(Verdict.UNKNOWN, str(what))
 
-    return fact
+def outsourcees_fact(state):
+    """Met when the register names the services in use, each one's security terms have
+    been checked, and the policy in force says what the register says."""
+    link = _link("admin:policy_outsourcee_changelist", _("委託先・提供先の登録簿を開く"))
+    entries = state.outsourcees
+    if not entries:
+        return Finding(Verdict.NOT_MET, _("委託先・提供先の登録簿が空です。"), *link)
+    evidence = _("登録簿に%(count)s件（データを保管する国: %(countries)s）。") % {
+        "count": len(entries),
+        "countries": "、".join(sorted({e.country for e in entries})),
+    }
+    unchecked = [e.name_ja for e in entries if e.terms_checked_on is None]
+    if unchecked:
+        evidence += " " + _("安全管理の条件を確認していない先: %(names)s。") % {
+            "names": "、".join(unchecked)
+        }
+    if state.register_changed:
+        evidence += " " + _("登録簿の変更がまだポリシーの新しい版になっていません。")
+    if unchecked or state.register_changed:
+        return Finding(Verdict.PARTLY, evidence, *link)
+    return Finding(Verdict.MET, evidence + " " + _("すべての条件を確認済み。"), *link)
 
 
-# TODO(#27 house rules and pledges): the fact "who has not accepted the house rules in
-# force" (policy/), then met when everyone has.
-HOUSE_RULES = not_yet_known(gettext_lazy("取扱規程と誓約の記録はまだこのアプリにありません。"))
-# TODO(#27 outsourcee register): the fact "every outsourcee's security terms checked, its
-# country named" (policy/), then met when the register is complete.
-OUTSOURCEES = not_yet_known(gettext_lazy("委託先の台帳はまだこのアプリにありません。"))
-# TODO(#27 periodic access review): the fact "the last period reviewed on time" (audit/).
-ACCESS_REVIEW = not_yet_known(
-    gettext_lazy("アクセスの定期点検の記録はまだこのアプリにありません。")
-)
+def access_review_fact(state):
+    """Met when no finished period waits for its review past the grace days."""
+    link = _link("admin:audit_accessreview_changelist", _("アクセスの点検を開く"))
+    if state.overdue_reviews:
+        evidence = _("点検の済んでいない期間: %(periods)s。") % {
+            "periods": "、".join(str(p.label) for p in state.overdue_reviews)
+        }
+        return Finding(Verdict.NOT_MET, evidence, *link)
+    last = state.last_review
+    if last is None:
+        return Finding(Verdict.MET, _("点検の期限が来た期間はまだありません。"), *link)
+    evidence = _("最後の点検: %(start)s からの期間（%(when)s、%(who)s）。") % {
+        "start": show_date(last.period_start),
+        "when": show_datetime(last.reviewed_at),
+        "who": last.reviewed_by_username,
+    }
+    return Finding(Verdict.MET, evidence, *link)
+
+
+HOUSE_RULES = house_rules_fact
+OUTSOURCEES = outsourcees_fact
+ACCESS_REVIEW = access_review_fact
 
 
 def reviewed_log_fact(state):

@@ -13,14 +13,18 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit import reviews
 from audit.actions import Action
 from audit.ledger import record
+from audit.models import AccessReview
 from dashboard import evidence, pack
 from dashboard.evidence import Verdict, weakest
 from dashboard.models import Statement
-from tests.factories import entries_after, ledger_mark
+from policy.models import Outsourcee
+from tests.factories import entries_after, ledger_mark, make_person
 from tests.signing import enrol
 from upkeep.models import SecurityCheck
+from vault.roles import STAFF
 
 PAGE = "/admin/evidence/"
 PRINT = "/admin/evidence/print/"
@@ -111,8 +115,8 @@ def test_the_ledger_items_follow_the_last_verification(people, clock):
     assert verdicts()["shopify-2-access-log"] == Verdict.NOT_MET
     call_command("verify_audit", stdout=StringIO())
     assert ledger() == Verdict.MET
-    # The access log's review is another part of issue #27: unknown until it is wired.
-    assert verdicts()["shopify-2-access-log"] == Verdict.UNKNOWN
+    # Verified, and no finished period waits for its review yet (the ledger is new).
+    assert verdicts()["shopify-2-access-log"] == Verdict.MET
     clock.advance(8 * 24 * 3600)
     assert ledger() == Verdict.PARTLY
 
@@ -183,10 +187,64 @@ def test_the_patch_item_follows_the_register(people):
     assert verdicts()["ipa-2"] == Verdict.MET
 
 
-def test_items_of_other_parts_of_the_issue_are_unknown(people):
+def test_the_house_rules_items_follow_who_has_accepted(people):
+    """Everyone has accepted the rules in force (the people of the tests do): met; a new
+    person who has not: not met, and named."""
     found = verdicts()
-    for item in ("ppc-rules", "ppc-human", "ppc-foreign", "appi-24", "appi-25", "ipa-exec-6"):
-        assert found[item] == Verdict.UNKNOWN, item
+    assert found["ppc-rules"] == Verdict.MET and found["ppc-human"] == Verdict.MET
+    make_person("newcomer", STAFF, accepted_rules=False)
+    found = verdicts()
+    assert found["ppc-rules"] == Verdict.NOT_MET and found["ppc-human"] == Verdict.NOT_MET
+    rules = {r.item.id: r for g in evidence.evaluate() for r in g.results}["ppc-rules"]
+    assert "newcomer" in rules.finding.evidence
+
+
+def test_the_outsourcee_items_follow_the_register(people):
+    """An empty register: not met; an entry whose terms were never checked: partly;
+    checked and stated by the policy in force: met."""
+    Outsourcee.objects.all().delete()
+    assert verdicts()["appi-25"] == Verdict.NOT_MET
+    entry = Outsourcee.objects.create(
+        name_ja="見本配送",
+        name_en="Sample Delivery",
+        service=Outsourcee.Service.CARRIER,
+        work_ja="商品の配送",
+        work_en="Delivery of goods",
+        data_items=["name", "address"],
+        basis=Outsourcee.Basis.ENTRUSTMENT,
+        country="JP",
+    )
+    assert verdicts()["appi-25"] == Verdict.PARTLY
+    entry.terms_checked_on = timezone.localdate()
+    entry.save()
+    state = evidence.State()
+    expected = Verdict.PARTLY if state.register_changed else Verdict.MET
+    assert evidence.outsourcees_fact(state).verdict == expected
+    assert verdicts()["ppc-foreign"] == expected and verdicts()["ipa-exec-6"] == expected
+
+
+def test_the_access_review_items_follow_the_overdue_periods(people, clock):
+    """A finished period left unreviewed past its grace days: not met; reviewed: met."""
+    record(Action.AUDIT_READ, actor=people.dave)  # the ledger's first entry: this month
+    call_command("verify_audit", stdout=StringIO())
+    assert verdicts()["ppc-org-review"] == Verdict.MET
+    clock.advance(70 * 24 * 3600)  # past the next period's end and its grace days
+    call_command("verify_audit", stdout=StringIO())
+    overdue = reviews.overdue_periods()
+    assert overdue
+    assert verdicts()["ppc-org-review"] == Verdict.NOT_MET
+    assert verdicts()["shopify-2-access-log"] == Verdict.NOT_MET
+    for period in overdue:
+        AccessReview.objects.create(
+            period_start=period.start,
+            period_end=period.end,
+            reviewed_at=timezone.now(),
+            reviewed_by=people.dave,
+            reviewed_by_username="dave",
+            entry_seq=1,
+        )
+    assert verdicts()["ppc-org-review"] == Verdict.MET
+    assert verdicts()["shopify-2-access-log"] == Verdict.MET
 
 
 # What only a person knows --------------------------------------------------------------
