@@ -101,19 +101,21 @@ def customers_in_sql(vendor, alias="e"):
 
 
 def verify_column(vendor, table, where):
-    """For ``verify_audit`` (``audit.chain.canonical_sql``): a column giving the entry's
-    appearances as a JSON array when they are not exactly its ``customer_ids`` (else
-    NULL), and the join it needs (``where`` limits a range)."""
+    """For ``verify_audit`` (``audit.chain.canonical_sql``): a column that is NULL when
+    the entry's appearances are exactly its ``customer_ids`` (always, on PostgreSQL) and
+    '[null]' otherwise, and the join it needs (``where`` limits a range)."""
     if vendor != "sqlite":
         return "NULL", ""
-    # The same set: as many appearances as distinct ids, and each id has its own (the
-    # primary key makes appearances distinct). Otherwise '[null]', which never matches.
+    # The same set: the entry's distinct ids and its appearances' customers, each sorted,
+    # as one JSON text (keys joined by their integer id, no look-up by text); an entry
+    # naming nobody must have no appearance. Otherwise '[null]', which never matches.
     column = (
-        f"CASE WHEN (SELECT COUNT(*) FROM {APPEARANCE_TABLE} a WHERE a.entry_id = e.id) = "
-        "(SELECT COUNT(DISTINCT value) FROM json_each(e.customer_ids)) "
-        "AND NOT EXISTS (SELECT 1 FROM json_each(e.customer_ids) j WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {KEY_TABLE} k JOIN {APPEARANCE_TABLE} a "
-        "ON a.customer_key = k.id AND a.entry_id = e.id WHERE k.customer_id = j.value)) "
+        "CASE WHEN e.customer_ids = '[]' THEN "
+        f"(SELECT '[null]' FROM {APPEARANCE_TABLE} a WHERE a.entry_id = e.id LIMIT 1) "
+        "WHEN (SELECT json_group_array(customer_id) FROM (SELECT k.customer_id "
+        f"FROM {APPEARANCE_TABLE} a JOIN {KEY_TABLE} k ON k.id = a.customer_key "
+        "WHERE a.entry_id = e.id ORDER BY 1)) = (SELECT json_group_array(value) "
+        "FROM (SELECT DISTINCT value FROM json_each(e.customer_ids) ORDER BY 1)) "
         "THEN NULL ELSE '[null]' END"
     )
     return column, ""
