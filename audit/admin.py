@@ -37,7 +37,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from audit import alerts, reviews
+from audit import alerts, appearances, reviews
 from audit.actions import Action, Outcome
 from audit.chain import CHAIN_FIELDS
 from audit.display import (
@@ -53,7 +53,7 @@ from audit.display import (
     role_label,
 )
 from audit.ledger import record
-from audit.models import AccessReview, Alert, AuditEntry, AuditEntryCustomer
+from audit.models import AccessReview, Alert, AuditEntry
 from vault.access import PermissionAdmin, vault_view
 from vault.log import looks_personal
 from vault.roles import ROLE_LABELS
@@ -108,8 +108,7 @@ class CustomerFilter(ValueFilter):
             return queryset
         if not names_a_customer(self.value):
             return queryset.none()
-        entries = AuditEntryCustomer.objects.filter(customer_id=self.value).values("entry_id")
-        return queryset.filter(pk__in=entries)
+        return queryset.filter(appearances.naming(self.value))
 
 
 class ActorFilter(ValueFilter):
@@ -611,13 +610,13 @@ class AuditEntryAdmin(LedgerAdmin):
             params.pop("list_pages")
         else:
             params["list_pages"] = "1"
-        appearances = AuditEntryCustomer.objects.filter(
-            customer_id=customer_id, action=Action.CUSTOMER_LIST
+        list_pages = AuditEntry.objects.filter(
+            appearances.naming(customer_id), action=Action.CUSTOMER_LIST
         )
         return {
             "title": _("この顧客を見た人"),
             "who_looked": {
-                "list_pages": appearances.count(),
+                "list_pages": list_pages.count(),
                 "showing": showing,
                 "toggle_url": "?" + params.urlencode(),
             },

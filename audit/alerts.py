@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from audit import appearances
 from audit.actions import (
     ACCOUNT_SECURITY_ACTIONS,
     ALERT_ACTIONS,
@@ -79,16 +80,25 @@ def _failure_limit():
 
 
 # Plain SQL for the one check that runs on every customer page (the ORM's query
-# building cost more than the indexed count itself). It reads only the counted links
-# (the partial index audit_cust_counted: the actions are literals, as its condition is,
-# so both databases can prove the index applies) and stops at the first customer past
-# the limit: the answer is only "over the limit or not", so a person's history beyond
-# that never makes a request slower.
+# building cost more than the indexed count itself). It reads only the person's counted
+# entries of the window (the partial index audit_counted_time: the actions are literals,
+# as its condition is, so both databases can prove the index applies), each naming one
+# customer or a few, and stops at the first customer past the limit: the answer is only
+# "over the limit or not", so a person's list pages and history never make a request
+# slower.
 _COUNTED = ", ".join(f"'{action}'" for action in COUNTED_ACTIONS)
-_DISTINCT_SQL = (
-    "SELECT COUNT(*) FROM (SELECT DISTINCT customer_id FROM audit_auditentrycustomer "  # noqa: S608
-    f"WHERE actor_id = %s AND created_at > %s AND action IN ({_COUNTED}) LIMIT %s) AS seen"
-)
+
+
+def _distinct_sql(vendor):
+    return (
+        "SELECT COUNT(*) FROM (SELECT DISTINCT j.value "  # noqa: S608
+        f"FROM audit_auditentry e, {appearances.customers_in_sql(vendor)} "
+        f"WHERE e.actor_id = %s AND e.created_at > %s AND e.action IN ({_COUNTED}) "
+        "LIMIT %s) AS seen"
+    )
+
+
+_DISTINCT_SQL = {vendor: _distinct_sql(vendor) for vendor in ("sqlite", "postgresql")}
 
 
 def _distinct_customers_in_window(entry):
@@ -96,7 +106,9 @@ def _distinct_customers_in_window(entry):
     past the limit (enough to know it was passed)."""
     since = connection.ops.adapt_datetimefield_value(entry.created_at - WINDOW)
     with connection.cursor() as cursor:
-        cursor.execute(_DISTINCT_SQL, [entry.actor_id, since, _distinct_limit() + 1])
+        cursor.execute(
+            _DISTINCT_SQL[connection.vendor], [entry.actor_id, since, _distinct_limit() + 1]
+        )
         return cursor.fetchone()[0]
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from audit import appearances
 from audit.actions import Action
 
 SEPARATOR = "\x1f"
@@ -136,14 +137,12 @@ def chain_value(key, entry):
     return Hmac(key).hexdigest(canonical(entry).encode())
 
 
-INDEX_TABLE = "audit_auditentrycustomer"
-
-
-def canonical_sql(vendor, table="audit_auditentry", seq_range=None, index=INDEX_TABLE):
+def canonical_sql(vendor, table="audit_auditentry", seq_range=None):
     """A query giving, per entry in ``seq`` order, its chain value, its canonical
     content, built by the database in one formatting call (``printf``/``format`` print
-    NULL as empty text, as ``canonical`` does), and its customer index rows as JSON
-    when they are not exactly its ``customer_ids`` (else NULL)."""
+    NULL as empty text, as ``canonical`` does), and, where the database keeps customer
+    appearance rows (``audit.appearances``), '[null]' when they are not exactly its
+    ``customer_ids`` (else NULL)."""
     if vendor == "sqlite":
         # Django stores "YYYY-MM-DD HH:MM:SS[.ffffff]" (UTC). SQLite's date functions
         # round a time to whole milliseconds before anything else, so 15.9995 s would
@@ -166,48 +165,17 @@ def canonical_sql(vendor, table="audit_auditentry", seq_range=None, index=INDEX_
     where = ""
     if seq_range is not None:
         where = f"WHERE seq >= {int(seq_range.first)} AND seq <= {int(seq_range.last)} "
-    index_rows, index_join = _index_sql(vendor, table, index, where)
+    index_rows, index_join = appearances.verify_column(vendor, table, where)
     return (
         f"SELECT chain, {formatter}('{template}', {columns}), {index_rows} "
         f"FROM {table} e {index_join}{where}ORDER BY seq"
     )
 
 
-def _index_sql(vendor, table, index, where):
-    """The column (and join) giving each entry's customer index rows as a JSON array,
-    NULL when that is exactly the entry's ``customer_ids`` text, so the common case
-    costs Python nothing. An index row whose actor or time is not its entry's counts as
-    null. Rows are taken in the order they were written; another order only costs the
-    comparison in ``_same_customers``."""
-    if vendor == "sqlite":
-        # A lookup per entry in the entry_id index is cheap in SQLite.
-        column = (
-            "NULLIF((SELECT json_group_array(CASE WHEN c.actor_id IS e.actor_id "
-            "AND c.created_at = e.created_at THEN c.customer_id END) "
-            f"FROM {index} c WHERE c.entry_id = e.id), e.customer_ids)"
-        )
-        return column, ""
-    # PostgreSQL: a subquery per entry costs about as much as everything else together;
-    # one join and one aggregate over the range cost less than half of that.
-    customer = (
-        "CASE WHEN c.actor_id IS NOT DISTINCT FROM e.actor_id "
-        "AND c.created_at = e.created_at THEN c.customer_id END"
-    )
-    join = (
-        "LEFT JOIN (SELECT entry_seq, array_to_json(array_agg(customer))::text AS index_ids "
-        f"FROM (SELECT e.seq AS entry_seq, {customer} AS customer FROM {index} c "
-        f"JOIN {table} e ON e.id = c.entry_id {where}ORDER BY e.seq, c.id) AS r "
-        "GROUP BY entry_seq) AS x ON x.entry_seq = e.seq "
-    )
-    return "NULLIF(COALESCE(index_ids, '[]'), customer_ids)", join
-
-
-def stray_index_sql(table="audit_auditentry", index=INDEX_TABLE):
-    """The lowest entry id that customer index rows name but the ledger does not hold."""
-    return (
-        f"SELECT MIN(c.entry_id) FROM {index} c "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} e WHERE e.id = c.entry_id)"
-    )
+def stray_index_sql(table="audit_auditentry"):
+    """The lowest entry id that customer appearance rows name but the ledger does not
+    hold."""
+    return appearances.stray_sql(table)
 
 
 @dataclass

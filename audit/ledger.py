@@ -13,6 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from audit import appearances
 from audit.actions import Action, Outcome, checked
 from audit.chain import CHAIN_FIELDS, Head, canonical_json, chain_value
 from audit.models import AuditEntry, AuditHead
@@ -89,9 +90,6 @@ _COLUMNS = [*CHAIN_FIELDS, "chain"]
 _COLS, _MARKS = ", ".join(_COLUMNS), ", ".join(["%s"] * len(_COLUMNS))
 _INSERT_ENTRY = f"INSERT INTO audit_auditentry ({_COLS}) VALUES ({_MARKS}) RETURNING id"  # noqa: S608
 _UPDATE_HEAD = "UPDATE audit_audithead SET chain = %s WHERE id = %s"
-_INSERT_INDEX = (
-    "INSERT INTO audit_auditentrycustomer (entry_id, customer_id, actor_id, created_at, action)"
-)
 # The day's count for the home page's charts (audit.models.AuditDay), in the same write.
 _COUNT_DAY = (
     "INSERT INTO audit_auditday (day, action, outcome, actor_username, entries) "
@@ -107,27 +105,23 @@ def japan_day(moment):
 
 
 def _insert(entry):
-    """Insert the entry and its customer index rows, and move the head's chain value."""
+    """Insert the entry (and, where kept, its customer appearances), and move the head's
+    chain value."""
     row = {name: getattr(entry, name) for name in _COLUMNS}
-    row["created_at"] = created_at = connection.ops.adapt_datetimefield_value(entry.created_at)
+    row["created_at"] = connection.ops.adapt_datetimefield_value(entry.created_at)
     row["customer_ids"] = customer_ids = canonical_json(entry.customer_ids)
     row["detail"] = canonical_json(entry.detail)
     values = list(row.values())
-    insert, head, index, day = _INSERT_ENTRY, _UPDATE_HEAD, _INSERT_INDEX, _COUNT_DAY
+    insert, head, day = _INSERT_ENTRY, _UPDATE_HEAD, _COUNT_DAY
     day_key = [japan_day(entry.created_at), entry.action, entry.outcome, entry.actor_username]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One round trip for all four writes.
+            # One round trip for all three writes (the entry's own GIN index finds its
+            # customers: audit.appearances).
             cursor.execute(
-                f"WITH e AS ({insert}), h AS ({head}), d AS ({day}), "  # noqa: S608
-                f"c AS ({index} SELECT e.id, x, %s, %s, %s FROM e, unnest(%s::text[]) AS x) "
+                f"WITH e AS ({insert}), h AS ({head}), d AS ({day}) "  # noqa: S608
                 "SELECT id FROM e",
-                [
-                    *values,
-                    *(entry.chain, HEAD_PK),
-                    *day_key,
-                    *(entry.actor_id, created_at, entry.action, entry.customer_ids),
-                ],
+                [*values, *(entry.chain, HEAD_PK), *day_key],
             )
             entry.pk = cursor.fetchone()[0]
         else:
@@ -135,13 +129,9 @@ def _insert(entry):
             entry.pk = cursor.fetchone()[0]
             cursor.execute(head, [entry.chain, HEAD_PK])
             cursor.execute(day, day_key)
-            if entry.customer_ids:
-                # One statement whatever the count (an export names every customer): the
-                # ids come from the entry's own JSON list, not one INSERT per customer.
-                cursor.execute(
-                    f"{index} SELECT %s, value, %s, %s, %s FROM json_each(%s)",  # noqa: S608
-                    [entry.pk, entry.actor_id, created_at, entry.action, customer_ids],
-                )
+            # Two statements whatever the count (an export names every customer): the
+            # ids come from the entry's own JSON list, not one INSERT per customer.
+            appearances.write(cursor, entry.pk, customer_ids)
     entry._state.adding, entry._state.db = False, connection.alias
 
 

@@ -64,43 +64,20 @@ class AuditEntry(models.Model):
             # person's or one action's entries reads 100 index entries, not all of them.
             models.Index(fields=["actor_id", "seq"], name="audit_actor_seq"),
             models.Index(fields=["action", "seq"], name="audit_action_seq"),
+            # The distinct-customers alert (audit.alerts): a person's counted entries of
+            # the last hour only, so their list pages never make its check slower.
+            models.Index(
+                fields=["actor_id", "created_at"],
+                condition=models.Q(action__in=COUNTED_ACTIONS),
+                name="audit_counted_time",
+            ),
         ]
+        # Which entries name a customer: audit.appearances (a GIN index over
+        # customer_ids on PostgreSQL, appearance rows on SQLite; migration 0022).
 
     def __str__(self):
         label = Action(self.action).label if self.action in Action.values else self.action
         return f"#{self.seq} {label}"
-
-
-class AuditEntryCustomer(models.Model):
-    """Which customers an entry touched, one row per customer: the index behind
-    "who looked at this customer" and the distinct-customers alert. Written with the
-    entry, refused UPDATE and DELETE by the same triggers; the entry's own
-    ``customer_ids`` (covered by the chain) stays the evidence."""
-
-    entry = models.ForeignKey(AuditEntry, on_delete=models.DO_NOTHING, related_name="+")
-    customer_id = models.CharField(max_length=64)
-    actor_id = models.BigIntegerField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    # The entry's action, copied so the alert reads only the rows it counts, without a
-    # join. Nullable only so SQLite can add the column without rebuilding the table (and
-    # losing its triggers); migration 0003 filled it in for every existing row.
-    action = models.CharField(max_length=40, null=True, blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["customer_id", "entry"], name="audit_customer_entry"),
-            # The alert's rows only: a person's list pages never make its check slower.
-            # (It replaces an index of all the person's links, which the planner would
-            # otherwise pick without statistics.)
-            models.Index(
-                fields=["actor_id", "created_at", "customer_id"],
-                condition=models.Q(action__in=COUNTED_ACTIONS),
-                name="audit_cust_counted",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.customer_id} @{self.entry_id}"
 
 
 class AuditDay(models.Model):

@@ -7,8 +7,10 @@ its own transaction. Someone who owns the database can still drop the triggers: 
 mistakes and casual edits, and the hash chain (``verify_audit``) shows whatever got past.
 """
 
-# The ledger and its customer index.
-PROTECTED_TABLES = ("audit_auditentry", "audit_auditentrycustomer")
+# The ledger and, on SQLite, its customer appearances (audit.appearances; PostgreSQL
+# keeps none beside the entries).
+PROTECTED_TABLES = ("audit_auditentry", "audit_customerkey", "audit_appearance")
+SQLITE_ONLY = ("audit_customerkey", "audit_appearance")
 PERMIT_TABLE = "audit_purgepermit"
 MESSAGE = "audit ledger is append-only"
 
@@ -58,27 +60,38 @@ def _pg_remove(table):
     ]
 
 
-def statements(vendor, install=True):
+def statements(vendor, install=True, tables=PROTECTED_TABLES):
     """The SQL that installs (or removes) the triggers on this database vendor."""
     if vendor == "sqlite":
         make = _sqlite_install if install else _sqlite_remove
-        return [sql for table in PROTECTED_TABLES for sql in make(table)]
+        return [sql for table in tables for sql in make(table)]
     if vendor == "postgresql":
         make = _pg_install if install else _pg_remove
-        sql = [sql for table in PROTECTED_TABLES for sql in make(table)]
+        tables = [table for table in tables if table not in SQLITE_ONLY]
+        sql = [sql for table in tables for sql in make(table)]
         return [_PG_FUNCTION, *sql] if install else sql
     raise NotImplementedError(f"No append-only triggers for {vendor}.")
 
 
+def _present(connection):
+    """The protected tables this database has (a database migrated back before 0022
+    lacks the appearance tables)."""
+    with connection.cursor() as cursor:
+        names = set(connection.introspection.table_names(cursor))
+    return [table for table in PROTECTED_TABLES if table in names]
+
+
 def install(connection):
     """Create the triggers (idempotent)."""
+    sql = statements(connection.vendor, tables=_present(connection))
     with connection.cursor() as cursor:
-        for sql in statements(connection.vendor):
-            cursor.execute(sql)
+        for statement in sql:
+            cursor.execute(statement)
 
 
 def remove(connection):
     """Drop the triggers (migrations backwards, and ``flush``, which wipes everything)."""
+    sql = statements(connection.vendor, install=False, tables=_present(connection))
     with connection.cursor() as cursor:
-        for sql in statements(connection.vendor, install=False):
-            cursor.execute(sql)
+        for statement in sql:
+            cursor.execute(statement)

@@ -20,10 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
+from audit.appearances import naming
 from audit.changes import recorded_by_caller
 from audit.display import action_label, role_label
 from audit.ledger import record
-from audit.models import AuditEntry, AuditEntryCustomer
+from audit.models import AuditEntry
 from customers import reading
 from customers.models import Customer
 from customers.services import erase_customer
@@ -443,8 +444,8 @@ def shop_looks(customer: Customer) -> list[ShopLook]:
     """Who at the shop looked at or worked with the customer's data, when and why, from
     the ledger: the person's role (not their name), the time, the action and the reason
     they gave. Entries that name other customers too (a list page) say nothing of them."""
-    named = AuditEntryCustomer.objects.filter(customer_id=str(customer.pk), actor_id__isnull=False)
-    entries = AuditEntry.objects.filter(pk__in=named.values("entry_id")).order_by("seq")
+    named = naming(str(customer.pk))
+    entries = AuditEntry.objects.filter(named, actor_id__isnull=False).order_by("seq")
     return [
         {
             "at": entry.created_at,

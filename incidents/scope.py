@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from audit.actions import Action
-from audit.models import AuditEntry, AuditEntryCustomer
+from audit.models import AuditEntry
 from customers.fields import BY_NAME, label
 from customers.models import Customer, Purchase
 from exports.models import ExportRequest
@@ -97,9 +97,11 @@ def from_person(actor_id, start, end):
     revealed fields and exported fields are named; customers only opened were seen masked."""
     if start >= end:
         raise ValidationError(_("期間の終わりは始まりより後にしてください。"))
-    links = AuditEntryCustomer.objects.filter(
+    # The customers each of the person's opening, revealing or exporting entries names
+    # (its chained customer_ids), first appearance first.
+    took = AuditEntry.objects.filter(
         actor_id=actor_id, created_at__gte=start, created_at__lt=end, action__in=TOOK
-    )
+    ).order_by("seq")
     took_values, fields = set(), set()
     entries = AuditEntry.objects.filter(
         actor_id=actor_id,
@@ -114,7 +116,13 @@ def from_person(actor_id, start, end):
         else:
             fields.update(entry.detail.get("fields", []))
         took_values.update(entry.customer_ids)
-    ids = list(dict.fromkeys(links.order_by("entry").values_list("customer_id", flat=True)))
+    ids = list(
+        dict.fromkeys(
+            str(customer)
+            for named in took.values_list("customer_ids", flat=True).iterator()
+            for customer in named
+        )
+    )
     fields = _items({name for name in fields if name in ITEMS} | ({PURCHASES} if ids else set()))
     return Scope(
         ids,

@@ -8,8 +8,8 @@ from django.test import RequestFactory
 
 from audit.ledger import record
 from audit.management.commands.verify_audit import verify_ledger
-from audit.models import AuditEntry, AuditEntryCustomer
-from tests.audit.conftest import run_sql
+from audit.models import AuditEntry
+from tests.audit.conftest import appearance_rows, named_entries, run_sql
 
 
 def test_it_records_who_when_where_and_what(people):
@@ -43,7 +43,7 @@ def test_it_records_who_when_where_and_what(people):
     assert entry.customer_ids == [str(customer)]
     assert entry.detail == {"field": "phone", "reason": "delivery"}
     assert entry.outcome == "ok"
-    assert AuditEntryCustomer.objects.filter(entry=entry, customer_id=str(customer)).exists()
+    assert named_entries(str(customer)) == [entry.pk]
 
 
 def test_it_records_a_refusal_with_its_reason(people):
@@ -104,12 +104,19 @@ def test_triggers_refuse_delete(ledger):
 
 
 def test_triggers_protect_the_customer_index(people):
-    record("customer.view", actor=people.carol, customers=["c-1"])
-    with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEntryCustomer.objects.update(customer_id="c-2")
-    with pytest.raises(DatabaseError), transaction.atomic():
-        AuditEntryCustomer.objects.all().delete()
-    assert AuditEntryCustomer.objects.filter(customer_id="c-1").count() == 1
+    entry = record("customer.view", actor=people.carol, customers=["c-1"])
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL keeps no appearance rows: its index is over the entries")
+    for sql in (
+        "UPDATE audit_customerkey SET customer_id = 'c-2'",
+        "DELETE FROM audit_customerkey",
+        "UPDATE audit_appearance SET entry_id = entry_id + 1",
+        "DELETE FROM audit_appearance",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            run_sql(sql)
+    assert appearance_rows() == [(entry.pk, "c-1")]
+    assert named_entries("c-1") == [entry.pk]
 
 
 MARKERS = ["山田花子", "hanako@example.jp", "090-1234-5678", "東京都港区1-2-3"]
@@ -123,7 +130,10 @@ def test_it_keeps_personal_data_out_of_every_column(people):
     user.first_name, user.last_name, user.email = MARKERS[0], MARKERS[3], MARKERS[1]
     user.save()
     record("customer.list", actor=people.carol, detail={"kind": "phone", "matches": 1})
-    for table in ("audit_auditentry", "audit_auditentrycustomer"):
+    tables = ["audit_auditentry"]
+    if connection.vendor == "sqlite":
+        tables += ["audit_customerkey", "audit_appearance"]
+    for table in tables:
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT * FROM {table}")  # noqa: S608
             dump = repr(cursor.fetchall())

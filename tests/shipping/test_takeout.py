@@ -6,7 +6,8 @@ import io
 
 import pytest
 
-from audit.models import AuditEntryCustomer
+from audit.appearances import naming
+from audit.models import AuditEntry
 from shipping import services
 from tests.signing import signed_in
 
@@ -75,7 +76,7 @@ def test_the_take_out_ledgers_csv_filters_label_files_like_the_page(client, peop
 
 def test_who_looked_at_a_customer_shows_the_label_file(client, people, downloaded, shipments):
     customer = shipments[0].customer_id
-    looked = AuditEntryCustomer.objects.filter(customer_id=customer, action="label.download")
+    looked = AuditEntry.objects.filter(naming(str(customer)), action="label.download")
     assert looked.count() == 1
     signed_in(client, people.alice)
     page = client.get(f"/admin/audit/auditentry/?customer={customer}").content.decode()

@@ -184,6 +184,28 @@ def ledger_kept(head, entries):
     assert AuditEntry.objects.filter(seq__lte=head).count() == entries
 
 
+def old_customer_links():
+    """The old customer index: (customer id, entry id) of every link (audit before 0022)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT customer_id, entry_id FROM audit_auditentrycustomer")
+        return sorted(cursor.fetchall())
+
+
+def assert_every_link_carried(links):
+    """Audit 0022 carried every link into the compact form: who looked finds each, and
+    SQLite's appearance rows are exactly the old links."""
+    from tests.audit.conftest import appearance_rows, named_entries
+
+    assert links  # the snapshots hold some
+    assert "audit_auditentrycustomer" not in connection.introspection.table_names()
+    for customer, entry in links:
+        assert entry in named_entries(customer), (customer, entry)
+    if connection.vendor == "sqlite":
+        old = {entry for _customer, entry in links}
+        carried = [(c, e) for e, c in appearance_rows() if e in old]
+        assert sorted(carried) == links
+
+
 def ledger_is_intact_and_grows():
     entries = AuditEntry.objects.count()
     assert verify_ledger().intact
@@ -283,6 +305,7 @@ def test_the_last_main_before_the_new_layout_migrates_forward_with_nothing_lost(
     records, recorded = change_records(), model_entries()
     attempts, sign_ins = axes_records()
     assert attempts and sign_ins  # a failed sign-in and two sign-ins (make_snapshot.py)
+    links = old_customer_links()
 
     migrate()
 
@@ -323,6 +346,7 @@ def test_the_last_main_before_the_new_layout_migrates_forward_with_nothing_lost(
     assert_axes_gone()
 
     ledger_kept(head, entries)
+    assert_every_link_carried(links)
     ledger_is_intact_and_grows()
     assert_daily_counts_match_the_ledger()
 
@@ -355,6 +379,7 @@ def test_a_change_record_without_its_ledger_entry_keeps_the_change_log(old_datab
 def test_an_older_main_migrates_forward_with_nothing_lost(old_database):
     old_database("older")
     entries, head = AuditEntry.objects.count(), AuditEntry.objects.order_by("seq").last().seq
+    links = old_customer_links()
 
     migrate()
 
@@ -377,5 +402,6 @@ def test_an_older_main_migrates_forward_with_nothing_lost(old_database):
     assert_axes_gone()
 
     ledger_kept(head, entries)
+    assert_every_link_carried(links)
     ledger_is_intact_and_grows()
     assert_daily_counts_match_the_ledger()

@@ -157,3 +157,41 @@ def test_postgresql_connections_are_kept_and_checked(url, kept):
         timeout=60,
     )
     assert result.stdout.split() == [str(kept[0]), str(kept[1])], result.stderr
+
+
+def sqlite_page_size(path):
+    """The page size of the SQLite file at ``path`` once Django has opened it and written
+    a table, and that table's rows."""
+    code = (
+        "from django.db import connection; c = connection.cursor(); "
+        "c.execute('CREATE TABLE IF NOT EXISTS t (x integer)'); "
+        "c.execute('INSERT INTO t VALUES (1)'); "
+        "c.execute('PRAGMA page_size'); size = c.fetchone()[0]; "
+        "c.execute('SELECT COUNT(*) FROM t'); print(size, c.fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=production_env(DATABASE_URL=f"sqlite:///{path}"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.stdout.split(), result.stderr
+
+
+def test_a_new_sqlite_database_gets_8_kb_pages_and_an_old_one_keeps_its_own(tmp_path):
+    # A list page's ledger entry is about 2.4 KB: a 4 KB page holds one of them and
+    # wastes the rest (issue #26, ledger storage).
+    found, errors = sqlite_page_size(tmp_path / "new.sqlite3")
+    assert found == ["8192", "1"], errors
+    import sqlite3
+
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as db:
+        db.execute("PRAGMA page_size=4096")
+        db.execute("CREATE TABLE t (x integer)")
+        db.execute("INSERT INTO t VALUES (1)")
+    db.close()
+    found, errors = sqlite_page_size(old)
+    assert found == ["4096", "2"], errors

@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import appearances
 from audit.chain import PURGE_ACTION
 from audit.ledger import record
-from audit.models import AuditEntry, AuditEntryCustomer, PurgePermit
+from audit.models import AuditEntry, PurgePermit
 
 
 def purge_before(cutoff):
@@ -30,7 +31,10 @@ def purge_before(cutoff):
         if last_old is not None:
             up_to, anchor = last_old
             old = AuditEntry.objects.filter(seq__lte=up_to)
-            AuditEntryCustomer.objects.filter(entry__in=old.values("pk")).delete()
+            with connection.cursor() as cursor:
+                appearances.delete_for(
+                    cursor, "SELECT id FROM audit_auditentry WHERE seq <= %s", [up_to]
+                )
             removed, _ = old.delete()
         PurgePermit.objects.filter(pk=permit.pk).delete()
         if last_old is None:

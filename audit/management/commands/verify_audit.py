@@ -33,7 +33,6 @@ CHUNK = 10_000
 # Below this many entries a second process costs more than it saves.
 PARALLEL_FROM = 50_000
 _SEQ_BOUNDS = "(SELECT MIN(seq) FROM audit_auditentry), (SELECT MAX(seq) FROM audit_auditentry)"
-_BOUNDS_SQL = f"SELECT {_SEQ_BOUNDS}, ({stray_index_sql()})"  # noqa: S608
 
 
 def ledger_rows(seq_range=None):
@@ -87,7 +86,7 @@ class Bounds(NamedTuple):
 def _bounds():
     """The ledger's ``Bounds``, in one query."""
     with connection.cursor() as cursor:
-        cursor.execute(_BOUNDS_SQL)
+        cursor.execute(f"SELECT {_SEQ_BOUNDS}, ({stray_index_sql()})")  # noqa: S608
         return Bounds(*cursor.fetchone())
 
 

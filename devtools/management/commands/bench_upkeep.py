@@ -97,20 +97,18 @@ class Command(BaseCommand):
 
 
 def write_batch(entries):
-    """The entries and their customer index rows, as ``record`` would write them."""
-    from audit.models import AuditEntry, AuditEntryCustomer
+    """The entries and their customer appearances, as ``record`` would write them."""
+    from django.db import connection
+
+    from audit import appearances
+    from audit.chain import canonical_json
+    from audit.models import AuditEntry
 
     AuditEntry.objects.bulk_create(entries)
-    AuditEntryCustomer.objects.bulk_create(
-        AuditEntryCustomer(
-            entry_id=entry.pk,
-            customer_id=customer,
-            actor_id=entry.actor_id,
-            created_at=entry.created_at,
+    with connection.cursor() as cursor:
+        appearances.write_many(
+            cursor, [(entry.pk, canonical_json(entry.customer_ids)) for entry in entries]
         )
-        for entry in entries
-        for customer in entry.customer_ids
-    )
 
 
 def synthetic_ledger(count):

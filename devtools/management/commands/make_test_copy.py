@@ -31,10 +31,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts.models import TrackedSession
-from audit import changes, triggers
+from audit import appearances, changes, triggers
 from audit.actions import Action
 from audit.ledger import record
-from audit.models import Alert, AuditEntry, AuditEntryCustomer, AuditHead
+from audit.models import Alert, AuditEntry, AuditHead
 from customers.fields import PERSONAL_FIELDS
 from customers.models import (
     ANONYMISED_NAME,
@@ -290,7 +290,8 @@ def cut_ledger():
     try:
         with transaction.atomic():
             Alert.objects.all().delete()
-            AuditEntryCustomer.objects.all().delete()
+            with connection.cursor() as cursor:
+                appearances.clear(cursor)
             AuditEntry.objects.all().delete()
             AuditHead.objects.all().delete()
     finally:
