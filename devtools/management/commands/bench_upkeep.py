@@ -16,7 +16,8 @@ Prints, one per line:
   time divided by the database's own dump of the same data (``sqlite3 .backup``, or
   ``pg_dump -Fc``); target at most 2; then each round's ratio;
 * ``backup_memory_growth_mb <value>``: how much this process's peak memory grew during the
-  backups (flat: a few MB whatever the size);
+  backups (flat: a few MB whatever the size), and ``backup_child_peak_mb``, the largest
+  peak of a child process (the backup's encryption, or ``sqlite3``/``pg_dump``);
 * ``retention_total_seconds``, ``retention_batches``, ``retention_median_batch_seconds``,
   ``retention_p99_batch_seconds`` and ``retention_max_batch_seconds`` for
   ``apply_retention`` with 30 % of the customers due: a batch's time is how long its
@@ -103,6 +104,8 @@ class Command(BaseCommand):
         self.stdout.write(f"ratio backup_vs_native_dump {statistics.median(ratios):.2f}")
         self.stdout.write("backup ratios by round " + " ".join(f"{r:.2f}" for r in ratios))
         self.stdout.write(f"backup_memory_growth_mb {grown:.1f}")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        self.stdout.write(f"backup_child_peak_mb {children:.1f}")
 
     def measure_retention(self):
         due = make_due(DUE_SHARE)
