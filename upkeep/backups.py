@@ -295,14 +295,13 @@ class Encryption:
 
 class _Follower(threading.Thread):
     """Hashes a file while another process writes it, to its end once ``finish()`` is
-    called (the writer has exited). Reads come from the page cache: the archive is never
-    read from disk, nor held in memory."""
+    called (the writer has exited). It reads what was just written, normally still in
+    the page cache, 1 MB at a time: the archive is never held in memory."""
 
     def __init__(self, path):
         super().__init__(name="backup-archive-hash", daemon=True)
         self.path, self.digest = path, hashlib.sha256()
         self._finished = threading.Event()
-
         self.error: OSError | None = None
 
     def run(self):
