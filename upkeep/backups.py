@@ -14,20 +14,23 @@ nothing. The field keys are never in the archive (they are the shop's, kept apar
 docs/operations.md); a stolen archive *and* its private key still hold only sealed
 values. ``age -d -i key.txt FILE | tar x`` opens an archive anywhere.
 
-The tar is made as the encryption reads it (``_TarStream``) and the database dump is the
-only plaintext file, in a private temporary folder removed at once: memory stays flat
-at any size.
+The encryption runs in a child process (``upkeep.archiving``) that makes the tar as it
+encrypts it, while this process hashes the members and the archive beside it; the
+database dump is the only plaintext file, in a private temporary folder removed at once:
+memory stays flat at any size.
 """
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tarfile
 import tempfile
-import time
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -42,9 +45,9 @@ from audit.actions import Action
 from audit.ledger import current_head, record
 from audit.models import AuditEntry
 from customers.models import Customer, Purchase
+from upkeep.archiving import MANIFEST
 
 FORMAT = "shopguard-backup 1"
-MANIFEST = "manifest.json"
 CHECKPOINTS = "checkpoints.txt"
 SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
@@ -122,19 +125,19 @@ def make_backup(output=None):
         work = Path(work)
         os.chmod(work, 0o700)
         manifest = describe(moment)
-        member, dump = dump_database(work)
-        checkpoints = work / CHECKPOINTS
-        copy_checkpoints(checkpoints)
         partial = output.with_name(output.name + ".part")
+        encryption = Encryption(partial, keys)  # starts up while the database is dumped
         try:
-            digest = encrypt_members(
+            member, dump = dump_database(work)
+            checkpoints = work / CHECKPOINTS
+            copy_checkpoints(checkpoints)
+            digest = encryption.finish(
                 [(member, dump, "database"), (CHECKPOINTS, checkpoints, "checkpoints")],
                 manifest,
-                partial,
-                keys,
             )
             os.replace(partial, output)
         finally:
+            encryption.stop()
             partial.unlink(missing_ok=True)
     made = Made(output, output.stat().st_size, digest, manifest)
     record(
@@ -235,86 +238,91 @@ def copy_checkpoints(target):
         target.write_text("# no signed checkpoint yet (audit_checkpoint)\n", encoding="ascii")
 
 
-class _TarStream:
-    """A readable file of a tar archive made as it is read: each member's header, its
-    bytes (hashed as they pass, so no second read of hundreds of megabytes) and, last,
-    the manifest holding those hashes. The encryption reads it in one thread, with no
-    pipe and no copy of the archive anywhere."""
+class Encryption:
+    """The child process that encrypts one archive into ``output`` (``upkeep.archiving``,
+    where the reasons are), started before the database is dumped so that its start-up
+    overlaps the dump. ``finish`` gives it the members, hashes them for the manifest
+    while it encrypts them, sends it the manifest, and hashes the archive as it grows."""
 
-    def __init__(self, members, manifest):
-        self.members, self.manifest = members, manifest
-        self._chunks = self._generate()
-        self._current, self._position = b"", 0
+    def __init__(self, output, keys):
+        self.output = output
+        self.errors = tempfile.TemporaryFile()
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            self.child = subprocess.Popen(  # noqa: S603 (this Python, our module, public keys)
+                [sys.executable, "-m", "upkeep.archiving", *(str(key) for key in keys)],
+                cwd=settings.BASE_DIR,
+                stdin=subprocess.PIPE,
+                stdout=fd,
+                stderr=self.errors,
+            )
+        finally:
+            os.close(fd)
 
-    def read(self, size=-1):
-        if size is None or size < 0:
-            return b"".join([self._current[self._position :], *self._chunks])
-        # The usual case (the encryption asks for 8 KB, a chunk holds 1 MB): one slice.
-        end = self._position + size
-        if end <= len(self._current):
-            part, self._position = self._current[self._position : end], end
-            return part
-        parts = []
-        while size > 0:
-            if self._position >= len(self._current):
-                self._current, self._position = next(self._chunks, b""), 0
-                if not self._current:
-                    break
-            part = self._current[self._position : self._position + size]
-            self._position += len(part)
-            size -= len(part)
-            parts.append(part)
-        return b"".join(parts)
+    def finish(self, members, manifest):
+        """Encrypt a tar of ``members`` ((name, path, manifest key)) and, last, the
+        manifest with their SHA-256; return the archive's SHA-256."""
+        follower = _Follower(self.output)
+        follower.start()
+        try:
+            with contextlib.suppress(BrokenPipeError):  # the child stopped: see below
+                named = [[name, str(path)] for name, path, _key in members]
+                self.child.stdin.write(json.dumps(named).encode("utf-8") + b"\n")
+                self.child.stdin.flush()
+                for name, path, key in members:
+                    manifest[key] = {"member": name, "sha256": sha256_of(path)}
+                self.child.stdin.write(json.dumps(manifest).encode("utf-8"))
+                self.child.stdin.close()
+            status = self.child.wait()
+        finally:
+            follower.finish()
+        if status != 0:
+            self.errors.seek(0)
+            said = self.errors.read().decode("utf-8", "replace").strip().splitlines()
+            reason = said[-1] if said else f"exit status {status}"
+            raise BackupError(f"The encryption of {self.output.name} failed: {reason[:500]}")
+        return follower.digest.hexdigest()
 
-    def _generate(self):
-        for name, path, key in self.members:
-            size = path.stat().st_size
-            yield _tar_header(name, size)
-            digest, copied = hashlib.sha256(), 0
-            with open(path, "rb") as handle:
-                while chunk := handle.read(min(COPY_CHUNK, size - copied)):
-                    digest.update(chunk)
-                    copied += len(chunk)
-                    yield chunk
-            if copied != size:
-                raise BackupError(f"{name} changed while it was archived.")
-            yield _padding(size)
-            self.manifest[key] = {"member": name, "sha256": digest.hexdigest()}
-        text = json.dumps(self.manifest, indent=2, sort_keys=True).encode("utf-8")
-        yield _tar_header(MANIFEST, len(text)) + text + _padding(len(text))
-        yield b"\0" * (2 * tarfile.BLOCKSIZE)  # the end of the archive
-
-
-def _tar_header(name, size):
-    info = tarfile.TarInfo(name)
-    info.size, info.mode, info.mtime = size, 0o600, int(time.time())
-    return info.tobuf(format=tarfile.PAX_FORMAT)
-
-
-def _padding(size):
-    return b"\0" * (-size % tarfile.BLOCKSIZE)
+    def stop(self):
+        """Stop the child if it still runs (the backup failed), and clean up."""
+        if self.child.poll() is None:
+            self.child.kill()
+        with contextlib.suppress(BrokenPipeError):
+            self.child.stdin.close()
+        self.child.wait()
+        self.errors.close()
 
 
-class _HashingWriter:
-    def __init__(self, handle):
-        self.handle, self.digest = handle, hashlib.sha256()
+class _Follower(threading.Thread):
+    """Hashes a file while another process writes it, to its end once ``finish()`` is
+    called (the writer has exited). It reads what was just written, normally still in
+    the page cache, 1 MB at a time: the archive is never held in memory."""
 
-    def write(self, data):
-        self.digest.update(data)
-        return self.handle.write(data)
+    def __init__(self, path):
+        super().__init__(name="backup-archive-hash", daemon=True)
+        self.path, self.digest = path, hashlib.sha256()
+        self._finished = threading.Event()
+        self.error: OSError | None = None
 
-    def flush(self):
-        self.handle.flush()
+    def run(self):
+        try:
+            with open(self.path, "rb") as handle:
+                while True:
+                    finished = self._finished.is_set()  # before the read: EOF is the end
+                    if chunk := handle.read(COPY_CHUNK):
+                        self.digest.update(chunk)
+                    elif finished:
+                        return
+                    else:
+                        self._finished.wait(0.01)
+        except OSError as error:
+            self.error = error
 
-
-def encrypt_members(members, manifest, output, keys):
-    """Encrypt a tar of ``members`` ((name, path, manifest key)) and, last, the manifest
-    with their SHA-256 into ``output``; return the archive's SHA-256."""
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as target:
-        writer = _HashingWriter(target)
-        pyrage.encrypt_io(_TarStream(members, manifest), writer, keys)
-    return writer.digest.hexdigest()
+    def finish(self):
+        self._finished.set()
+        self.join()
+        if self.error is not None:
+            raise BackupError(f"{self.path.name} could not be read back: {self.error}")
 
 
 def sha256_of(path):

@@ -23,10 +23,14 @@ def test_it_prints_the_backup_ratio_retentions_batches_and_the_load(settings, tm
     said = out.getvalue()
     assert re.search(r"^ratio backup_vs_native_dump \d+\.\d+$", said, re.M)
     assert re.search(r"^backup_memory_growth_mb -?\d+\.\d+$", said, re.M)
-    assert re.search(r"^retention_max_batch_seconds \d+\.\d+$", said, re.M)
+    assert re.search(r"^backup ratios by round( \d+\.\d+){3}$", said, re.M)
+    assert re.search(r"^backup_child_peak_mb \d+\.\d+$", said, re.M)
+    for figure in ("total", "median_batch", "p99_batch", "max_batch"):
+        assert re.search(rf"^retention_{figure}_seconds \d+\.\d+$", said, re.M)
+    assert re.search(r"^retention_batches \d+$", said, re.M)
     assert re.search(r"^load_average [\d.]+ [\d.]+ [\d.]+$", said, re.M)
     assert Customer.objects.filter(anonymised_at__isnull=False).count() == 9
-    assert AuditEntry.objects.filter(action=Action.BACKUP_MADE).exists()
+    assert AuditEntry.objects.filter(action=Action.BACKUP_MADE).count() == 3  # three rounds
 
 
 def test_it_refuses_a_database_with_real_customers():

@@ -1,3 +1,4 @@
+import hashlib
 import io
 import json
 import os
@@ -17,6 +18,7 @@ from audit.models import AuditEntry
 from customers.models import Category, Customer
 from tests.customers.vault import make_customer, make_purchase
 from tests.upkeep.conftest import manage
+from upkeep import backups
 from upkeep.backups import CHECKPOINTS, MANIFEST
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -115,6 +117,31 @@ def test_it_refuses_without_a_recipient(shop, backup_key, settings, tmp_path):
     with pytest.raises(CommandError, match="BACKUP_RECIPIENT is not set"):
         backup(tmp_path)
     assert not AuditEntry.objects.filter(action=Action.BACKUP_MADE).exists()
+
+
+def test_a_failed_encryption_leaves_no_archive_and_no_entry(
+    shop, backup_key, tmp_path, monkeypatch
+):
+    """The encryption runs in a child process: when it fails, the backup says why,
+    naming the file, and leaves neither an archive nor a part of one."""
+
+    class Unusable:
+        def __str__(self):
+            return "age1-not-a-key"
+
+    monkeypatch.setattr(backups, "recipients", lambda: [Unusable()])
+    with pytest.raises(CommandError, match=r"The encryption of shop\.tar\.age\.part failed: .*"):
+        backup(tmp_path)
+    assert list(tmp_path.glob("shop.tar.age*")) == []
+    assert not AuditEntry.objects.filter(action=Action.BACKUP_MADE).exists()
+
+
+def test_the_archive_s_sha256_in_the_ledger_is_the_file_s(shop, backup_key, tmp_path):
+    """Hashed as the child writes it: the entry's SHA-256 is the whole file's."""
+    path, said = backup(tmp_path)
+    entry = AuditEntry.objects.filter(action=Action.BACKUP_MADE).get()
+    assert entry.detail["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert entry.detail["sha256"] in said
 
 
 def test_it_refuses_a_damaged_archive_by_name(shop, backup_key, tmp_path, empty_database):

@@ -174,3 +174,28 @@ def test_a_batch_commits_once_it_has_worked_its_time(shop, monkeypatch):
     batches = AuditEntry.objects.filter(action=Action.CUSTOMER_ANONYMISE)
     assert [len(e.customer_ids) for e in batches] == [1, 1, 1, 1]
     assert Customer.objects.filter(anonymised_at__isnull=True).count() == 1  # the current one
+
+
+def test_a_batch_ends_before_one_more_customer_would_pass_its_time(shop, monkeypatch):
+    """The batch's own clock: each customer "takes" 0.1 s; with 0.25 s to hold the write
+    lock, a batch stops after two (a third, as slow, would end at 0.3 s)."""
+    for n in range(4):
+        extra = make_customer(email=f"timed{n}@example.jp")
+        Customer.objects.filter(pk=extra.pk).update(created_at=YEARS_AGO_6)
+    now = [0.0]
+    monkeypatch.setattr(retention, "monotonic", lambda: now[0])
+    anonymise = Customer.anonymise
+
+    def slow_anonymise(customer):
+        anonymise(customer)
+        now[0] += 0.1
+
+    monkeypatch.setattr(Customer, "anonymise", slow_anonymise)
+    monkeypatch.setattr(retention, "BATCH_SECONDS", 0.25)
+    held = []
+    retention.apply(on_batch=lambda category, seconds: held.append((category, seconds)))
+    batches = AuditEntry.objects.filter(action=Action.CUSTOMER_ANONYMISE).order_by("seq")
+    assert [len(e.customer_ids) for e in batches] == [2, 2, 1]
+    customer_batches = [seconds for category, seconds in held if category == "customers"]
+    assert customer_batches == pytest.approx([0.2, 0.2, 0.1])
+    assert Customer.objects.filter(anonymised_at__isnull=True).count() == 1  # the current one
