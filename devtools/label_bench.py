@@ -27,6 +27,7 @@ from customers import reading
 from customers.models import Category, Customer, Purchase
 from devtools.bench import BENCH_DB, create_tables, throwaway_database
 from devtools.export_bench import fill
+from policy.models import Outsourcee
 from shipping.carriers import YAMATO_B2
 from shipping.models import LabelFile, LabelRoutine, Shipment
 from shipping.services import write_rows
@@ -151,7 +152,7 @@ def run(count, out=print):
         out(f"Throwaway database: {path} (deleted afterwards; the configured one is untouched)")
         create_tables()
         with connections[BENCH_DB].schema_editor() as editor:
-            for model in (User, LabelRoutine, LabelFile, Shipment):
+            for model in (User, Outsourcee, LabelRoutine, LabelFile, Shipment):
                 editor.create_model(model)
         on_file = label_file()
         filled = 0
