@@ -14,6 +14,9 @@ class HouseRulesMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # Which apps' pages are customer pages is worked out once, as the server loads
+        # its middleware, before any request (and so never in parallel threads).
+        rules.apps_reading_customers()
 
     def __call__(self, request):
         return self.get_response(request)

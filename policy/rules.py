@@ -15,6 +15,7 @@ Facts for other pages (the dashboard, the evidence page): ``acceptance_due(perso
 """
 
 import ast
+import threading
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -89,10 +90,21 @@ def _imports_reading_path(source: str) -> bool:
     return False
 
 
-@cache
+# Parsing is done by one thread at a time: CPython 3.11's parser is not safe to run in
+# parallel threads ("AST constructor recursion depth mismatch" under 50 parallel requests).
+_PARSING = threading.Lock()
+
+
 def apps_reading_customers() -> frozenset[str]:
     """The labels of the project's apps whose code (migrations aside) imports the
-    reading path: the apps whose pages show customers' personal data."""
+    reading path: the apps whose pages show customers' personal data. Worked out once
+    (the middleware asks as it is loaded); every later call returns the same set."""
+    with _PARSING:
+        return _apps_reading_customers()
+
+
+@cache
+def _apps_reading_customers() -> frozenset[str]:
     root = Path(settings.BASE_DIR).resolve()
     labels = set()
     for config in apps.get_app_configs():
