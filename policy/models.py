@@ -66,38 +66,40 @@ class ShopProfile(models.Model):
         return facts
 
 
-class PolicyVersionQuerySet(models.QuerySet):
+class NumberedVersionQuerySet(models.QuerySet):
+    """What the policy's versions and the house rules' versions share: published ones are
+    never changed or deleted, even in bulk."""
+
     def published(self):
-        return self.filter(status=PolicyVersion.Status.PUBLISHED)
+        return self.filter(status=NumberedVersion.Status.PUBLISHED)
 
-    def current(self):
-        """The published version in effect today (the newest one if none is in effect yet)."""
-        newest = self.published().order_by("-number")
-        return newest.filter(effective_date__lte=timezone.localdate()).first() or newest.first()
-
-    def consent_target(self):
-        """The newest published version: the one customers are asked to agree to."""
+    def newest_published(self):
         return self.published().order_by("-number").first()
 
     def last_material_change(self):
-        """The newest published version that changed something material (or version 1)."""
+        """The newest published version that changed something material (or version 1):
+        an acceptance or consent of it or of anything newer still counts."""
         published = self.published()
         return published.filter(Q(material_change=True) | Q(number=1)).order_by("-number").first()
 
     def update(self, **kwargs):
-        if self.filter(status=PolicyVersion.Status.PUBLISHED).exists():
-            raise PublishedVersionError("Published policy versions cannot be changed.")
+        if self.filter(status=NumberedVersion.Status.PUBLISHED).exists():
+            raise PublishedVersionError(f"Published {self.model.kind} cannot be changed.")
         return super().update(**kwargs)
 
     def delete(self):
-        if self.filter(status=PolicyVersion.Status.PUBLISHED).exists():
-            raise PublishedVersionError("Published policy versions cannot be deleted.")
+        if self.filter(status=NumberedVersion.Status.PUBLISHED).exists():
+            raise PublishedVersionError(f"Published {self.model.kind} cannot be deleted.")
         return super().delete()
 
 
-class PolicyVersion(models.Model):
-    """One version of the policy. A draft has no number; publishing gives it the next one
-    and freezes it: a published version is never changed or deleted."""
+class NumberedVersion(models.Model):
+    """A document kept in numbered versions (the policy, the house rules): a draft has
+    no number; publishing gives it the next one and freezes it, so a published version is
+    never changed or deleted. Subclasses name their ``kind`` (for refusals) and keep
+    their own text, hash and ``material_change``."""
+
+    kind = "versions"
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("下書き")
@@ -107,6 +109,90 @@ class PolicyVersion(models.Model):
     status = models.CharField(
         _("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("作成者"),
+    )
+    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("公開者"),
+    )
+
+    class Meta:
+        abstract = True
+        ordering = [models.F("number").desc(nulls_first=True), "-created_at"]
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.is_stored_published():
+            raise PublishedVersionError(
+                f"{self.kind} {self.number} is published and cannot change."
+            )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.is_stored_published():
+            raise PublishedVersionError(f"{self.kind} {self.number} is published; it is kept.")
+        return super().delete(*args, **kwargs)
+
+    def is_stored_published(self):
+        """True when the row in the database is published (whatever this object says)."""
+        stored = type(self)._default_manager.filter(pk=self.pk)
+        return stored.filter(status=self.Status.PUBLISHED).exists()
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    def previous(self):
+        """The published version just before this one, or None."""
+        earlier = type(self)._default_manager.published()
+        if self.number:
+            earlier = earlier.filter(number__lt=self.number)
+        return earlier.order_by("-number").first()
+
+    def publish(self, user, **changes):
+        """Freeze this draft as the next numbered version, with ``changes`` set (call
+        inside transaction.atomic)."""
+        versions = type(self)._default_manager
+        locked = versions.select_for_update().get(pk=self.pk)
+        if locked.status != self.Status.DRAFT:
+            raise PublishedVersionError("Only a draft can be published.")
+        highest = versions.aggregate(Max("number"))["number__max"] or 0
+        self.number = highest + 1
+        self.status = self.Status.PUBLISHED
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.published_at = timezone.now()
+        self.published_by = user
+        self.save()
+
+
+class PolicyVersionQuerySet(NumberedVersionQuerySet):
+    def current(self):
+        """The published version in effect today (the newest one if none is in effect yet)."""
+        newest = self.published().order_by("-number")
+        return newest.filter(effective_date__lte=timezone.localdate()).first() or newest.first()
+
+    def consent_target(self):
+        """The newest published version: the one customers are asked to agree to."""
+        return self.newest_published()
+
+
+class PolicyVersion(NumberedVersion):
+    """One version of the policy (NumberedVersion: a published one is never changed)."""
+
+    kind = "policy versions"
+
     effective_date = models.DateField(_("施行日"), null=True, blank=True)
     change_summary_ja = models.TextField(_("変更の概要（日本語）"), blank=True)
     change_summary_en = models.TextField(_("変更の概要（英語）"), blank=True)
@@ -130,29 +216,9 @@ class PolicyVersion(models.Model):
         related_name="+",
         verbose_name=_("元にした版"),
     )
-    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("作成者"),
-    )
-    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("公開者"),
-    )
-
     objects = PolicyVersionQuerySet.as_manager()
 
-    class Meta:
-        ordering = [models.F("number").desc(nulls_first=True), "-created_at"]
+    class Meta(NumberedVersion.Meta):
         verbose_name = _("ポリシーの版")
         verbose_name_plural = _("ポリシーの版")
         permissions = [("publish_policyversion", _("ポリシーを公開する"))]
@@ -163,35 +229,12 @@ class PolicyVersion(models.Model):
         return str(_("下書き（%(id)s）") % {"id": self.pk or "-"})
 
     def save(self, *args, **kwargs):
-        if self.pk and self.is_stored_published():
-            raise PublishedVersionError(f"Version {self.number} is published and cannot change.")
         self.articles = canonical_articles(self.articles)
         self.content_hash = content_hash(self.articles)
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        if self.is_stored_published():
-            raise PublishedVersionError(f"Version {self.number} is published; it is kept.")
-        return super().delete(*args, **kwargs)
-
-    def is_stored_published(self):
-        """True when the row in the database is published (whatever this object says)."""
-        stored = PolicyVersion.objects.filter(pk=self.pk)
-        return stored.filter(status=self.Status.PUBLISHED).exists()
-
-    @property
-    def is_published(self):
-        return self.status == self.Status.PUBLISHED
-
     def change_summary(self, language):
         return self.change_summary_en if language == "en" else self.change_summary_ja
-
-    def previous(self):
-        """The published version just before this one, or None."""
-        earlier = PolicyVersion.objects.published()
-        if self.number:
-            earlier = earlier.filter(number__lt=self.number)
-        return earlier.order_by("-number").first()
 
     def new_draft(self, user: User) -> "PolicyVersion":
         """A new draft with this version's articles, to be edited instead of this one."""
@@ -200,17 +243,9 @@ class PolicyVersion(models.Model):
         )
 
     def publish(self, user, effective_date):
-        """Freeze this draft as the next numbered version (call inside transaction.atomic)."""
-        locked = PolicyVersion.objects.select_for_update().get(pk=self.pk)
-        if locked.status != self.Status.DRAFT:
-            raise PublishedVersionError("Only a draft can be published.")
-        highest = PolicyVersion.objects.aggregate(Max("number"))["number__max"] or 0
-        self.number = highest + 1
-        self.status = self.Status.PUBLISHED
-        self.effective_date = effective_date
-        self.published_at = timezone.now()
-        self.published_by = user
-        self.save()
+        """Freeze this draft as the next numbered version, in effect from
+        ``effective_date`` (call inside transaction.atomic)."""
+        super().publish(user, effective_date=effective_date)
 
 
 class Channel(models.TextChoices):
@@ -402,29 +437,10 @@ def shop_identity():
     return ShopIdentity(name=profile.business_name_ja, signature=signature)
 
 
-class HouseRulesQuerySet(models.QuerySet):
-    def published(self):
-        return self.filter(status=HouseRulesVersion.Status.PUBLISHED)
-
+class HouseRulesQuerySet(NumberedVersionQuerySet):
     def in_force(self):
         """The newest published version: the one every person accepts."""
-        return self.published().order_by("-number").first()
-
-    def last_material_change(self):
-        """The newest published version that changed something material (or version 1):
-        an acceptance of it or of anything newer still counts."""
-        published = self.published()
-        return published.filter(Q(material_change=True) | Q(number=1)).order_by("-number").first()
-
-    def update(self, **kwargs):
-        if self.filter(status=HouseRulesVersion.Status.PUBLISHED).exists():
-            raise PublishedVersionError("Published house rules cannot be changed.")
-        return super().update(**kwargs)
-
-    def delete(self):
-        if self.filter(status=HouseRulesVersion.Status.PUBLISHED).exists():
-            raise PublishedVersionError("Published house rules cannot be deleted.")
-        return super().delete()
+        return self.newest_published()
 
 
 def rules_hash(body_ja, body_en):
@@ -438,18 +454,12 @@ def rules_hash(body_ja, body_en):
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class HouseRulesVersion(models.Model):
-    """One version of the shop's rules for handling customer data (所内ルール). Like the
-    policy: a draft has no number; publishing gives it the next one and freezes it."""
+class HouseRulesVersion(NumberedVersion):
+    """One version of the shop's rules for handling customer data (所内ルール), kept like
+    the policy's (NumberedVersion)."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("下書き")
-        PUBLISHED = "published", _("公開済み")
+    kind = "house rules"
 
-    number = models.PositiveIntegerField(_("版"), null=True, blank=True, unique=True)
-    status = models.CharField(
-        _("状態"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
-    )
     body_ja = models.TextField(_("ルール（日本語）"))
     body_en = models.TextField(_("ルール（英語）"))
     change_summary_ja = models.TextField(_("変更の概要（日本語）"), blank=True)
@@ -461,29 +471,9 @@ class HouseRulesVersion(models.Model):
         ),
     )
     content_hash = models.CharField(_("内容ハッシュ（SHA-256）"), max_length=64, editable=False)
-    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("作成者"),
-    )
-    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("公開者"),
-    )
-
     objects = HouseRulesQuerySet.as_manager()
 
-    class Meta:
-        ordering = [models.F("number").desc(nulls_first=True), "-created_at"]
+    class Meta(NumberedVersion.Meta):
         verbose_name = _("所内ルール")
         verbose_name_plural = _("所内ルール")
         permissions = [("publish_houserulesversion", _("所内ルールを公開する"))]
@@ -494,48 +484,15 @@ class HouseRulesVersion(models.Model):
         return str(_("所内ルールの下書き（%(id)s）") % {"id": self.pk or "-"})
 
     def save(self, *args, **kwargs):
-        if self.pk and self.is_stored_published():
-            raise PublishedVersionError(f"House rules {self.number} are published.")
         self.body_ja, self.body_en = normalise_text(self.body_ja), normalise_text(self.body_en)
         self.content_hash = rules_hash(self.body_ja, self.body_en)
         super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        if self.is_stored_published():
-            raise PublishedVersionError(f"House rules {self.number} are published; kept.")
-        return super().delete(*args, **kwargs)
-
-    def is_stored_published(self):
-        stored = HouseRulesVersion.objects.filter(pk=self.pk)
-        return stored.filter(status=self.Status.PUBLISHED).exists()
-
-    @property
-    def is_published(self):
-        return self.status == self.Status.PUBLISHED
 
     def body(self, language):
         return self.body_en if language == "en" else self.body_ja
 
     def blocks(self, language):
         return body_blocks(self.body(language))
-
-    def previous(self):
-        earlier = HouseRulesVersion.objects.published()
-        if self.number:
-            earlier = earlier.filter(number__lt=self.number)
-        return earlier.order_by("-number").first()
-
-    def publish(self, user):
-        """Freeze this draft as the next numbered version (call inside transaction.atomic)."""
-        locked = HouseRulesVersion.objects.select_for_update().get(pk=self.pk)
-        if locked.status != self.Status.DRAFT:
-            raise PublishedVersionError("Only a draft can be published.")
-        highest = HouseRulesVersion.objects.aggregate(Max("number"))["number__max"] or 0
-        self.number = highest + 1
-        self.status = self.Status.PUBLISHED
-        self.published_at = timezone.now()
-        self.published_by = user
-        self.save()
 
 
 class RulesAcceptance(models.Model):
