@@ -213,6 +213,15 @@ def production(tmp_path, empty_database):
         yield nginx, made["people"], made["customer"], env_file
 
 
+def accept_house_rules(browser):
+    """Accept the house rules in force (version 1, published by the migrations) as the
+    rules page's form does."""
+    status, answer, _ = browser.send(
+        "POST", "/admin/policy/rules/", {"version": "1", "confirm": "on", "next": "/admin/"}
+    )
+    assert status == 302 and answer["Location"] == "/admin/", (status, answer)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_shipped_setup_serves_the_shop_through_nginx_over_https(production):
     nginx, people, customer, env_file = production
@@ -231,6 +240,11 @@ def test_the_shipped_setup_serves_the_shop_through_nginx_over_https(production):
     status, _, page = olivia.send("GET", "/admin/")
     assert status == 200 and "olivia" in page
 
+    # The house rules first: customer pages show them until she accepts (policy.rules).
+    status, _, page = olivia.send("GET", f"/admin/customers/customer/{customer}/")
+    assert status == 403 and "所内ルール" in page
+    accept_house_rules(olivia)
+
     # One reveal: the owner sees one customer's phone number, recorded.
     reveal = f"/admin/customers/customer/{customer}/reveal/phone/"
     status, _, page = olivia.send("POST", reveal, {"reason_code": "inquiry", "note": ""})
@@ -238,6 +252,7 @@ def test_the_shipped_setup_serves_the_shop_through_nginx_over_https(production):
 
     # An export: the manager asks, the owner approves, the manager downloads it.
     bob.sign_in("bob", people["bob"])
+    accept_house_rules(bob)
     bob.reauthenticate(people["bob"], "/admin/exports/new/")
     ask = {
         "purpose": "年末のお礼状の発送",
