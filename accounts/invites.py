@@ -116,10 +116,20 @@ def _mail(address, facts):
     send_mail(subject, body, None, [address])
 
 
-def set_own_password(request, user, form):
+class InviteUsed(Exception):
+    """The link was used (or replaced) while this request was on its way: nothing saved."""
+
+
+def set_own_password(request, user, form, token):
     """Save the password ``form`` (Django's ``SetPasswordForm``) holds and record that the
-    invitation was used; the link stops working with the new password."""
+    invitation was used; the link stops working with the new password. The person's row
+    is locked and the link checked again inside the transaction, so of many requests
+    sent with one link at once exactly one sets a password (``InviteUsed`` for the rest)."""
     with transaction.atomic(), recorded_by_caller() as saves:
+        locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+        if links.state(locked, token) != VALID:
+            raise InviteUsed
+        form.user = locked
         form.save()
         record(
             Action.ACCOUNT_INVITE_USE,

@@ -134,7 +134,10 @@ def invite(request, uidb64, token):
         return invite_refused(request, state)
     form = SetPasswordForm(person, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invites.set_own_password(request, person, form)
+        try:
+            invites.set_own_password(request, person, form, request.session[INVITE_SESSION_KEY])
+        except invites.InviteUsed:
+            return invite_refused(request, invites.USED)
         del request.session[INVITE_SESSION_KEY]
         messages.success(
             request,
