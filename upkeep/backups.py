@@ -15,9 +15,11 @@ docs/operations.md); a stolen archive *and* its private key still hold only seal
 values. ``age -d -i key.txt FILE | tar x`` opens an archive anywhere.
 
 The encryption runs in a child process (``upkeep.archiving``) that makes the tar as it
-encrypts it, while this process hashes the members and the archive beside it; the
-database dump is the only plaintext file, in a private temporary folder removed at once:
-memory stays flat at any size.
+encrypts it and hashes the members beside it, while this process hashes the archive.
+A SQLite database is read once, from the shop's own file held still by a read
+transaction (``still_sqlite_file``), never copied first; a PostgreSQL dump is the only
+plaintext file, in a private temporary folder removed at once. Memory stays flat at any
+size.
 """
 
 import contextlib
@@ -31,6 +33,7 @@ import sys
 import tarfile
 import tempfile
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
@@ -51,10 +54,11 @@ FORMAT = "shopguard-backup 1"
 CHECKPOINTS = "checkpoints.txt"
 SQLITE_MEMBER = "database.sqlite3"
 PG_MEMBER = "database.pgdump"
-# Pages copied per step of SQLite's online backup: large steps are fastest, and in WAL
-# mode the copy never blocks the shop's writers anyway.
-SQLITE_PAGES_PER_STEP = 4096
 COPY_CHUNK = 1 << 20
+# Holding the SQLite file still (``still_sqlite_file``): tries, and the pause between
+# them, before the backup copies the database through the backup API instead.
+STILL_ATTEMPTS = 20
+STILL_PAUSE = 0.05
 
 
 class BackupError(Exception):
@@ -126,15 +130,19 @@ def make_backup(output=None):
         os.chmod(work, 0o700)
         manifest = describe(moment)
         partial = output.with_name(output.name + ".part")
-        encryption = Encryption(partial, keys)  # starts up while the database is dumped
+        encryption = Encryption(partial, keys)  # starts up while the database is readied
         try:
-            member, dump = dump_database(work)
             checkpoints = work / CHECKPOINTS
             copy_checkpoints(checkpoints)
-            digest = encryption.finish(
-                [(member, dump, "database"), (CHECKPOINTS, checkpoints, "checkpoints")],
-                manifest,
-            )
+            with database_member(work) as (member, path, size):
+                digest, manifest = encryption.finish(
+                    [
+                        (member, path, size, "database"),
+                        (CHECKPOINTS, checkpoints, None, "checkpoints"),
+                    ],
+                    manifest,
+                    work / "manifest.json",
+                )
             os.replace(partial, output)
         finally:
             encryption.stop()
@@ -177,24 +185,88 @@ def describe(moment):
     }
 
 
-def dump_database(work):
-    """The database, dumped into ``work``: ``(member name, path)``."""
+@contextlib.contextmanager
+def database_member(work):
+    """The database as it is at one moment, as ``(member name, path, size)`` for the
+    archive, valid inside the ``with``.
+
+    SQLite: the shop's own file, held still by a read transaction while the archive is
+    made (``still_sqlite_file``), so it is read once, straight into the encryption;
+    when it cannot be held still, a copy through SQLite's online backup API into
+    ``work``. PostgreSQL: ``pg_dump --format=custom`` into ``work``. A size of ``None``
+    means the whole file."""
     if connection.vendor == "sqlite":
+        name = connection.settings_dict["NAME"]
+        with still_sqlite_file(name) as size:
+            if size is not None:
+                yield SQLITE_MEMBER, Path(name), size
+                return
         path = work / SQLITE_MEMBER
-        sqlite_backup(connection.settings_dict["NAME"], path, durable=False)
-        return SQLITE_MEMBER, path
-    if connection.vendor == "postgresql":
+        sqlite_backup(name, path, durable=False)
+        yield SQLITE_MEMBER, path, None
+    elif connection.vendor == "postgresql":
         path = work / PG_MEMBER
         run_pg_tool(
             ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={path}"]
         )
-        return PG_MEMBER, path
-    raise BackupError(f"Backups support SQLite and PostgreSQL, not {connection.vendor}.")
+        yield PG_MEMBER, path, None
+    else:
+        raise BackupError(f"Backups support SQLite and PostgreSQL, not {connection.vendor}.")
+
+
+@contextlib.contextmanager
+def still_sqlite_file(path, attempts=None):
+    """Hold the SQLite file at ``path`` still for the ``with``: yields how many of its
+    bytes are the database at one moment, or ``None`` when it could not be held still.
+
+    A read transaction sees the database as it was when it began. In WAL mode the
+    shop's writes then go to the ``-wal`` file, and SQLite copies them into the main
+    file only up to where the oldest reader began: a reader that began when every
+    write was already in the main file (the WAL empty) keeps the main file as it is
+    until it ends (https://www.sqlite.org/wal.html, "Checkpointing"). So: move the WAL
+    into the main file and empty it (``wal_checkpoint(TRUNCATE)``), begin, and check
+    that the WAL is still empty, that is no write came in between; else end and try
+    again. In a rollback-journal mode, the read transaction's shared lock alone keeps
+    writers out of the file. Writers are never blocked while the file is held, and the
+    file is read by the encryption's own process (``upkeep.archiving`` says why)."""
+    attempts = STILL_ATTEMPTS if attempts is None else attempts
+    reader = sqlite3.connect(path, isolation_level=None, timeout=20)
+    try:
+        size = _hold_still(reader, Path(f"{path}-wal"), attempts)
+        yield size
+    finally:
+        reader.close()  # ends the read transaction
+
+
+def _hold_still(reader, wal, attempts):
+    wal_mode = reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(STILL_PAUSE)
+        emptied = (
+            not wal_mode or reader.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+        )
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the moment is set
+        if emptied and (not wal_mode or _size(wal) == 0):
+            pages = reader.execute("PRAGMA page_count").fetchone()[0]
+            return pages * reader.execute("PRAGMA page_size").fetchone()[0]
+        reader.execute("ROLLBACK")
+    return None
+
+
+def _size(path):
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def sqlite_backup(source, target, durable=True):
     """Copy the SQLite database at ``source`` to ``target`` with the online backup API
-    (a consistent copy while the shop keeps writing). ``durable=False``: the copy is a
+    (a consistent copy while the shop keeps writing: in one step, that is one read
+    transaction, since a step-by-step copy starts again whenever another connection
+    writes between its steps, which a busy shop always does). ``durable=False``: the copy is a
     temporary file read at once and removed, so nothing is synced to disk for it (no
     journal, no fsync); its content is the same."""
     src = sqlite3.connect(source)
@@ -203,7 +275,7 @@ def sqlite_backup(source, target, durable=True):
         if not durable:
             dst.execute("PRAGMA journal_mode=OFF")
             dst.execute("PRAGMA synchronous=OFF")
-        src.backup(dst, pages=SQLITE_PAGES_PER_STEP)
+        src.backup(dst, pages=-1)
     finally:
         dst.close()
         src.close()
@@ -259,19 +331,20 @@ class Encryption:
         finally:
             os.close(fd)
 
-    def finish(self, members, manifest):
-        """Encrypt a tar of ``members`` ((name, path, manifest key)) and, last, the
-        manifest with their SHA-256; return the archive's SHA-256."""
+    def finish(self, members, manifest, report):
+        """Encrypt a tar of ``members`` ((name, path, size or ``None`` for the whole
+        file, manifest key)) and, last, the manifest with their SHA-256, which the child
+        also writes to ``report``; return the archive's SHA-256 and that manifest."""
         follower = _Follower(self.output)
         follower.start()
         try:
             with contextlib.suppress(BrokenPipeError):  # the child stopped: see below
-                named = [[name, str(path)] for name, path, _key in members]
-                self.child.stdin.write(json.dumps(named).encode("utf-8") + b"\n")
-                self.child.stdin.flush()
-                for name, path, key in members:
-                    manifest[key] = {"member": name, "sha256": sha256_of(path)}
-                self.child.stdin.write(json.dumps(manifest).encode("utf-8"))
+                order = {
+                    "members": [[name, str(path), size, key] for name, path, size, key in members],
+                    "manifest": manifest,
+                    "report": str(report),
+                }
+                self.child.stdin.write(json.dumps(order).encode("utf-8"))
                 self.child.stdin.close()
             status = self.child.wait()
         finally:
@@ -281,7 +354,7 @@ class Encryption:
             said = self.errors.read().decode("utf-8", "replace").strip().splitlines()
             reason = said[-1] if said else f"exit status {status}"
             raise BackupError(f"The encryption of {self.output.name} failed: {reason[:500]}")
-        return follower.digest.hexdigest()
+        return follower.digest.hexdigest(), json.loads(Path(report).read_text(encoding="utf-8"))
 
     def stop(self):
         """Stop the child if it still runs (the backup failed), and clean up."""

@@ -5,7 +5,9 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tarfile
+import threading
 
 import pyrage
 import pytest
@@ -243,3 +245,124 @@ def assert_still_empty(url):
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
         ).fetchone()[0]
     assert tables == 0
+
+
+# Holding SQLite's file still (upkeep.backups.still_sqlite_file) ---------------------------
+
+sqlite_only = pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="SQLite's own file is held still"
+)
+
+
+def wal_database(path):
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE rows (n INTEGER, filler BLOB)")
+    db.execute("INSERT INTO rows VALUES (0, zeroblob(4000))")
+    return db
+
+
+def file_sha256(path, size):
+    """Hashed by another process: closing a descriptor of the file in this one would
+    drop SQLite's locks on it (upkeep/archiving.py says why)."""
+    code = (
+        "import hashlib, sys; "
+        "print(hashlib.sha256(open(sys.argv[1], 'rb').read(int(sys.argv[2]))).hexdigest())"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, str(path), str(size)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
+@sqlite_only
+def test_the_held_file_does_not_change_while_the_shop_writes(tmp_path):
+    path = tmp_path / "live.sqlite3"
+    writer = wal_database(path)
+    with backups.still_sqlite_file(str(path)) as size:
+        assert size == os.path.getsize(path)
+        before = file_sha256(path, size)
+        for n in range(1, 1500):  # past SQLite's automatic checkpoint of 1,000 pages
+            writer.execute("INSERT INTO rows VALUES (?, zeroblob(4000))", (n,))
+        assert os.path.getsize(path.with_name("live.sqlite3-wal")) > 0
+        assert file_sha256(path, size) == before
+    assert writer.execute("SELECT count(*) FROM rows").fetchone()[0] == 1500
+
+
+@sqlite_only
+def test_a_file_that_cannot_be_held_still_is_said_so(tmp_path):
+    """An older reader keeps writes in the WAL that no checkpoint may move yet: the
+    file is not the database by itself, and the backup must copy it instead."""
+    path = tmp_path / "live.sqlite3"
+    writer = wal_database(path)
+    older = sqlite3.connect(path, isolation_level=None)
+    older.execute("BEGIN")
+    older.execute("SELECT count(*) FROM rows").fetchone()
+    writer.execute("INSERT INTO rows VALUES (1, zeroblob(4000))")
+    with backups.still_sqlite_file(str(path), attempts=2) as size:
+        assert size is None
+    older.execute("ROLLBACK")
+    with backups.still_sqlite_file(str(path), attempts=2) as size:
+        assert size == os.path.getsize(path)
+
+
+def archived_database(path, key_file, folder):
+    with decrypt(path, key_file) as tar:
+        tar.extract(backups.SQLITE_MEMBER, folder, filter="data")
+        manifest = json.load(tar.extractfile(MANIFEST))
+    return folder / backups.SQLITE_MEMBER, manifest
+
+
+@sqlite_only
+def test_a_backup_while_the_shop_writes_is_one_whole_moment(shop, backup_key, tmp_path):
+    """Another connection writes all through the backup: the archived database is whole
+    (SQLite's integrity check) and holds its ledger as far as the manifest's head."""
+    stop = threading.Event()
+
+    def keep_writing():
+        with sqlite3.connect(connection.settings_dict["NAME"], timeout=20) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS busy_shop (filler BLOB)")
+            while not stop.is_set():
+                db.execute("INSERT INTO busy_shop VALUES (zeroblob(8000))")
+                db.commit()
+                stop.wait(0.002)
+
+    writing = threading.Thread(target=keep_writing)
+    writing.start()
+    try:
+        path, _ = backup(tmp_path)
+    finally:
+        stop.set()
+        writing.join(10)
+    database, manifest = archived_database(path, backup_key, tmp_path)
+    with sqlite3.connect(database) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        head = db.execute("SELECT max(seq) FROM audit_auditentry").fetchone()[0]
+    assert head >= manifest["ledger"]["head_seq"]
+
+
+@sqlite_only
+def test_a_database_that_cannot_be_held_still_is_copied_instead(
+    shop, backup_key, tmp_path, empty_database, monkeypatch
+):
+    """With an older reader holding writes in the WAL, the backup copies the database
+    through SQLite's backup API, and the archive restores as well."""
+    monkeypatch.setattr(backups, "STILL_ATTEMPTS", 2)
+    older = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    older.execute("BEGIN")
+    older.execute("SELECT count(*) FROM customers_customer").fetchone()
+    make_customer(email="later@example.jp")  # written to the WAL after the older reader began
+    try:
+        path, said = backup(tmp_path)
+    finally:
+        older.execute("ROLLBACK")
+        older.close()
+    assert "4 customers" in said
+    database, _ = archived_database(path, backup_key, tmp_path)
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT count(*) FROM customers_customer").fetchone()[0] == 4
+    done = manage("restore", str(path), "--identity", str(backup_key), database_url=empty_database)
+    assert done.returncode == 0, done.stderr
+    assert restored_count(empty_database, "customers_customer") == 4
