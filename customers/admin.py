@@ -188,8 +188,9 @@ class AuditedAdmin(PermissionAdmin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # The page is rendered inside the reading path's scope: its rows are recorded
-        # (customer.list) before any of their values is read.
-        with transaction.atomic():
+        # (customer.list) before any of their values is read. A page that only looks
+        # runs in no transaction (reading.work_transaction says why).
+        with reading.work_transaction(request):
             response = super().changelist_view(request, extra_context)
             changelist = getattr(response, "context_data", {}).get("cl")
             if changelist is not None:

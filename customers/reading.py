@@ -23,7 +23,7 @@ unrecorded read: an error under tests and DEBUG, a ledger entry of its own in pr
 """
 
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,8 +33,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from accounts.reauth import SAFE_METHODS, recently_reauthenticated
 from accounts.reauth import SESSION_KEY as REAUTH_SESSION_KEY
-from accounts.reauth import recently_reauthenticated
 from audit import changes, ledger
 from audit.actions import Action, Outcome
 from audit.display import join_words
@@ -62,19 +62,31 @@ def customer_ids_of(objects):
 # Pages -------------------------------------------------------------------------------
 
 
+def work_transaction(request):
+    """The transaction a page's reading runs in: one for a request that changes
+    something (its reads, their entries and its writes commit together), none for a
+    page that only looks. A look's entry then commits on its own, before any value is
+    read, and the page is built and rendered outside any transaction: on SQLite a
+    transaction takes the database's one write lock at its start (settings:
+    ``transaction_mode``), which would make every other request wait for the whole
+    page. An entry whose page then fails to render stays: the ledger may say more than
+    was seen, never less."""
+    return transaction.atomic() if request.method not in SAFE_METHODS else nullcontext()
+
+
 @contextmanager
 def list_page(request, rows, *, model_name, search_kind=None):
-    """Record a list page showing ``rows`` and let their values be read (and the page
-    rendered) inside the block, in the same transaction."""
-    with transaction.atomic(savepoint=False):
-        entry = ledger.record(
-            Action.CUSTOMER_LIST,
-            request=request,
-            customers=customer_ids_of(rows),
-            detail={"model": model_name, "search": search_kind or "none", "shown": len(rows)},
-        )
-        with recorded_read(entry.customer_ids, entry=entry):
-            yield entry
+    """Record a list page showing ``rows``, then let their values be read (and the page
+    rendered) inside the block; in the caller's transaction if there is one (a page
+    that only looks has none: ``work_transaction``)."""
+    entry = ledger.record(
+        Action.CUSTOMER_LIST,
+        request=request,
+        customers=customer_ids_of(rows),
+        detail={"model": model_name, "search": search_kind or "none", "shown": len(rows)},
+    )
+    with recorded_read(entry.customer_ids, entry=entry):
+        yield entry
 
 
 class ObjectPage:
@@ -102,11 +114,12 @@ class ObjectPage:
 @contextmanager
 def object_page(request, model, object_id, *, action=Action.CUSTOMER_VIEW):
     """Context manager around building and rendering one object's page: yields an
-    ``ObjectPage``, inside one transaction and a read scope covering that object."""
+    ``ObjectPage``, inside a read scope covering that object and, for a request that
+    changes something, one transaction (``work_transaction``)."""
     object_id = _canonical(object_id)
     customer_id = _customer_of(model, object_id) if object_id else None
     page = ObjectPage(request, model._meta.label_lower, object_id, customer_id, action)
-    with transaction.atomic(), recorded_read(page.customers, rows=page.rows):
+    with work_transaction(request), recorded_read(page.customers, rows=page.rows):
         yield page
 
 
