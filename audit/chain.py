@@ -172,6 +172,11 @@ def canonical_sql(vendor, table="audit_auditentry", seq_range=None):
     )
 
 
+def appearance_count_sql():
+    """How many customer appearance rows there are (NULL where none are kept)."""
+    return appearances.count_sql()
+
+
 def stray_index_sql(table="audit_auditentry"):
     """The lowest entry id that customer appearance rows name but the ledger does not
     hold."""
@@ -189,6 +194,7 @@ class Segment:
     checkpoint: str | None = None  # content of the last purge checkpoint seen
     bad: str | None = None  # content of the first bad entry
     problem: str = ""
+    named: int = 0  # customers named by its entries, where appearance rows are checked
 
 
 @dataclass
@@ -217,7 +223,9 @@ def scan(key, rows):
     Each entry's content carries its number and ends with the previous chain value,
     both covered by its own HMAC: an edited, inserted or moved entry fails its HMAC, a
     removed one breaks the link of the entry after it. ``index`` (when not NULL) must
-    hold the same customers as the chained ``customer_ids``.
+    hold the same customers as the chained ``customer_ids`` ('' when the database
+    already found the one customer an entry names: ``appearances.verify_column``); the
+    segment counts the customers of its entries (``named``).
     """
     segment = Segment()
     mac = Hmac(key)
@@ -237,9 +245,12 @@ def scan(key, rows):
         if o.hexdigest() != chain:
             segment.bad, segment.problem = content, "does not match its chain value"
             break
-        if index is not None and not _same_customers(content, index):
-            segment.bad, segment.problem = content, INDEX_PROBLEM
-            break
+        if index is not None:
+            named = 1 if index == "" else _same_customers(content, index)
+            if named is None:
+                segment.bad, segment.problem = content, INDEX_PROBLEM
+                break
+            segment.named += named
         if purge_mark in content:
             segment.checkpoint = content
         prev = chain
@@ -310,11 +321,29 @@ def verify_chain(key, rows, head=None):
 
 
 def _same_customers(content, index):
-    # The database writes JSON its own way (raw non-ASCII, another order): compare the
-    # parsed lists. A null is an index row whose actor or time is not its entry's.
-    expected = json.loads(columns_of(content).customer_ids)
-    found = json.loads(index)
-    return None not in found and sorted(expected) == sorted(found)
+    """How many customers an entry names when its appearance rows (``index``: their
+    customer ids as a JSON array, null for a key that names no customer) are exactly the
+    customers of its chained ``customer_ids``, as sets (an entry's ids are distinct, and
+    so are its appearances: their primary key); None when they are not."""
+    expected = set(_string_list(columns_of(content).customer_ids))
+    found = _string_list(index)
+    distinct = set(found)
+    if None in distinct or len(distinct) != len(found) or distinct != expected:
+        return None
+    return len(distinct)
+
+
+def _string_list(text):
+    """A JSON array of strings (or nulls), read quickly when it is the plain form the
+    ledger's ids take: ``["a","b"]`` with nothing escaped. Anything else (an escape, a
+    null, another spacing) is left to the JSON parser."""
+    if text == "[]":
+        return []
+    if text.startswith('["') and text.endswith('"]') and "\\" not in text:
+        items = text[2:-2].split('","')
+        if text.count('"') == 2 * len(items):  # no quote inside an item: plain strings
+            return items
+    return json.loads(text)
 
 
 def _checkpoint_start(content):

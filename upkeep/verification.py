@@ -13,7 +13,12 @@ from django.db import close_old_connections, connection, transaction
 
 from audit.chain import SeqRange, combine, scan
 from audit.ledger import current_head
-from audit.management.commands.verify_audit import _bounds, ledger_rows, record_verdict
+from audit.management.commands.verify_audit import (
+    _bounds,
+    ledger_rows,
+    record_verdict,
+    stray_entry_id,
+)
 from upkeep.models import JobState
 
 # Entries per step: a step of 100,000 takes well under a second at verify_audit's rate,
@@ -36,7 +41,7 @@ def verify_with_progress(step=STEP):
             segments.append(scan(settings.AUDIT_CHAIN_KEY, ledger_rows(seq_range)))
             done = seq_range.last - lo + 1
             JobState.objects.filter(name=JOB).update(progress_done=done)
-    verdict = combine(segments, head=head, stray_entry_id=bounds.stray_entry_id)
+    verdict = combine(segments, head=head, stray_entry_id=stray_entry_id(bounds, segments))
     with transaction.atomic():
         record_verdict(verdict)
     return verdict

@@ -167,3 +167,51 @@ def test_parallel_workers_check_the_index(monkeypatch):
         run_sql("DELETE FROM audit_appearance WHERE customer_key = %s", [key_of("c-6")])
     verdict = command.verify_ledger(workers=3)
     assert verdict.bad_seq == entries[6].seq
+
+
+@ROWS
+def test_it_finds_an_appearance_of_an_entry_that_names_nobody(people):
+    entry = record("auth.sign_in", actor=people.carol)
+    run_sql(
+        "INSERT INTO audit_appearance (entry_id, customer_key) VALUES (%s, %s)",
+        [entry.pk, add_key("c-9")],
+    )
+    assert_bad(entry.seq)
+
+
+@ROWS
+@pytest.mark.parametrize("customers", [["c-1"], ["c-1", "c-2", "c-3"]])
+def test_it_finds_an_appearance_whose_key_names_no_customer(people, customers):
+    entry = record("customer.view", actor=people.carol, customers=customers)
+    with without_triggers():
+        run_sql(
+            "UPDATE audit_appearance SET customer_key = 999999 WHERE customer_key = %s",
+            [key_of("c-1")],
+        )
+    assert_bad(entry.seq)
+
+
+@ROWS
+def test_it_checks_every_customer_of_a_list_page(people):
+    shown = [f"c-{n:02d}" for n in range(50)]
+    entry = record("customer.list", actor=people.carol, customers=shown)
+    assert verify_ledger().intact
+    with without_triggers():
+        run_sql(
+            "UPDATE audit_appearance SET customer_key = %s WHERE customer_key = %s",
+            [add_key("c-99"), key_of("c-37")],
+        )
+    assert_bad(entry.seq)
+
+
+def test_an_intact_ledger_is_not_searched_again_for_rows_of_no_entry(views):
+    """The scan counts the customers its entries name; when the appearance rows are
+    exactly that many, the full pass over them for rows of a missing entry is skipped."""
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.chain import stray_index_sql
+
+    with CaptureQueriesContext(connection) as queries:
+        assert verify_ledger().intact
+    assert not any("NOT EXISTS" in query["sql"] for query in queries.captured_queries)
+    assert "NOT EXISTS" in stray_index_sql() or connection.vendor != "sqlite"

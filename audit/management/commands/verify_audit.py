@@ -23,7 +23,14 @@ from django.db import IntegrityError, connection, connections, transaction
 
 from audit import checkpoint as checkpoints
 from audit.actions import Action, Outcome
-from audit.chain import SeqRange, canonical_sql, combine, scan, stray_index_sql
+from audit.chain import (
+    SeqRange,
+    appearance_count_sql,
+    canonical_sql,
+    combine,
+    scan,
+    stray_index_sql,
+)
 from audit.ledger import current_head, record
 from audit.models import AuditEntry
 
@@ -74,20 +81,35 @@ def verify_ledger(workers=1):
         connections.close_all()  # each worker opens its own connection
         with multiprocessing.get_context("fork").Pool(len(ranges)) as pool:
             segments = pool.map(_scan_range, ranges)
-    return combine(segments, head=head, stray_entry_id=bounds.stray_entry_id)
+    return combine(segments, head=head, stray_entry_id=stray_entry_id(bounds, segments))
 
 
 class Bounds(NamedTuple):
     first_seq: int | None  # None: the ledger is empty
     last_seq: int | None
-    stray_entry_id: int | None  # an entry id named only by the customer index
+    appearances: int | None  # customer appearance rows (SQLite); None where none are kept
 
 
 def _bounds():
-    """The ledger's ``Bounds``, in one query."""
+    """The ledger's ``Bounds``, in one query (one moment)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {_SEQ_BOUNDS}, ({stray_index_sql()})")  # noqa: S608
+        cursor.execute(f"SELECT {_SEQ_BOUNDS}, ({appearance_count_sql()})")  # noqa: S608
         return Bounds(*cursor.fetchone())
+
+
+def stray_entry_id(bounds, segments):
+    """An entry id that customer appearance rows name but the ledger lacks, or None.
+
+    The scan checked each entry's own appearances against its ids and counted the
+    customers they name: when the table held exactly that many rows, none names a
+    missing entry, and the table is not read again (a full pass over it, 10 million rows
+    at a million entries, was a fifth of the verification). Otherwise (such a row, or
+    entries written or purged meanwhile) the table is searched."""
+    if bounds.appearances is None or bounds.appearances == sum(s.named for s in segments):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(stray_index_sql())
+        return cursor.fetchone()[0]
 
 
 class Command(BaseCommand):
