@@ -72,3 +72,33 @@ def test_the_kept_list_of_apps_is_the_one_each_page_would_write(
     assert 'aria-current="page"' in kept["alice", "/admin/customers/customer/"]
     assert "/admin/auth/user/" in kept["alice", "/admin/reauth/"]
     assert "/admin/auth/user/" not in kept["carol", "/admin/reauth/"]
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_the_kept_app_list_is_djangos_for_each_role_and_follows_a_role_change(rf, people, language):
+    """The app list is built once per set of permissions and language
+    (shopguard.admin_site.get_app_list): for each role it is what Django builds, and a
+    person given another role gets that role's list at once."""
+    from django.contrib import admin
+    from django.utils import translation
+
+    from accounts.roles import MANAGER, set_role
+
+    def request_of(user):
+        request = rf.get("/admin/")
+        request.user = user
+        return request
+
+    with translation.override(language):
+        for person in ("alice", "bob", "carol", "dave", "alice"):
+            request = request_of(getattr(people, person))
+            djangos = admin.AdminSite.get_app_list(admin.site, request)
+            assert admin.site.get_app_list(request) == djangos, person
+        carol = people.carol
+        before = admin.site.get_app_list(request_of(carol))
+        set_role(carol, MANAGER)
+        after = admin.site.get_app_list(request_of(carol))
+        assert after != before
+        assert after == admin.site.get_app_list(request_of(people.bob))
+        after[0]["models"].clear()  # a caller's copy: the kept list is not changed
+        assert admin.site.get_app_list(request_of(carol))[0]["models"]
