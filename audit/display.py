@@ -63,8 +63,13 @@ def field_label(name):
 
 
 def choice_label(choices, value):
-    """The label of a ledger name; names from before a rename are shown as they are."""
-    return choices(value).label if value in choices.values else value
+    """The label of a ledger name; names from before a rename are shown as they are.
+    (A look-up by value, not ``value in choices.values``, which builds the list of
+    every name on each call: a ledger page asks for a label per row and column.)"""
+    try:
+        return choices(value).label
+    except ValueError:
+        return value
 
 
 def action_label(value):

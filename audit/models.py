@@ -76,7 +76,10 @@ class AuditEntry(models.Model):
         # customer_ids on PostgreSQL, appearance rows on SQLite; migration 0022).
 
     def __str__(self):
-        label = Action(self.action).label if self.action in Action.values else self.action
+        try:
+            label = Action(self.action).label
+        except ValueError:  # a name from before a rename
+            label = self.action
         return f"#{self.seq} {label}"
 
 
