@@ -439,10 +439,25 @@ class LedgerPaginator(Paginator):
             span = last - first + 1
             if span > self.COUNT_LIMIT:
                 return span
+        # A filtered list's first page (and one entry more) first: a short list (one
+        # customer's "who looked", one person's day) is then counted without a query of
+        # its own, and page 1 of any filtered list is these entries (on PostgreSQL each
+        # query of a customer's entries rechecks every candidate's ids).
+        head = list(self.object_list[: self.per_page + 1])
+        self._first_page = head[: self.per_page]
+        if len(head) <= self.per_page:
+            return len(head)
         counted = self.object_list[: self.COUNT_LIMIT + 1].count()
         if counted > self.COUNT_LIMIT:
             self.capped = True
         return counted
+
+    def page(self, number):
+        number = self.validate_number(number)  # counts first: the first page may be read
+        first = getattr(self, "_first_page", None)
+        if number == 1 and first is not None and not self.orphans:
+            return self._get_page(first, 1, self)
+        return super().page(number)
 
 
 class Echo:

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import time_machine
+from django.core.paginator import EmptyPage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -202,7 +203,11 @@ def test_the_action_filter_lists_the_actions_the_ledger_holds(client, people, le
     assert "action=customer.reveal" in page and "action=export.request" not in page
 
 
-def test_the_whole_ledgers_count_comes_from_its_sequence_numbers(client, people, ledger):
+def test_the_whole_ledgers_count_comes_from_its_sequence_numbers(
+    client, people, ledger, monkeypatch
+):
+    from django.contrib import admin
+
     client.force_login(people.dave)
     before = AuditEntry.objects.count()  # the page then records its own reading
     assert client.get(LIST).context["cl"].result_count == before
@@ -211,12 +216,33 @@ def test_the_whole_ledgers_count_comes_from_its_sequence_numbers(client, people,
         total = AuditEntry.objects.count()
         paginator = LedgerPaginator(AuditEntry.objects.order_by("-seq"), 100)
         assert paginator.count == total and not paginator.capped
-        filtered = LedgerPaginator(AuditEntry.objects.filter(actor_id=people.bob.pk), 100)
+        # Past a page (5 here), a filtered list is counted up to the limit.
+        filtered = LedgerPaginator(AuditEntry.objects.filter(actor_id=people.bob.pk), 5)
         assert filtered.count == 11 and filtered.capped
-        page = client.get(LIST, {"actor": people.bob.pk}).content.decode()
-        assert "10件を超えるため" in page
+        monkeypatch.setattr(admin.site._registry[AuditEntry], "list_per_page", 5)
+        page = client.get(LIST, {"actor": people.bob.pk})
+        assert page.context["cl"].result_count == 11
+        assert "10件を超えるため" in page.content.decode()
+        # Within a page it is counted exactly, whatever the limit.
+        short = LedgerPaginator(AuditEntry.objects.filter(actor_id=people.bob.pk), 100)
+        assert short.count == 45 and not short.capped
     finally:
         LedgerPaginator.COUNT_LIMIT = limit
+
+
+def test_a_short_filtered_list_is_read_once_for_its_count_and_its_page(people, ledger):
+    """One customer's entries fit a page: the query that reads the page counts them
+    (on PostgreSQL each query of a customer's entries rechecks every candidate)."""
+    queryset = AuditEntry.objects.filter(actor_id=people.bob.pk).order_by("-seq")
+    with CaptureQueriesContext(connection) as queries:
+        paginator = LedgerPaginator(queryset, 100)
+        page = paginator.page(1)
+        shown = list(page.object_list)
+    assert paginator.count == len(shown) == 45
+    assert [e.pk for e in shown] == list(queryset.values_list("pk", flat=True))
+    assert len(queries.captured_queries) == 1
+    with pytest.raises(EmptyPage):
+        paginator.page(2)
 
 
 def test_a_small_filtered_list_is_counted_exactly(client, people, ledger):
