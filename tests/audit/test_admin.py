@@ -221,3 +221,22 @@ def test_a_customer_filter_no_customer_could_have_finds_nothing(client, people, 
     response = client.get("/admin/audit/auditentry/", {"customer": typed})
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == []
+
+
+@pytest.mark.parametrize("who_looked", [False, True])
+def test_each_row_links_to_its_entry_and_its_person(client, people, looked_at, who_looked):
+    """The rows' links are made from one reversed URL each (LedgerChangeList,
+    person_url): every row still leads to its own entry and its own person."""
+    from django.urls import reverse
+
+    client.force_login(people.dave)
+    params = {"customer": looked_at[0], "list_pages": "1"} if who_looked else {}
+    page = client.get(LIST, params).content.decode()
+    shown = AuditEntry.objects.filter(action__in=["customer.view", "customer.list"])
+    if who_looked:
+        shown = shown.filter(customer_ids__contains=looked_at[0])
+    assert shown.count() >= 2
+    for entry in shown:
+        assert f'href="{entry_url(entry, "change/")}' in page, entry
+        person = reverse("admin:audit_auditentry_person", args=[entry.actor_id])
+        assert f'href="{person}"' in page, entry
