@@ -431,7 +431,7 @@ def who_looked_link(customer_id):
 class LedgerChangeList(ChangeList):
     """The ledger's change list: each row's link made from one reversed URL, not one
     reversal per row (on one customer's page the rows' links were a fifth of what its
-    rows cost, issue #26)."""
+    rows cost, issue #26), and a short list read once."""
 
     _PLACEHOLDER = 0  # no entry has id 0
 
@@ -439,6 +439,14 @@ class LedgerChangeList(ChangeList):
         if not hasattr(self, "_entry_url"):
             self._entry_url = super().url_for_result(self.model(pk=self._PLACEHOLDER))
         return self._entry_url.replace(f"/{self._PLACEHOLDER}/", f"/{result.pk}/", 1)
+
+    def get_results(self, request):
+        super().get_results(request)
+        # A list that fits one page was read whole to count it (LedgerPaginator): show
+        # those entries rather than read them again.
+        first = getattr(self.paginator, "_first_page", None)
+        if first is not None and not self.multi_page:
+            self.result_list = first
 
 
 class LedgerPaginator(Paginator):

@@ -326,3 +326,20 @@ def test_a_review_period_reads_its_entries_through_the_time_and_action_indexes(c
     for sql, plan in entries.items():
         text = "\n".join(plan)
         assert "audit_action_seq" in text or SEQ_INDEX in text, (sql, plan)
+
+
+def test_one_customers_ledger_reads_the_customers_entries_twice_only(client, people, ledger):
+    """Who looked: one query counts the folded list pages, one reads (and so counts) the
+    rest, which fit a page; no third query reads them again."""
+    client.force_login(people.dave)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(LIST, {"customer": ledger[5]})
+    assert response.status_code == 200
+    naming = [
+        q["sql"]
+        for q in queries.captured_queries
+        if ledger[5] in q["sql"] and q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    assert len(naming) == 2, naming
+    shown = response.context["cl"].result_list
+    assert response.context["cl"].result_count == len(shown) == 2  # a view and a reveal
