@@ -76,6 +76,18 @@ def test_the_auditor_reviews_last_month(open_page, people, last_month):
     check_page(page)
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     screenshot(page, "access-review-phone")
+    # On a phone each cell is named before its value: a full-width colon in Japanese,
+    # an ASCII one in English.
+    label = (
+        "() => getComputedStyle("
+        "document.querySelector('#review-reveals-table td'), '::before').content"
+    )
+    assert page.evaluate(label).endswith('："'), page.evaluate(label)
+    page.select_option("#language-select", "en")
+    submit(page, ".language-switch [type=submit]")
+    assert page.evaluate(label).endswith(': "'), page.evaluate(label)
+    page.select_option("#language-select", "ja")
+    submit(page, ".language-switch [type=submit]")
     page.set_viewport_size(VIEWPORT)
 
     # The customer's "who looked" page, reached by the internal id.
