@@ -2,7 +2,7 @@
 
 Everything else derives from this table: the model's labels, the masks the vault shows,
 which fields an export may hold and how the third-party provision record names them
-(``policy.ThirdPartyProvision.DataItem``), and the names the log filter scrubs.
+(``policy.models.DataItem``), and the names the log filter scrubs.
 The table's order is the order forms and detail pages show the fields in.
 """
 

@@ -205,7 +205,7 @@ class PolicyVersionForm(MaterialChangePrompt, forms.ModelForm):
 class ThirdPartyProvisionForm(forms.ModelForm):
     data_items = forms.MultipleChoiceField(
         label=_("提供した項目"),
-        choices=ThirdPartyProvision.DataItem.choices,
+        choices=ThirdPartyProvision.ITEM_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -298,7 +298,7 @@ class OutsourceeForm(forms.ModelForm):
 
     data_items = forms.MultipleChoiceField(
         label=_("渡す項目"),
-        choices=Outsourcee.DataItem.choices,
+        choices=Outsourcee.ITEM_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )
     country = forms.ChoiceField(label=_("データを保管する国"), choices=COUNTRY_CHOICES)

@@ -369,6 +369,20 @@ def shift_years(day, years):
         return day.replace(year=day.year + years, day=28)
 
 
+class DataItem(models.TextChoices):
+    """The kinds of customer data the shop hands on, one list for the third-party
+    provision records and the register of outsourcees (``Outsourcee``), so that the two
+    name each item alike."""
+
+    NAME = "name", _("氏名")
+    GENDER = "gender", _("性別")
+    ADDRESS = "address", _("住所")
+    PHONE = "phone", _("電話番号")
+    EMAIL = "email", _("メールアドレス")
+    PURCHASES = "purchases", _("購入履歴")
+    CARD_TOKEN = "card_token", _("カード情報（決済代行のトークン）")
+
+
 class ThirdPartyProvision(models.Model):
     """A record of giving customers' data to a third party (APPI art. 29, Article 4)."""
 
@@ -381,13 +395,9 @@ class ThirdPartyProvision(models.Model):
         VITAL = "vital", _("第4条(4) 生命・身体・財産の保護（同意取得が困難）")
         OPT_OUT = "opt_out", _("第4条(5) 事前の公表（オプトアウト）")
 
-    class DataItem(models.TextChoices):
-        NAME = "name", _("氏名")
-        GENDER = "gender", _("性別")
-        ADDRESS = "address", _("住所")
-        PHONE = "phone", _("電話番号")
-        EMAIL = "email", _("メールアドレス")
-        PURCHASES = "purchases", _("購入履歴")
+    DataItem = DataItem
+    # A card token goes only to the payment service, entered in the register.
+    ITEM_CHOICES = [(item.value, item.label) for item in DataItem if item != DataItem.CARD_TOKEN]
 
     recipient_name = models.CharField(_("提供先の名称"), max_length=200)
     recipient_address = models.CharField(_("提供先の住所"), max_length=300)
@@ -546,14 +556,8 @@ class Outsourcee(models.Model):
         ENTRUSTMENT = "entrustment", _("委託（第4条(2)）")
         THIRD_PARTY = "third_party", _("第三者提供（第4条(1)・ご本人の同意）")
 
-    class DataItem(models.TextChoices):
-        NAME = "name", _("氏名")
-        GENDER = "gender", _("性別")
-        ADDRESS = "address", _("住所")
-        PHONE = "phone", _("電話番号")
-        EMAIL = "email", _("メールアドレス")
-        PURCHASES = "purchases", _("購入履歴")
-        CARD_TOKEN = "card_token", _("カード情報（決済代行のトークン）")
+    DataItem = DataItem
+    ITEM_CHOICES = DataItem.choices
 
     name_ja = models.CharField(_("名称（日本語）"), max_length=200)
     name_en = models.CharField(_("名称（英語）"), max_length=200)

@@ -27,6 +27,7 @@ from policy.models import (
     Channel,
     ConsentInvitation,
     ConsentRecord,
+    DataItem,
     HouseRulesVersion,
     PolicyVersion,
     RulesAcceptance,
@@ -278,7 +279,7 @@ class ProvisionFacts(TypedDict):
 
 def provision_records(customer: Customer) -> list[ProvisionFacts]:
     """The third-party provision records naming the customer (APPI art. 33(5))."""
-    items = dict(ThirdPartyProvision.DataItem.choices)
+    items = dict(DataItem.choices)
     return [
         {
             "recipient_name": record.recipient_name,

@@ -140,3 +140,14 @@ def test_other_apps_record_provisions_through_the_service(people, customers):
     )
     assert record.customers.count() == 3 and record.recorded_by == people.alice
     assert AuditEntry.objects.get(action="policy.provision").actor_username == "alice"
+
+
+def test_provision_records_and_the_register_name_data_items_alike():
+    """One list of data items: a provision record offers every item but the card token
+    (which goes only to the payment service, through the register), with the same words."""
+    from policy.forms import OutsourceeForm, ThirdPartyProvisionForm
+
+    provision = dict(ThirdPartyProvisionForm().fields["data_items"].choices)
+    register = dict(OutsourceeForm().fields["data_items"].choices)
+    assert "card_token" not in provision and "card_token" in register
+    assert {key: register[key] for key in provision} == provision
