@@ -107,10 +107,99 @@ class ShopProfileAdmin(PermissionAdmin, admin.ModelAdmin):
             )
 
 
-@admin.register(PolicyVersion)
-class PolicyVersionAdmin(PermissionAdmin, admin.ModelAdmin):
+class VersionedDocumentAdmin(PermissionAdmin, admin.ModelAdmin):
+    """What the admins of the policy's and the house rules' versions share
+    (``policy.models.NumberedVersion``): a draft is edited and a published version is
+    read only and kept; each save and deletion of a draft is an ``edit_action`` entry; a
+    new draft is always a copy (``new_draft_view``, from ``draft_source``); publishing
+    asks for the model's publish permission and a fresh password (``publish_view``, then
+    the subclass's ``confirm_publish``)."""
+
     # Never added here: a draft always starts as a copy (see new_draft_view).
     never = ("add",)
+    edit_action: Action
+    frozen_fields: list[str] = []
+    # What stays read only while a draft is edited.
+    draft_readonly_fields: list[str] = []
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False  # published versions are read-only; edit a new draft instead
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_published:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        return {}  # no bulk delete: published versions are kept
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or not self.has_change_permission(request, obj):
+            return self.frozen_fields
+        return self.draft_readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        # Named as the form names them (for the policy: article by article).
+        with recorded_by_caller():
+            super().save_model(request, obj, form, change)
+            record(
+                self.edit_action,
+                request=request,
+                target=obj,
+                detail={"step": "draft_changed", "fields": changed_field_names(form)},
+            )
+
+    def delete_model(self, request, obj):
+        with recorded_by_caller():
+            record(self.edit_action, request=request, target=obj, detail={"step": "draft_deleted"})
+            super().delete_model(request, obj)
+
+    def url_name(self, view):
+        return f"{self.opts.app_label}_{self.opts.model_name}_{view}"
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("new-draft/", wrap(self.new_draft_view), name=self.url_name("new_draft")),
+            path(
+                "<int:object_id>/publish/", wrap(self.publish_view), name=self.url_name("publish")
+            ),
+            *super().get_urls(),
+        ]
+
+    def draft_source(self, object_id):
+        """The version a new draft copies (``object_id``, or the subclass's default)."""
+        raise NotImplementedError
+
+    def make_draft(self, request, source):
+        raise NotImplementedError
+
+    def new_draft_view(self, request, object_id=None):
+        """POST: a new draft copied from ``draft_source``."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        draft = self.make_draft(request, self.draft_source(object_id))
+        self.message_user(request, _("下書きを作成しました。編集して公開してください。"))
+        return redirect(f"admin:{self.url_name('change')}", draft.pk)
+
+    def publish_view(self, request, object_id):
+        """Confirm and publish a draft: the owner only, with a fresh password."""
+        publish = f"{self.opts.app_label}.publish_{self.opts.model_name}"
+        if not (self.has_change_permission(request) and request.user.has_perm(publish)):
+            raise PermissionDenied
+        return self.confirm_publish(request, object_id)
+
+    def confirm_publish(self, request, object_id):
+        raise NotImplementedError
+
+
+@admin.register(PolicyVersion)
+class PolicyVersionAdmin(VersionedDocumentAdmin):
+    edit_action = Action.POLICY_EDIT
     form = PolicyVersionForm
     list_display = ["__str__", "status", "effective_date", "material_change", "published_at"]
     list_filter = ["status", "material_change"]
@@ -130,23 +219,7 @@ class PolicyVersionAdmin(PermissionAdmin, admin.ModelAdmin):
         "articles_display",
     ]
 
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_published:
-            return False  # published versions are read-only; edit a new draft instead
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_published:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def get_actions(self, request):
-        return {}  # no bulk delete: published versions are kept
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None or not self.has_change_permission(request, obj):
-            return self.frozen_fields
-        return ["number", "status", "based_on", "content_hash"]
+    draft_readonly_fields = ["number", "status", "based_on", "content_hash"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None or not self.has_change_permission(request, obj):
@@ -191,28 +264,9 @@ class PolicyVersionAdmin(PermissionAdmin, admin.ModelAdmin):
             ),
         )
 
-    def save_model(self, request, obj, form, change):
-        # Named as the form names them: article by article, not "articles".
-        with recorded_by_caller():
-            super().save_model(request, obj, form, change)
-            record(
-                Action.POLICY_EDIT,
-                request=request,
-                target=obj,
-                detail={"step": "draft_changed", "fields": changed_field_names(form)},
-            )
-
-    def delete_model(self, request, obj):
-        with recorded_by_caller():
-            record(
-                Action.POLICY_EDIT, request=request, target=obj, detail={"step": "draft_deleted"}
-            )
-            super().delete_model(request, obj)
-
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("new-draft/", wrap(self.new_draft_view), name="policy_policyversion_new_draft"),
             path(
                 "pending-consent/",
                 wrap(self.pending_consent_view),
@@ -223,36 +277,17 @@ class PolicyVersionAdmin(PermissionAdmin, admin.ModelAdmin):
                 wrap(self.new_draft_view),
                 name="policy_policyversion_new_draft_from",
             ),
-            path(
-                "<int:object_id>/publish/",
-                wrap(self.publish_view),
-                name="policy_policyversion_publish",
-            ),
             *super().get_urls(),
         ]
 
-    def new_draft_view(self, request, object_id=None):
-        """POST: a new draft copied from this version (or the newest published one)."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+    def draft_source(self, object_id):
+        """This version, or the newest published one."""
         if object_id is None:
-            source = PolicyVersion.objects.consent_target()
-        else:
-            source = get_object_or_404(PolicyVersion, pk=object_id)
-        draft = services.create_draft(request, source)
-        self.message_user(request, _("下書きを作成しました。編集して公開してください。"))
-        return redirect("admin:policy_policyversion_change", draft.pk)
+            return PolicyVersion.objects.consent_target()
+        return get_object_or_404(PolicyVersion, pk=object_id)
 
-    def publish_view(self, request, object_id):
-        """Confirm and publish a draft: the owner only, with a fresh password."""
-        if not (
-            self.has_change_permission(request)
-            and request.user.has_perm("policy.publish_policyversion")
-        ):
-            raise PermissionDenied
-        return self.confirm_publish(request, object_id)
+    def make_draft(self, request, source):
+        return services.create_draft(request, source)
 
     @require_recent_auth
     def confirm_publish(self, request, object_id):
@@ -380,11 +415,11 @@ class ThirdPartyProvisionAdmin(PermissionAdmin, admin.ModelAdmin):
 
 
 @admin.register(HouseRulesVersion)
-class HouseRulesVersionAdmin(PermissionAdmin, admin.ModelAdmin):
+class HouseRulesVersionAdmin(VersionedDocumentAdmin):
     """The owner writes the house rules as drafts and publishes them (a new draft starts
     from the version in force); every person reads them at ``policy:house_rules``."""
 
-    never = ("add",)
+    edit_action = Action.RULES_EDIT
     form = HouseRulesForm
     list_display = ["__str__", "status", "material_change", "published_at", "accepted_by"]
     change_form_template = "policy/admin/rules_change_form.html"
@@ -401,23 +436,7 @@ class HouseRulesVersionAdmin(PermissionAdmin, admin.ModelAdmin):
         "published_by",
     ]
 
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_published:
-            return False
-        return super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_published:
-            return False
-        return super().has_delete_permission(request, obj)
-
-    def get_actions(self, request):
-        return {}
-
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None or not self.has_change_permission(request, obj):
-            return self.frozen_fields
-        return ["number", "status", "content_hash"]
+    draft_readonly_fields = ["number", "status", "content_hash"]
 
     def get_fields(self, request, obj=None):
         if obj is None or not self.has_change_permission(request, obj):
@@ -428,56 +447,15 @@ class HouseRulesVersionAdmin(PermissionAdmin, admin.ModelAdmin):
     def accepted_by(self, obj):
         return obj.acceptances.values("person").distinct().count()
 
-    def save_model(self, request, obj, form, change):
-        with recorded_by_caller():
-            super().save_model(request, obj, form, change)
-            record(
-                Action.RULES_EDIT,
-                request=request,
-                target=obj,
-                detail={"step": "draft_changed", "fields": changed_field_names(form)},
-            )
-
-    def delete_model(self, request, obj):
-        with recorded_by_caller():
-            record(Action.RULES_EDIT, request=request, target=obj, detail={"step": "draft_deleted"})
-            super().delete_model(request, obj)
-
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path(
-                "new-draft/", wrap(self.new_draft_view), name="policy_houserulesversion_new_draft"
-            ),
-            path(
-                "<int:object_id>/publish/",
-                wrap(self.publish_view),
-                name="policy_houserulesversion_publish",
-            ),
-            *super().get_urls(),
-        ]
-
-    def new_draft_view(self, request):
-        """POST: a new draft copied from the rules in force."""
-        if not self.has_change_permission(request):
-            raise PermissionDenied
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+    def draft_source(self, object_id):
+        """The rules in force (there is always a version once the migrations ran)."""
         source = HouseRulesVersion.objects.in_force()
         if source is None:
             raise PermissionDenied
-        draft = services.create_rules_draft(request, source)
-        self.message_user(request, _("下書きを作成しました。編集して公開してください。"))
-        return redirect("admin:policy_houserulesversion_change", draft.pk)
+        return source
 
-    def publish_view(self, request, object_id):
-        """Confirm and publish a draft: the owner only, with a fresh password."""
-        if not (
-            self.has_change_permission(request)
-            and request.user.has_perm("policy.publish_houserulesversion")
-        ):
-            raise PermissionDenied
-        return self.confirm_publish(request, object_id)
+    def make_draft(self, request, source):
+        return services.create_rules_draft(request, source)
 
     @require_recent_auth
     def confirm_publish(self, request, object_id):
