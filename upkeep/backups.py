@@ -59,6 +59,9 @@ COPY_CHUNK = 1 << 20
 # them, before the backup copies the database through the backup API instead.
 STILL_ATTEMPTS = 20
 STILL_PAUSE = 0.05
+# How long one try waits for the shop's readers and writers to let the log be emptied:
+# short, so that a long reader costs the backup a second, not minutes, before the copy.
+STILL_WAIT = 0.1
 
 
 class BackupError(Exception):
@@ -226,11 +229,12 @@ def still_sqlite_file(path, attempts=None):
     until it ends (https://www.sqlite.org/wal.html, "Checkpointing"). So: move the WAL
     into the main file and empty it (``wal_checkpoint(TRUNCATE)``), begin, and check
     that the WAL is still empty, that is no write came in between; else end and try
-    again. In a rollback-journal mode, the read transaction's shared lock alone keeps
+    again (each try waits at most ``STILL_WAIT`` for other connections). In a
+    rollback-journal mode, the read transaction's shared lock alone keeps
     writers out of the file. Writers are never blocked while the file is held, and the
     file is read by the encryption's own process (``upkeep.archiving`` says why)."""
     attempts = STILL_ATTEMPTS if attempts is None else attempts
-    reader = sqlite3.connect(path, isolation_level=None, timeout=20)
+    reader = sqlite3.connect(path, isolation_level=None, timeout=STILL_WAIT)
     try:
         size = _hold_still(reader, Path(f"{path}-wal"), attempts)
         yield size
@@ -243,16 +247,27 @@ def _hold_still(reader, wal, attempts):
     for attempt in range(attempts):
         if attempt:
             time.sleep(STILL_PAUSE)
-        emptied = (
-            not wal_mode or reader.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
-        )
-        reader.execute("BEGIN")
-        reader.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the moment is set
-        if emptied and (not wal_mode or _size(wal) == 0):
-            pages = reader.execute("PRAGMA page_count").fetchone()[0]
-            return pages * reader.execute("PRAGMA page_size").fetchone()[0]
-        reader.execute("ROLLBACK")
+        try:
+            size = _try_to_hold(reader, wal, wal_mode)
+        except sqlite3.OperationalError:  # busy past STILL_WAIT: another try
+            size = None
+        if size is not None:
+            return size
+        if reader.in_transaction:
+            reader.execute("ROLLBACK")
     return None
+
+
+def _try_to_hold(reader, wal, wal_mode):
+    """The file's size when the read transaction this begins holds it still, else None
+    (the transaction is then left for the caller to end)."""
+    emptied = not wal_mode or reader.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the moment is set
+    if not (emptied and (not wal_mode or _size(wal) == 0)):
+        return None
+    pages = reader.execute("PRAGMA page_count").fetchone()[0]
+    return pages * reader.execute("PRAGMA page_size").fetchone()[0]
 
 
 def _size(path):

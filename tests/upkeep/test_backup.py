@@ -308,6 +308,25 @@ def test_a_file_that_cannot_be_held_still_is_said_so(tmp_path):
         assert size == os.path.getsize(path)
 
 
+@sqlite_only
+def test_a_writer_holding_the_lock_costs_a_short_wait_not_an_error(tmp_path):
+    """A connection in the middle of a write: each try waits STILL_WAIT, then gives up;
+    the backup would copy instead, seconds later, not minutes, and raise nothing."""
+    import time
+
+    path = tmp_path / "live.sqlite3"
+    writer = wal_database(path)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO rows VALUES (1, zeroblob(4000))")
+    started = time.monotonic()
+    with backups.still_sqlite_file(str(path), attempts=3) as size:
+        assert size is None
+    assert time.monotonic() - started < 3
+    writer.execute("COMMIT")
+    with backups.still_sqlite_file(str(path), attempts=2) as size:
+        assert size == os.path.getsize(path)
+
+
 def archived_database(path, key_file, folder):
     with decrypt(path, key_file) as tar:
         tar.extract(backups.SQLITE_MEMBER, folder, filter="data")
