@@ -411,8 +411,8 @@ def _person_url_pattern(prefix):
 def person_url(user_id):
     """The ledger of one person (``person_view``), from one reversed URL (per script
     prefix) rather than a reversal for each of a page's rows."""
-    pattern = _person_url_pattern(get_script_prefix())
-    return pattern.replace("/person/0/", f"/person/{int(user_id)}/", 1)
+    start, _zero, end = _person_url_pattern(get_script_prefix()).rpartition("/0/")
+    return f"{start}/{int(user_id)}/{end}"
 
 
 def who_looked_link(customer_id):
@@ -433,12 +433,12 @@ class LedgerChangeList(ChangeList):
     reversal per row (on one customer's page the rows' links were a fifth of what its
     rows cost, issue #26), and a short list read once."""
 
-    _PLACEHOLDER = 0  # no entry has id 0
-
     def url_for_result(self, result):
         if not hasattr(self, "_entry_url"):
-            self._entry_url = super().url_for_result(self.model(pk=self._PLACEHOLDER))
-        return self._entry_url.replace(f"/{self._PLACEHOLDER}/", f"/{result.pk}/", 1)
+            # The entry's id is the URL's last number: what stands before and after it.
+            self._entry_url = super().url_for_result(self.model(pk=0)).rpartition("/0/")
+        start, _zero, end = self._entry_url
+        return f"{start}/{result.pk}/{end}"
 
     def get_results(self, request):
         super().get_results(request)
