@@ -215,3 +215,30 @@ def test_an_intact_ledger_is_not_searched_again_for_rows_of_no_entry(views):
         assert verify_ledger().intact
     assert not any("NOT EXISTS" in query["sql"] for query in queries.captured_queries)
     assert "NOT EXISTS" in stray_index_sql() or connection.vendor != "sqlite"
+
+
+@ROWS
+def test_rows_of_a_missing_entry_are_found_beside_entries_written_during_the_check(
+    views, monkeypatch
+):
+    """The appearance rows are counted with the ledger's bounds; entries written after
+    that moment (here one naming one customer, as many rows as the stray ones) must not
+    make the count come out even and hide the stray rows."""
+    from audit.management.commands import verify_audit as command
+
+    missing_id = AuditEntry.objects.order_by("-pk").first().pk + 100
+    run_sql(
+        "INSERT INTO audit_appearance (entry_id, customer_key) VALUES (%s, %s)",
+        [missing_id, add_key("c-9")],
+    )
+    bounds = command._bounds
+
+    def bounds_then_a_new_entry():
+        found = bounds()
+        record("customer.view", customers=["c-10"])
+        return found
+
+    monkeypatch.setattr(command, "_bounds", bounds_then_a_new_entry)
+    verdict = verify_ledger()
+    assert not verdict.intact
+    assert str(missing_id) in verdict.problem
